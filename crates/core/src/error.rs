@@ -1,0 +1,120 @@
+//! Typed errors of the NFXP engine.
+
+use crate::game::RoundRecord;
+use crate::optimize::OptimumReport;
+use crate::solve::SolveReport;
+
+/// Everything that can go wrong inside the engine.
+///
+/// Non-convergence is never silent: the inner solver's error carries its [`SolveReport`]
+/// (residual and iteration count), the optimiser's its [`OptimumReport`], and the game drivers'
+/// the last round of best-response dynamics.
+#[derive(Debug, thiserror::Error)]
+pub enum NfxpError {
+    /// An option or setting is out of its allowed range.
+    #[error("invalid option `{field}` = {value}: {reason}")]
+    InvalidOption {
+        /// Name of the option.
+        field: &'static str,
+        /// The offending value, formatted.
+        value: String,
+        /// What the option must satisfy.
+        reason: &'static str,
+    },
+    /// A vector has the wrong length.
+    #[error("{what} has length {found}, expected {expected}")]
+    DimensionMismatch {
+        /// Which vector.
+        what: String,
+        /// Length the model or policy space requires.
+        expected: usize,
+        /// Length that was passed.
+        found: usize,
+    },
+    /// A policy lies outside its box or is not finite.
+    #[error("policy `{name}` = {value} is outside its bounds [{lower}, {upper}]")]
+    PolicyOutOfBounds {
+        /// Name of the policy parameter.
+        name: String,
+        /// The offending value.
+        value: f64,
+        /// Lower bound.
+        lower: f64,
+        /// Upper bound.
+        upper: f64,
+    },
+    /// A policy space was declared inconsistently (bad bounds, duplicate names, overlapping blocks).
+    #[error("invalid policy space: {0}")]
+    InvalidPolicySpace(String),
+    /// The model produced a NaN or infinity where a finite number was required.
+    #[error("{what} is not finite at index {index} (value {value})")]
+    NonFinite {
+        /// What was being evaluated.
+        what: &'static str,
+        /// Index of the first non-finite entry.
+        index: usize,
+        /// The value.
+        value: f64,
+    },
+    /// The inner equilibrium solver did not reach its tolerance.
+    #[error(
+        "equilibrium did not converge: residual {:.3e} (tolerance {:.1e}) after {} iterations ({})",
+        .0.residual_inf_norm, .0.tolerance, .0.iterations, .0.method
+    )]
+    NotConverged(Box<SolveReport>),
+    /// The Jacobian dF/dx at the equilibrium is singular, so implicit derivatives do not exist.
+    #[error("singular equilibrium Jacobian dF/dx at the solution: implicit derivatives are undefined (the equilibrium is not locally unique)")]
+    SingularJacobian,
+    /// The outer optimiser failed or stopped before reaching its tolerance.
+    #[error("policy optimisation did not converge: {reason}; projected-gradient norm {:.3e} after {} iterations", .report.projected_gradient_norm, .report.iterations)]
+    OptimizerFailed {
+        /// Why it stopped.
+        reason: String,
+        /// What it achieved.
+        report: Box<OptimumReport>,
+    },
+    /// Best-response dynamics did not settle within the allowed rounds.
+    #[error("best-response dynamics did not converge in {rounds} rounds: max policy change {:.3e}, max projected gradient {:.3e}", .last.max_policy_change, .last.max_projected_gradient())]
+    GameNotConverged {
+        /// Rounds played.
+        rounds: usize,
+        /// The last round's record.
+        last: Box<RoundRecord>,
+    },
+    /// An objective index does not exist in the model.
+    #[error("objective {index} does not exist (the model has {count} objectives)")]
+    UnknownObjective {
+        /// Requested index.
+        index: usize,
+        /// Number of objectives in the model.
+        count: usize,
+    },
+}
+
+/// Result alias for the engine.
+pub type Result<T, E = NfxpError> = std::result::Result<T, E>;
+
+/// Fail with [`NfxpError::DimensionMismatch`] unless `found == expected`.
+pub(crate) fn check_len(what: &str, expected: usize, found: usize) -> Result<()> {
+    if expected == found {
+        Ok(())
+    } else {
+        Err(NfxpError::DimensionMismatch {
+            what: what.to_string(),
+            expected,
+            found,
+        })
+    }
+}
+
+/// Fail with [`NfxpError::NonFinite`] at the first NaN or infinity.
+pub(crate) fn check_finite(what: &'static str, values: &[f64]) -> Result<()> {
+    match values.iter().position(|v| !v.is_finite()) {
+        None => Ok(()),
+        Some(index) => Err(NfxpError::NonFinite {
+            what,
+            index,
+            value: values[index],
+        }),
+    }
+}

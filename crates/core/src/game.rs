@@ -1,0 +1,348 @@
+//! Games among governments: Nash equilibria by best-response dynamics (Jacobi with players in
+//! parallel, or Gauss-Seidel) and cooperative optima.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::error::{NfxpError, Result};
+use crate::implicit::{adjoint_gradients, Criterion};
+use crate::model::Welfare;
+use crate::optimize::{Optimum, PolicyOptimizer};
+use crate::policy::PolicySpace;
+use crate::solve::solve;
+
+/// A player: a name, the policy entries it controls and the objective it maximises.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Player {
+    /// Name (a country, a government).
+    pub name: String,
+    /// Policy indices the player sets.
+    pub indices: Vec<usize>,
+    /// Index of the model objective the player maximises.
+    pub objective: usize,
+}
+
+/// One player per block of the policy space; the player owning block `b` maximises objective `b`.
+pub fn players_from_blocks(space: &PolicySpace) -> Vec<Player> {
+    space
+        .blocks()
+        .iter()
+        .enumerate()
+        .map(|(b, block)| Player {
+            name: block.owner.clone(),
+            indices: block.indices.clone(),
+            objective: b,
+        })
+        .collect()
+}
+
+/// Order of best-response updates within a round.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Schedule {
+    /// Every player responds to last round's policies, in parallel (default).
+    #[default]
+    Jacobi,
+    /// Players respond in turn to the latest policies.
+    GaussSeidel,
+}
+
+/// What happened in one round of best-response dynamics.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RoundRecord {
+    /// Round number, from 1.
+    pub round: usize,
+    /// Largest absolute change of any policy entry in this round.
+    pub max_policy_change: f64,
+    /// Each player's projected-gradient infinity norm (own block) after the round.
+    pub projected_gradients: Vec<f64>,
+    /// Each player's objective after the round.
+    pub welfare: Vec<f64>,
+    /// The policy vector after the round.
+    pub policy: Vec<f64>,
+}
+
+impl RoundRecord {
+    /// The largest projected-gradient norm over players.
+    pub fn max_projected_gradient(&self) -> f64 {
+        self.projected_gradients.iter().fold(0.0, |m, g| m.max(*g))
+    }
+}
+
+/// A Nash equilibrium in policies and the economy it induces.
+#[derive(Clone, Debug, Serialize)]
+pub struct NashOutcome {
+    /// Player names.
+    pub players: Vec<String>,
+    /// Equilibrium policies (the full vector).
+    pub policy: Vec<f64>,
+    /// The economy's equilibrium at those policies.
+    pub x: Vec<f64>,
+    /// Each player's objective at the Nash equilibrium.
+    pub welfare: Vec<f64>,
+    /// Rounds played.
+    pub rounds: usize,
+    /// Always true in a returned outcome (non-convergence is an error).
+    pub converged: bool,
+    /// Per-round record, for convergence plots.
+    pub history: Vec<RoundRecord>,
+    /// Inner equilibrium solves, best responses included.
+    pub inner_solves: usize,
+    /// Wall time in seconds.
+    #[serde(rename = "wall_time_s", serialize_with = "serialize_secs")]
+    pub wall_time: Duration,
+}
+
+fn serialize_secs<S: serde::Serializer>(d: &Duration, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_f64(d.as_secs_f64())
+}
+
+fn invalid(field: &'static str, value: impl fmt::Display, reason: &'static str) -> NfxpError {
+    NfxpError::InvalidOption { field, value: value.to_string(), reason }
+}
+
+/// Best-response dynamics, configured argmin-style with validated setters.
+///
+/// Stops when, in one round, the largest policy change AND every player's projected gradient
+/// (own block) are below `tol`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct BestResponse {
+    schedule: Schedule,
+    damping: f64,
+    max_rounds: usize,
+    tol: f64,
+    parallel: bool,
+    optimizer: PolicyOptimizer,
+}
+
+impl Default for BestResponse {
+    fn default() -> Self {
+        Self {
+            schedule: Schedule::Jacobi,
+            damping: 1.0,
+            max_rounds: 200,
+            tol: 1e-8,
+            parallel: true,
+            optimizer: PolicyOptimizer::default().with_pg_tol(1e-10).expect("valid default"),
+        }
+    }
+}
+
+impl BestResponse {
+    /// Jacobi, no damping, tolerance 1e-8, at most 200 rounds, players in parallel.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Update order.
+    pub fn with_schedule(mut self, schedule: Schedule) -> Self {
+        self.schedule = schedule;
+        self
+    }
+
+    /// Move this fraction of the way to each best response, in (0, 1].
+    pub fn with_damping(mut self, damping: f64) -> Result<Self> {
+        if !(damping > 0.0 && damping <= 1.0) {
+            return Err(invalid("damping", damping, "must lie in (0, 1]"));
+        }
+        self.damping = damping;
+        Ok(self)
+    }
+
+    /// Maximum rounds (>= 1).
+    pub fn with_max_rounds(mut self, rounds: usize) -> Result<Self> {
+        if rounds == 0 {
+            return Err(invalid("max_rounds", rounds, "must be >= 1"));
+        }
+        self.max_rounds = rounds;
+        Ok(self)
+    }
+
+    /// Tolerance on the policy change and on every projected gradient (> 0).
+    pub fn with_tol(mut self, tol: f64) -> Result<Self> {
+        if !(tol.is_finite() && tol > 0.0) {
+            return Err(invalid("tol", tol, "must be finite and > 0"));
+        }
+        self.tol = tol;
+        Ok(self)
+    }
+
+    /// Solve Jacobi best responses in parallel (rayon) or one after another.
+    pub fn with_parallel(mut self, parallel: bool) -> Self {
+        self.parallel = parallel;
+        self
+    }
+
+    /// The optimiser used for each best response.
+    pub fn with_optimizer(mut self, optimizer: PolicyOptimizer) -> Self {
+        self.optimizer = optimizer;
+        self
+    }
+
+    /// Find a Nash equilibrium among `players` from the policy `start`, calling `on_round`
+    /// after each round (for progress display).
+    pub fn solve<M: Welfare + ?Sized>(
+        &self,
+        model: &M,
+        players: &[Player],
+        start: &[f64],
+        mut on_round: impl FnMut(&RoundRecord),
+    ) -> Result<NashOutcome> {
+        let t0 = Instant::now();
+        let space = model.policy_space();
+        validate_players(model, players)?;
+        let mut policy = space.project(start);
+        space.check(&policy)?;
+        let inner = self.optimizer.inner();
+        let mut x = solve(model, &policy, None, inner)?.x;
+        let mut inner_solves = 1;
+        let objectives: Vec<usize> = players.iter().map(|p| p.objective).collect();
+        let all_indices: Vec<usize> = players.iter().flat_map(|p| p.indices.iter().copied()).collect();
+        let mut history = Vec::new();
+        let respond = |policy: &[f64], x: &[f64], player: &Player| {
+            self.optimizer.maximize(
+                model,
+                &Criterion::Single(player.objective),
+                policy,
+                Some(&player.indices),
+                Some(x),
+            )
+        };
+        for round in 1..=self.max_rounds {
+            let old = policy.clone();
+            match self.schedule {
+                Schedule::Jacobi => {
+                    let responses: Vec<Result<Optimum>> = if self.parallel {
+                        players.par_iter().map(|pl| respond(&old, &x, pl)).collect()
+                    } else {
+                        players.iter().map(|pl| respond(&old, &x, pl)).collect()
+                    };
+                    for (pl, br) in players.iter().zip(responses) {
+                        let br = br?;
+                        inner_solves += br.report.inner_solves;
+                        for &i in &pl.indices {
+                            policy[i] = old[i] + self.damping * (br.policy[i] - old[i]);
+                        }
+                    }
+                }
+                Schedule::GaussSeidel => {
+                    for pl in players {
+                        let br = respond(&policy, &x, pl)?;
+                        inner_solves += br.report.inner_solves;
+                        for &i in &pl.indices {
+                            policy[i] += self.damping * (br.policy[i] - policy[i]);
+                        }
+                        x = br.x;
+                    }
+                }
+            }
+            x = solve(model, &policy, Some(&x), inner)?.x;
+            inner_solves += 1;
+            let grads = adjoint_gradients(model, &x, &policy, &objectives, &all_indices)?;
+            let mut offset = 0;
+            let projected_gradients = players
+                .iter()
+                .enumerate()
+                .map(|(r, pl)| {
+                    let own: Vec<f64> = (0..pl.indices.len()).map(|j| grads.gradients[(r, offset + j)]).collect();
+                    offset += pl.indices.len();
+                    space.projected_gradient_norm(&policy, &own, &pl.indices)
+                })
+                .collect();
+            let max_policy_change = policy.iter().zip(&old).fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
+            let record = RoundRecord {
+                round,
+                max_policy_change,
+                projected_gradients,
+                welfare: grads.values,
+                policy: policy.clone(),
+            };
+            on_round(&record);
+            let done = record.max_policy_change <= self.tol && record.max_projected_gradient() <= self.tol;
+            history.push(record);
+            if done {
+                let welfare = history.last().map(|r| r.welfare.clone()).unwrap_or_default();
+                return Ok(NashOutcome {
+                    players: players.iter().map(|p| p.name.clone()).collect(),
+                    policy,
+                    x,
+                    welfare,
+                    rounds: round,
+                    converged: true,
+                    history,
+                    inner_solves,
+                    wall_time: t0.elapsed(),
+                });
+            }
+        }
+        Err(NfxpError::GameNotConverged {
+            rounds: self.max_rounds,
+            last: Box::new(history.pop().expect("at least one round")),
+        })
+    }
+}
+
+fn validate_players<M: Welfare + ?Sized>(model: &M, players: &[Player]) -> Result<()> {
+    if players.is_empty() {
+        return Err(invalid("players", "[]", "a game needs at least one player"));
+    }
+    let n = model.policy_space().len();
+    let mut owner = vec![None; n];
+    for pl in players {
+        if pl.objective >= model.n_objectives() {
+            return Err(NfxpError::UnknownObjective { index: pl.objective, count: model.n_objectives() });
+        }
+        if pl.indices.is_empty() {
+            return Err(invalid("players", &pl.name, "a player must control at least one policy entry"));
+        }
+        for &i in &pl.indices {
+            if i >= n {
+                return Err(NfxpError::DimensionMismatch { what: format!("policy index of player `{}`", pl.name), expected: n, found: i + 1 });
+            }
+            if let Some(other) = owner[i].replace(&pl.name) {
+                return Err(NfxpError::InvalidPolicySpace(format!(
+                    "policy `{}` is controlled by both `{other}` and `{}`",
+                    model.policy_space().names()[i], pl.name
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// How a cooperative planner aggregates players' objectives.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Aggregation {
+    /// Sum of weight x objective (default).
+    #[default]
+    WeightedSum,
+    /// Sum of weight x ln(objective).
+    SumOfLogs,
+}
+
+/// The cooperative optimum: all players' policies chosen jointly to maximise an aggregate of
+/// their objectives with the given `weights` (one per player).
+pub fn cooperate<M: Welfare + ?Sized>(
+    model: &M,
+    players: &[Player],
+    weights: &[f64],
+    aggregation: Aggregation,
+    start: &[f64],
+    optimizer: &PolicyOptimizer,
+) -> Result<Optimum> {
+    validate_players(model, players)?;
+    if weights.len() != players.len() {
+        return Err(NfxpError::DimensionMismatch { what: "cooperative weights".into(), expected: players.len(), found: weights.len() });
+    }
+    let terms: Vec<(usize, f64)> = players.iter().zip(weights).map(|(p, &w)| (p.objective, w)).collect();
+    let criterion = match aggregation {
+        Aggregation::WeightedSum => Criterion::Weighted(terms),
+        Aggregation::SumOfLogs => Criterion::SumOfLogs(terms),
+    };
+    let free: Vec<usize> = players.iter().flat_map(|p| p.indices.iter().copied()).collect();
+    optimizer.maximize(model, &criterion, start, Some(&free), None)
+}

@@ -1,0 +1,51 @@
+//! # walras-core: the nested-fixed-point engine
+//!
+//! An economy is an equilibrium residual F(x, p) = 0 in unknowns x given a policy p, plus
+//! objectives W(x, p) (welfare of players or a planner), written once and generic over the
+//! scalar ([`Equilibrium`], [`Welfare`], [`Scalar`]). The engine provides
+//!
+//! * the inner loop, [`solve`]: Newton with backtracking, an Anderson-accelerated fixed-point
+//!   fallback, warm starts, a [`SolveReport`];
+//! * exact derivatives at the solution by the implicit function theorem: adjoint
+//!   ([`adjoint_gradients`], [`criterion_gradient`]) and tangent ([`tangent`]) forms, with
+//!   Jacobians from num-dual dual numbers;
+//! * the outer loop, [`PolicyOptimizer`]: projected L-BFGS (an argmin solver) over a box of
+//!   policies described by a [`PolicySpace`];
+//! * games: Nash equilibria by best-response dynamics ([`BestResponse`]) and cooperative
+//!   optima ([`cooperate`]);
+//! * canonical economies with known answers in [`fixtures`].
+//!
+//! The crate does no I/O.
+//!
+//! ```
+//! use walras_core::fixtures::{symmetric_nash_tariff, ArmingtonTariffGame};
+//! use walras_core::{players_from_blocks, BestResponse, Equilibrium};
+//!
+//! let game = ArmingtonTariffGame::symmetric(4.0, 1.5);
+//! let players = players_from_blocks(game.policy_space());
+//! let nash = BestResponse::new().solve(&game, &players, &[0.0, 0.0], |_| {}).unwrap();
+//! let t = symmetric_nash_tariff(4.0, 1.5);
+//! assert!((nash.policy[0] - t).abs() < 1e-8 && (t - 0.265231).abs() < 1e-6);
+//! ```
+#![deny(missing_docs)]
+
+pub mod autodiff;
+mod error;
+pub mod fixtures;
+mod game;
+mod implicit;
+mod model;
+mod optimize;
+mod policy;
+mod solve;
+
+pub use error::{NfxpError, Result};
+pub use game::{cooperate, players_from_blocks, Aggregation, BestResponse, NashOutcome, Player, RoundRecord, Schedule};
+pub use implicit::{adjoint_gradients, criterion_gradient, tangent, Criterion, ObjectiveGradients};
+pub use model::{Equilibrium, Scalar, Welfare};
+pub use optimize::{Optimum, OptimumReport, PolicyOptimizer};
+pub use policy::{PolicyBlock, PolicySpace};
+pub use solve::{solve, Solution, SolveMethod, SolveReport, SolverOptions, Strategy};
+
+/// Re-export of num-dual, so models can name dual types without a direct dependency.
+pub use num_dual;

@@ -1,0 +1,75 @@
+//! The model interface: an equilibrium residual F(x, p) = 0 and objectives W(x, p), written once
+//! and generic over the scalar.
+
+use nalgebra::DMatrix;
+use num_dual::DualNumCopy;
+
+use crate::policy::PolicySpace;
+
+/// The scalar a model is written in: `f64`, or any forward-mode dual number of num-dual
+/// (`Dual64`, `DualSVec64<N>`, `HyperDual64`, ...). Models are plain arithmetic over `D`;
+/// the engine chooses `D` to obtain values or exact derivatives.
+pub trait Scalar: DualNumCopy<f64> {}
+impl<D: DualNumCopy<f64>> Scalar for D {}
+
+/// An economy's equilibrium conditions F(x, p) = 0 in unknowns x given policy p.
+///
+/// Implement [`residual`](Equilibrium::residual) once, generically; Jacobians come from dual
+/// numbers. A model may add an analytic Jacobian ([`jacobian_x`](Equilibrium::jacobian_x)), a
+/// sparsity pattern that makes the dual-number Jacobian cheaper
+/// ([`jacobian_sparsity`](Equilibrium::jacobian_sparsity)), or an economically motivated
+/// fixed-point map for the fallback solver ([`fixed_point_map`](Equilibrium::fixed_point_map)).
+pub trait Equilibrium: Sync {
+    /// Number of unknowns x (and of equations).
+    fn n_unknowns(&self) -> usize;
+
+    /// The policy parameters p: names, bounds and the blocks players own.
+    fn policy_space(&self) -> &PolicySpace;
+
+    /// Starting point for the inner solve when no warm start is available.
+    fn initial_guess(&self, policy: &[f64]) -> Vec<f64>;
+
+    /// The equilibrium residual F(x, p), written into `out` (length [`n_unknowns`](Self::n_unknowns)).
+    fn residual<D: Scalar>(&self, x: &[D], policy: &[D], out: &mut [D]);
+
+    /// Human-readable name of unknown `i`, used in error messages and reports.
+    fn unknown_name(&self, i: usize) -> String {
+        format!("x[{i}]")
+    }
+
+    /// An analytic dF/dx at (x, p), if the model has one; `None` (the default) uses dual numbers.
+    fn jacobian_x(&self, _x: &[f64], _policy: &[f64]) -> Option<DMatrix<f64>> {
+        None
+    }
+
+    /// Structural non-zeros of dF/dx as (row, column) pairs, if known. The engine then colours
+    /// the columns and evaluates several independent columns per dual-number pass.
+    fn jacobian_sparsity(&self) -> Option<Vec<(usize, usize)>> {
+        None
+    }
+
+    /// A fixed-point map G with G(x) = x exactly at equilibria, used by the fallback solver.
+    /// The default is G(x) = x - F(x); models with a natural tatonnement (wage updates, price
+    /// updates) should override it.
+    fn fixed_point_map(&self, x: &[f64], policy: &[f64], out: &mut [f64]) {
+        self.residual(x, policy, out);
+        for (o, xi) in out.iter_mut().zip(x) {
+            *o = xi - *o;
+        }
+    }
+}
+
+/// Objectives W_k(x, p) evaluated at the equilibrium: welfare of each player, a planner's social
+/// welfare, revenue, ... Written once, generically, like the residual.
+pub trait Welfare: Equilibrium {
+    /// Number of objectives.
+    fn n_objectives(&self) -> usize;
+
+    /// Objective `k` at (x, p). Larger is better: the engine maximises.
+    fn objective<D: Scalar>(&self, k: usize, x: &[D], policy: &[D]) -> D;
+
+    /// Human-readable name of objective `k`.
+    fn objective_name(&self, k: usize) -> String {
+        format!("W[{k}]")
+    }
+}

@@ -1,0 +1,462 @@
+//! Tests of the NFXP engine on the canonical fixtures: inner solvers, implicit gradients against
+//! finite differences of full re-solves, the optimiser, Nash and cooperative equilibria, errors.
+
+use walras_core::autodiff::{objective_values, residual_and_jacobian_x};
+use walras_core::fixtures::{symmetric_nash_tariff, ArmingtonTariffGame, Cournot, ExchangeEconomy};
+use walras_core::{
+    adjoint_gradients, cooperate, criterion_gradient, players_from_blocks, solve, tangent,
+    Aggregation, BestResponse, Criterion, Equilibrium, NfxpError, PolicyOptimizer, PolicySpace,
+    Scalar, Schedule, SolveMethod, SolverOptions, Strategy, Welfare,
+};
+
+fn tight() -> SolverOptions {
+    SolverOptions { tol: 1e-13, ..SolverOptions::default() }
+}
+
+/// Objective values after a full re-solve at `policy`.
+fn resolve_objectives<M: Welfare>(model: &M, policy: &[f64]) -> Vec<f64> {
+    let sol = solve(model, policy, None, &tight()).unwrap();
+    let all: Vec<usize> = (0..model.n_objectives()).collect();
+    objective_values(model, &all, &sol.x, policy)
+}
+
+fn rel_err(a: f64, b: f64) -> f64 {
+    (a - b).abs() / b.abs().max(1e-2)
+}
+
+/// Every objective's adjoint gradient and the tangent dx/dp against central differences of
+/// full re-solves.
+fn check_gradients<M: Welfare>(model: &M, policy: &[f64]) {
+    let m = policy.len();
+    let sol = solve(model, policy, None, &tight()).unwrap();
+    let objectives: Vec<usize> = (0..model.n_objectives()).collect();
+    let wrt: Vec<usize> = (0..m).collect();
+    let adj = adjoint_gradients(model, &sol.x, policy, &objectives, &wrt).unwrap();
+    let dxdp = tangent(model, &sol.x, policy, &wrt).unwrap();
+    let h = 1e-5;
+    for j in 0..m {
+        let (mut up, mut down) = (policy.to_vec(), policy.to_vec());
+        up[j] += h;
+        down[j] -= h;
+        let (w_up, w_down) = (resolve_objectives(model, &up), resolve_objectives(model, &down));
+        for k in &objectives {
+            let fd = (w_up[*k] - w_down[*k]) / (2.0 * h);
+            let ad = adj.gradients[(*k, j)];
+            assert!(rel_err(ad, fd) <= 1e-6, "dW{k}/dp{j}: adjoint {ad} vs finite difference {fd}");
+        }
+        let x_up = solve(model, &up, None, &tight()).unwrap().x;
+        let x_down = solve(model, &down, None, &tight()).unwrap().x;
+        for i in 0..model.n_unknowns() {
+            let fd = (x_up[i] - x_down[i]) / (2.0 * h);
+            assert!(rel_err(dxdp[(i, j)], fd) <= 1e-6, "dx{i}/dp{j}: tangent {} vs {fd}", dxdp[(i, j)]);
+        }
+    }
+}
+
+#[test]
+fn exchange_economy_price_matches_closed_form() {
+    let e = ExchangeEconomy::default();
+    for t in [-0.5, 0.0, 0.7, 1.5] {
+        let sol = solve(&e, &[t], None, &SolverOptions::default()).unwrap();
+        assert!((sol.x[0].exp() - e.closed_form_price(t)).abs() < 1e-9, "t = {t}");
+        assert_eq!(sol.report.method, SolveMethod::Newton);
+        assert!(sol.report.residual_inf_norm <= 1e-10);
+    }
+}
+
+#[test]
+fn exchange_price_is_homogeneous_of_degree_zero_in_endowment_scale() {
+    let base = ExchangeEconomy::default();
+    let scaled = ExchangeEconomy::new(base.alpha, [[4.0, 2.0], [2.0, 6.0]]);
+    let a = solve(&base, &[0.0], None, &tight()).unwrap().x[0];
+    let b = solve(&scaled, &[0.0], None, &tight()).unwrap().x[0];
+    assert!((a - b).abs() < 1e-12);
+}
+
+#[test]
+fn armington_free_trade_is_symmetric_and_balanced() {
+    let g = ArmingtonTariffGame::symmetric(4.0, 1.5);
+    let sol = solve(&g, &[0.0, 0.0], None, &tight()).unwrap();
+    for (got, want) in sol.x.iter().zip([1.0, 1.0, 1.0]) {
+        assert!((got - want).abs() < 1e-12);
+    }
+    // A tariff raises the imposing country's terms of trade: Foreign's relative wage falls.
+    let sol = solve(&g, &[0.2, 0.0], None, &tight()).unwrap();
+    assert!(sol.x[0] < 1.0);
+    // Adding up: world income = labour income + tariff revenue, and every residual is zero.
+    let (f, _) = residual_and_jacobian_x(&g, &sol.x, &[0.2, 0.0]);
+    assert!(f.iter().all(|r| r.abs() < 1e-12));
+}
+
+#[test]
+fn cournot_price_clears_the_market() {
+    let c = Cournot::new(10.0, 1.0, vec![1.0, 2.0]).unwrap();
+    let sol = solve(&c, &[2.0, 3.0], None, &SolverOptions::default()).unwrap();
+    assert!((sol.x[0] - 5.0).abs() < 1e-12);
+}
+
+#[test]
+fn fixed_point_fallback_alone_solves_every_fixture() {
+    let fp = SolverOptions { strategy: Strategy::FixedPointOnly, tol: 1e-11, ..SolverOptions::default() };
+    let e = ExchangeEconomy::default();
+    let a = solve(&e, &[0.3], None, &fp).unwrap();
+    assert_eq!(a.report.method, SolveMethod::FixedPoint);
+    assert_eq!(a.report.newton_iterations, 0);
+    assert!((a.x[0].exp() - e.closed_form_price(0.3)).abs() < 1e-9);
+
+    let g = ArmingtonTariffGame::symmetric(4.0, 1.5);
+    let newton = solve(&g, &[0.3, 0.1], None, &tight()).unwrap();
+    let fixed = solve(&g, &[0.3, 0.1], None, &fp).unwrap();
+    assert_eq!(fixed.report.method, SolveMethod::FixedPoint);
+    for (a, b) in newton.x.iter().zip(&fixed.x) {
+        assert!((a - b).abs() < 1e-9);
+    }
+
+    let c = Cournot::new(10.0, 1.0, vec![1.0, 2.0]).unwrap();
+    let s = solve(&c, &[2.0, 3.0], None, &fp).unwrap();
+    assert!((s.x[0] - 5.0).abs() < 1e-12);
+}
+
+#[test]
+fn warm_start_at_the_solution_needs_no_iterations() {
+    let g = ArmingtonTariffGame::symmetric(4.0, 1.5);
+    let sol = solve(&g, &[0.3, 0.1], None, &tight()).unwrap();
+    let again = solve(&g, &[0.3, 0.1], Some(&sol.x), &SolverOptions::default()).unwrap();
+    assert_eq!(again.report.method, SolveMethod::InitialGuess);
+    assert_eq!(again.report.iterations, 0);
+}
+
+/// F(x) = x^3 - 2x + 2: Newton from 0 with a line search stalls at the local minimum of |F|
+/// near x = 0.816 (where F' = 0); the fixed-point map x = cbrt(2x - 2) is a contraction at the
+/// root x = -1.7693.
+struct StallingCubic(PolicySpace);
+
+impl Equilibrium for StallingCubic {
+    fn n_unknowns(&self) -> usize {
+        1
+    }
+    fn policy_space(&self) -> &PolicySpace {
+        &self.0
+    }
+    fn initial_guess(&self, _p: &[f64]) -> Vec<f64> {
+        vec![0.0]
+    }
+    fn residual<D: Scalar>(&self, x: &[D], _p: &[D], out: &mut [D]) {
+        out[0] = x[0].powi(3) - x[0] * 2.0 + 2.0;
+    }
+    fn fixed_point_map(&self, x: &[f64], _p: &[f64], out: &mut [f64]) {
+        out[0] = (2.0 * x[0] - 2.0).cbrt();
+    }
+}
+
+#[test]
+fn newton_stall_falls_back_to_fixed_point() {
+    let model = StallingCubic(PolicySpace::new());
+    let newton_only = SolverOptions { strategy: Strategy::NewtonOnly, ..SolverOptions::default() };
+    match solve(&model, &[], None, &newton_only) {
+        Err(NfxpError::NotConverged(report)) => {
+            assert_eq!(report.method, SolveMethod::Newton);
+            assert!(report.residual_inf_norm > 0.5, "stalled away from the root");
+        }
+        other => panic!("expected a stall, got {other:?}"),
+    }
+    let sol = solve(&model, &[], None, &SolverOptions::default()).unwrap();
+    assert_eq!(sol.report.method, SolveMethod::NewtonThenFixedPoint);
+    assert!(sol.report.fixed_point_iterations > 0);
+    assert!((sol.x[0] + 1.769_292_354_238_631).abs() < 1e-9);
+}
+
+/// x^2 + 1 = 0 has no real root.
+struct NoRoot(PolicySpace);
+
+impl Equilibrium for NoRoot {
+    fn n_unknowns(&self) -> usize {
+        1
+    }
+    fn policy_space(&self) -> &PolicySpace {
+        &self.0
+    }
+    fn initial_guess(&self, _p: &[f64]) -> Vec<f64> {
+        vec![3.0]
+    }
+    fn residual<D: Scalar>(&self, x: &[D], _p: &[D], out: &mut [D]) {
+        out[0] = x[0] * x[0] + 1.0;
+    }
+}
+
+#[test]
+fn non_convergence_is_an_error_carrying_the_report() {
+    let opts = SolverOptions { max_fixed_point_iter: 50, ..SolverOptions::default() };
+    let err = solve(&NoRoot(PolicySpace::new()), &[], None, &opts).unwrap_err();
+    let NfxpError::NotConverged(report) = &err else { panic!("unexpected {err:?}") };
+    assert!(report.residual_inf_norm >= 1.0);
+    assert!(report.iterations > 0 && report.residual_evals > 0);
+    let msg = err.to_string();
+    assert!(msg.contains("did not converge") && msg.contains("iterations"), "{msg}");
+}
+
+#[test]
+fn bad_options_are_rejected_by_name() {
+    let e = ExchangeEconomy::default();
+    let cases = [
+        (SolverOptions { tol: 0.0, ..Default::default() }, "tol"),
+        (SolverOptions { tol: f64::NAN, ..Default::default() }, "tol"),
+        (SolverOptions { damping: 1.5, ..Default::default() }, "damping"),
+        (SolverOptions { damping: 0.0, ..Default::default() }, "damping"),
+        (SolverOptions { armijo: 0.7, ..Default::default() }, "armijo"),
+        (SolverOptions { min_step: 0.0, ..Default::default() }, "min_step"),
+        (SolverOptions { anderson_memory: 1000, ..Default::default() }, "anderson_memory"),
+        (SolverOptions { max_newton_iter: 0, max_fixed_point_iter: 0, ..Default::default() }, "max_newton_iter"),
+    ];
+    for (opts, field) in cases {
+        match solve(&e, &[0.0], None, &opts) {
+            Err(NfxpError::InvalidOption { field: f, .. }) => assert_eq!(f, field),
+            other => panic!("{field}: expected InvalidOption, got {other:?}"),
+        }
+    }
+    assert!(PolicyOptimizer::new().with_max_iter(0).is_err());
+    assert!(PolicyOptimizer::new().with_memory(0).is_err());
+    assert!(BestResponse::new().with_damping(0.0).is_err());
+    assert!(BestResponse::new().with_tol(f64::INFINITY).is_err());
+    assert!(BestResponse::new().with_max_rounds(0).is_err());
+}
+
+#[test]
+fn bad_policies_and_shapes_are_rejected() {
+    let g = ArmingtonTariffGame::symmetric(4.0, 1.5);
+    let err = solve(&g, &[-0.1, 0.0], None, &SolverOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("tariff_Home"), "{err}");
+    let err = solve(&g, &[f64::NAN, 0.0], None, &SolverOptions::default()).unwrap_err();
+    assert!(matches!(err, NfxpError::PolicyOutOfBounds { .. }));
+    let err = solve(&g, &[0.0], None, &SolverOptions::default()).unwrap_err();
+    assert!(matches!(err, NfxpError::DimensionMismatch { expected: 2, found: 1, .. }));
+    let err = solve(&g, &[0.0, 0.0], Some(&[1.0]), &SolverOptions::default()).unwrap_err();
+    assert!(matches!(err, NfxpError::DimensionMismatch { .. }));
+    let err = solve(&g, &[0.0, 0.0], Some(&[1.0, f64::NAN, 1.0]), &SolverOptions::default()).unwrap_err();
+    assert!(matches!(err, NfxpError::NonFinite { index: 1, .. }));
+    let sol = solve(&g, &[0.0, 0.0], None, &tight()).unwrap();
+    assert!(matches!(
+        adjoint_gradients(&g, &sol.x, &[0.0, 0.0], &[2], &[0]),
+        Err(NfxpError::UnknownObjective { index: 2, count: 2 })
+    ));
+}
+
+#[test]
+fn policy_space_rejects_inconsistent_declarations() {
+    let mut s = PolicySpace::new();
+    assert!(s.push("a", 1.0, 0.0).is_err());
+    assert!(s.push("a", f64::NAN, 0.0).is_err());
+    s.push("a", 0.0, 1.0).unwrap();
+    assert!(s.push("a", 0.0, 1.0).is_err(), "duplicate name");
+    s.add_block("p1", vec![0]).unwrap();
+    assert!(s.add_block("p2", vec![0]).is_err(), "overlapping blocks");
+    assert!(s.add_block("p2", vec![5]).is_err(), "out of range");
+    assert!(s.add_block("p2", vec![]).is_err(), "empty");
+}
+
+#[test]
+fn adjoint_and_tangent_match_finite_differences_of_resolves() {
+    check_gradients(&ExchangeEconomy::default(), &[0.4]);
+    check_gradients(&ArmingtonTariffGame::symmetric(4.0, 1.5), &[0.3, 0.1]);
+    check_gradients(&ArmingtonTariffGame::new(3.0, 1.2, [1.0, 2.5]), &[0.05, 0.4]);
+    check_gradients(&Cournot::new(10.0, 0.5, vec![1.0, 2.0, 0.5]).unwrap(), &[3.0, 2.5, 4.0]);
+}
+
+#[test]
+fn exchange_gradient_matches_closed_form_derivative() {
+    let e = ExchangeEconomy::default();
+    let t = 0.4;
+    let sol = solve(&e, &[t], None, &tight()).unwrap();
+    let g = adjoint_gradients(&e, &sol.x, &[t], &[0, 1], &[0]).unwrap();
+    let h = 1e-6;
+    for k in 0..2 {
+        let fd = (e.closed_form_utility(k, t + h) - e.closed_form_utility(k, t - h)) / (2.0 * h);
+        assert!(rel_err(g.gradients[(k, 0)], fd) < 1e-7);
+        assert!((g.values[k] - e.closed_form_utility(k, t)).abs() < 1e-12);
+    }
+}
+
+#[test]
+fn criterion_gradients_combine_objective_gradients() {
+    let g = ArmingtonTariffGame::symmetric(4.0, 1.5);
+    let p = [0.2, 0.1];
+    let sol = solve(&g, &p, None, &tight()).unwrap();
+    let each = adjoint_gradients(&g, &sol.x, &p, &[0, 1], &[0, 1]).unwrap();
+    let (v, grad) = criterion_gradient(&g, &Criterion::Weighted(vec![(0, 2.0), (1, 0.5)]), &sol.x, &p, &[0, 1]).unwrap();
+    assert!((v - (2.0 * each.values[0] + 0.5 * each.values[1])).abs() < 1e-14);
+    for j in 0..2 {
+        let want = 2.0 * each.gradients[(0, j)] + 0.5 * each.gradients[(1, j)];
+        assert!((grad[j] - want).abs() < 1e-12);
+    }
+    // Subsets of policy indices give the same columns.
+    let (_, only_second) = criterion_gradient(&g, &Criterion::Single(1), &sol.x, &p, &[1]).unwrap();
+    assert!((only_second[0] - each.gradients[(1, 1)]).abs() < 1e-14);
+}
+
+/// A tridiagonal system declaring its sparsity: x_i - 0.3 sin(x_{i-1}) - 0.2 x_{i+1}^2 = p_i.
+struct Chain {
+    space: PolicySpace,
+    declare_sparsity: bool,
+}
+
+impl Chain {
+    fn new(n: usize, declare_sparsity: bool) -> Self {
+        let mut space = PolicySpace::new();
+        for i in 0..n {
+            space.push(format!("p{i}"), -1.0, 1.0).unwrap();
+        }
+        Self { space, declare_sparsity }
+    }
+}
+
+impl Equilibrium for Chain {
+    fn n_unknowns(&self) -> usize {
+        self.space.len()
+    }
+    fn policy_space(&self) -> &PolicySpace {
+        &self.space
+    }
+    fn initial_guess(&self, _p: &[f64]) -> Vec<f64> {
+        vec![0.0; self.n_unknowns()]
+    }
+    fn residual<D: Scalar>(&self, x: &[D], p: &[D], out: &mut [D]) {
+        let n = x.len();
+        for i in 0..n {
+            let mut r = x[i] - p[i];
+            if i > 0 {
+                r -= x[i - 1].sin() * 0.3;
+            }
+            if i + 1 < n {
+                r -= x[i + 1].powi(2) * 0.2;
+            }
+            out[i] = r;
+        }
+    }
+    fn jacobian_sparsity(&self) -> Option<Vec<(usize, usize)>> {
+        let n = self.n_unknowns();
+        self.declare_sparsity.then(|| {
+            (0..n)
+                .flat_map(|i| [i.wrapping_sub(1), i, i + 1].into_iter().filter(move |&j| j < n).map(move |j| (i, j)))
+                .collect()
+        })
+    }
+}
+
+#[test]
+fn coloured_sparse_jacobian_equals_dense() {
+    let n = 37;
+    let x: Vec<f64> = (0..n).map(|i| (i as f64 * 0.37).sin()).collect();
+    let p = vec![0.1; n];
+    let (_, dense) = residual_and_jacobian_x(&Chain::new(n, false), &x, &p);
+    let (_, sparse) = residual_and_jacobian_x(&Chain::new(n, true), &x, &p);
+    assert!((dense - sparse).abs().max() < 1e-15);
+    assert_eq!(walras_core::autodiff::colour_columns(n, &Chain::new(n, true).jacobian_sparsity().unwrap()).len(), 3);
+    let sol = solve(&Chain::new(n, true), &p, None, &tight()).unwrap();
+    assert!(sol.report.residual_inf_norm < 1e-13);
+}
+
+#[test]
+fn optimiser_finds_interior_and_corner_optima() {
+    let e = ExchangeEconomy::default();
+    let opt = PolicyOptimizer::new();
+    // Agent 1 alone: take everything the bounds allow.
+    let corner = opt.maximize(&e, &Criterion::Single(1), &[0.0], None, None).unwrap();
+    assert_eq!(corner.policy[0], e.policy_space().upper()[0]);
+    // Equal weights: an interior optimum where the closed-form utilities have zero slope.
+    let interior = opt.maximize(&e, &Criterion::utilitarian(2), &[0.0], None, None).unwrap();
+    let t = interior.policy[0];
+    let h = 1e-5;
+    let slope = |t: f64| e.closed_form_utility(0, t) + e.closed_form_utility(1, t);
+    assert!(((slope(t + h) - slope(t - h)) / (2.0 * h)).abs() < 1e-7);
+    assert!(interior.report.projected_gradient_norm <= 1e-9);
+    assert!(interior.report.inner_solves >= interior.report.iterations as usize);
+
+    // A monopolist: q = (a - c) / (2b).
+    let mono = Cournot::new(10.0, 0.5, vec![2.0]).unwrap();
+    let best = opt.maximize(&mono, &Criterion::Single(0), &[1.0], None, None).unwrap();
+    assert!((best.policy[0] - 8.0).abs() < 1e-8);
+}
+
+fn assert_cournot_nash(c: &Cournot, br: BestResponse) {
+    let players = players_from_blocks(c.policy_space());
+    let want = c.nash_quantities();
+    let mut seen = 0;
+    let nash = br.solve(c, &players, &vec![1.0; c.n_firms()], |_| seen += 1).unwrap();
+    assert_eq!(seen, nash.rounds);
+    assert_eq!(nash.history.len(), nash.rounds);
+    for (q, w) in nash.policy.iter().zip(&want) {
+        assert!((q - w).abs() < 1e-8, "{br:?}: {q} vs {w}");
+    }
+    let last = nash.history.last().unwrap();
+    assert!(last.max_policy_change <= 1e-8 && last.max_projected_gradient() <= 1e-8);
+}
+
+#[test]
+fn cournot_nash_matches_closed_form_under_every_schedule() {
+    // Duopoly: best responses have slope -1/2, so plain Jacobi contracts.
+    let duopoly = Cournot::new(12.0, 0.8, vec![1.0, 2.0]).unwrap();
+    assert_cournot_nash(&duopoly, BestResponse::new());
+    assert_cournot_nash(&duopoly, BestResponse::new().with_parallel(false));
+    // Four firms: undamped Jacobi oscillates (the summed best-response slope is -3/2), as the
+    // theory says; Gauss-Seidel and damped Jacobi (eigenvalues 1 - 2.5d, 1 - 0.5d) converge.
+    let four = Cournot::new(12.0, 0.8, vec![1.0, 2.0, 1.5, 0.5]).unwrap();
+    assert_cournot_nash(&four, BestResponse::new().with_schedule(Schedule::GaussSeidel));
+    assert_cournot_nash(&four, BestResponse::new().with_damping(0.5).unwrap());
+    let undamped = BestResponse::new().with_max_rounds(50).unwrap();
+    let players = players_from_blocks(four.policy_space());
+    assert!(matches!(
+        undamped.solve(&four, &players, &[1.0; 4], |_| {}),
+        Err(NfxpError::GameNotConverged { rounds: 50, .. })
+    ));
+}
+
+#[test]
+fn armington_nash_tariff_matches_the_formula() {
+    // theta = 4, tau = 1.5 gives t = 0.265231 (the foundation issue's oracle).
+    let t = symmetric_nash_tariff(4.0, 1.5);
+    assert!((t - 0.265231).abs() < 5e-7);
+    let g = ArmingtonTariffGame::symmetric(4.0, 1.5);
+    let players = players_from_blocks(g.policy_space());
+    for br in [BestResponse::new(), BestResponse::new().with_schedule(Schedule::GaussSeidel)] {
+        let nash = br.solve(&g, &players, &[0.0, 0.0], |_| {}).unwrap();
+        assert!((nash.policy[0] - t).abs() < 1e-8 && (nash.policy[1] - t).abs() < 1e-8, "{:?}", nash.policy);
+        assert!(nash.inner_solves > nash.rounds);
+    }
+    for (theta, tau) in [(2.0, 1.0), (6.0, 2.0)] {
+        let g = ArmingtonTariffGame::symmetric(theta, tau);
+        let nash = BestResponse::new().solve(&g, &players, &[0.1, 0.1], |_| {}).unwrap();
+        let t = symmetric_nash_tariff(theta, tau);
+        assert!((nash.policy[0] - t).abs() < 1e-8, "theta {theta} tau {tau}: {} vs {t}", nash.policy[0]);
+    }
+}
+
+#[test]
+fn cooperation_beats_the_tariff_war() {
+    let g = ArmingtonTariffGame::symmetric(4.0, 1.5);
+    let players = players_from_blocks(g.policy_space());
+    let opt = PolicyOptimizer::new();
+    let coop = cooperate(&g, &players, &[1.0, 1.0], Aggregation::WeightedSum, &[0.3, 0.2], &opt).unwrap();
+    // Symmetric world welfare is maximised by free trade.
+    assert!(coop.policy.iter().all(|t| t.abs() < 1e-9), "{:?}", coop.policy);
+    let nash = BestResponse::new().solve(&g, &players, &[0.0, 0.0], |_| {}).unwrap();
+    assert!(coop.value > nash.welfare.iter().sum::<f64>());
+
+    // Collusion in a symmetric Cournot market: industry output (a - c) / (2b).
+    let c = Cournot::new(10.0, 1.0, vec![1.0, 1.0, 1.0]).unwrap();
+    let cartel = players_from_blocks(c.policy_space());
+    for agg in [Aggregation::WeightedSum, Aggregation::SumOfLogs] {
+        let coop = cooperate(&c, &cartel, &[1.0; 3], agg, &[2.0; 3], &opt).unwrap();
+        let total: f64 = coop.policy.iter().sum();
+        assert!((total - c.collusive_output(1.0)).abs() < 1e-7, "{agg:?}: {total}");
+    }
+}
+
+#[test]
+fn unfinished_games_are_errors() {
+    let c = Cournot::new(12.0, 0.8, vec![1.0, 2.0]).unwrap();
+    let players = players_from_blocks(c.policy_space());
+    let err = BestResponse::new().with_max_rounds(1).unwrap().solve(&c, &players, &[0.0, 0.0], |_| {}).unwrap_err();
+    let NfxpError::GameNotConverged { rounds: 1, last } = &err else { panic!("{err:?}") };
+    assert!(last.max_policy_change > 1e-8);
+    assert!(err.to_string().contains("did not converge"));
+}
