@@ -1,1 +1,30 @@
-//! placeholder
+//! # walras-data: the data edge of Walras
+//!
+//! The only crate that depends on polars. It loads tables (CSV, gzip CSV, Parquet) into a
+//! polars-free [`Table`] after checking them against a [`Schema`] (columns, types, finiteness,
+//! ranges, unique keys), reads whitespace matrices ([`read_matrix`]), writes CSV / Parquet /
+//! JSON atomically ([`write_table`], [`write_json`], [`write_atomic`]) and records provenance in
+//! a [`RunManifest`]. Every error names the file and, where it applies, the row, column and value.
+//!
+//! ```
+//! use walras_data::{load_table, write_table, Check, Schema, Table};
+//! let dir = tempfile::tempdir().unwrap();
+//! let path = dir.path().join("flows.csv");
+//! let t = Table::new()
+//!     .with_str("exporter", vec!["A".into(), "B".into()]).unwrap()
+//!     .with_f64("value", vec![1.5, 2.0]).unwrap();
+//! write_table(&path, &t).unwrap();
+//! let schema = Schema::new().str("exporter").float("value", Check::NonNegative).key(&["exporter"]);
+//! assert_eq!(load_table(&path, &schema).unwrap().f64("value").unwrap(), &[1.5, 2.0]);
+//! ```
+#![deny(missing_docs)]
+
+mod error;
+mod manifest;
+mod table;
+mod write;
+
+pub use error::DataError;
+pub use manifest::{sha256_file, InputFile, NamedReport, RunManifest};
+pub use table::{load_table, read_frame, read_matrix, Check, ColumnData, ColumnSpec, Kind, Matrix, Schema, Table, TableFormat};
+pub use write::{write_atomic, write_json, write_table};
