@@ -96,12 +96,19 @@ pub struct NashOutcome {
     pub wall_time: Duration,
 }
 
-fn serialize_secs<S: serde::Serializer>(d: &Duration, s: S) -> std::result::Result<S::Ok, S::Error> {
+fn serialize_secs<S: serde::Serializer>(
+    d: &Duration,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
     s.serialize_f64(d.as_secs_f64())
 }
 
 fn invalid(field: &'static str, value: impl fmt::Display, reason: &'static str) -> NfxpError {
-    NfxpError::InvalidOption { field, value: value.to_string(), reason }
+    NfxpError::InvalidOption {
+        field,
+        value: value.to_string(),
+        reason,
+    }
 }
 
 /// Best-response dynamics, configured argmin-style with validated setters.
@@ -126,7 +133,9 @@ impl Default for BestResponse {
             max_rounds: 200,
             tol: 1e-8,
             parallel: true,
-            optimizer: PolicyOptimizer::default().with_pg_tol(1e-10).expect("valid default"),
+            optimizer: PolicyOptimizer::default()
+                .with_pg_tol(1e-10)
+                .expect("valid default"),
         }
     }
 }
@@ -200,7 +209,10 @@ impl BestResponse {
         let mut x = solve(model, &policy, None, inner)?.x;
         let mut inner_solves = 1;
         let objectives: Vec<usize> = players.iter().map(|p| p.objective).collect();
-        let all_indices: Vec<usize> = players.iter().flat_map(|p| p.indices.iter().copied()).collect();
+        let all_indices: Vec<usize> = players
+            .iter()
+            .flat_map(|p| p.indices.iter().copied())
+            .collect();
         let mut history = Vec::new();
         let respond = |policy: &[f64], x: &[f64], player: &Player| {
             self.optimizer.maximize(
@@ -247,12 +259,17 @@ impl BestResponse {
                 .iter()
                 .enumerate()
                 .map(|(r, pl)| {
-                    let own: Vec<f64> = (0..pl.indices.len()).map(|j| grads.gradients[(r, offset + j)]).collect();
+                    let own: Vec<f64> = (0..pl.indices.len())
+                        .map(|j| grads.gradients[(r, offset + j)])
+                        .collect();
                     offset += pl.indices.len();
                     space.projected_gradient_norm(&policy, &own, &pl.indices)
                 })
                 .collect();
-            let max_policy_change = policy.iter().zip(&old).fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
+            let max_policy_change = policy
+                .iter()
+                .zip(&old)
+                .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
             let record = RoundRecord {
                 round,
                 max_policy_change,
@@ -261,10 +278,14 @@ impl BestResponse {
                 policy: policy.clone(),
             };
             on_round(&record);
-            let done = record.max_policy_change <= self.tol && record.max_projected_gradient() <= self.tol;
+            let done =
+                record.max_policy_change <= self.tol && record.max_projected_gradient() <= self.tol;
             history.push(record);
             if done {
-                let welfare = history.last().map(|r| r.welfare.clone()).unwrap_or_default();
+                let welfare = history
+                    .last()
+                    .map(|r| r.welfare.clone())
+                    .unwrap_or_default();
                 return Ok(NashOutcome {
                     players: players.iter().map(|p| p.name.clone()).collect(),
                     policy,
@@ -293,19 +314,31 @@ fn validate_players<M: Welfare + ?Sized>(model: &M, players: &[Player]) -> Resul
     let mut owner = vec![None; n];
     for pl in players {
         if pl.objective >= model.n_objectives() {
-            return Err(NfxpError::UnknownObjective { index: pl.objective, count: model.n_objectives() });
+            return Err(NfxpError::UnknownObjective {
+                index: pl.objective,
+                count: model.n_objectives(),
+            });
         }
         if pl.indices.is_empty() {
-            return Err(invalid("players", &pl.name, "a player must control at least one policy entry"));
+            return Err(invalid(
+                "players",
+                &pl.name,
+                "a player must control at least one policy entry",
+            ));
         }
         for &i in &pl.indices {
             if i >= n {
-                return Err(NfxpError::DimensionMismatch { what: format!("policy index of player `{}`", pl.name), expected: n, found: i + 1 });
+                return Err(NfxpError::DimensionMismatch {
+                    what: format!("policy index of player `{}`", pl.name),
+                    expected: n,
+                    found: i + 1,
+                });
             }
             if let Some(other) = owner[i].replace(&pl.name) {
                 return Err(NfxpError::InvalidPolicySpace(format!(
                     "policy `{}` is controlled by both `{other}` and `{}`",
-                    model.policy_space().names()[i], pl.name
+                    model.policy_space().names()[i],
+                    pl.name
                 )));
             }
         }
@@ -336,13 +369,24 @@ pub fn cooperate<M: Welfare + ?Sized>(
 ) -> Result<Optimum> {
     validate_players(model, players)?;
     if weights.len() != players.len() {
-        return Err(NfxpError::DimensionMismatch { what: "cooperative weights".into(), expected: players.len(), found: weights.len() });
+        return Err(NfxpError::DimensionMismatch {
+            what: "cooperative weights".into(),
+            expected: players.len(),
+            found: weights.len(),
+        });
     }
-    let terms: Vec<(usize, f64)> = players.iter().zip(weights).map(|(p, &w)| (p.objective, w)).collect();
+    let terms: Vec<(usize, f64)> = players
+        .iter()
+        .zip(weights)
+        .map(|(p, &w)| (p.objective, w))
+        .collect();
     let criterion = match aggregation {
         Aggregation::WeightedSum => Criterion::Weighted(terms),
         Aggregation::SumOfLogs => Criterion::SumOfLogs(terms),
     };
-    let free: Vec<usize> = players.iter().flat_map(|p| p.indices.iter().copied()).collect();
+    let free: Vec<usize> = players
+        .iter()
+        .flat_map(|p| p.indices.iter().copied())
+        .collect();
     optimizer.maximize(model, &criterion, start, Some(&free), None)
 }

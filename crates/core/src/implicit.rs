@@ -8,7 +8,9 @@
 use nalgebra::DMatrix;
 use serde::Serialize;
 
-use crate::autodiff::{objectives_dx, residual_and_jacobian_x, residual_and_objectives_dp, jacobian_p};
+use crate::autodiff::{
+    jacobian_p, objectives_dx, residual_and_jacobian_x, residual_and_objectives_dp,
+};
 use crate::error::{check_len, NfxpError, Result};
 use crate::model::{Equilibrium, Welfare};
 
@@ -41,7 +43,10 @@ impl Criterion {
     pub(crate) fn validate(&self, n_objectives: usize) -> Result<()> {
         for k in self.objectives() {
             if k >= n_objectives {
-                return Err(NfxpError::UnknownObjective { index: k, count: n_objectives });
+                return Err(NfxpError::UnknownObjective {
+                    index: k,
+                    count: n_objectives,
+                });
             }
         }
         if let Criterion::Weighted(w) | Criterion::SumOfLogs(w) = self {
@@ -65,7 +70,7 @@ impl Criterion {
                 w.iter().map(|&(_, wt)| wt).collect(),
             ),
             Criterion::SumOfLogs(w) => {
-                if let Some((&(k, _), &v)) = w.iter().zip(values).find(|(_, &v)| !(v > 0.0)) {
+                if let Some((&(k, _), &v)) = w.iter().zip(values).find(|(_, &v)| v.is_nan() || v <= 0.0) {
                     return Err(NfxpError::InvalidOption {
                         field: "criterion",
                         value: format!("objective {k} = {v}"),
@@ -103,7 +108,10 @@ pub fn adjoint_gradients<M: Welfare + ?Sized>(
     model.policy_space().check(policy)?;
     for &k in objectives {
         if k >= model.n_objectives() {
-            return Err(NfxpError::UnknownObjective { index: k, count: model.n_objectives() });
+            return Err(NfxpError::UnknownObjective {
+                index: k,
+                count: model.n_objectives(),
+            });
         }
     }
     let (_, jac_x) = residual_and_jacobian_x(model, x, policy);
@@ -131,7 +139,13 @@ pub fn criterion_gradient<M: Welfare + ?Sized>(
     let grads = adjoint_gradients(model, x, policy, &criterion.objectives(), wrt)?;
     let (value, weights) = criterion.combine(&grads.values)?;
     let gradient = (0..wrt.len())
-        .map(|j| weights.iter().enumerate().map(|(r, w)| w * grads.gradients[(r, j)]).sum())
+        .map(|j| {
+            weights
+                .iter()
+                .enumerate()
+                .map(|(r, w)| w * grads.gradients[(r, j)])
+                .sum()
+        })
         .collect();
     Ok((value, gradient))
 }
@@ -148,8 +162,5 @@ pub fn tangent<M: Equilibrium + ?Sized>(
     model.policy_space().check(policy)?;
     let (_, jac_x) = residual_and_jacobian_x(model, x, policy);
     let f_p = jacobian_p(model, x, policy, wrt);
-    jac_x
-        .lu()
-        .solve(&(-f_p))
-        .ok_or(NfxpError::SingularJacobian)
+    jac_x.lu().solve(&(-f_p)).ok_or(NfxpError::SingularJacobian)
 }

@@ -40,7 +40,10 @@ mod policy;
 mod solve;
 
 pub use error::{NfxpError, Result};
-pub use game::{cooperate, players_from_blocks, Aggregation, BestResponse, NashOutcome, Player, RoundRecord, Schedule};
+pub use game::{
+    cooperate, players_from_blocks, Aggregation, BestResponse, NashOutcome, Player, RoundRecord,
+    Schedule,
+};
 pub use implicit::{adjoint_gradients, criterion_gradient, tangent, Criterion, ObjectiveGradients};
 pub use model::{Equilibrium, Scalar, Welfare};
 pub use optimize::{Optimum, OptimumReport, PolicyOptimizer};

@@ -16,10 +16,10 @@ use argmin::core::{
 };
 use serde::Serialize;
 
+use crate::autodiff::objective_values;
 use crate::error::{NfxpError, Result};
 use crate::implicit::{criterion_gradient, Criterion};
 use crate::model::Welfare;
-use crate::autodiff::objective_values;
 use crate::solve::{solve, SolverOptions};
 
 /// Settings of the outer optimiser, built argmin-style with validated `with_*` setters.
@@ -49,7 +49,11 @@ impl Default for PolicyOptimizer {
 }
 
 fn invalid(field: &'static str, value: impl fmt::Display, reason: &'static str) -> NfxpError {
-    NfxpError::InvalidOption { field, value: value.to_string(), reason }
+    NfxpError::InvalidOption {
+        field,
+        value: value.to_string(),
+        reason,
+    }
 }
 
 /// What an outer optimisation did.
@@ -72,7 +76,10 @@ pub struct OptimumReport {
     pub wall_time: Duration,
 }
 
-fn serialize_secs<S: serde::Serializer>(d: &Duration, s: S) -> std::result::Result<S::Ok, S::Error> {
+fn serialize_secs<S: serde::Serializer>(
+    d: &Duration,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
     s.serialize_f64(d.as_secs_f64())
 }
 
@@ -170,7 +177,9 @@ impl PolicyOptimizer {
             free: free.clone(),
             state: Mutex::new(EvalState {
                 base: start.clone(),
-                x: warm_x.map(<[f64]>::to_vec).unwrap_or_else(|| model.initial_guess(&start)),
+                x: warm_x
+                    .map(<[f64]>::to_vec)
+                    .unwrap_or_else(|| model.initial_guess(&start)),
                 at: None,
                 value: f64::NAN,
                 gradient: None,
@@ -193,15 +202,25 @@ impl PolicyOptimizer {
             .configure(|s| s.param(z0).max_iters(max_iter))
             .run()
             .map_err(into_nfxp)?;
-        let problem = result.problem.problem.take().expect("argmin returns the problem");
+        let problem = result
+            .problem
+            .problem
+            .take()
+            .expect("argmin returns the problem");
         let state = result.state();
         let termination = state
             .get_termination_reason()
             .map(|r| r.text().to_string())
             .unwrap_or_else(|| "unknown".into());
-        let converged = matches!(state.get_termination_reason(), Some(TerminationReason::SolverConverged));
+        let converged = matches!(
+            state.get_termination_reason(),
+            Some(TerminationReason::SolverConverged)
+        );
         let iterations = state.get_iter();
-        let eval = problem.state.into_inner().unwrap_or_else(|e| e.into_inner());
+        let eval = problem
+            .state
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
         let z = state.get_param().cloned().unwrap_or_default();
         let g = state.get_gradient().cloned().unwrap_or_default();
         let lower: Vec<f64> = free.iter().map(|&i| space.lower()[i]).collect();
@@ -221,11 +240,19 @@ impl PolicyOptimizer {
             wall_time: t0.elapsed(),
         };
         if !(converged || pg <= self.pg_tol) {
-            return Err(NfxpError::OptimizerFailed { reason: report.termination.clone(), report: Box::new(report) });
+            return Err(NfxpError::OptimizerFailed {
+                reason: report.termination.clone(),
+                report: Box::new(report),
+            });
         }
         // The cache holds the equilibrium at the last evaluated point, which is the accepted one.
         debug_assert_eq!(eval.at.as_deref(), Some(&z[..]));
-        Ok(Optimum { policy, x: eval.x, value: -state.get_cost(), report })
+        Ok(Optimum {
+            policy,
+            x: eval.x,
+            value: -state.get_cost(),
+            report,
+        })
     }
 }
 
@@ -288,7 +315,8 @@ impl<M: Welfare + ?Sized> PolicyProblem<'_, M> {
             let sol = solve(self.model, &policy, Some(&st.x), &self.inner)?;
             st.inner_solves += 1;
             st.inner_iterations += sol.report.iterations;
-            let values = objective_values(self.model, &self.criterion.objectives(), &sol.x, &policy);
+            let values =
+                objective_values(self.model, &self.criterion.objectives(), &sol.x, &policy);
             let (value, _) = self.criterion.combine(&values)?;
             st.x = sol.x;
             st.at = Some(z.to_vec());
@@ -300,7 +328,8 @@ impl<M: Welfare + ?Sized> PolicyProblem<'_, M> {
             for (k, &i) in self.free.iter().enumerate() {
                 policy[i] = z[k];
             }
-            let (_, grad) = criterion_gradient(self.model, self.criterion, &st.x, &policy, &self.free)?;
+            let (_, grad) =
+                criterion_gradient(self.model, self.criterion, &st.x, &policy, &self.free)?;
             st.gradient_evals += 1;
             st.gradient = Some(grad);
         }
@@ -351,7 +380,9 @@ impl ProjectedLbfgs {
     /// Variables held at a bound by the gradient (minimisation).
     fn free_mask(&self, z: &[f64], g: &[f64]) -> Vec<bool> {
         (0..z.len())
-            .map(|i| !((z[i] <= self.lower[i] && g[i] > 0.0) || (z[i] >= self.upper[i] && g[i] < 0.0)))
+            .map(|i| {
+                !((z[i] <= self.lower[i] && g[i] > 0.0) || (z[i] >= self.upper[i] && g[i] < 0.0))
+            })
             .collect()
     }
 
@@ -396,19 +427,31 @@ impl ProjectedLbfgs {
 fn is_trial_failure(e: &ArgminError) -> bool {
     matches!(
         e.downcast_ref::<NfxpError>(),
-        Some(NfxpError::NotConverged(_) | NfxpError::NonFinite { .. } | NfxpError::InvalidOption { field: "criterion", .. })
+        Some(
+            NfxpError::NotConverged(_)
+                | NfxpError::NonFinite { .. }
+                | NfxpError::InvalidOption {
+                    field: "criterion",
+                    ..
+                }
+        )
     )
 }
 
 impl<O> Solver<O, LbfgsState> for ProjectedLbfgs
 where
-    O: CostFunction<Param = Vec<f64>, Output = f64> + Gradient<Param = Vec<f64>, Gradient = Vec<f64>>,
+    O: CostFunction<Param = Vec<f64>, Output = f64>
+        + Gradient<Param = Vec<f64>, Gradient = Vec<f64>>,
 {
     fn name(&self) -> &str {
         "projected L-BFGS"
     }
 
-    fn init(&mut self, problem: &mut Problem<O>, state: LbfgsState) -> std::result::Result<(LbfgsState, Option<KV>), ArgminError> {
+    fn init(
+        &mut self,
+        problem: &mut Problem<O>,
+        state: LbfgsState,
+    ) -> std::result::Result<(LbfgsState, Option<KV>), ArgminError> {
         let mut z = state.get_param().cloned().unwrap_or_default();
         self.project(&mut z);
         let cost = problem.cost(&z)?;
@@ -416,7 +459,11 @@ where
         Ok((state.param(z).cost(cost).gradient(grad), None))
     }
 
-    fn next_iter(&mut self, problem: &mut Problem<O>, state: LbfgsState) -> std::result::Result<(LbfgsState, Option<KV>), ArgminError> {
+    fn next_iter(
+        &mut self,
+        problem: &mut Problem<O>,
+        state: LbfgsState,
+    ) -> std::result::Result<(LbfgsState, Option<KV>), ArgminError> {
         let z = state.get_param().cloned().unwrap_or_default();
         let g = state.get_gradient().cloned().unwrap_or_default();
         let f = state.get_cost();
@@ -429,12 +476,20 @@ where
             }
             let d_norm = d.iter().fold(0.0f64, |m, v| m.max(v.abs()));
             if d_norm == 0.0 {
-                return Ok((state.terminate_with(TerminationReason::SolverConverged), None));
+                return Ok((
+                    state.terminate_with(TerminationReason::SolverConverged),
+                    None,
+                ));
             }
             // Without curvature information, cap the first step at 0.1 per variable.
-            let mut alpha = if self.history.is_empty() { (0.1 / d_norm).min(1.0) } else { 1.0 };
+            let mut alpha = if self.history.is_empty() {
+                (0.1 / d_norm).min(1.0)
+            } else {
+                1.0
+            };
             for _ in 0..50 {
-                let mut trial: Vec<f64> = z.iter().zip(&d).map(|(zi, di)| zi + alpha * di).collect();
+                let mut trial: Vec<f64> =
+                    z.iter().zip(&d).map(|(zi, di)| zi + alpha * di).collect();
                 self.project(&mut trial);
                 let step: Vec<f64> = trial.iter().zip(&z).map(|(a, b)| a - b).collect();
                 if step.iter().all(|s| *s == 0.0) {
@@ -468,7 +523,12 @@ where
                 alpha *= 0.5;
             }
         }
-        Ok((state.terminate_with(TerminationReason::SolverExit("line search found no decrease".into())), None))
+        Ok((
+            state.terminate_with(TerminationReason::SolverExit(
+                "line search found no decrease".into(),
+            )),
+            None,
+        ))
     }
 
     fn terminate(&mut self, state: &LbfgsState) -> TerminationStatus {

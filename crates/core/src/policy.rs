@@ -43,13 +43,20 @@ impl PolicySpace {
     /// Add a parameter with bounds `[lower, upper]` (infinite bounds allowed) and return its index.
     pub fn push(&mut self, name: impl Into<String>, lower: f64, upper: f64) -> Result<usize> {
         let name = name.into();
-        if lower.is_nan() || upper.is_nan() || lower > upper || lower == f64::INFINITY || upper == f64::NEG_INFINITY {
+        if lower.is_nan()
+            || upper.is_nan()
+            || lower > upper
+            || lower == f64::INFINITY
+            || upper == f64::NEG_INFINITY
+        {
             return Err(NfxpError::InvalidPolicySpace(format!(
                 "parameter `{name}` has bounds [{lower}, {upper}]; need lower <= upper, not NaN"
             )));
         }
         if self.names.contains(&name) {
-            return Err(NfxpError::InvalidPolicySpace(format!("duplicate parameter name `{name}`")));
+            return Err(NfxpError::InvalidPolicySpace(format!(
+                "duplicate parameter name `{name}`"
+            )));
         }
         self.names.push(name);
         self.lower.push(lower);
@@ -61,7 +68,9 @@ impl PolicySpace {
     pub fn add_block(&mut self, owner: impl Into<String>, indices: Vec<usize>) -> Result<usize> {
         let owner = owner.into();
         if indices.is_empty() {
-            return Err(NfxpError::InvalidPolicySpace(format!("block of `{owner}` is empty")));
+            return Err(NfxpError::InvalidPolicySpace(format!(
+                "block of `{owner}` is empty"
+            )));
         }
         for &i in &indices {
             if i >= self.len() {

@@ -75,13 +75,25 @@ impl SolverOptions {
             return Err(invalid("tol", self.tol, "must be finite and > 0"));
         }
         if self.max_newton_iter == 0 && self.strategy == Strategy::NewtonOnly {
-            return Err(invalid("max_newton_iter", 0, "must be >= 1 with strategy newton-only"));
+            return Err(invalid(
+                "max_newton_iter",
+                0,
+                "must be >= 1 with strategy newton-only",
+            ));
         }
         if self.max_fixed_point_iter == 0 && self.strategy == Strategy::FixedPointOnly {
-            return Err(invalid("max_fixed_point_iter", 0, "must be >= 1 with strategy fixed-point-only"));
+            return Err(invalid(
+                "max_fixed_point_iter",
+                0,
+                "must be >= 1 with strategy fixed-point-only",
+            ));
         }
         if self.max_newton_iter == 0 && self.max_fixed_point_iter == 0 {
-            return Err(invalid("max_newton_iter", 0, "no iterations allowed at all"));
+            return Err(invalid(
+                "max_newton_iter",
+                0,
+                "no iterations allowed at all",
+            ));
         }
         if !(self.armijo > 0.0 && self.armijo < 0.5) {
             return Err(invalid("armijo", self.armijo, "must lie in (0, 0.5)"));
@@ -93,7 +105,11 @@ impl SolverOptions {
             return Err(invalid("damping", self.damping, "must lie in (0, 1]"));
         }
         if self.anderson_memory > 100 {
-            return Err(invalid("anderson_memory", self.anderson_memory, "must be at most 100"));
+            return Err(invalid(
+                "anderson_memory",
+                self.anderson_memory,
+                "must be at most 100",
+            ));
         }
         Ok(())
     }
@@ -150,7 +166,10 @@ pub struct SolveReport {
     pub worst_unknown: Option<String>,
 }
 
-fn serialize_secs<S: serde::Serializer>(d: &Duration, s: S) -> std::result::Result<S::Ok, S::Error> {
+fn serialize_secs<S: serde::Serializer>(
+    d: &Duration,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
     s.serialize_f64(d.as_secs_f64())
 }
 
@@ -253,12 +272,17 @@ pub fn solve<M: Equilibrium + ?Sized>(
         (false, true) => SolveMethod::FixedPoint,
         (true, true) => SolveMethod::NewtonThenFixedPoint,
     };
-    let worst = st
-        .f
-        .iter()
-        .enumerate()
-        .fold((0, -1.0), |(bi, bv), (i, v)| if v.abs() > bv { (i, v.abs()) } else { (bi, bv) })
-        .0;
+    let worst =
+        st.f.iter()
+            .enumerate()
+            .fold((0, -1.0), |(bi, bv), (i, v)| {
+                if v.abs() > bv {
+                    (i, v.abs())
+                } else {
+                    (bi, bv)
+                }
+            })
+            .0;
     let report = SolveReport {
         method,
         iterations: st.newton_iterations + st.fixed_point_iterations,
@@ -309,7 +333,9 @@ fn newton<M: Equilibrium + ?Sized>(
             }
             let f_trial = residual(model, &trial, policy);
             st.residual_evals += 1;
-            if is_finite(&f_trial) && sq_norm(&f_trial) <= (1.0 - 2.0 * options.armijo * alpha) * merit {
+            if is_finite(&f_trial)
+                && sq_norm(&f_trial) <= (1.0 - 2.0 * options.armijo * alpha) * merit
+            {
                 st.x.copy_from_slice(&trial);
                 st.f = f_trial;
                 break;
@@ -366,7 +392,10 @@ fn fixed_point<M: Equilibrium + ?Sized>(
         if m > 0 && !dg_hist.is_empty() {
             let k = dg_hist.len();
             let dg = DMatrix::from_fn(n, k, |i, j| dg_hist[j][i]);
-            if let Ok(gamma) = dg.svd(true, true).solve(&DVector::from_column_slice(&g), 1e-12) {
+            if let Ok(gamma) = dg
+                .svd(true, true)
+                .solve(&DVector::from_column_slice(&g), 1e-12)
+            {
                 for (j, gj) in gamma.iter().enumerate() {
                     for i in 0..n {
                         next[i] -= gj * (dx_hist[j][i] + beta * dg_hist[j][i]);

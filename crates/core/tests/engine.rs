@@ -10,7 +10,10 @@ use walras_core::{
 };
 
 fn tight() -> SolverOptions {
-    SolverOptions { tol: 1e-13, ..SolverOptions::default() }
+    SolverOptions {
+        tol: 1e-13,
+        ..SolverOptions::default()
+    }
 }
 
 /// Objective values after a full re-solve at `policy`.
@@ -38,17 +41,27 @@ fn check_gradients<M: Welfare>(model: &M, policy: &[f64]) {
         let (mut up, mut down) = (policy.to_vec(), policy.to_vec());
         up[j] += h;
         down[j] -= h;
-        let (w_up, w_down) = (resolve_objectives(model, &up), resolve_objectives(model, &down));
+        let (w_up, w_down) = (
+            resolve_objectives(model, &up),
+            resolve_objectives(model, &down),
+        );
         for k in &objectives {
             let fd = (w_up[*k] - w_down[*k]) / (2.0 * h);
             let ad = adj.gradients[(*k, j)];
-            assert!(rel_err(ad, fd) <= 1e-6, "dW{k}/dp{j}: adjoint {ad} vs finite difference {fd}");
+            assert!(
+                rel_err(ad, fd) <= 1e-6,
+                "dW{k}/dp{j}: adjoint {ad} vs finite difference {fd}"
+            );
         }
         let x_up = solve(model, &up, None, &tight()).unwrap().x;
         let x_down = solve(model, &down, None, &tight()).unwrap().x;
         for i in 0..model.n_unknowns() {
             let fd = (x_up[i] - x_down[i]) / (2.0 * h);
-            assert!(rel_err(dxdp[(i, j)], fd) <= 1e-6, "dx{i}/dp{j}: tangent {} vs {fd}", dxdp[(i, j)]);
+            assert!(
+                rel_err(dxdp[(i, j)], fd) <= 1e-6,
+                "dx{i}/dp{j}: tangent {} vs {fd}",
+                dxdp[(i, j)]
+            );
         }
     }
 }
@@ -58,7 +71,10 @@ fn exchange_economy_price_matches_closed_form() {
     let e = ExchangeEconomy::default();
     for t in [-0.5, 0.0, 0.7, 1.5] {
         let sol = solve(&e, &[t], None, &SolverOptions::default()).unwrap();
-        assert!((sol.x[0].exp() - e.closed_form_price(t)).abs() < 1e-9, "t = {t}");
+        assert!(
+            (sol.x[0].exp() - e.closed_form_price(t)).abs() < 1e-9,
+            "t = {t}"
+        );
         assert_eq!(sol.report.method, SolveMethod::Newton);
         assert!(sol.report.residual_inf_norm <= 1e-10);
     }
@@ -97,7 +113,11 @@ fn cournot_price_clears_the_market() {
 
 #[test]
 fn fixed_point_fallback_alone_solves_every_fixture() {
-    let fp = SolverOptions { strategy: Strategy::FixedPointOnly, tol: 1e-11, ..SolverOptions::default() };
+    let fp = SolverOptions {
+        strategy: Strategy::FixedPointOnly,
+        tol: 1e-11,
+        ..SolverOptions::default()
+    };
     let e = ExchangeEconomy::default();
     let a = solve(&e, &[0.3], None, &fp).unwrap();
     assert_eq!(a.report.method, SolveMethod::FixedPoint);
@@ -152,7 +172,10 @@ impl Equilibrium for StallingCubic {
 #[test]
 fn newton_stall_falls_back_to_fixed_point() {
     let model = StallingCubic(PolicySpace::new());
-    let newton_only = SolverOptions { strategy: Strategy::NewtonOnly, ..SolverOptions::default() };
+    let newton_only = SolverOptions {
+        strategy: Strategy::NewtonOnly,
+        ..SolverOptions::default()
+    };
     match solve(&model, &[], None, &newton_only) {
         Err(NfxpError::NotConverged(report)) => {
             assert_eq!(report.method, SolveMethod::Newton);
@@ -186,27 +209,84 @@ impl Equilibrium for NoRoot {
 
 #[test]
 fn non_convergence_is_an_error_carrying_the_report() {
-    let opts = SolverOptions { max_fixed_point_iter: 50, ..SolverOptions::default() };
+    let opts = SolverOptions {
+        max_fixed_point_iter: 50,
+        ..SolverOptions::default()
+    };
     let err = solve(&NoRoot(PolicySpace::new()), &[], None, &opts).unwrap_err();
-    let NfxpError::NotConverged(report) = &err else { panic!("unexpected {err:?}") };
+    let NfxpError::NotConverged(report) = &err else {
+        panic!("unexpected {err:?}")
+    };
     assert!(report.residual_inf_norm >= 1.0);
     assert!(report.iterations > 0 && report.residual_evals > 0);
     let msg = err.to_string();
-    assert!(msg.contains("did not converge") && msg.contains("iterations"), "{msg}");
+    assert!(
+        msg.contains("did not converge") && msg.contains("iterations"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn bad_options_are_rejected_by_name() {
     let e = ExchangeEconomy::default();
     let cases = [
-        (SolverOptions { tol: 0.0, ..Default::default() }, "tol"),
-        (SolverOptions { tol: f64::NAN, ..Default::default() }, "tol"),
-        (SolverOptions { damping: 1.5, ..Default::default() }, "damping"),
-        (SolverOptions { damping: 0.0, ..Default::default() }, "damping"),
-        (SolverOptions { armijo: 0.7, ..Default::default() }, "armijo"),
-        (SolverOptions { min_step: 0.0, ..Default::default() }, "min_step"),
-        (SolverOptions { anderson_memory: 1000, ..Default::default() }, "anderson_memory"),
-        (SolverOptions { max_newton_iter: 0, max_fixed_point_iter: 0, ..Default::default() }, "max_newton_iter"),
+        (
+            SolverOptions {
+                tol: 0.0,
+                ..Default::default()
+            },
+            "tol",
+        ),
+        (
+            SolverOptions {
+                tol: f64::NAN,
+                ..Default::default()
+            },
+            "tol",
+        ),
+        (
+            SolverOptions {
+                damping: 1.5,
+                ..Default::default()
+            },
+            "damping",
+        ),
+        (
+            SolverOptions {
+                damping: 0.0,
+                ..Default::default()
+            },
+            "damping",
+        ),
+        (
+            SolverOptions {
+                armijo: 0.7,
+                ..Default::default()
+            },
+            "armijo",
+        ),
+        (
+            SolverOptions {
+                min_step: 0.0,
+                ..Default::default()
+            },
+            "min_step",
+        ),
+        (
+            SolverOptions {
+                anderson_memory: 1000,
+                ..Default::default()
+            },
+            "anderson_memory",
+        ),
+        (
+            SolverOptions {
+                max_newton_iter: 0,
+                max_fixed_point_iter: 0,
+                ..Default::default()
+            },
+            "max_newton_iter",
+        ),
     ];
     for (opts, field) in cases {
         match solve(&e, &[0.0], None, &opts) {
@@ -229,10 +309,23 @@ fn bad_policies_and_shapes_are_rejected() {
     let err = solve(&g, &[f64::NAN, 0.0], None, &SolverOptions::default()).unwrap_err();
     assert!(matches!(err, NfxpError::PolicyOutOfBounds { .. }));
     let err = solve(&g, &[0.0], None, &SolverOptions::default()).unwrap_err();
-    assert!(matches!(err, NfxpError::DimensionMismatch { expected: 2, found: 1, .. }));
+    assert!(matches!(
+        err,
+        NfxpError::DimensionMismatch {
+            expected: 2,
+            found: 1,
+            ..
+        }
+    ));
     let err = solve(&g, &[0.0, 0.0], Some(&[1.0]), &SolverOptions::default()).unwrap_err();
     assert!(matches!(err, NfxpError::DimensionMismatch { .. }));
-    let err = solve(&g, &[0.0, 0.0], Some(&[1.0, f64::NAN, 1.0]), &SolverOptions::default()).unwrap_err();
+    let err = solve(
+        &g,
+        &[0.0, 0.0],
+        Some(&[1.0, f64::NAN, 1.0]),
+        &SolverOptions::default(),
+    )
+    .unwrap_err();
     assert!(matches!(err, NfxpError::NonFinite { index: 1, .. }));
     let sol = solve(&g, &[0.0, 0.0], None, &tight()).unwrap();
     assert!(matches!(
@@ -258,8 +351,14 @@ fn policy_space_rejects_inconsistent_declarations() {
 fn adjoint_and_tangent_match_finite_differences_of_resolves() {
     check_gradients(&ExchangeEconomy::default(), &[0.4]);
     check_gradients(&ArmingtonTariffGame::symmetric(4.0, 1.5), &[0.3, 0.1]);
-    check_gradients(&ArmingtonTariffGame::new(3.0, 1.2, [1.0, 2.5]), &[0.05, 0.4]);
-    check_gradients(&Cournot::new(10.0, 0.5, vec![1.0, 2.0, 0.5]).unwrap(), &[3.0, 2.5, 4.0]);
+    check_gradients(
+        &ArmingtonTariffGame::new(3.0, 1.2, [1.0, 2.5]),
+        &[0.05, 0.4],
+    );
+    check_gradients(
+        &Cournot::new(10.0, 0.5, vec![1.0, 2.0, 0.5]).unwrap(),
+        &[3.0, 2.5, 4.0],
+    );
 }
 
 #[test]
@@ -282,11 +381,18 @@ fn criterion_gradients_combine_objective_gradients() {
     let p = [0.2, 0.1];
     let sol = solve(&g, &p, None, &tight()).unwrap();
     let each = adjoint_gradients(&g, &sol.x, &p, &[0, 1], &[0, 1]).unwrap();
-    let (v, grad) = criterion_gradient(&g, &Criterion::Weighted(vec![(0, 2.0), (1, 0.5)]), &sol.x, &p, &[0, 1]).unwrap();
+    let (v, grad) = criterion_gradient(
+        &g,
+        &Criterion::Weighted(vec![(0, 2.0), (1, 0.5)]),
+        &sol.x,
+        &p,
+        &[0, 1],
+    )
+    .unwrap();
     assert!((v - (2.0 * each.values[0] + 0.5 * each.values[1])).abs() < 1e-14);
-    for j in 0..2 {
+    for (j, g) in grad.iter().enumerate() {
         let want = 2.0 * each.gradients[(0, j)] + 0.5 * each.gradients[(1, j)];
-        assert!((grad[j] - want).abs() < 1e-12);
+        assert!((g - want).abs() < 1e-12);
     }
     // Subsets of policy indices give the same columns.
     let (_, only_second) = criterion_gradient(&g, &Criterion::Single(1), &sol.x, &p, &[1]).unwrap();
@@ -305,7 +411,10 @@ impl Chain {
         for i in 0..n {
             space.push(format!("p{i}"), -1.0, 1.0).unwrap();
         }
-        Self { space, declare_sparsity }
+        Self {
+            space,
+            declare_sparsity,
+        }
     }
 }
 
@@ -336,7 +445,12 @@ impl Equilibrium for Chain {
         let n = self.n_unknowns();
         self.declare_sparsity.then(|| {
             (0..n)
-                .flat_map(|i| [i.wrapping_sub(1), i, i + 1].into_iter().filter(move |&j| j < n).map(move |j| (i, j)))
+                .flat_map(|i| {
+                    [i.wrapping_sub(1), i, i + 1]
+                        .into_iter()
+                        .filter(move |&j| j < n)
+                        .map(move |j| (i, j))
+                })
                 .collect()
         })
     }
@@ -350,7 +464,11 @@ fn coloured_sparse_jacobian_equals_dense() {
     let (_, dense) = residual_and_jacobian_x(&Chain::new(n, false), &x, &p);
     let (_, sparse) = residual_and_jacobian_x(&Chain::new(n, true), &x, &p);
     assert!((dense - sparse).abs().max() < 1e-15);
-    assert_eq!(walras_core::autodiff::colour_columns(n, &Chain::new(n, true).jacobian_sparsity().unwrap()).len(), 3);
+    assert_eq!(
+        walras_core::autodiff::colour_columns(n, &Chain::new(n, true).jacobian_sparsity().unwrap())
+            .len(),
+        3
+    );
     let sol = solve(&Chain::new(n, true), &p, None, &tight()).unwrap();
     assert!(sol.report.residual_inf_norm < 1e-13);
 }
@@ -360,10 +478,14 @@ fn optimiser_finds_interior_and_corner_optima() {
     let e = ExchangeEconomy::default();
     let opt = PolicyOptimizer::new();
     // Agent 1 alone: take everything the bounds allow.
-    let corner = opt.maximize(&e, &Criterion::Single(1), &[0.0], None, None).unwrap();
+    let corner = opt
+        .maximize(&e, &Criterion::Single(1), &[0.0], None, None)
+        .unwrap();
     assert_eq!(corner.policy[0], e.policy_space().upper()[0]);
     // Equal weights: an interior optimum where the closed-form utilities have zero slope.
-    let interior = opt.maximize(&e, &Criterion::utilitarian(2), &[0.0], None, None).unwrap();
+    let interior = opt
+        .maximize(&e, &Criterion::utilitarian(2), &[0.0], None, None)
+        .unwrap();
     let t = interior.policy[0];
     let h = 1e-5;
     let slope = |t: f64| e.closed_form_utility(0, t) + e.closed_form_utility(1, t);
@@ -373,7 +495,9 @@ fn optimiser_finds_interior_and_corner_optima() {
 
     // A monopolist: q = (a - c) / (2b).
     let mono = Cournot::new(10.0, 0.5, vec![2.0]).unwrap();
-    let best = opt.maximize(&mono, &Criterion::Single(0), &[1.0], None, None).unwrap();
+    let best = opt
+        .maximize(&mono, &Criterion::Single(0), &[1.0], None, None)
+        .unwrap();
     assert!((best.policy[0] - 8.0).abs() < 1e-8);
 }
 
@@ -381,7 +505,9 @@ fn assert_cournot_nash(c: &Cournot, br: BestResponse) {
     let players = players_from_blocks(c.policy_space());
     let want = c.nash_quantities();
     let mut seen = 0;
-    let nash = br.solve(c, &players, &vec![1.0; c.n_firms()], |_| seen += 1).unwrap();
+    let nash = br
+        .solve(c, &players, &vec![1.0; c.n_firms()], |_| seen += 1)
+        .unwrap();
     assert_eq!(seen, nash.rounds);
     assert_eq!(nash.history.len(), nash.rounds);
     for (q, w) in nash.policy.iter().zip(&want) {
@@ -400,7 +526,10 @@ fn cournot_nash_matches_closed_form_under_every_schedule() {
     // Four firms: undamped Jacobi oscillates (the summed best-response slope is -3/2), as the
     // theory says; Gauss-Seidel and damped Jacobi (eigenvalues 1 - 2.5d, 1 - 0.5d) converge.
     let four = Cournot::new(12.0, 0.8, vec![1.0, 2.0, 1.5, 0.5]).unwrap();
-    assert_cournot_nash(&four, BestResponse::new().with_schedule(Schedule::GaussSeidel));
+    assert_cournot_nash(
+        &four,
+        BestResponse::new().with_schedule(Schedule::GaussSeidel),
+    );
     assert_cournot_nash(&four, BestResponse::new().with_damping(0.5).unwrap());
     let undamped = BestResponse::new().with_max_rounds(50).unwrap();
     let players = players_from_blocks(four.policy_space());
@@ -417,16 +546,29 @@ fn armington_nash_tariff_matches_the_formula() {
     assert!((t - 0.265231).abs() < 5e-7);
     let g = ArmingtonTariffGame::symmetric(4.0, 1.5);
     let players = players_from_blocks(g.policy_space());
-    for br in [BestResponse::new(), BestResponse::new().with_schedule(Schedule::GaussSeidel)] {
+    for br in [
+        BestResponse::new(),
+        BestResponse::new().with_schedule(Schedule::GaussSeidel),
+    ] {
         let nash = br.solve(&g, &players, &[0.0, 0.0], |_| {}).unwrap();
-        assert!((nash.policy[0] - t).abs() < 1e-8 && (nash.policy[1] - t).abs() < 1e-8, "{:?}", nash.policy);
+        assert!(
+            (nash.policy[0] - t).abs() < 1e-8 && (nash.policy[1] - t).abs() < 1e-8,
+            "{:?}",
+            nash.policy
+        );
         assert!(nash.inner_solves > nash.rounds);
     }
     for (theta, tau) in [(2.0, 1.0), (6.0, 2.0)] {
         let g = ArmingtonTariffGame::symmetric(theta, tau);
-        let nash = BestResponse::new().solve(&g, &players, &[0.1, 0.1], |_| {}).unwrap();
+        let nash = BestResponse::new()
+            .solve(&g, &players, &[0.1, 0.1], |_| {})
+            .unwrap();
         let t = symmetric_nash_tariff(theta, tau);
-        assert!((nash.policy[0] - t).abs() < 1e-8, "theta {theta} tau {tau}: {} vs {t}", nash.policy[0]);
+        assert!(
+            (nash.policy[0] - t).abs() < 1e-8,
+            "theta {theta} tau {tau}: {} vs {t}",
+            nash.policy[0]
+        );
     }
 }
 
@@ -435,10 +577,24 @@ fn cooperation_beats_the_tariff_war() {
     let g = ArmingtonTariffGame::symmetric(4.0, 1.5);
     let players = players_from_blocks(g.policy_space());
     let opt = PolicyOptimizer::new();
-    let coop = cooperate(&g, &players, &[1.0, 1.0], Aggregation::WeightedSum, &[0.3, 0.2], &opt).unwrap();
+    let coop = cooperate(
+        &g,
+        &players,
+        &[1.0, 1.0],
+        Aggregation::WeightedSum,
+        &[0.3, 0.2],
+        &opt,
+    )
+    .unwrap();
     // Symmetric world welfare is maximised by free trade.
-    assert!(coop.policy.iter().all(|t| t.abs() < 1e-9), "{:?}", coop.policy);
-    let nash = BestResponse::new().solve(&g, &players, &[0.0, 0.0], |_| {}).unwrap();
+    assert!(
+        coop.policy.iter().all(|t| t.abs() < 1e-9),
+        "{:?}",
+        coop.policy
+    );
+    let nash = BestResponse::new()
+        .solve(&g, &players, &[0.0, 0.0], |_| {})
+        .unwrap();
     assert!(coop.value > nash.welfare.iter().sum::<f64>());
 
     // Collusion in a symmetric Cournot market: industry output (a - c) / (2b).
@@ -447,7 +603,10 @@ fn cooperation_beats_the_tariff_war() {
     for agg in [Aggregation::WeightedSum, Aggregation::SumOfLogs] {
         let coop = cooperate(&c, &cartel, &[1.0; 3], agg, &[2.0; 3], &opt).unwrap();
         let total: f64 = coop.policy.iter().sum();
-        assert!((total - c.collusive_output(1.0)).abs() < 1e-7, "{agg:?}: {total}");
+        assert!(
+            (total - c.collusive_output(1.0)).abs() < 1e-7,
+            "{agg:?}: {total}"
+        );
     }
 }
 
@@ -455,8 +614,14 @@ fn cooperation_beats_the_tariff_war() {
 fn unfinished_games_are_errors() {
     let c = Cournot::new(12.0, 0.8, vec![1.0, 2.0]).unwrap();
     let players = players_from_blocks(c.policy_space());
-    let err = BestResponse::new().with_max_rounds(1).unwrap().solve(&c, &players, &[0.0, 0.0], |_| {}).unwrap_err();
-    let NfxpError::GameNotConverged { rounds: 1, last } = &err else { panic!("{err:?}") };
+    let err = BestResponse::new()
+        .with_max_rounds(1)
+        .unwrap()
+        .solve(&c, &players, &[0.0, 0.0], |_| {})
+        .unwrap_err();
+    let NfxpError::GameNotConverged { rounds: 1, last } = &err else {
+        panic!("{err:?}")
+    };
     assert!(last.max_policy_change > 1e-8);
     assert!(err.to_string().contains("did not converge"));
 }

@@ -89,6 +89,9 @@ pub enum DataError {
 
 impl DataError {
     pub(crate) fn io(path: &std::path::Path, source: std::io::Error) -> Self {
-        DataError::Io { path: path.to_path_buf(), source }
+        DataError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
     }
 }

@@ -24,7 +24,11 @@ pub fn sha256_file(path: &Path) -> Result<String, DataError> {
         }
         hasher.update(&buf[..n]);
     }
-    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
 /// An input file and its fingerprint.
@@ -104,22 +108,40 @@ impl RunManifest {
 
     /// Record an input file (hashing it).
     pub fn add_input(&mut self, path: &Path) -> Result<(), DataError> {
-        let bytes = std::fs::metadata(path).map_err(|e| DataError::io(path, e))?.len();
+        let bytes = std::fs::metadata(path)
+            .map_err(|e| DataError::io(path, e))?
+            .len();
         let sha256 = sha256_file(path)?;
-        self.inputs.push(InputFile { path: path.into(), bytes, sha256 });
+        self.inputs.push(InputFile {
+            path: path.into(),
+            bytes,
+            sha256,
+        });
         Ok(())
     }
 
     /// Record the run's parameters.
-    pub fn set_parameters<T: Serialize + ?Sized>(&mut self, parameters: &T) -> Result<(), DataError> {
-        self.parameters = serde_json::to_value(parameters).map_err(|e| DataError::InvalidTable(format!("parameters: {e}")))?;
+    pub fn set_parameters<T: Serialize + ?Sized>(
+        &mut self,
+        parameters: &T,
+    ) -> Result<(), DataError> {
+        self.parameters = serde_json::to_value(parameters)
+            .map_err(|e| DataError::InvalidTable(format!("parameters: {e}")))?;
         Ok(())
     }
 
     /// Record a solver report.
-    pub fn add_report<T: Serialize + ?Sized>(&mut self, name: &str, report: &T) -> Result<(), DataError> {
-        let report = serde_json::to_value(report).map_err(|e| DataError::InvalidTable(format!("report `{name}`: {e}")))?;
-        self.solve_reports.push(NamedReport { name: name.into(), report });
+    pub fn add_report<T: Serialize + ?Sized>(
+        &mut self,
+        name: &str,
+        report: &T,
+    ) -> Result<(), DataError> {
+        let report = serde_json::to_value(report)
+            .map_err(|e| DataError::InvalidTable(format!("report `{name}`: {e}")))?;
+        self.solve_reports.push(NamedReport {
+            name: name.into(),
+            report,
+        });
         Ok(())
     }
 

@@ -6,9 +6,7 @@ use std::fs::File;
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 
-use polars::prelude::{
-    CsvReadOptions, DataFrame, DataType, ParquetReader, SerReader, Series,
-};
+use polars::prelude::{CsvReadOptions, DataFrame, DataType, ParquetReader, SerReader, Series};
 
 use crate::error::DataError;
 
@@ -56,7 +54,9 @@ impl Table {
 
     fn with(mut self, name: &str, data: ColumnData) -> Result<Self, DataError> {
         if self.names.iter().any(|n| n == name) {
-            return Err(DataError::InvalidTable(format!("duplicate column `{name}`")));
+            return Err(DataError::InvalidTable(format!(
+                "duplicate column `{name}`"
+            )));
         }
         if let Some(first) = self.columns.first() {
             if first.len() != data.len() {
@@ -99,7 +99,10 @@ impl Table {
 
     /// A column by name.
     pub fn column(&self, name: &str) -> Option<&ColumnData> {
-        self.names.iter().position(|n| n == name).map(|i| &self.columns[i])
+        self.names
+            .iter()
+            .position(|n| n == name)
+            .map(|i| &self.columns[i])
     }
 
     /// A text column by name (None if absent or numeric).
@@ -212,11 +215,19 @@ impl Schema {
     /// A schema with no columns that accepts an empty table only if `min_rows(0)` is set
     /// (by default at least one row is required).
     pub fn new() -> Self {
-        Self { min_rows: 1, ..Self::default() }
+        Self {
+            min_rows: 1,
+            ..Self::default()
+        }
     }
 
     fn push(mut self, name: &str, kind: Kind, check: Check, required: bool) -> Self {
-        self.columns.push(ColumnSpec { name: name.into(), kind, check, required });
+        self.columns.push(ColumnSpec {
+            name: name.into(),
+            kind,
+            check,
+            required,
+        });
         self
     }
 
@@ -278,7 +289,9 @@ impl TableFormat {
         } else if name.ends_with(".parquet") || name.ends_with(".pq") {
             Ok(TableFormat::Parquet)
         } else {
-            Err(DataError::UnsupportedFormat { path: path.to_path_buf() })
+            Err(DataError::UnsupportedFormat {
+                path: path.to_path_buf(),
+            })
         }
     }
 }
@@ -290,10 +303,14 @@ fn read_text_bytes(path: &Path, gz: bool) -> Result<Vec<u8>, DataError> {
     if gz {
         flate2::read::MultiGzDecoder::new(file)
             .read_to_end(&mut bytes)
-            .map_err(|e| DataError::Parse { path: path.into(), message: format!("gzip: {e}") })?;
+            .map_err(|e| DataError::Parse {
+                path: path.into(),
+                message: format!("gzip: {e}"),
+            })?;
     } else {
         let mut file = file;
-        file.read_to_end(&mut bytes).map_err(|e| DataError::io(path, e))?;
+        file.read_to_end(&mut bytes)
+            .map_err(|e| DataError::io(path, e))?;
     }
     if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
         bytes.drain(..3);
@@ -304,12 +321,18 @@ fn read_text_bytes(path: &Path, gz: bool) -> Result<Vec<u8>, DataError> {
 /// Read a file into a polars DataFrame: CSV columns all as text (parsed and checked by
 /// [`load_table`]), Parquet with its own types.
 pub fn read_frame(path: &Path) -> Result<DataFrame, DataError> {
-    let parse_err = |e: polars::error::PolarsError| DataError::Parse { path: path.into(), message: e.to_string() };
+    let parse_err = |e: polars::error::PolarsError| DataError::Parse {
+        path: path.into(),
+        message: e.to_string(),
+    };
     match TableFormat::from_path(path)? {
         format @ (TableFormat::Csv | TableFormat::CsvGz) => {
             let bytes = read_text_bytes(path, format == TableFormat::CsvGz)?;
             if bytes.iter().all(u8::is_ascii_whitespace) {
-                return Err(DataError::Shape { path: path.into(), message: "file is empty (no header row)".into() });
+                return Err(DataError::Shape {
+                    path: path.into(),
+                    message: "file is empty (no header row)".into(),
+                });
             }
             CsvReadOptions::default()
                 .with_has_header(true)
@@ -330,18 +353,33 @@ pub fn read_frame(path: &Path) -> Result<DataFrame, DataError> {
 /// dropped. Errors name the file, the 1-based data row, the column and the value.
 pub fn load_table(path: &Path, schema: &Schema) -> Result<Table, DataError> {
     let df = read_frame(path)?;
-    let found: Vec<String> = df.get_column_names().iter().map(|n| n.trim().to_string()).collect();
+    let found: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|n| n.trim().to_string())
+        .collect();
     if df.height() < schema.min_rows {
         return Err(DataError::Shape {
             path: path.into(),
-            message: format!("has {} data rows, expected at least {}", df.height(), schema.min_rows),
+            message: format!(
+                "has {} data rows, expected at least {}",
+                df.height(),
+                schema.min_rows
+            ),
         });
     }
-    let mut table = Table { source: Some(path.to_path_buf()), ..Table::default() };
+    let mut table = Table {
+        source: Some(path.to_path_buf()),
+        ..Table::default()
+    };
     for spec in &schema.columns {
         let Some(pos) = found.iter().position(|n| n == &spec.name) else {
             if spec.required {
-                return Err(DataError::MissingColumn { path: path.into(), column: spec.name.clone(), found });
+                return Err(DataError::MissingColumn {
+                    path: path.into(),
+                    column: spec.name.clone(),
+                    found,
+                });
             }
             continue;
         };
@@ -361,8 +399,15 @@ fn convert(path: &Path, series: &Series, spec: &ColumnSpec) -> Result<ColumnData
         value,
         reason,
     };
-    let missing = |row: usize| DataError::MissingValue { path: path.into(), row: row + 1, column: spec.name.clone() };
-    let polars_err = |e: polars::error::PolarsError| DataError::Parse { path: path.into(), message: format!("column `{}`: {e}", spec.name) };
+    let missing = |row: usize| DataError::MissingValue {
+        path: path.into(),
+        row: row + 1,
+        column: spec.name.clone(),
+    };
+    let polars_err = |e: polars::error::PolarsError| DataError::Parse {
+        path: path.into(),
+        message: format!("column `{}`: {e}", spec.name),
+    };
     let text = series.cast(&DataType::String).map_err(polars_err)?;
     let text = text.str().map_err(polars_err)?;
     match spec.kind {
@@ -379,8 +424,13 @@ fn convert(path: &Path, series: &Series, spec: &ColumnSpec) -> Result<ColumnData
             .iter()
             .enumerate()
             .map(|(row, v)| {
-                let s = v.map(str::trim).filter(|s| !s.is_empty()).ok_or_else(|| missing(row))?;
-                let x: f64 = s.parse().map_err(|_| bad(row, s.to_string(), "is not a number".into()))?;
+                let s = v
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .ok_or_else(|| missing(row))?;
+                let x: f64 = s
+                    .parse()
+                    .map_err(|_| bad(row, s.to_string(), "is not a number".into()))?;
                 if !x.is_finite() {
                     return Err(bad(row, s.to_string(), "is not finite".into()));
                 }
@@ -400,7 +450,11 @@ fn check_unique_key(path: &Path, table: &Table, key: &[String]) -> Result<(), Da
     }
     let columns: Vec<(&String, &ColumnData)> = key
         .iter()
-        .map(|k| table.column(k).map(|c| (k, c)).ok_or_else(|| DataError::InvalidTable(format!("key column `{k}` is not in the schema"))))
+        .map(|k| {
+            table.column(k).map(|c| (k, c)).ok_or_else(|| {
+                DataError::InvalidTable(format!("key column `{k}` is not in the schema"))
+            })
+        })
         .collect::<Result<_, _>>()?;
     let cell = |c: &ColumnData, row: usize| match c {
         ColumnData::Str(v) => v[row].clone(),
@@ -410,8 +464,18 @@ fn check_unique_key(path: &Path, table: &Table, key: &[String]) -> Result<(), Da
     for row in 0..table.n_rows() {
         let k: Vec<String> = columns.iter().map(|(_, c)| cell(c, row)).collect();
         if let Some(first) = seen.get(&k) {
-            let key = columns.iter().zip(&k).map(|((name, _), v)| format!("{name}={v}")).collect::<Vec<_>>().join(", ");
-            return Err(DataError::DuplicateKey { path: path.into(), key, first_row: first + 1, row: row + 1 });
+            let key = columns
+                .iter()
+                .zip(&k)
+                .map(|((name, _), v)| format!("{name}={v}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(DataError::DuplicateKey {
+                path: path.into(),
+                key,
+                first_row: first + 1,
+                row: row + 1,
+            });
         }
         seen.insert(k, row);
     }
@@ -440,8 +504,14 @@ impl Matrix {
 /// line must have the same number of fields; `shape`, if given, must match exactly. Errors
 /// name the file, the line and the field.
 pub fn read_matrix(path: &Path, shape: Option<(usize, usize)>) -> Result<Matrix, DataError> {
-    let text = String::from_utf8(read_text_bytes(path, path.to_string_lossy().to_lowercase().ends_with(".gz"))?)
-        .map_err(|e| DataError::Parse { path: path.into(), message: format!("not UTF-8: {e}") })?;
+    let text = String::from_utf8(read_text_bytes(
+        path,
+        path.to_string_lossy().to_lowercase().ends_with(".gz"),
+    )?)
+    .map_err(|e| DataError::Parse {
+        path: path.into(),
+        message: format!("not UTF-8: {e}"),
+    })?;
     let mut values = Vec::new();
     let (mut rows, mut cols) = (0, None);
     for (line_no, line) in text.lines().enumerate() {
@@ -454,24 +524,35 @@ pub fn read_matrix(path: &Path, shape: Option<(usize, usize)>) -> Result<Matrix,
             Some(c) if c != fields.len() => {
                 return Err(DataError::Shape {
                     path: path.into(),
-                    message: format!("line {} has {} fields, earlier lines have {c}", line_no + 1, fields.len()),
+                    message: format!(
+                        "line {} has {} fields, earlier lines have {c}",
+                        line_no + 1,
+                        fields.len()
+                    ),
                 })
             }
             _ => {}
         }
         for (j, f) in fields.iter().enumerate() {
-            let v: f64 = f.parse().ok().filter(|v: &f64| v.is_finite()).ok_or_else(|| DataError::BadValue {
-                path: path.into(),
-                row: line_no + 1,
-                column: format!("field {}", j + 1),
-                value: f.to_string(),
-                reason: "is not a finite number".into(),
-            })?;
+            let v: f64 = f
+                .parse()
+                .ok()
+                .filter(|v: &f64| v.is_finite())
+                .ok_or_else(|| DataError::BadValue {
+                    path: path.into(),
+                    row: line_no + 1,
+                    column: format!("field {}", j + 1),
+                    value: f.to_string(),
+                    reason: "is not a finite number".into(),
+                })?;
             values.push(v);
         }
         rows += 1;
     }
-    let cols = cols.ok_or_else(|| DataError::Shape { path: path.into(), message: "file has no numbers".into() })?;
+    let cols = cols.ok_or_else(|| DataError::Shape {
+        path: path.into(),
+        message: "file has no numbers".into(),
+    })?;
     if let Some((r, c)) = shape {
         if (r, c) != (rows, cols) {
             return Err(DataError::Shape {

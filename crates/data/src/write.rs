@@ -31,8 +31,11 @@ pub fn write_atomic(
         write(&mut buf)?;
         buf.flush().map_err(|e| DataError::io(path, e))?;
     }
-    tmp.as_file().sync_all().map_err(|e| DataError::io(path, e))?;
-    tmp.persist(path).map_err(|e| DataError::io(path, e.error))?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| DataError::io(path, e))?;
+    tmp.persist(path)
+        .map_err(|e| DataError::io(path, e.error))?;
     Ok(())
 }
 
@@ -40,23 +43,37 @@ pub fn write_atomic(
 pub fn write_table(path: &Path, table: &Table) -> Result<(), DataError> {
     let format = TableFormat::from_path(path)?;
     let mut df = table.to_polars()?;
-    let failed = |e: polars::error::PolarsError| DataError::Parse { path: path.into(), message: format!("writing: {e}") };
+    let failed = |e: polars::error::PolarsError| DataError::Parse {
+        path: path.into(),
+        message: format!("writing: {e}"),
+    };
     write_atomic(path, |w| match format {
-        TableFormat::Csv => CsvWriter::new(w).include_header(true).finish(&mut df).map_err(failed),
+        TableFormat::Csv => CsvWriter::new(w)
+            .include_header(true)
+            .finish(&mut df)
+            .map_err(failed),
         TableFormat::CsvGz => {
             let mut gz = flate2::write::GzEncoder::new(w, flate2::Compression::default());
-            CsvWriter::new(&mut gz).include_header(true).finish(&mut df).map_err(failed)?;
+            CsvWriter::new(&mut gz)
+                .include_header(true)
+                .finish(&mut df)
+                .map_err(failed)?;
             gz.finish().map(|_| ()).map_err(|e| DataError::io(path, e))
         }
-        TableFormat::Parquet => ParquetWriter::new(w).finish(&mut df).map(|_| ()).map_err(failed),
+        TableFormat::Parquet => ParquetWriter::new(w)
+            .finish(&mut df)
+            .map(|_| ())
+            .map_err(failed),
     })
 }
 
 /// Write any serialisable value as pretty-printed JSON.
 pub fn write_json<T: Serialize + ?Sized>(path: &Path, value: &T) -> Result<(), DataError> {
     write_atomic(path, |w| {
-        serde_json::to_writer_pretty(&mut *w, value)
-            .map_err(|e| DataError::Parse { path: path.into(), message: format!("JSON: {e}") })?;
+        serde_json::to_writer_pretty(&mut *w, value).map_err(|e| DataError::Parse {
+            path: path.into(),
+            message: format!("JSON: {e}"),
+        })?;
         w.write_all(b"\n").map_err(|e| DataError::io(path, e))
     })
 }
