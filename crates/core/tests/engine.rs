@@ -625,3 +625,45 @@ fn unfinished_games_are_errors() {
     assert!(last.max_policy_change > 1e-8);
     assert!(err.to_string().contains("did not converge"));
 }
+
+/// The exchange economy with a hand-written dF/dx that counts its calls.
+struct AnalyticExchange {
+    inner: ExchangeEconomy,
+    calls: std::sync::atomic::AtomicUsize,
+}
+
+impl Equilibrium for AnalyticExchange {
+    fn n_unknowns(&self) -> usize {
+        1
+    }
+    fn policy_space(&self) -> &PolicySpace {
+        self.inner.policy_space()
+    }
+    fn initial_guess(&self, p: &[f64]) -> Vec<f64> {
+        self.inner.initial_guess(p)
+    }
+    fn residual<D: Scalar>(&self, x: &[D], p: &[D], out: &mut [D]) {
+        self.inner.residual(x, p, out)
+    }
+    fn jacobian_x(&self, x: &[f64], p: &[f64]) -> Option<nalgebra::DMatrix<f64>> {
+        self.calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // d/dx of (sum_h (1 - a_h)(e_h1' + e^x e_h2) e^-x - E2) / E2 = -sum_h (1 - a_h) e_h1' e^-x / E2.
+        let e = &self.inner.endowment;
+        let a = &self.inner.alpha;
+        let e1 = [e[0][0] - p[0], e[1][0] + p[0]];
+        let supply = e[0][1] + e[1][1];
+        let d = -((1.0 - a[0]) * e1[0] + (1.0 - a[1]) * e1[1]) * (-x[0]).exp() / supply;
+        Some(nalgebra::DMatrix::from_element(1, 1, d))
+    }
+}
+
+#[test]
+fn analytic_jacobians_are_used_and_agree_with_dual_numbers() {
+    let model = AnalyticExchange { inner: ExchangeEconomy::default(), calls: Default::default() };
+    let sol = solve(&model, &[0.2], None, &tight()).unwrap();
+    assert!(model.calls.load(std::sync::atomic::Ordering::Relaxed) >= sol.report.jacobian_evals);
+    assert!(sol.report.jacobian_evals > 0);
+    let (_, analytic) = residual_and_jacobian_x(&model, &sol.x, &[0.2]);
+    let (_, dual) = residual_and_jacobian_x(&model.inner, &sol.x, &[0.2]);
+    assert!((analytic[(0, 0)] - dual[(0, 0)]).abs() < 1e-14);
+}
