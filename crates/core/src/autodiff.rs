@@ -29,7 +29,9 @@ fn seeded(base: &[f64], groups: &[Vec<usize>], start: usize, end: usize) -> Vec<
 }
 
 fn derivative_slots(value: &Chunk) -> SVector<f64, CHUNK> {
-    value.eps.unwrap_generic(nalgebra::Const::<CHUNK>, nalgebra::U1)
+    value
+        .eps
+        .unwrap_generic(nalgebra::Const::<CHUNK>, nalgebra::U1)
 }
 
 /// Run `eval` with seeds on the index groups of `base`; return the real parts of the outputs

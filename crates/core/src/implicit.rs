@@ -70,7 +70,9 @@ impl Criterion {
                 w.iter().map(|&(_, wt)| wt).collect(),
             ),
             Criterion::SumOfLogs(w) => {
-                if let Some((&(k, _), &v)) = w.iter().zip(values).find(|(_, &v)| v.is_nan() || v <= 0.0) {
+                if let Some((&(k, _), &v)) =
+                    w.iter().zip(values).find(|(_, &v)| v.is_nan() || v <= 0.0)
+                {
                     return Err(NfxpError::InvalidOption {
                         field: "criterion",
                         value: format!("objective {k} = {v}"),

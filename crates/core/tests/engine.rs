@@ -646,7 +646,8 @@ impl Equilibrium for AnalyticExchange {
         self.inner.residual(x, p, out)
     }
     fn jacobian_x(&self, x: &[f64], p: &[f64]) -> Option<nalgebra::DMatrix<f64>> {
-        self.calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.calls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         // d/dx of (sum_h (1 - a_h)(e_h1' + e^x e_h2) e^-x - E2) / E2 = -sum_h (1 - a_h) e_h1' e^-x / E2.
         let e = &self.inner.endowment;
         let a = &self.inner.alpha;
@@ -659,7 +660,10 @@ impl Equilibrium for AnalyticExchange {
 
 #[test]
 fn analytic_jacobians_are_used_and_agree_with_dual_numbers() {
-    let model = AnalyticExchange { inner: ExchangeEconomy::default(), calls: Default::default() };
+    let model = AnalyticExchange {
+        inner: ExchangeEconomy::default(),
+        calls: Default::default(),
+    };
     let sol = solve(&model, &[0.2], None, &tight()).unwrap();
     assert!(model.calls.load(std::sync::atomic::Ordering::Relaxed) >= sol.report.jacobian_evals);
     assert!(sol.report.jacobian_evals > 0);

@@ -1,1 +1,26 @@
-//! placeholder
+//! # walras
+//!
+//! General-equilibrium policy optimisation: an economy is a nested fixed point (an equilibrium
+//! F(x, p) = 0 inside a government's or planner's optimisation over policy p) with exact
+//! gradients by implicit differentiation.
+//!
+//! This facade re-exports the library crates:
+//!
+//! * [`core`] (walras-core): the NFXP engine and canonical economies;
+//! * [`data`] (walras-data): validated tables, atomic writers, run manifests;
+//! * [`plot`] (walras-plot): paper-ready figures;
+//! * [`cli`] (walras-cli): the `walras` command line.
+//!
+//! ```
+//! use walras::core::fixtures::ExchangeEconomy;
+//! use walras::core::{solve, SolverOptions};
+//! let economy = ExchangeEconomy::default();
+//! let eq = solve(&economy, &[0.0], None, &SolverOptions::default()).unwrap();
+//! assert!((eq.x[0].exp() - economy.closed_form_price(0.0)).abs() < 1e-9);
+//! ```
+#![deny(missing_docs)]
+
+pub use walras_cli as cli;
+pub use walras_core as core;
+pub use walras_data as data;
+pub use walras_plot as plot;

@@ -1,0 +1,29 @@
+//! Command implementations: each turns validated arguments into library calls and output.
+
+mod examples;
+
+use anyhow::{bail, Result};
+use clap::CommandFactory;
+
+use crate::args::{Cli, Command};
+
+/// Run the parsed command.
+pub fn dispatch(cli: Cli, command_line: Vec<String>) -> Result<()> {
+    match cli.command {
+        Command::Examples(args) => examples::run(&cli.common, &args, command_line),
+        Command::Tax(_) => pending("tax", 3, "optimal income-tax brackets"),
+        Command::Trade(_) => pending("trade", 4, "trade and industrial policy"),
+        Command::Automation(_) => pending("automation", 5, "data-driven automation"),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "walras", &mut std::io::stdout());
+            Ok(())
+        }
+    }
+}
+
+fn pending(group: &str, issue: u32, what: &str) -> Result<()> {
+    bail!(
+        "`walras {group}` ({what}) is not implemented yet: it arrives with issue #{issue}. \
+         Run `walras examples` for the core's canonical economies."
+    )
+}
