@@ -7,7 +7,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use walras::core::fixtures::{ArmingtonTariffGame, Cournot, ExchangeEconomy};
+use walras::core::fixtures::{ArmingtonTariffGame, ArmingtonWorld, Cournot, ExchangeEconomy};
 use walras::core::{
     adjoint_gradients, players_from_blocks, solve, BestResponse, Equilibrium, Schedule,
     SolverOptions,
@@ -46,6 +46,40 @@ fn inner_and_gradient(c: &mut Criterion) {
     g.finish();
 }
 
+/// The N-country world: how the gradient/solve ratio holds up as the system grows.
+fn world(c: &mut Criterion) {
+    let opts = SolverOptions::default();
+    let mut g = c.benchmark_group("world");
+    for n in [10, 40] {
+        let world = ArmingtonWorld::seeded(n, 5.0, 42);
+        let policy: Vec<f64> = (0..n).map(|i| 0.1 + 0.01 * i as f64).collect();
+        let nearby: Vec<f64> = policy.iter().map(|t| t + 0.005).collect();
+        let x_near = solve(&world, &nearby, None, &opts).unwrap().x;
+        let x_at = solve(&world, &policy, None, &opts).unwrap().x;
+        let all: Vec<usize> = (0..n).collect();
+        g.bench_function(format!("N={n}: inner solve, warm"), |b| {
+            b.iter(|| solve(&world, black_box(&policy), Some(&x_near), &opts).unwrap())
+        });
+        g.bench_function(
+            format!("N={n}: adjoint gradient, one objective, all tariffs"),
+            |b| {
+                b.iter(|| adjoint_gradients(&world, black_box(&x_at), &policy, &[0], &all).unwrap())
+            },
+        );
+    }
+    let world = ArmingtonWorld::seeded(10, 5.0, 42);
+    let countries = players_from_blocks(world.policy_space());
+    g.sample_size(10);
+    g.bench_function("N=10: Nash tariff war, jacobi", |b| {
+        b.iter(|| {
+            BestResponse::new()
+                .solve(&world, &countries, black_box(&[0.0; 10]), |_| {})
+                .unwrap()
+        })
+    });
+    g.finish();
+}
+
 fn nash(c: &mut Criterion) {
     let game = ArmingtonTariffGame::symmetric(4.0, 1.5);
     let countries = players_from_blocks(game.policy_space());
@@ -70,5 +104,5 @@ fn nash(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, inner_and_gradient, nash);
+criterion_group!(benches, inner_and_gradient, world, nash);
 criterion_main!(benches);

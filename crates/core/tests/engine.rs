@@ -671,3 +671,67 @@ fn analytic_jacobians_are_used_and_agree_with_dual_numbers() {
     let (_, dual) = residual_and_jacobian_x(&model.inner, &sol.x, &[0.2]);
     assert!((analytic[(0, 0)] - dual[(0, 0)]).abs() < 1e-14);
 }
+
+#[test]
+fn two_country_world_reproduces_the_two_country_game() {
+    use walras_core::fixtures::ArmingtonWorld;
+    let pair = ArmingtonTariffGame::new(4.0, 1.5, [1.0, 2.0]);
+    let world = ArmingtonWorld::new(4.0, vec![1.0, 2.0], vec![vec![1.0, 1.5], vec![1.5, 1.0]]);
+    let p = [0.2, 0.35];
+    let a = solve(&pair, &p, None, &tight()).unwrap();
+    let b = solve(&world, &p, None, &tight()).unwrap();
+    for (u, v) in a.x.iter().zip(&b.x) {
+        assert!((u - v).abs() < 1e-11, "{:?} vs {:?}", a.x, b.x);
+    }
+    let ga = adjoint_gradients(&pair, &a.x, &p, &[0, 1], &[0, 1]).unwrap();
+    let gb = adjoint_gradients(&world, &b.x, &p, &[0, 1], &[0, 1]).unwrap();
+    assert!((ga.gradients - gb.gradients).abs().max() < 1e-10);
+}
+
+#[test]
+fn many_country_world_gradients_and_symmetric_nash() {
+    use walras_core::fixtures::ArmingtonWorld;
+    let world = ArmingtonWorld::seeded(5, 5.0, 7);
+    let t = [0.1, 0.3, 0.02, 0.2, 0.05];
+    check_gradients(&world, &t);
+    // Walras' law: the numeraire country's labour market (not among the equations) clears too.
+    let sol = solve(&world, &t, None, &tight()).unwrap();
+    let theta = 5.0;
+    let wage = |i: usize| if i == 0 { 1.0 } else { sol.x[i - 1] };
+    let income = &sol.x[4..];
+    let mut sales_of_c1 = 0.0;
+    for m in 0..5 {
+        let price = |i: usize| {
+            if i == m {
+                wage(i)
+            } else {
+                wage(i) * world.trade_cost(i, m) * (1.0 + t[m])
+            }
+        };
+        let denom: f64 = (0..5).map(|i| price(i).powf(-theta)).sum();
+        let spent = price(0).powf(-theta) / denom * income[m];
+        sales_of_c1 += if m == 0 { spent } else { spent / (1.0 + t[m]) };
+    }
+    assert!(
+        (sales_of_c1 - world.labor()[0]).abs() < 1e-10,
+        "{sales_of_c1}"
+    );
+    let n = 4;
+    let symmetric = ArmingtonWorld::new(
+        4.0,
+        vec![1.0; n],
+        (0..n)
+            .map(|i| (0..n).map(|k| if i == k { 1.0 } else { 1.5 }).collect())
+            .collect(),
+    );
+    let players = players_from_blocks(symmetric.policy_space());
+    let nash = BestResponse::new()
+        .solve(&symmetric, &players, &vec![0.0; n], |_| {})
+        .unwrap();
+    for t in &nash.policy {
+        assert!((t - nash.policy[0]).abs() < 1e-8, "{:?}", nash.policy);
+    }
+    // With more trading partners each country's import share is larger, so its tariff
+    // differs from the two-country value; it must still be positive and below 1.
+    assert!(nash.policy[0] > 0.0 && nash.policy[0] < 1.0);
+}

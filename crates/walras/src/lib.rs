@@ -24,3 +24,8 @@ pub use walras_cli as cli;
 pub use walras_core as core;
 pub use walras_data as data;
 pub use walras_plot as plot;
+
+/// The README's code examples, compiled and run as doctests.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
