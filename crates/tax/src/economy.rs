@@ -1,0 +1,368 @@
+//! The one-step economy as a nested fixed point: agents' best responses to a bracket schedule
+//! and a lump-sum transfer G that rebates all revenue, G = sum_i w_i T(z_i) / sum_i w_i.
+
+use rayon::prelude::*;
+use serde::Serialize;
+use walras_core::{
+    solve, Criterion, Equilibrium, OptimumReport, PolicyOptimizer, PolicySpace, Scalar,
+    SolveReport, SolverOptions, Welfare,
+};
+
+use crate::agent::{choose, outcome, Choice, LaborSupply, Outcome};
+use crate::error::{invalid, Result};
+use crate::schedule::{validate_brackets, BracketSchedule};
+use crate::skills::Population;
+use crate::swf::{gini, Swf};
+use crate::utility::Utility;
+
+/// Populations at least this large are processed in parallel.
+const PARALLEL_AGENTS: usize = 4_096;
+
+/// The economy: agents, their utility and labour choice set, the planner's SWF, and the bracket
+/// structure whose rates (and optionally cutoffs) are the policy.
+///
+/// Policy layout: the B rates, then (with optimised cutoffs) the B - 1 gaps m_b - m_{b-1} > 0.
+#[derive(Clone, Debug)]
+pub struct TaxEconomy {
+    population: Population,
+    utility: Utility,
+    labor: LaborSupply,
+    swf: Swf,
+    cutoffs: Vec<f64>,
+    optimize_cutoffs: bool,
+    space: PolicySpace,
+}
+
+/// One agent's outcome, for reports.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AgentRecord {
+    /// Skill n.
+    pub skill: f64,
+    /// Population weight.
+    pub weight: f64,
+    /// Where on the budget set.
+    pub choice: Choice,
+    /// Labour l.
+    pub labor: f64,
+    /// Pre-tax income z.
+    pub income: f64,
+    /// Tax T(z).
+    pub tax: f64,
+    /// Consumption c.
+    pub consumption: f64,
+    /// Utility u.
+    pub utility: f64,
+}
+
+/// A schedule evaluated in equilibrium.
+#[derive(Clone, Debug, Serialize)]
+pub struct Evaluation {
+    /// Schedule name.
+    pub label: String,
+    /// Cutoffs.
+    pub cutoffs: Vec<f64>,
+    /// Marginal rates.
+    pub rates: Vec<f64>,
+    /// Lump-sum transfer per agent (= revenue per agent).
+    pub transfer: f64,
+    /// The SWF's value.
+    pub swf: f64,
+    /// Weighted Gini of consumption.
+    pub gini: f64,
+    /// 1 - Gini.
+    pub equality: f64,
+    /// Weighted mean pre-tax income per agent.
+    pub productivity: f64,
+    /// equality x productivity.
+    pub equality_times_productivity: f64,
+    /// Share of weight bunched at a cutoff.
+    pub bunched_share: f64,
+    /// The inner solve.
+    pub report: SolveReport,
+    /// Per-agent outcomes.
+    #[serde(skip)]
+    pub agents: Vec<AgentRecord>,
+}
+
+impl TaxEconomy {
+    /// An economy whose policy is the rates on the given `cutoffs` (each rate in [0, 0.99]).
+    pub fn new(
+        population: Population,
+        utility: Utility,
+        swf: Swf,
+        cutoffs: Vec<f64>,
+    ) -> Result<Self> {
+        utility.validate()?;
+        swf.validate()?;
+        validate_brackets(&cutoffs, &vec![0.0; cutoffs.len()])?;
+        let mut economy = Self {
+            population,
+            utility,
+            labor: LaborSupply::Continuous,
+            swf,
+            cutoffs,
+            optimize_cutoffs: false,
+            space: PolicySpace::new(),
+        };
+        economy.rebuild_space(0.0, 0.99)?;
+        Ok(economy)
+    }
+
+    fn rebuild_space(&mut self, rate_min: f64, rate_max: f64) -> Result<()> {
+        let mut space = PolicySpace::new();
+        let b = self.cutoffs.len();
+        let mut owned = Vec::new();
+        for i in 0..b {
+            owned.push(space.push(format!("rate_{}", i + 1), rate_min, rate_max)?);
+        }
+        if self.optimize_cutoffs {
+            let top = self.cutoffs.last().copied().unwrap_or(1.0).max(1e-12);
+            for i in 1..b {
+                owned.push(space.push(format!("gap_{i}"), 1e-6 * top, 1e3 * top)?);
+            }
+        }
+        space.add_block("planner", owned)?;
+        self.space = space;
+        Ok(())
+    }
+
+    /// Bounds on every rate (0 <= min < max <= 1).
+    pub fn with_rate_bounds(mut self, rate_min: f64, rate_max: f64) -> Result<Self> {
+        if !((0.0..1.0).contains(&rate_min) && rate_max > rate_min && rate_max <= 1.0) {
+            return Err(invalid(
+                "rate bounds",
+                format!("[{rate_min}, {rate_max}]"),
+                "need 0 <= min < max <= 1",
+            ));
+        }
+        self.rebuild_space(rate_min, rate_max)?;
+        Ok(self)
+    }
+
+    /// Let the planner choose the cutoffs too (starting from the given ones).
+    pub fn with_optimized_cutoffs(mut self, on: bool) -> Result<Self> {
+        let (lo, hi) = (self.space.lower()[0], self.space.upper()[0]);
+        self.optimize_cutoffs = on;
+        self.rebuild_space(lo, hi)?;
+        Ok(self)
+    }
+
+    /// Restrict labour to whole hours.
+    pub fn with_labor(mut self, labor: LaborSupply) -> Result<Self> {
+        if let LaborSupply::IntegerHours { min, max } = labor {
+            if min > max {
+                return Err(invalid(
+                    "hours",
+                    format!("{min}..={max}"),
+                    "need min <= max",
+                ));
+            }
+        }
+        self.labor = labor;
+        Ok(self)
+    }
+
+    /// The agents.
+    pub fn population(&self) -> &Population {
+        &self.population
+    }
+
+    /// Number of brackets.
+    pub fn n_brackets(&self) -> usize {
+        self.cutoffs.len()
+    }
+
+    /// The policy vector that represents `rates` on the economy's current cutoffs.
+    pub fn policy_from_rates(&self, rates: &[f64]) -> Vec<f64> {
+        let mut p = rates.to_vec();
+        if self.optimize_cutoffs {
+            p.extend(self.cutoffs.windows(2).map(|w| w[1] - w[0]));
+        }
+        p
+    }
+
+    /// Cutoffs and rates encoded by a policy vector.
+    pub fn schedule_parts<D: Scalar>(&self, policy: &[D]) -> (Vec<D>, Vec<D>) {
+        let b = self.cutoffs.len();
+        let rates = policy[..b].to_vec();
+        let cutoffs = if self.optimize_cutoffs {
+            let mut m = vec![D::zero()];
+            for g in &policy[b..] {
+                let last = *m.last().expect("non-empty");
+                m.push(last + *g);
+            }
+            m
+        } else {
+            self.cutoffs.iter().map(|&c| D::from(c)).collect()
+        };
+        (cutoffs, rates)
+    }
+
+    /// Every agent's choice at transfer G under the schedule (f64).
+    pub fn choices(&self, transfer: f64, cutoffs: &[f64], rates: &[f64]) -> Vec<Choice> {
+        let pick = |&n: &f64| choose(&self.utility, self.labor, n, transfer, cutoffs, rates);
+        let skills = self.population.skills();
+        if skills.len() >= PARALLEL_AGENTS {
+            skills.par_iter().map(pick).collect()
+        } else {
+            skills.iter().map(pick).collect()
+        }
+    }
+
+    /// Every agent's outcome at transfer G under `policy`, in any scalar.
+    pub fn outcomes<D: Scalar>(&self, transfer: D, policy: &[D]) -> Vec<Outcome<D>> {
+        let (cutoffs, rates) = self.schedule_parts(policy);
+        let re = |v: &[D]| v.iter().map(|d| d.re()).collect::<Vec<f64>>();
+        let choices = self.choices(transfer.re(), &re(&cutoffs), &re(&rates));
+        let skills = self.population.skills();
+        let eval =
+            |(c, &n): (&Choice, &f64)| outcome(&self.utility, *c, n, transfer, &cutoffs, &rates);
+        if skills.len() >= PARALLEL_AGENTS {
+            choices
+                .par_iter()
+                .zip(skills.par_iter())
+                .map(eval)
+                .collect()
+        } else {
+            choices.iter().zip(skills).map(eval).collect()
+        }
+    }
+
+    /// Solve for the transfer and report the schedule's outcomes.
+    pub fn evaluate(
+        &self,
+        label: &str,
+        policy: &[f64],
+        options: &SolverOptions,
+    ) -> Result<Evaluation> {
+        let sol = solve(self, policy, None, options)?;
+        Ok(self.report(label, policy, sol.x[0], sol.report))
+    }
+
+    fn report(
+        &self,
+        label: &str,
+        policy: &[f64],
+        transfer: f64,
+        report: SolveReport,
+    ) -> Evaluation {
+        let (cutoffs, rates) = self.schedule_parts(policy);
+        let outcomes = self.outcomes(transfer, policy);
+        let w = self.population.weights();
+        let total = self.population.total_weight();
+        let consumption: Vec<f64> = outcomes.iter().map(|o| o.consumption).collect();
+        let g = gini(&consumption, w);
+        let productivity = outcomes
+            .iter()
+            .zip(w)
+            .map(|(o, wi)| o.income * wi)
+            .sum::<f64>()
+            / total;
+        let choices = self.choices(transfer, &cutoffs, &rates);
+        let bunched = choices
+            .iter()
+            .zip(w)
+            .filter(|(c, _)| matches!(c, Choice::Kink(_)))
+            .map(|(_, wi)| wi)
+            .sum::<f64>()
+            / total;
+        let agents = outcomes
+            .iter()
+            .zip(&choices)
+            .zip(self.population.skills().iter().zip(w))
+            .map(|((o, c), (&skill, &weight))| AgentRecord {
+                skill,
+                weight,
+                choice: *c,
+                labor: o.labor,
+                income: o.income,
+                tax: o.tax,
+                consumption: o.consumption,
+                utility: o.utility,
+            })
+            .collect();
+        Evaluation {
+            label: label.into(),
+            cutoffs,
+            rates,
+            transfer,
+            swf: self.swf.value(&outcomes, &self.population),
+            gini: g,
+            equality: 1.0 - g,
+            productivity,
+            equality_times_productivity: (1.0 - g) * productivity,
+            bunched_share: bunched,
+            report,
+            agents,
+        }
+    }
+
+    /// Evaluate a fixed schedule on this population (its own cutoffs, rates as policy).
+    pub fn evaluate_schedule(
+        &self,
+        schedule: &BracketSchedule,
+        options: &SolverOptions,
+    ) -> Result<Evaluation> {
+        let fixed = TaxEconomy {
+            cutoffs: schedule.cutoffs().to_vec(),
+            optimize_cutoffs: false,
+            ..self.clone()
+        }
+        .with_rate_bounds(0.0, 1.0)?;
+        fixed.evaluate(&schedule.label, schedule.rates(), options)
+    }
+
+    /// The planner's optimum from `start` (a policy vector), with the optimiser's report.
+    pub fn optimize(
+        &self,
+        start: &[f64],
+        optimizer: &PolicyOptimizer,
+    ) -> Result<(Evaluation, OptimumReport)> {
+        let best = optimizer.maximize(self, &Criterion::Single(0), start, None, None)?;
+        let report = solve(self, &best.policy, Some(&best.x), optimizer.inner())?.report;
+        Ok((
+            self.report("optimal", &best.policy, best.x[0], report),
+            best.report,
+        ))
+    }
+}
+
+impl Equilibrium for TaxEconomy {
+    fn n_unknowns(&self) -> usize {
+        1
+    }
+    fn policy_space(&self) -> &PolicySpace {
+        &self.space
+    }
+    fn initial_guess(&self, _policy: &[f64]) -> Vec<f64> {
+        vec![0.0]
+    }
+    fn residual<D: Scalar>(&self, x: &[D], policy: &[D], out: &mut [D]) {
+        let outcomes = self.outcomes(x[0], policy);
+        let w = self.population.weights();
+        let revenue = outcomes.iter().zip(w).map(|(o, wi)| o.tax * *wi).sum::<D>()
+            / self.population.total_weight();
+        out[0] = x[0] - revenue;
+    }
+    fn unknown_name(&self, _i: usize) -> String {
+        "transfer".into()
+    }
+    fn fixed_point_map(&self, x: &[f64], policy: &[f64], out: &mut [f64]) {
+        // G <- revenue at G: the natural budget iteration.
+        self.residual(x, policy, out);
+        out[0] = x[0] - out[0];
+    }
+}
+
+impl Welfare for TaxEconomy {
+    fn n_objectives(&self) -> usize {
+        1
+    }
+    fn objective<D: Scalar>(&self, _k: usize, x: &[D], policy: &[D]) -> D {
+        self.swf
+            .value(&self.outcomes(x[0], policy), &self.population)
+    }
+    fn objective_name(&self, _k: usize) -> String {
+        "social welfare".into()
+    }
+}
