@@ -254,13 +254,7 @@ impl SkillDistribution {
                     1.0 - (min / n).powf(alpha)
                 }
             }
-            SkillDistribution::Lognormal { mu, sigma } => {
-                if n <= 0.0 {
-                    0.0
-                } else {
-                    normal_cdf((n.ln() - mu) / sigma)
-                }
-            }
+            SkillDistribution::Lognormal { mu, sigma } => lognormal_cdf(n, mu, sigma),
             SkillDistribution::LognormalPareto {
                 mu,
                 sigma,
@@ -269,11 +263,7 @@ impl SkillDistribution {
             } => {
                 let start = (mu + sigma * normal_quantile(tail)).exp();
                 if n <= start {
-                    if n <= 0.0 {
-                        0.0
-                    } else {
-                        normal_cdf((n.ln() - mu) / sigma)
-                    }
+                    lognormal_cdf(n, mu, sigma)
                 } else {
                     1.0 - (1.0 - tail) * (start / n).powf(alpha)
                 }
@@ -319,6 +309,14 @@ impl SkillDistribution {
                 .map(|i| self.quantile((i as f64 + 0.5) / m as f64))
                 .collect(),
         )
+    }
+}
+
+fn lognormal_cdf(n: f64, mu: f64, sigma: f64) -> f64 {
+    if n <= 0.0 {
+        0.0
+    } else {
+        normal_cdf((n.ln() - mu) / sigma)
     }
 }
 

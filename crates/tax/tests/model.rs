@@ -370,3 +370,36 @@ fn normal_quantile_inverts_the_cdf() {
     }
     assert!((walras_tax::normal_quantile(0.975) - 1.959963984540054).abs() < 1e-13);
 }
+
+#[test]
+fn distributions_quantile_cdf_and_pdf_agree() {
+    for dist in [
+        SkillDistribution::Pareto {
+            alpha: 4.0,
+            min: 1.0,
+        },
+        SkillDistribution::Lognormal {
+            mu: 0.2,
+            sigma: 0.6,
+        },
+        SkillDistribution::LognormalPareto {
+            mu: 0.0,
+            sigma: 0.5,
+            alpha: 2.5,
+            tail: 0.9,
+        },
+    ] {
+        for q in [0.01, 0.3, 0.5, 0.89, 0.95, 0.999] {
+            let n = dist.quantile(q);
+            assert!((dist.cdf(n) - q).abs() < 1e-12, "{dist:?} q = {q}");
+            // The density is the derivative of the CDF.
+            let h = 1e-6 * n;
+            let fd = (dist.cdf(n + h) - dist.cdf(n - h)) / (2.0 * h);
+            assert!(
+                (dist.pdf(n) - fd).abs() < 1e-6 * fd.max(1.0),
+                "{dist:?} pdf at {n}: {} vs {fd}",
+                dist.pdf(n)
+            );
+        }
+    }
+}
