@@ -33,6 +33,7 @@ use crate::solve::{solve, SolverOptions};
 pub struct PolicyOptimizer {
     max_iter: u64,
     pg_tol: f64,
+    stall_tol: f64,
     memory: usize,
     inner: SolverOptions,
 }
@@ -42,6 +43,7 @@ impl Default for PolicyOptimizer {
         Self {
             max_iter: 500,
             pg_tol: 1e-9,
+            stall_tol: 1e-9,
             memory: 10,
             inner: SolverOptions::default(),
         }
@@ -117,6 +119,18 @@ impl PolicyOptimizer {
             return Err(invalid("pg_tol", tol, "must be finite and > 0"));
         }
         self.pg_tol = tol;
+        self.stall_tol = self.stall_tol.max(tol);
+        Ok(self)
+    }
+
+    /// For objectives that are only piecewise smooth (agents switching between regimes): when
+    /// the line search finds no decrease, accept the point if its projected gradient is at most
+    /// `tol` (>= the pg tolerance). The default equals the pg tolerance, i.e. strict.
+    pub fn with_stall_tol(mut self, tol: f64) -> Result<Self> {
+        if !(tol.is_finite() && tol >= self.pg_tol) {
+            return Err(invalid("stall_tol", tol, "must be finite and >= pg_tol"));
+        }
+        self.stall_tol = tol;
         Ok(self)
     }
 
@@ -216,6 +230,10 @@ impl PolicyOptimizer {
             state.get_termination_reason(),
             Some(TerminationReason::SolverConverged)
         );
+        let stalled = matches!(
+            state.get_termination_reason(),
+            Some(TerminationReason::SolverExit(_))
+        );
         let iterations = state.get_iter();
         let eval = problem
             .state
@@ -239,7 +257,7 @@ impl PolicyOptimizer {
             termination,
             wall_time: t0.elapsed(),
         };
-        if !(converged || pg <= self.pg_tol) {
+        if !(converged || pg <= self.pg_tol || (stalled && pg <= self.stall_tol)) {
             return Err(NfxpError::OptimizerFailed {
                 reason: report.termination.clone(),
                 report: Box::new(report),

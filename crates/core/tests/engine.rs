@@ -735,3 +735,10 @@ fn many_country_world_gradients_and_symmetric_nash() {
     // differs from the two-country value; it must still be positive and below 1.
     assert!(nash.policy[0] > 0.0 && nash.policy[0] < 1.0);
 }
+
+#[test]
+fn stall_tolerance_must_not_undercut_the_gradient_tolerance() {
+    let opt = PolicyOptimizer::new().with_pg_tol(1e-6).unwrap();
+    assert!(opt.with_stall_tol(1e-7).is_err());
+    assert!(opt.with_stall_tol(1e-4).is_ok());
+}

@@ -8,9 +8,9 @@ use walras_core::{
     SolveReport, SolverOptions, Welfare,
 };
 
-use crate::agent::{choose, outcome, Choice, LaborSupply, Outcome};
+use crate::agent::{choose_with, outcome, Choice, LaborSupply, Outcome, PowerChoices};
 use crate::error::{invalid, Result};
-use crate::schedule::{validate_brackets, BracketSchedule};
+use crate::schedule::{taxes_at_cutoffs, validate_brackets, BracketSchedule};
 use crate::skills::Population;
 use crate::swf::{gini, Swf};
 use crate::utility::Utility;
@@ -31,6 +31,16 @@ pub struct TaxEconomy {
     cutoffs: Vec<f64>,
     optimize_cutoffs: bool,
     space: PolicySpace,
+    /// For utilities c - kappa l^p: per-agent constants of the fast choice.
+    power: Option<PowerConstants>,
+}
+
+/// kappa, p and each agent's (n^(p/(p-1)), n^-p) for utilities c - kappa l^p.
+#[derive(Clone, Debug)]
+struct PowerConstants {
+    kappa: f64,
+    p: f64,
+    agents: Vec<(f64, f64)>,
 }
 
 /// One agent's outcome, for reports.
@@ -103,9 +113,26 @@ impl TaxEconomy {
             cutoffs,
             optimize_cutoffs: false,
             space: PolicySpace::new(),
+            power: None,
         };
+        economy.rebuild_power();
         economy.rebuild_space(0.0, 0.99)?;
         Ok(economy)
+    }
+
+    fn rebuild_power(&mut self) {
+        self.power = match (self.utility.power_form(), self.labor) {
+            (Some((kappa, p)), LaborSupply::Continuous) => {
+                let agents = self
+                    .population
+                    .skills()
+                    .iter()
+                    .map(|n| (n.powf(p / (p - 1.0)), n.powf(-p)))
+                    .collect();
+                Some(PowerConstants { kappa, p, agents })
+            }
+            _ => None,
+        };
     }
 
     fn rebuild_space(&mut self, rate_min: f64, rate_max: f64) -> Result<()> {
@@ -159,6 +186,7 @@ impl TaxEconomy {
             }
         }
         self.labor = labor;
+        self.rebuild_power();
         Ok(self)
     }
 
@@ -200,9 +228,30 @@ impl TaxEconomy {
 
     /// Every agent's choice at transfer G under the schedule (f64).
     pub fn choices(&self, transfer: f64, cutoffs: &[f64], rates: &[f64]) -> Vec<Choice> {
-        let pick = |&n: &f64| choose(&self.utility, self.labor, n, transfer, cutoffs, rates);
+        let taxes = taxes_at_cutoffs(cutoffs, rates);
+        let parallel = self.population.len() >= PARALLEL_AGENTS;
+        if let Some(pc) = &self.power {
+            let fast = PowerChoices::new(pc.kappa, pc.p, transfer, cutoffs, rates, &taxes);
+            let pick = |&(zs, inv): &(f64, f64)| fast.choose(zs, inv);
+            return if parallel {
+                pc.agents.par_iter().map(pick).collect()
+            } else {
+                pc.agents.iter().map(pick).collect()
+            };
+        }
+        let pick = |&n: &f64| {
+            choose_with(
+                &self.utility,
+                self.labor,
+                n,
+                transfer,
+                cutoffs,
+                rates,
+                &taxes,
+            )
+        };
         let skills = self.population.skills();
-        if skills.len() >= PARALLEL_AGENTS {
+        if parallel {
             skills.par_iter().map(pick).collect()
         } else {
             skills.iter().map(pick).collect()
@@ -212,11 +261,13 @@ impl TaxEconomy {
     /// Every agent's outcome at transfer G under `policy`, in any scalar.
     pub fn outcomes<D: Scalar>(&self, transfer: D, policy: &[D]) -> Vec<Outcome<D>> {
         let (cutoffs, rates) = self.schedule_parts(policy);
+        let taxes = taxes_at_cutoffs(&cutoffs, &rates);
         let re = |v: &[D]| v.iter().map(|d| d.re()).collect::<Vec<f64>>();
         let choices = self.choices(transfer.re(), &re(&cutoffs), &re(&rates));
         let skills = self.population.skills();
-        let eval =
-            |(c, &n): (&Choice, &f64)| outcome(&self.utility, *c, n, transfer, &cutoffs, &rates);
+        let eval = |(c, &n): (&Choice, &f64)| {
+            outcome(&self.utility, *c, n, transfer, &cutoffs, &rates, &taxes)
+        };
         if skills.len() >= PARALLEL_AGENTS {
             choices
                 .par_iter()
@@ -310,6 +361,16 @@ impl TaxEconomy {
         }
         .with_rate_bounds(0.0, 1.0)?;
         fixed.evaluate(&schedule.label, schedule.rates(), options)
+    }
+
+    /// The optimiser settings suited to this economy: the planner's objective is only piecewise
+    /// smooth (agents switch between brackets and kinks), so a line-search stall with a
+    /// projected gradient below 1e-5 counts as the optimum.
+    pub fn default_optimizer() -> PolicyOptimizer {
+        PolicyOptimizer::new()
+            .with_pg_tol(1e-8)
+            .and_then(|o| o.with_stall_tol(1e-5))
+            .expect("valid settings")
     }
 
     /// The planner's optimum from `start` (a policy vector), with the optimiser's report.

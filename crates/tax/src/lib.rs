@@ -20,17 +20,19 @@
 mod agent;
 mod economy;
 mod error;
+mod saez;
 mod schedule;
 mod skills;
 mod swf;
 mod utility;
 
-pub use agent::{choose, outcome, Choice, LaborSupply, Outcome};
+pub use agent::{choose, choose_with, outcome, Choice, LaborSupply, Outcome, PowerChoices};
 pub use economy::{AgentRecord, Evaluation, TaxEconomy};
 pub use error::{Result, TaxError};
+pub use saez::{aie_binned_saez, saez_top_rate, BinnedSaez, SaezWeights, SAEZ_BINS};
 pub use schedule::{
-    bracket_of, bracket_tax, validate_brackets, BracketSchedule, AIE_US_FEDERAL_CUTOFFS,
-    US_FEDERAL_2018_CUTOFFS, US_FEDERAL_RATES,
+    bracket_of, bracket_tax, taxes_at_cutoffs, validate_brackets, BracketSchedule,
+    AIE_US_FEDERAL_CUTOFFS, US_FEDERAL_2018_CUTOFFS, US_FEDERAL_RATES,
 };
 pub use skills::{
     normal_cdf, normal_quantile, parse_spec, take_params, Population, SkillDistribution,

@@ -167,3 +167,15 @@ pub fn bracket_tax<D: Scalar>(z: D, cutoffs: &[D], rates: &[D]) -> D {
     }
     tax
 }
+
+/// T(m_b) at every cutoff, in any scalar (one pass over the brackets).
+pub fn taxes_at_cutoffs<D: Scalar>(cutoffs: &[D], rates: &[D]) -> Vec<D> {
+    let mut out = Vec::with_capacity(cutoffs.len());
+    let mut acc = D::zero();
+    out.push(acc);
+    for b in 1..cutoffs.len() {
+        acc += rates[b - 1] * (cutoffs[b] - cutoffs[b - 1]);
+        out.push(acc);
+    }
+    out
+}

@@ -71,6 +71,19 @@ impl Utility {
         }
     }
 
+    /// (kappa, p) if the utility is c - kappa l^p (quasi-linear: kappa = 1/p, p = 1 + 1/e):
+    /// then choices admit a fast closed form with per-agent constants.
+    pub fn power_form(&self) -> Option<(f64, f64)> {
+        match *self {
+            Utility::QuasiLinear { elasticity } => {
+                let p = 1.0 + 1.0 / elasticity;
+                Some((1.0 / p, p))
+            }
+            Utility::CoinMinusLabor { kappa, power } => Some((kappa, power)),
+            Utility::Isoelastic { .. } => None,
+        }
+    }
+
     /// True if labour supply depends on unearned income (the transfer).
     pub fn has_income_effects(&self) -> bool {
         matches!(self, Utility::Isoelastic { eta, .. } if *eta > 0.0)

@@ -2,8 +2,8 @@
 
 use walras_core::{adjoint_gradients, solve, tangent, PolicyOptimizer, SolverOptions};
 use walras_tax::{
-    choose, outcome, BracketSchedule, Choice, LaborSupply, Population, SkillDistribution, Swf,
-    TaxEconomy, TaxError, Utility,
+    choose, outcome, taxes_at_cutoffs, BracketSchedule, Choice, LaborSupply, Population,
+    PowerChoices, SkillDistribution, Swf, TaxEconomy, TaxError, Utility,
 };
 
 fn tight() -> SolverOptions {
@@ -101,7 +101,16 @@ fn exact_agent_choice_beats_a_fine_grid_and_bunches_at_kinks() {
         for n in [0.3, 0.9, 1.2, 1.6, 2.5, 4.0] {
             let g = 0.2;
             let choice = choose(&utility, LaborSupply::Continuous, n, g, &cutoffs, &rates);
-            let exact = outcome(&utility, choice, n, g, &cutoffs, &rates).utility;
+            let exact = outcome(
+                &utility,
+                choice,
+                n,
+                g,
+                &cutoffs,
+                &rates,
+                &taxes_at_cutoffs(&cutoffs, &rates),
+            )
+            .utility;
             let grid = brute_force(&utility, n, g, &cutoffs, &rates);
             assert!(
                 exact >= grid - 1e-9,
@@ -400,6 +409,88 @@ fn distributions_quantile_cdf_and_pdf_agree() {
                 "{dist:?} pdf at {n}: {} vs {fd}",
                 dist.pdf(n)
             );
+        }
+    }
+}
+
+#[test]
+fn power_weight_optimum_follows_the_closed_form_at_bracket_midpoints() {
+    // Quasi-linear e = 1, Pareto alpha = 4, weights ((alpha + k)/alpha) n^-k with k = 1:
+    // T'/(1 - T') = ((1 + e)/(e alpha)) (1 - n^-k) (spec section 6).
+    let (e, alpha, k) = (1.0, 4.0, 1.0);
+    let formula = |n: f64| {
+        let x = (1.0 + e) / (e * alpha) * (1.0 - n.powf(-k));
+        x / (1.0 + x)
+    };
+    // The spec's values at n = 1, 1.5, 2, 4.
+    for (n, tau) in [(1.0, 0.0), (1.5, 0.1429), (2.0, 0.2), (4.0, 0.2727)] {
+        assert!((formula(n) - tau).abs() < 1e-4);
+    }
+    let cutoffs = vec![0.0, 1.2, 1.6, 2.2, 3.2, 5.0, 9.0];
+    let economy = pareto_economy(50_000, Swf::PowerWeights { k }, cutoffs.clone());
+    let (best, _) = economy
+        .optimize(&[0.2; 7], &TaxEconomy::default_optimizer())
+        .unwrap();
+    let in_bracket = |b: usize| -> Vec<f64> {
+        best.agents
+            .iter()
+            .map(|a| a.income)
+            .filter(|&z| z >= cutoffs[b] && cutoffs.get(b + 1).is_none_or(|&m| z < m))
+            .collect()
+    };
+    for b in 0..7 {
+        let incomes = in_bracket(b);
+        if (incomes.len() as f64) < 0.01 * best.agents.len() as f64 {
+            continue; // a nearly empty bracket is not pinned down
+        }
+        // The midpoint of the part of the bracket that agents occupy.
+        let lo = incomes.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = incomes.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let z_mid = 0.5 * (lo + hi);
+        // The skill whose interior choice is z_mid: z = n^(1+e) (1 - tau)^e.
+        let n = (z_mid / (1.0 - best.rates[b]).powf(e)).powf(1.0 / (1.0 + e));
+        assert!(
+            (best.rates[b] - formula(n)).abs() < 0.01,
+            "bracket {b}: rate {} vs formula {} at n = {n} (rates {:?})",
+            best.rates[b],
+            formula(n),
+            best.rates
+        );
+    }
+}
+
+#[test]
+fn fast_power_choices_equal_the_generic_solver() {
+    let cutoffs = [0.0, 0.7, 1.5, 2.0, 4.0];
+    for rates in [
+        [0.1, 0.6, 0.3, 0.45, 0.2],
+        [0.0, 0.0, 0.0, 0.0, 0.0],
+        [0.3, 0.3, 0.3, 0.3, 0.3],
+        [0.05, 0.2, 0.35, 0.5, 0.65],
+    ] {
+        for utility in [
+            Utility::QuasiLinear { elasticity: 0.7 },
+            Utility::CoinMinusLabor {
+                kappa: 0.3,
+                power: 2.5,
+            },
+        ] {
+            let (kappa, p) = utility.power_form().unwrap();
+            let taxes = taxes_at_cutoffs(&cutoffs, &rates);
+            let fast = PowerChoices::new(kappa, p, 0.25, &cutoffs, &rates, &taxes);
+            for i in 0..2_000 {
+                let n = 0.2 + 0.003 * i as f64;
+                let generic = choose(&utility, LaborSupply::Continuous, n, 0.25, &cutoffs, &rates);
+                let quick = fast.choose(n.powf(p / (p - 1.0)), n.powf(-p));
+                if generic != quick {
+                    // Only an exact tie may differ; then both give the same utility.
+                    let u = |c| outcome(&utility, c, n, 0.25, &cutoffs, &rates, &taxes).utility;
+                    assert!(
+                        (u(generic) - u(quick)).abs() < 1e-12,
+                        "{utility:?} {rates:?} n = {n}: {generic:?} vs {quick:?}"
+                    );
+                }
+            }
         }
     }
 }
