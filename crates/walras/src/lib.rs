@@ -7,6 +7,7 @@
 //! This facade re-exports the library crates:
 //!
 //! * [`core`] (walras-core): the NFXP engine and canonical economies;
+//! * [`tax`] (walras-tax): optimal income-tax brackets;
 //! * [`data`] (walras-data): validated tables, atomic writers, run manifests;
 //! * [`plot`] (walras-plot): paper-ready figures;
 //! * [`cli`] (walras-cli): the `walras` command line.
@@ -24,6 +25,7 @@ pub use walras_cli as cli;
 pub use walras_core as core;
 pub use walras_data as data;
 pub use walras_plot as plot;
+pub use walras_tax as tax;
 
 /// The README's code examples, compiled and run as doctests.
 #[doc = include_str!("../../../README.md")]
