@@ -59,6 +59,7 @@ fn saez(c: &mut Criterion) {
         b.iter(|| {
             aie_binned_saez(
                 black_box(&incomes),
+                None,
                 &AIE_US_FEDERAL_CUTOFFS,
                 0.5,
                 SaezWeights::InverseIncome,

@@ -7,52 +7,54 @@ use num_dual::{Derivative, DualSVec64};
 
 use crate::model::{Equilibrium, Welfare};
 
-/// Number of directional derivatives carried by one dual-number pass.
+/// Most directional derivatives carried by one dual-number pass (fewer when fewer are needed).
 pub const CHUNK: usize = 8;
-type Chunk = DualSVec64<CHUNK>;
 
-fn constant(v: &[f64]) -> Vec<Chunk> {
-    v.iter().map(|&r| Chunk::from_re(r)).collect()
+fn constant<const N: usize>(v: &[f64]) -> Vec<DualSVec64<N>> {
+    v.iter().map(|&r| DualSVec64::<N>::from_re(r)).collect()
 }
 
 /// Seed `base` so that every index in `groups[g]` carries unit derivative in slot `g - start`.
-fn seeded(base: &[f64], groups: &[Vec<usize>], start: usize, end: usize) -> Vec<Chunk> {
-    let mut vars = constant(base);
+fn seeded<const N: usize>(
+    base: &[f64],
+    groups: &[Vec<usize>],
+    start: usize,
+    end: usize,
+) -> Vec<DualSVec64<N>> {
+    let mut vars = constant::<N>(base);
     for (slot, group) in groups[start..end].iter().enumerate() {
-        let mut unit = SVector::<f64, CHUNK>::zeros();
+        let mut unit = SVector::<f64, N>::zeros();
         unit[slot] = 1.0;
         for &j in group {
-            vars[j] = Chunk::new(base[j], Derivative::some(unit));
+            vars[j] = DualSVec64::<N>::new(base[j], Derivative::some(unit));
         }
     }
     vars
 }
 
-fn derivative_slots(value: &Chunk) -> SVector<f64, CHUNK> {
-    value
-        .eps
-        .unwrap_generic(nalgebra::Const::<CHUNK>, nalgebra::U1)
+/// A function of dual numbers of any width: the model evaluations the Jacobians need.
+pub(crate) trait DualEval {
+    /// Evaluate with width-N duals.
+    fn eval<const N: usize>(&mut self, vars: &[DualSVec64<N>], out: &mut [DualSVec64<N>]);
 }
 
-/// Run `eval` with seeds on the index groups of `base`; return the real parts of the outputs
-/// and the compressed Jacobian (outputs x groups).
-fn compressed_jacobian(
+fn compressed_jacobian_n<const N: usize>(
     base: &[f64],
     groups: &[Vec<usize>],
     n_out: usize,
-    mut eval: impl FnMut(&[Chunk], &mut [Chunk]),
+    eval: &mut impl DualEval,
 ) -> (Vec<f64>, DMatrix<f64>) {
     let mut values = vec![0.0; n_out];
     let mut jac = DMatrix::zeros(n_out, groups.len());
-    let mut out = vec![Chunk::from_re(0.0); n_out];
+    let mut out = vec![DualSVec64::<N>::from_re(0.0); n_out];
     let mut start = 0;
     loop {
-        let end = (start + CHUNK).min(groups.len());
-        let vars = seeded(base, groups, start, end);
-        eval(&vars, &mut out);
+        let end = (start + N).min(groups.len());
+        let vars = seeded::<N>(base, groups, start, end);
+        eval.eval(&vars, &mut out);
         for (i, o) in out.iter().enumerate() {
             values[i] = o.re;
-            let d = derivative_slots(o);
+            let d = o.eps.unwrap_generic(nalgebra::Const::<N>, nalgebra::U1);
             for slot in 0..end - start {
                 jac[(i, start + slot)] = d[slot];
             }
@@ -63,6 +65,23 @@ fn compressed_jacobian(
         }
     }
     (values, jac)
+}
+
+/// Run `eval` with seeds on the index groups of `base`, with the narrowest dual type that
+/// carries all groups in one pass (up to [`CHUNK`]); return the real parts of the outputs and
+/// the compressed Jacobian (outputs x groups).
+fn compressed_jacobian(
+    base: &[f64],
+    groups: &[Vec<usize>],
+    n_out: usize,
+    mut eval: impl DualEval,
+) -> (Vec<f64>, DMatrix<f64>) {
+    match groups.len() {
+        0 | 1 => compressed_jacobian_n::<1>(base, groups, n_out, &mut eval),
+        2 => compressed_jacobian_n::<2>(base, groups, n_out, &mut eval),
+        3 | 4 => compressed_jacobian_n::<4>(base, groups, n_out, &mut eval),
+        _ => compressed_jacobian_n::<CHUNK>(base, groups, n_out, &mut eval),
+    }
 }
 
 fn singletons(indices: impl Iterator<Item = usize>) -> Vec<Vec<usize>> {
@@ -112,8 +131,16 @@ pub fn residual_and_jacobian_x<M: Equilibrium + ?Sized>(
         return (residual(model, x, policy), jac);
     }
     let n = model.n_unknowns();
-    let p = constant(policy);
-    let eval = |xd: &[Chunk], out: &mut [Chunk]| model.residual(xd, &p, out);
+    struct ResidualInX<'a, M: ?Sized> {
+        model: &'a M,
+        policy: &'a [f64],
+    }
+    impl<M: Equilibrium + ?Sized> DualEval for ResidualInX<'_, M> {
+        fn eval<const N: usize>(&mut self, xd: &[DualSVec64<N>], out: &mut [DualSVec64<N>]) {
+            self.model.residual(xd, &constant::<N>(self.policy), out)
+        }
+    }
+    let eval = ResidualInX { model, policy };
     match model.jacobian_sparsity() {
         None => compressed_jacobian(x, &singletons(0..n), n, eval),
         Some(nonzeros) => {
@@ -141,11 +168,22 @@ pub fn jacobian_p<M: Equilibrium + ?Sized>(
     policy: &[f64],
     wrt: &[usize],
 ) -> DMatrix<f64> {
-    let xd = constant(x);
+    struct ResidualInP<'a, M: ?Sized> {
+        model: &'a M,
+        x: &'a [f64],
+    }
+    impl<M: Equilibrium + ?Sized> DualEval for ResidualInP<'_, M> {
+        fn eval<const N: usize>(&mut self, pd: &[DualSVec64<N>], out: &mut [DualSVec64<N>]) {
+            self.model.residual(&constant::<N>(self.x), pd, out)
+        }
+    }
     let groups = singletons(wrt.iter().copied());
-    compressed_jacobian(policy, &groups, model.n_unknowns(), |pd, out| {
-        model.residual(&xd, pd, out)
-    })
+    compressed_jacobian(
+        policy,
+        &groups,
+        model.n_unknowns(),
+        ResidualInP { model, x },
+    )
     .1
 }
 
@@ -156,12 +194,29 @@ pub fn objectives_dx<M: Welfare + ?Sized>(
     x: &[f64],
     policy: &[f64],
 ) -> (Vec<f64>, DMatrix<f64>) {
-    let p = constant(policy);
-    compressed_jacobian(x, &singletons(0..x.len()), objectives.len(), |xd, out| {
-        for (o, &k) in out.iter_mut().zip(objectives) {
-            *o = model.objective(k, xd, &p);
+    struct ObjectivesInX<'a, M: ?Sized> {
+        model: &'a M,
+        objectives: &'a [usize],
+        policy: &'a [f64],
+    }
+    impl<M: Welfare + ?Sized> DualEval for ObjectivesInX<'_, M> {
+        fn eval<const N: usize>(&mut self, xd: &[DualSVec64<N>], out: &mut [DualSVec64<N>]) {
+            let p = constant::<N>(self.policy);
+            for (o, &k) in out.iter_mut().zip(self.objectives) {
+                *o = self.model.objective(k, xd, &p);
+            }
         }
-    })
+    }
+    compressed_jacobian(
+        x,
+        &singletons(0..x.len()),
+        objectives.len(),
+        ObjectivesInX {
+            model,
+            objectives,
+            policy,
+        },
+    )
 }
 
 /// The residual's and the objectives' derivatives with respect to the policy indices `wrt`,
@@ -174,15 +229,30 @@ pub fn residual_and_objectives_dp<M: Welfare + ?Sized>(
     wrt: &[usize],
 ) -> (DMatrix<f64>, DMatrix<f64>) {
     let n = model.n_unknowns();
-    let xd = constant(x);
-    let groups = singletons(wrt.iter().copied());
-    let (_, jac) = compressed_jacobian(policy, &groups, n + objectives.len(), |pd, out| {
-        let (f, w) = out.split_at_mut(n);
-        model.residual(&xd, pd, f);
-        for (o, &k) in w.iter_mut().zip(objectives) {
-            *o = model.objective(k, &xd, pd);
+    struct BothInP<'a, M: ?Sized> {
+        model: &'a M,
+        objectives: &'a [usize],
+        x: &'a [f64],
+    }
+    impl<M: Welfare + ?Sized> DualEval for BothInP<'_, M> {
+        fn eval<const N: usize>(&mut self, pd: &[DualSVec64<N>], out: &mut [DualSVec64<N>]) {
+            let xd = constant::<N>(self.x);
+            let (f, w) = out.split_at_mut(self.model.n_unknowns());
+            self.model
+                .residual_and_objectives(&xd, pd, self.objectives, f, w);
         }
-    });
+    }
+    let groups = singletons(wrt.iter().copied());
+    let (_, jac) = compressed_jacobian(
+        policy,
+        &groups,
+        n + objectives.len(),
+        BothInP {
+            model,
+            objectives,
+            x,
+        },
+    );
     (
         jac.rows(0, n).into_owned(),
         jac.rows(n, objectives.len()).into_owned(),

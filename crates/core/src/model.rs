@@ -72,4 +72,21 @@ pub trait Welfare: Equilibrium {
     fn objective_name(&self, k: usize) -> String {
         format!("W[{k}]")
     }
+
+    /// The residual and the listed objectives together. Override when the two share work
+    /// (e.g. one pass over agents); the default calls [`Equilibrium::residual`] and
+    /// [`objective`](Welfare::objective).
+    fn residual_and_objectives<D: Scalar>(
+        &self,
+        x: &[D],
+        policy: &[D],
+        objectives: &[usize],
+        residual: &mut [D],
+        values: &mut [D],
+    ) {
+        self.residual(x, policy, residual);
+        for (v, &k) in values.iter_mut().zip(objectives) {
+            *v = self.objective(k, x, policy);
+        }
+    }
 }

@@ -510,7 +510,10 @@ where
                     z.iter().zip(&d).map(|(zi, di)| zi + alpha * di).collect();
                 self.project(&mut trial);
                 let step: Vec<f64> = trial.iter().zip(&z).map(|(a, b)| a - b).collect();
-                if step.iter().all(|s| *s == 0.0) {
+                // Steps this small cannot change the policy meaningfully: give up on this
+                // direction rather than re-solving the economy for nothing.
+                let z_scale = 1.0 + z.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+                if step.iter().all(|s| s.abs() <= 1e-12 * z_scale) {
                     break;
                 }
                 // Near an optimum the predicted decrease falls below rounding error in f; then

@@ -22,12 +22,13 @@
 mod error;
 mod manifest;
 mod table;
+pub mod tax;
 mod write;
 
 pub use error::DataError;
 pub use manifest::{sha256_file, InputFile, NamedReport, RunManifest};
 pub use table::{
-    load_table, read_frame, read_matrix, Check, ColumnData, ColumnSpec, Kind, Matrix, Schema,
-    Table, TableFormat,
+    load_table, load_table_from_bytes, read_frame, read_matrix, Check, ColumnData, ColumnSpec,
+    Kind, Matrix, Schema, Table, TableFormat,
 };
 pub use write::{write_atomic, write_json, write_table};

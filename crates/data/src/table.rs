@@ -321,16 +321,32 @@ fn read_text_bytes(path: &Path, gz: bool) -> Result<Vec<u8>, DataError> {
 /// Read a file into a polars DataFrame: CSV columns all as text (parsed and checked by
 /// [`load_table`]), Parquet with its own types.
 pub fn read_frame(path: &Path) -> Result<DataFrame, DataError> {
+    let format = TableFormat::from_path(path)?;
+    let bytes = match format {
+        TableFormat::Parquet => std::fs::read(path).map_err(|e| DataError::io(path, e))?,
+        TableFormat::Csv | TableFormat::CsvGz => {
+            read_text_bytes(path, format == TableFormat::CsvGz)?
+        }
+    };
+    frame_from_bytes(path, bytes, format)
+}
+
+/// Parse in-memory bytes (already decompressed for CSV) of the given format; `label` names
+/// the source in errors.
+fn frame_from_bytes(
+    label: &Path,
+    bytes: Vec<u8>,
+    format: TableFormat,
+) -> Result<DataFrame, DataError> {
     let parse_err = |e: polars::error::PolarsError| DataError::Parse {
-        path: path.into(),
+        path: label.into(),
         message: e.to_string(),
     };
-    match TableFormat::from_path(path)? {
-        format @ (TableFormat::Csv | TableFormat::CsvGz) => {
-            let bytes = read_text_bytes(path, format == TableFormat::CsvGz)?;
+    match format {
+        TableFormat::Csv | TableFormat::CsvGz => {
             if bytes.iter().all(u8::is_ascii_whitespace) {
                 return Err(DataError::Shape {
-                    path: path.into(),
+                    path: label.into(),
                     message: "file is empty (no header row)".into(),
                 });
             }
@@ -341,18 +357,49 @@ pub fn read_frame(path: &Path) -> Result<DataFrame, DataError> {
                 .finish()
                 .map_err(parse_err)
         }
-        TableFormat::Parquet => {
-            let file = File::open(path).map_err(|e| DataError::io(path, e))?;
-            ParquetReader::new(file).finish().map_err(parse_err)
-        }
+        TableFormat::Parquet => ParquetReader::new(Cursor::new(bytes))
+            .finish()
+            .map_err(parse_err),
     }
+}
+
+/// [`load_table`] for a table held in memory (e.g. data embedded in a binary); `label` (a
+/// file name with the format's extension, such as `cps_earnings.csv.gz`) names it in errors
+/// and selects the format.
+pub fn load_table_from_bytes(
+    label: &str,
+    bytes: &[u8],
+    schema: &Schema,
+) -> Result<Table, DataError> {
+    let path = Path::new(label);
+    let format = TableFormat::from_path(path)?;
+    let mut bytes = if format == TableFormat::CsvGz {
+        let mut out = Vec::new();
+        flate2::read::MultiGzDecoder::new(bytes)
+            .read_to_end(&mut out)
+            .map_err(|e| DataError::Parse {
+                path: path.into(),
+                message: format!("gzip: {e}"),
+            })?;
+        out
+    } else {
+        bytes.to_vec()
+    };
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        bytes.drain(..3);
+    }
+    let df = frame_from_bytes(path, bytes, format)?;
+    check_frame(path, df, schema)
 }
 
 /// Load a table and check it against `schema`: required columns present, every cell of the
 /// right type, finite and in range, keys unique, enough rows. Columns not in the schema are
 /// dropped. Errors name the file, the 1-based data row, the column and the value.
 pub fn load_table(path: &Path, schema: &Schema) -> Result<Table, DataError> {
-    let df = read_frame(path)?;
+    check_frame(path, read_frame(path)?, schema)
+}
+
+fn check_frame(path: &Path, df: DataFrame, schema: &Schema) -> Result<Table, DataError> {
     let found: Vec<String> = df
         .get_column_names()
         .iter()

@@ -349,3 +349,59 @@ fn real_data_files_load() {
     .unwrap();
     assert!(cp.values.iter().all(|v| *v >= 0.0));
 }
+
+#[test]
+fn tables_embedded_as_bytes_load_and_name_their_label_in_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flows.csv.gz");
+    write_table(&path, &sample_table()).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let t = walras_data::load_table_from_bytes("embedded_flows.csv.gz", &bytes, &flows_schema())
+        .unwrap();
+    assert_eq!(t.n_rows(), 3);
+    let err = walras_data::load_table_from_bytes(
+        "embedded.csv",
+        b"exporter,value\nA,-1\n",
+        &flows_schema(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("embedded.csv"), "{err}");
+}
+
+#[test]
+fn embedded_cps_sample_loads_with_weights() {
+    let s = walras_data::tax::cps_sample().unwrap();
+    // data/tax/README.md: 146,758 single filers, total weight 94,450,628 tax units.
+    assert_eq!(s.incomes.len(), 146_758);
+    let w = s.weights.as_ref().unwrap();
+    assert!(
+        (w.iter().sum::<f64>() - 94_450_628.0).abs() < 1.0,
+        "{}",
+        w.iter().sum::<f64>()
+    );
+    assert!(
+        s.incomes.iter().any(|z| *z < 0.0),
+        "negative business income is kept"
+    );
+}
+
+#[test]
+fn cutoff_files_are_validated() {
+    let dir = tempfile::tempdir().unwrap();
+    let ok = write_file(dir.path(), "c.csv", "cutoff\n0\n10\n40\n");
+    assert_eq!(
+        walras_data::tax::cutoffs_from_spec(ok.to_str().unwrap()).unwrap(),
+        vec![0.0, 10.0, 40.0]
+    );
+    let bad = write_file(dir.path(), "b.csv", "cutoff\n0\n40\n10\n");
+    let err = walras_data::tax::cutoffs_from_spec(bad.to_str().unwrap()).unwrap_err();
+    assert!(
+        err.to_string().contains("b.csv") && err.to_string().contains("strictly increasing"),
+        "{err}"
+    );
+    assert_eq!(
+        walras_data::tax::cutoffs_from_spec("aie-us-federal").unwrap()[1],
+        9.7
+    );
+    assert!(walras_data::tax::cutoffs_from_spec("us-federal-1999").is_err());
+}

@@ -20,6 +20,7 @@
 mod agent;
 mod economy;
 mod error;
+mod mirrlees;
 mod saez;
 mod schedule;
 mod skills;
@@ -29,6 +30,7 @@ mod utility;
 pub use agent::{choose, choose_with, outcome, Choice, LaborSupply, Outcome, PowerChoices};
 pub use economy::{AgentRecord, Evaluation, TaxEconomy};
 pub use error::{Result, TaxError};
+pub use mirrlees::{solve_mirrlees, MirrleesOptions, MirrleesSchedule};
 pub use saez::{aie_binned_saez, saez_top_rate, BinnedSaez, SaezWeights, SAEZ_BINS};
 pub use schedule::{
     bracket_of, bracket_tax, taxes_at_cutoffs, validate_brackets, BracketSchedule,

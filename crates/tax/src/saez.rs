@@ -61,12 +61,12 @@ pub struct BinnedSaez {
     pub rates_unclipped: Vec<f64>,
     /// The 101 bin edges e_0..e_100 (e_100 = top cutoff).
     pub bin_edges: Vec<f64>,
-    /// Histogram counts of the 100 bins (last bin closed).
-    pub counts: Vec<u64>,
-    /// Incomes below 0.
-    pub n_below: u64,
-    /// Incomes above the top cutoff.
-    pub n_above: u64,
+    /// Histogram counts (weighted) of the 100 bins (last bin closed).
+    pub counts: Vec<f64>,
+    /// (Weighted) number of incomes below 0.
+    pub n_below: f64,
+    /// (Weighted) number of incomes above the top cutoff.
+    pub n_above: f64,
     /// G_0..G_100: average normalised welfare weight above each bin.
     pub bin_g: Vec<f64>,
     /// A_0..A_100: local Pareto parameters (NaN for empty bins).
@@ -86,9 +86,9 @@ fn bin_edges(top: f64) -> Vec<f64> {
 /// Per-chunk accumulators of the single pass over incomes.
 #[derive(Clone, Default)]
 struct Tally {
-    counts: Vec<u64>,
-    n_below: u64,
-    n_above: u64,
+    counts: Vec<f64>,
+    n_below: f64,
+    n_above: f64,
     weight_above: f64,
     sum_above: f64,
 }
@@ -96,7 +96,7 @@ struct Tally {
 impl Tally {
     fn new() -> Self {
         Tally {
-            counts: vec![0; SAEZ_BINS],
+            counts: vec![0.0; SAEZ_BINS],
             ..Tally::default()
         }
     }
@@ -129,8 +129,12 @@ fn bin_index(z: f64, edges: &[f64], scale: f64) -> usize {
 /// Saez formula with binned G and local Pareto parameters, empty bins interpolated, then
 /// bracket rates as average bin taus over each bracket (the top bracket takes the top tau),
 /// clipped to [rate_min, rate_max]. NaN incomes are ignored, as in numpy's histogram.
+///
+/// `sample_weights` (one per income, finite and >= 0) turn every count into a weighted count;
+/// without them (as in the AI Economist) each income counts once.
 pub fn aie_binned_saez(
     incomes: &[f64],
+    sample_weights: Option<&[f64]>,
     cutoffs: &[f64],
     elasticity: f64,
     weights: SaezWeights,
@@ -161,30 +165,53 @@ pub fn aie_binned_saez(
     {
         return Err(invalid("income", z, "an infinite income has no Saez rate"));
     }
+    if let Some(w) = sample_weights {
+        if w.len() != incomes.len() {
+            return Err(invalid(
+                "sample weights",
+                format!("{} weights for {} incomes", w.len(), incomes.len()),
+                "need one weight per income",
+            ));
+        }
+        if let Some((i, v)) = w
+            .iter()
+            .enumerate()
+            .find(|(_, v)| !(v.is_finite() && **v >= 0.0))
+        {
+            return Err(invalid(
+                &format!("sample weight {i}"),
+                v,
+                "weights must be finite and >= 0",
+            ));
+        }
+    }
     let top = *cutoffs.last().expect("at least two cutoffs");
     let edges = bin_edges(top);
     let scale = SAEZ_BINS as f64 / top;
-    let tally_one = |mut t: Tally, &z: &f64| {
+    let weight_of = |i: usize| sample_weights.map_or(1.0, |w| w[i]);
+    let tally_one = |mut t: Tally, i: usize| {
+        let (z, w) = (incomes[i], weight_of(i));
         if z < 0.0 {
-            t.n_below += 1;
+            t.n_below += w;
         } else if z > top {
-            t.n_above += 1;
-            t.weight_above += weights.omega(z);
-            t.sum_above += z;
+            t.n_above += w;
+            t.weight_above += w * weights.omega(z);
+            t.sum_above += w * z;
         } else if z >= 0.0 {
-            t.counts[bin_index(z, &edges, scale)] += 1;
+            t.counts[bin_index(z, &edges, scale)] += w;
         }
         t
     };
     let tally = if incomes.len() >= 1 << 16 {
-        incomes
-            .par_chunks(1 << 16)
-            .map(|c| c.iter().fold(Tally::new(), tally_one))
+        (0..incomes.len())
+            .into_par_iter()
+            .with_min_len(1 << 16)
+            .fold(Tally::new, tally_one)
             .reduce(Tally::new, Tally::merge)
     } else {
-        incomes.iter().fold(Tally::new(), tally_one)
+        (0..incomes.len()).fold(Tally::new(), tally_one)
     };
-    let n_total = (tally.counts.iter().sum::<u64>() + tally.n_below + tally.n_above) as f64;
+    let n_total = tally.counts.iter().sum::<f64>() + tally.n_below + tally.n_above;
     if n_total == 0.0 {
         return Err(TaxError::EmptySample(
             "no finite incomes for the Saez estimator".into(),
@@ -197,13 +224,13 @@ pub fn aie_binned_saez(
         .collect();
     // Welfare mass per bin (and above), normalised with the mass below zero (weight 1 each).
     let mut mass: Vec<f64> = (0..SAEZ_BINS)
-        .map(|k| tally.counts[k] as f64 * weights.omega(mid[k]))
+        .map(|k| tally.counts[k] * weights.omega(mid[k]))
         .collect();
-    let norm = ((mass.iter().sum::<f64>() + tally.n_below as f64) + tally.weight_above) + 1e-9;
+    let norm = ((mass.iter().sum::<f64>() + tally.n_below) + tally.weight_above) + 1e-9;
     mass.push(tally.weight_above);
     let d: Vec<f64> = mass.iter().map(|m| m / norm).collect();
-    let mut p: Vec<f64> = tally.counts.iter().map(|&c| c as f64 / n_total).collect();
-    p.push(tally.n_above as f64 / n_total);
+    let mut p: Vec<f64> = tally.counts.iter().map(|&c| c / n_total).collect();
+    p.push(tally.n_above / n_total);
 
     // G: average welfare weight of everyone above each bin.
     let mut gc = vec![0.0; SAEZ_BINS + 1];
@@ -228,7 +255,7 @@ pub fn aie_binned_saez(
     let mut cum = 0.0;
     for i in 0..SAEZ_BINS {
         cum = if i == 0 {
-            p[0] + tally.n_below as f64 / n_total
+            p[0] + tally.n_below / n_total
         } else {
             (cum + p[i]).clamp(0.0, 1.0)
         };
@@ -237,8 +264,8 @@ pub fn aie_binned_saez(
                 ((mid[i] * p[i]) / (((1.0 - cum) + 0.5 * p[i]).clamp(0.0, 1.0) + 1e-9)) / width[i];
         }
     }
-    bin_a[SAEZ_BINS] = if tally.n_above > 0 {
-        let zbar = tally.sum_above / tally.n_above as f64;
+    bin_a[SAEZ_BINS] = if tally.n_above > 0.0 {
+        let zbar = tally.sum_above / tally.n_above;
         zbar / ((zbar - top) + 1e-9)
     } else {
         0.0

@@ -53,67 +53,140 @@ impl Swf {
     /// The SWF's value for agents' outcomes (NaN if an Atkinson SWF meets a utility <= 0).
     pub fn value<D: Scalar>(&self, outcomes: &[Outcome<D>], population: &Population) -> D {
         let w = population.weights();
-        let total = population.total_weight();
-        let weighted_mean = |f: &dyn Fn(usize) -> D| -> D {
-            (0..outcomes.len()).map(|i| f(i) * w[i]).sum::<D>() / total
+        if let Swf::EqualityTimesProductivity { aie_correction } = *self {
+            let c: Vec<D> = outcomes.iter().map(|o| o.consumption).collect();
+            return equality_times_productivity(&c, w, aie_correction);
+        }
+        let exogenous = self.exogenous_weights(population);
+        let mut acc = SwfSum::new();
+        for (i, o) in outcomes.iter().enumerate() {
+            self.add(&mut acc, o, w[i], exogenous.as_ref().map_or(1.0, |g| g[i]));
+        }
+        self.finish(acc)
+    }
+
+    /// True if the SWF is not a sum of per-agent terms (it needs every consumption level).
+    pub(crate) fn needs_all_agents(&self) -> bool {
+        matches!(self, Swf::EqualityTimesProductivity { .. })
+    }
+
+    /// Exogenous per-agent weights (power weights n^-k normalised to weighted mean one).
+    pub(crate) fn exogenous_weights(&self, population: &Population) -> Option<Vec<f64>> {
+        let Swf::PowerWeights { k } = *self else {
+            return None;
         };
+        let s = population.skills();
+        let w = population.weights();
+        let norm =
+            s.iter().zip(w).map(|(n, wi)| n.powf(-k) * wi).sum::<f64>() / population.total_weight();
+        Some(s.iter().map(|n| n.powf(-k) / norm).collect())
+    }
+
+    /// Add one agent (population weight `weight`, exogenous weight `exogenous`) to the sums.
+    pub(crate) fn add<D: Scalar>(
+        &self,
+        acc: &mut SwfSum<D>,
+        o: &Outcome<D>,
+        weight: f64,
+        exogenous: f64,
+    ) {
+        let u = o.utility;
         match *self {
-            Swf::Utilitarian => weighted_mean(&|i| outcomes[i].utility),
+            Swf::Utilitarian => {
+                acc.num += u * weight;
+                acc.den += D::from(weight);
+            }
+            Swf::PowerWeights { .. } => {
+                acc.num += u * (weight * exogenous);
+                acc.den += D::from(weight);
+            }
             Swf::InverseIncome => {
-                let omega: Vec<D> = outcomes
-                    .iter()
-                    .map(|o| {
-                        if o.income.re() > 1.0 {
-                            o.income.recip()
-                        } else {
-                            D::one()
-                        }
-                    })
-                    .collect();
-                let norm: D = (0..outcomes.len()).map(|i| omega[i] * w[i]).sum();
-                (0..outcomes.len())
-                    .map(|i| omega[i] * w[i] * outcomes[i].utility)
-                    .sum::<D>()
-                    / norm
-            }
-            Swf::EqualityTimesProductivity { aie_correction } => {
-                let c: Vec<D> = outcomes.iter().map(|o| o.consumption).collect();
-                let n = c.len() as f64;
-                let factor = if n < 2.0 {
-                    1.0
-                } else if aie_correction && n >= 30.0 {
-                    n / (n + 1.0)
+                let omega = if o.income.re() > 1.0 {
+                    o.income.recip()
                 } else {
-                    n / (n - 1.0)
+                    D::one()
                 };
-                let equality = -gini(&c, w) * factor + 1.0;
-                equality * weighted_mean(&|i| c[i])
+                acc.num += omega * u * weight;
+                acc.den += omega * weight;
             }
-            Swf::Rawls => outcomes
-                .iter()
-                .map(|o| o.utility)
-                .fold(None, |m: Option<D>, u| match m {
-                    Some(m) if m.re() <= u.re() => Some(m),
-                    _ => Some(u),
-                })
-                .unwrap_or(D::zero()),
             Swf::Atkinson { epsilon } => {
-                if outcomes.iter().any(|o| o.utility.re() <= 0.0) {
-                    return D::from(f64::NAN);
-                }
-                if (epsilon - 1.0).abs() < 1e-12 {
-                    weighted_mean(&|i| outcomes[i].utility.ln())
+                if u.re() <= 0.0 {
+                    acc.undefined = true;
+                } else if (epsilon - 1.0).abs() < 1e-12 {
+                    acc.num += u.ln() * weight;
                 } else {
-                    weighted_mean(&|i| outcomes[i].utility.powf(1.0 - epsilon) / (1.0 - epsilon))
+                    acc.num += u.powf(1.0 - epsilon) / (1.0 - epsilon) * weight;
+                }
+                acc.den += D::from(weight);
+            }
+            Swf::Rawls => {
+                if acc.min.is_none_or(|m| u.re() < m.re()) {
+                    acc.min = Some(u);
                 }
             }
-            Swf::PowerWeights { k } => {
-                let s = population.skills();
-                let norm: f64 = s.iter().zip(w).map(|(n, wi)| n.powf(-k) * wi).sum::<f64>() / total;
-                weighted_mean(&|i| outcomes[i].utility * (s[i].powf(-k) / norm))
-            }
+            Swf::EqualityTimesProductivity { .. } => unreachable!("not a sum of agent terms"),
         }
     }
+
+    /// The value from the accumulated sums.
+    pub(crate) fn finish<D: Scalar>(&self, acc: SwfSum<D>) -> D {
+        match self {
+            _ if acc.undefined => D::from(f64::NAN),
+            Swf::Rawls => acc.min.unwrap_or(D::zero()),
+            _ => acc.num / acc.den,
+        }
+    }
+}
+
+/// Running sums of a per-agent SWF; mergeable, for parallel reduction.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SwfSum<D> {
+    num: D,
+    den: D,
+    min: Option<D>,
+    undefined: bool,
+}
+
+impl<D: Scalar> SwfSum<D> {
+    pub(crate) fn new() -> Self {
+        Self {
+            num: D::zero(),
+            den: D::zero(),
+            min: None,
+            undefined: false,
+        }
+    }
+
+    pub(crate) fn merge(mut self, other: Self) -> Self {
+        self.num += other.num;
+        self.den += other.den;
+        if let Some(m) = other.min {
+            if self.min.is_none_or(|s| m.re() < s.re()) {
+                self.min = Some(m);
+            }
+        }
+        self.undefined |= other.undefined;
+        self
+    }
+}
+
+/// (1 - Gini(c) N/(N - 1)) x mean(c), or the AI Economist's N/(N + 1) factor for N >= 30.
+pub(crate) fn equality_times_productivity<D: Scalar>(
+    c: &[D],
+    w: &[f64],
+    aie_correction: bool,
+) -> D {
+    let n = c.len() as f64;
+    let factor = if n < 2.0 {
+        1.0
+    } else if aie_correction && n >= 30.0 {
+        n / (n + 1.0)
+    } else {
+        n / (n - 1.0)
+    };
+    let total: f64 = w.iter().sum();
+    let mean = c.iter().zip(w).map(|(ci, wi)| *ci * *wi).sum::<D>() / total;
+    (-gini(c, w) * factor + 1.0) * mean
 }
 
 /// Weighted Gini coefficient of `x` (sum over pairs of w_i w_j |x_i - x_j| / (2 W^2 mean)),

@@ -68,8 +68,8 @@ fn binned_saez_reproduces_the_ai_economist_to_1e9() {
                 run["rate_min"].as_f64().unwrap(),
                 run["rate_max"].as_f64().unwrap(),
             );
-            let got =
-                aie_binned_saez(&incomes, &AIE_US_FEDERAL_CUTOFFS, e, weights, lo, hi).unwrap();
+            let got = aie_binned_saez(&incomes, None, &AIE_US_FEDERAL_CUTOFFS, e, weights, lo, hi)
+                .unwrap();
             let tag = format!("{case} {weights:?} e={e} [{lo}, {hi}]");
             assert_close(
                 &format!("{tag} edges"),
@@ -77,20 +77,19 @@ fn binned_saez_reproduces_the_ai_economist_to_1e9() {
                 &floats(&expected["bin_edges"]),
                 0.0,
             );
-            let counts: Vec<f64> = got.counts.iter().map(|&c| c as f64).collect();
             assert_close(
                 &format!("{tag} counts"),
-                &counts,
+                &got.counts,
                 &floats(&expected["counts"]),
                 0.0,
             );
             assert_eq!(
-                got.n_below as f64,
+                got.n_below,
                 expected["n_below"].as_f64().unwrap(),
                 "{tag}"
             );
             assert_eq!(
-                got.n_above as f64,
+                got.n_above,
                 expected["n_above"].as_f64().unwrap(),
                 "{tag}"
             );
@@ -159,6 +158,7 @@ fn binned_saez_converges_to_theory_on_large_pareto_samples() {
         let incomes = pareto_sample(n, 2.0, 20.0);
         let est = aie_binned_saez(
             &incomes,
+            None,
             &AIE_US_FEDERAL_CUTOFFS,
             0.5,
             SaezWeights::InverseIncome,
@@ -185,16 +185,17 @@ fn binned_saez_converges_to_theory_on_large_pareto_samples() {
 #[test]
 fn bad_saez_inputs_are_errors() {
     let c = AIE_US_FEDERAL_CUTOFFS;
-    assert!(aie_binned_saez(&[], &c, 0.5, SaezWeights::Uniform, 0.0, 1.0).is_err());
-    assert!(aie_binned_saez(&[f64::NAN], &c, 0.5, SaezWeights::Uniform, 0.0, 1.0).is_err());
+    assert!(aie_binned_saez(&[], None, &c, 0.5, SaezWeights::Uniform, 0.0, 1.0).is_err());
+    assert!(aie_binned_saez(&[f64::NAN], None, &c, 0.5, SaezWeights::Uniform, 0.0, 1.0).is_err());
     assert!(
-        aie_binned_saez(&[1.0], &c, 0.0, SaezWeights::Uniform, 0.0, 1.0)
+        aie_binned_saez(&[1.0], None, &c, 0.0, SaezWeights::Uniform, 0.0, 1.0)
             .unwrap_err()
             .to_string()
             .contains("elasticity")
     );
     assert!(aie_binned_saez(
         &[1.0, f64::INFINITY],
+        None,
         &c,
         0.5,
         SaezWeights::Uniform,
@@ -204,6 +205,7 @@ fn bad_saez_inputs_are_errors() {
     .is_err());
     assert!(aie_binned_saez(
         &[1.0],
+        None,
         &[0.0, 5.0, 3.0],
         0.5,
         SaezWeights::Uniform,
@@ -212,4 +214,56 @@ fn bad_saez_inputs_are_errors() {
     )
     .is_err());
     assert!("median".parse::<SaezWeights>().is_err());
+}
+
+#[test]
+fn integer_sample_weights_equal_repeated_incomes() {
+    let incomes = [3.0, 50.0, 50.0, 120.0, 700.0, -2.0, 20.0];
+    let weights = [2.0, 1.0, 3.0, 1.0, 2.0, 1.0, 4.0];
+    let repeated: Vec<f64> = incomes
+        .iter()
+        .zip(&weights)
+        .flat_map(|(z, w)| std::iter::repeat_n(*z, *w as usize))
+        .collect();
+    let a = aie_binned_saez(
+        &incomes,
+        Some(&weights),
+        &AIE_US_FEDERAL_CUTOFFS,
+        0.5,
+        SaezWeights::InverseIncome,
+        0.0,
+        1.0,
+    )
+    .unwrap();
+    let b = aie_binned_saez(
+        &repeated,
+        None,
+        &AIE_US_FEDERAL_CUTOFFS,
+        0.5,
+        SaezWeights::InverseIncome,
+        0.0,
+        1.0,
+    )
+    .unwrap();
+    assert_close("weighted vs repeated", &a.rates, &b.rates, 1e-12);
+    assert!(aie_binned_saez(
+        &incomes,
+        Some(&weights[..3]),
+        &AIE_US_FEDERAL_CUTOFFS,
+        0.5,
+        SaezWeights::Uniform,
+        0.0,
+        1.0
+    )
+    .is_err());
+    assert!(aie_binned_saez(
+        &[1.0],
+        Some(&[f64::NAN]),
+        &AIE_US_FEDERAL_CUTOFFS,
+        0.5,
+        SaezWeights::Uniform,
+        0.0,
+        1.0
+    )
+    .is_err());
 }
