@@ -51,9 +51,9 @@ pub enum Command {
     /// Solve the core's canonical economies (Cournot, Cobb-Douglas exchange, Armington tariff
     /// game) and compare with their closed-form answers.
     Examples(ExamplesArgs),
-    /// Optimal income-tax brackets (arrives with issue #3).
-    #[command(disable_help_subcommand = true)]
-    Tax(PendingArgs),
+    /// Optimal income-tax brackets: Saez rates, the planner's optimal brackets, the optimal
+    /// nonlinear (Mirrlees) schedule.
+    Tax(TaxArgs),
     /// Trade and industrial policy: tariff wars, subsidies, cooperation (arrives with issue #4).
     #[command(disable_help_subcommand = true)]
     Trade(PendingArgs),
@@ -88,4 +88,100 @@ pub struct PendingArgs {
     /// Anything; the group is not implemented yet.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
     pub rest: Vec<String>,
+}
+
+/// `walras tax`.
+#[derive(Debug, Args, Clone)]
+pub struct TaxArgs {
+    /// What to compute.
+    #[command(subcommand)]
+    pub command: TaxCommand,
+}
+
+/// Subcommands of `walras tax`.
+#[derive(Debug, Subcommand, Clone)]
+pub enum TaxCommand {
+    /// Saez bracket rates from an income sample with the AI Economist's binned estimator.
+    Saez(SaezArgs),
+    /// The planner's optimal bracket rates (and optionally cutoffs) in general equilibrium.
+    Optimize(OptimizeArgs),
+    /// The optimal nonlinear (Mirrlees) schedule on a skill grid (Diamond's ABC formula).
+    Mirrlees(MirrleesArgs),
+}
+
+/// `walras tax saez`.
+#[derive(Debug, Args, Clone)]
+pub struct SaezArgs {
+    /// Incomes: CSV (optionally .gz) or Parquet with a column `income` (and optionally
+    /// `weight`). Default: the embedded US CPS sample (USD, single filers, weighted).
+    #[arg(long, value_name = "FILE")]
+    pub incomes: Option<PathBuf>,
+    /// Labour (income) elasticity e > 0.
+    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
+    pub elasticity: f64,
+    /// Social welfare weights: inverse-income (1/max(1, z)) or uniform.
+    #[arg(long, default_value = "inverse-income")]
+    pub weights: String,
+    /// Bracket cutoffs: aie-us-federal (2019 thresholds / 1000, the AI Economist's), us-federal-2018
+    /// (USD), or a file with a column `cutoff`.
+    #[arg(long, default_value = "us-federal-2018")]
+    pub cutoffs: String,
+    /// Lowest allowed rate.
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    pub rate_min: f64,
+    /// Highest allowed rate.
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+    pub rate_max: f64,
+}
+
+/// `walras tax optimize`.
+#[derive(Debug, Args, Clone)]
+pub struct OptimizeArgs {
+    /// Skills: pareto:alpha=..,min=.. | lognormal:mu=..,sigma=.. | lognormal-pareto:mu=..,sigma=..,alpha=..,tail=..
+    /// | cps (the embedded earnings sample, skills inverted under US 2018) | a file with a
+    /// column `income` (and optionally `weight`), inverted likewise.
+    #[arg(long, default_value = "pareto:alpha=4,min=1")]
+    pub skills: String,
+    /// Labour elasticity e > 0 (quasi-linear utility).
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+    pub elasticity: f64,
+    /// Social welfare function: utilitarian, inverse-income, eq-times-prod, rawls, log,
+    /// atkinson:eps=.., power:k=...
+    #[arg(long, default_value = "inverse-income")]
+    pub swf: String,
+    /// Number of brackets, with cutoffs at laissez-faire income quantiles (ignored with --cutoffs).
+    #[arg(long, default_value_t = 7)]
+    pub brackets: usize,
+    /// Explicit cutoffs: aie-us-federal, us-federal-2018, or a file with a column `cutoff`.
+    #[arg(long)]
+    pub cutoffs: Option<String>,
+    /// Number of agents drawn from a parametric skill distribution (quantile grid).
+    #[arg(long, default_value_t = 10_000)]
+    pub agents: usize,
+    /// Let the planner choose the cutoffs too.
+    #[arg(long)]
+    pub optimize_cutoffs: bool,
+    /// Highest allowed marginal rate, in (0, 1].
+    #[arg(long, default_value_t = 0.99, allow_negative_numbers = true)]
+    pub rate_max: f64,
+}
+
+/// `walras tax mirrlees`.
+#[derive(Debug, Args, Clone)]
+pub struct MirrleesArgs {
+    /// Skill distribution (parametric, as for `optimize`).
+    #[arg(long, default_value = "lognormal:mu=0,sigma=0.5")]
+    pub skills: String,
+    /// Quantiles at which the skill distribution is truncated: LOW,HIGH.
+    #[arg(long, default_value = "0.001,0.999", value_delimiter = ',')]
+    pub truncate: Vec<f64>,
+    /// Labour elasticity e > 0.
+    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
+    pub elasticity: f64,
+    /// Social welfare function: utilitarian, log, atkinson:eps=.., power:k=.., rawls, inverse-income.
+    #[arg(long, default_value = "log")]
+    pub swf: String,
+    /// Number of skill grid points.
+    #[arg(long, default_value_t = 400)]
+    pub grid: usize,
 }

@@ -64,17 +64,30 @@ impl TextTable {
     }
 }
 
-/// Print `json` or `table` (as table or CSV) on stdout according to `format`.
-pub fn print(format: Format, table: &TextTable, json: &serde_json::Value, preface: &str) {
-    match format {
-        Format::Json => println!("{json}"),
-        Format::Csv => print!("{}", table.to_csv()),
-        Format::Table => {
-            if !preface.is_empty() {
-                println!("{preface}");
-            }
-            print!("{}", table.render());
-        }
+/// Print `json` or `table` (as table or CSV) on stdout according to `format`. A closed pipe
+/// (`walras ... | head`) ends the output quietly.
+pub fn print(
+    format: Format,
+    table: &TextTable,
+    json: &serde_json::Value,
+    preface: &str,
+) -> std::io::Result<()> {
+    let text = match format {
+        Format::Json => format!("{json}\n"),
+        Format::Csv => table.to_csv(),
+        Format::Table if preface.is_empty() => table.render(),
+        Format::Table => format!("{preface}\n{}", table.render()),
+    };
+    emit(&text)
+}
+
+/// Write `text` to stdout; a closed pipe is not an error, any other failure is.
+pub fn emit(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
     }
 }
 

@@ -441,6 +441,28 @@ impl TaxEconomy {
             .expect("valid settings")
     }
 
+    /// Optimiser settings in this economy's units: welfare is measured in consumption, so
+    /// gradients scale with laissez-faire mean income s. Stops at a projected gradient of
+    /// 1e-8 s, or at a line-search stall below 1e-3 s: with finitely many agents the objective
+    /// is only piecewise smooth (agents switch between brackets and kinks), which puts a floor
+    /// under the attainable gradient; at 1e-3 s the rates are within about 1e-3 of a stationary
+    /// point.
+    pub fn optimizer(&self) -> PolicyOptimizer {
+        let laissez_faire = self.policy_from_rates(&vec![0.0; self.cutoffs.len()]);
+        let scale = self
+            .outcomes(0.0, &laissez_faire)
+            .iter()
+            .zip(self.population.weights())
+            .map(|(o, w)| o.income * w)
+            .sum::<f64>()
+            / self.population.total_weight();
+        let scale = scale.max(1.0);
+        PolicyOptimizer::new()
+            .with_pg_tol(1e-8 * scale)
+            .and_then(|o| o.with_stall_tol(1e-3 * scale))
+            .expect("valid settings")
+    }
+
     /// The planner's optimum from `start` (a policy vector), with the optimiser's report.
     pub fn optimize(
         &self,

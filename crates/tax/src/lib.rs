@@ -18,6 +18,7 @@
 #![deny(missing_docs)]
 
 mod agent;
+mod data_skills;
 mod economy;
 mod error;
 mod mirrlees;
@@ -28,6 +29,7 @@ mod swf;
 mod utility;
 
 pub use agent::{choose, choose_with, outcome, Choice, LaborSupply, Outcome, PowerChoices};
+pub use data_skills::{aie_one_step_skills, quantile_cutoffs, skills_from_earnings};
 pub use economy::{AgentRecord, Evaluation, TaxEconomy};
 pub use error::{Result, TaxError};
 pub use mirrlees::{solve_mirrlees, MirrleesOptions, MirrleesSchedule};

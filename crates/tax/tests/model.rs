@@ -494,3 +494,62 @@ fn fast_power_choices_equal_the_generic_solver() {
         }
     }
 }
+
+#[test]
+fn skills_inverted_from_earnings_reproduce_the_earnings() {
+    // Earnings observed under US 2018; recover skills, then let the agents choose under the
+    // same schedule with no transfer: they earn what they earned (away from kinks).
+    let us = BracketSchedule::us_federal_2018();
+    let incomes = [
+        0.0, -500.0, 5_000.0, 20_000.0, 60_000.0, 120_000.0, 300_000.0, 800_000.0,
+    ];
+    let (pop, floored) = walras_tax::skills_from_earnings(&incomes, None, 0.5, &us).unwrap();
+    assert_eq!(floored, 2);
+    let ql = Utility::QuasiLinear { elasticity: 0.5 };
+    let taxes = taxes_at_cutoffs(us.cutoffs(), us.rates());
+    for (i, &z) in incomes.iter().enumerate().skip(2) {
+        let n = pop.skills()[i];
+        let c = choose(
+            &ql,
+            LaborSupply::Continuous,
+            n,
+            0.0,
+            us.cutoffs(),
+            us.rates(),
+        );
+        let got = outcome(&ql, c, n, 0.0, us.cutoffs(), us.rates(), &taxes).income;
+        assert!((got - z).abs() < 1e-6 * z, "{z}: {got}");
+    }
+    assert!(pop.skills()[0] < 1e-2 * pop.skills()[2]);
+    assert!(walras_tax::skills_from_earnings(&[-1.0, 0.0], None, 0.5, &us).is_err());
+}
+
+#[test]
+fn aie_one_step_skills_are_sorted_bounded_and_reproducible() {
+    let a = walras_tax::aie_one_step_skills(10, 1_000, 7).unwrap();
+    let b = walras_tax::aie_one_step_skills(10, 1_000, 7).unwrap();
+    assert_eq!(a, b);
+    let s = a.skills();
+    assert!(s.windows(2).all(|w| w[0] <= w[1]));
+    assert!(s[0] >= 1.0 && s[9] <= 3.0);
+    assert!(walras_tax::aie_one_step_skills(0, 10, 1).is_err());
+}
+
+#[test]
+fn quantile_cutoffs_split_the_population_evenly() {
+    let pop = SkillDistribution::Pareto {
+        alpha: 4.0,
+        min: 1.0,
+    }
+    .population(1_000)
+    .unwrap();
+    let c =
+        walras_tax::quantile_cutoffs(&pop, &Utility::QuasiLinear { elasticity: 1.0 }, 4).unwrap();
+    assert_eq!(c.len(), 4);
+    // Laissez-faire income n^2: the quartiles of Pareto(4) skills squared.
+    for (k, m) in c.iter().enumerate().skip(1) {
+        let q = k as f64 / 4.0;
+        let want = (1.0 - q).powf(-0.5);
+        assert!((m - want).abs() < 0.01 * want, "cutoff {k}: {m} vs {want}");
+    }
+}

@@ -83,16 +83,8 @@ fn binned_saez_reproduces_the_ai_economist_to_1e9() {
                 &floats(&expected["counts"]),
                 0.0,
             );
-            assert_eq!(
-                got.n_below,
-                expected["n_below"].as_f64().unwrap(),
-                "{tag}"
-            );
-            assert_eq!(
-                got.n_above,
-                expected["n_above"].as_f64().unwrap(),
-                "{tag}"
-            );
+            assert_eq!(got.n_below, expected["n_below"].as_f64().unwrap(), "{tag}");
+            assert_eq!(got.n_above, expected["n_above"].as_f64().unwrap(), "{tag}");
             assert_close(
                 &format!("{tag} G"),
                 &got.bin_g,

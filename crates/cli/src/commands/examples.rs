@@ -269,7 +269,7 @@ pub fn run(common: &CommonArgs, args: &ExamplesArgs, command_line: Vec<String>) 
         "Canonical economies: Walras vs closed-form references (max abs error {max_abs_error:.1e}); Armington Nash in {} rounds.",
         nash.rounds
     );
-    print(common.format, &table, &json, &preface);
+    print(common.format, &table, &json, &preface).context("writing to stdout")?;
     Ok(())
 }
 

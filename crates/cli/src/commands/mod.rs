@@ -1,6 +1,7 @@
 //! Command implementations: each turns validated arguments into library calls and output.
 
 mod examples;
+mod tax;
 
 use anyhow::{bail, Result};
 use clap::CommandFactory;
@@ -11,7 +12,7 @@ use crate::args::{Cli, Command};
 pub fn dispatch(cli: Cli, command_line: Vec<String>) -> Result<()> {
     match cli.command {
         Command::Examples(args) => examples::run(&cli.common, &args, command_line),
-        Command::Tax(_) => pending("tax", 3, "optimal income-tax brackets"),
+        Command::Tax(args) => tax::run(&cli.common, &args.command, command_line),
         Command::Trade(_) => pending("trade", 4, "trade and industrial policy"),
         Command::Automation(_) => pending("automation", 5, "data-driven automation"),
         Command::Completions { shell } => {

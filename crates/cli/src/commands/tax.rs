@@ -1,0 +1,401 @@
+//! `walras tax`: Saez rates, optimal brackets and the optimal nonlinear schedule.
+
+use std::path::Path;
+
+use anyhow::{bail, ensure, Context, Result};
+use serde_json::json;
+use walras_data::tax::{cps_sample, cutoffs_from_spec, load_incomes, IncomeSample};
+use walras_data::{write_json, write_table, RunManifest, Table};
+use walras_plot::{line_chart, LineChart, Series, Theme};
+use walras_tax::{
+    aie_binned_saez, quantile_cutoffs, skills_from_earnings, solve_mirrlees, BracketSchedule,
+    MirrleesOptions, Population, SaezWeights, SkillDistribution, Swf, TaxEconomy, Utility,
+};
+
+use crate::args::{CommonArgs, MirrleesArgs, OptimizeArgs, SaezArgs, TaxCommand};
+use crate::output::{num, print, TextTable};
+use crate::progress::Progress;
+
+/// Run a `walras tax` subcommand.
+pub fn run(common: &CommonArgs, command: &TaxCommand, command_line: Vec<String>) -> Result<()> {
+    let mut manifest = RunManifest::start(env!("CARGO_PKG_VERSION"), command_line);
+    match command {
+        TaxCommand::Saez(args) => saez(common, args, &mut manifest),
+        TaxCommand::Optimize(args) => optimize(common, args, &mut manifest),
+        TaxCommand::Mirrlees(args) => mirrlees(common, args, &mut manifest),
+    }
+}
+
+fn incomes(path: Option<&Path>, manifest: &mut RunManifest) -> Result<IncomeSample> {
+    Ok(match path {
+        Some(p) => {
+            manifest.add_input(p)?;
+            load_incomes(p).with_context(|| format!("--incomes {}", p.display()))?
+        }
+        None => cps_sample().context("the embedded CPS sample")?,
+    })
+}
+
+fn cutoffs(spec: &str, manifest: &mut RunManifest) -> Result<Vec<f64>> {
+    if Path::new(spec).is_file() {
+        manifest.add_input(Path::new(spec))?;
+    }
+    cutoffs_from_spec(spec).with_context(|| {
+        format!("--cutoffs {spec}: expected aie-us-federal, us-federal-2018 or a file with a column `cutoff`")
+    })
+}
+
+/// Bracket rows: lower and upper cutoff (blank for the top) and rate.
+fn bracket_table(cutoffs: &[f64], rates: &[f64]) -> TextTable {
+    TextTable {
+        headers: ["bracket", "lower", "upper", "rate"]
+            .map(String::from)
+            .to_vec(),
+        rows: rates
+            .iter()
+            .enumerate()
+            .map(|(b, r)| {
+                vec![
+                    (b + 1).to_string(),
+                    num(Some(cutoffs[b])),
+                    num(cutoffs.get(b + 1).copied()),
+                    num(Some(*r)),
+                ]
+            })
+            .collect(),
+    }
+}
+
+fn bracket_csv(cutoffs: &[f64], rates: &[f64]) -> Result<Table> {
+    Ok(Table::new()
+        .with_f64("bracket", (1..=rates.len()).map(|b| b as f64).collect())?
+        .with_f64("lower", cutoffs.to_vec())?
+        .with_f64(
+            "upper",
+            (0..rates.len())
+                .map(|b| cutoffs.get(b + 1).copied().unwrap_or(f64::INFINITY))
+                .collect(),
+        )?
+        .with_f64("rate", rates.to_vec())?)
+}
+
+/// A marginal-rate step function over [0, top] for plots.
+fn rate_steps(label: &str, cutoffs: &[f64], rates: &[f64], top: f64) -> Series {
+    let mut x = Vec::new();
+    let mut y = Vec::new();
+    for (b, r) in rates.iter().enumerate() {
+        let hi = cutoffs.get(b + 1).copied().unwrap_or(top).min(top);
+        if cutoffs[b] >= top {
+            break;
+        }
+        x.extend([cutoffs[b], hi]);
+        y.extend([*r, *r]);
+    }
+    Series {
+        label: label.into(),
+        x,
+        y,
+    }
+}
+
+/// Write tables, JSON, figures (SVG and PNG) and the manifest into `dir`.
+fn write_run(
+    dir: &Path,
+    manifest: &mut RunManifest,
+    json_name: &str,
+    json: &serde_json::Value,
+    tables: Vec<(&str, Table)>,
+    figures: Vec<(&str, LineChart)>,
+) -> Result<()> {
+    let path = dir.join(json_name);
+    write_json(&path, json)?;
+    manifest.add_output(&path);
+    for (name, table) in tables {
+        let path = dir.join(name);
+        write_table(&path, &table)?;
+        manifest.add_output(&path);
+    }
+    let theme = Theme::paper();
+    for (stem, chart) in figures {
+        for ext in ["svg", "png"] {
+            let path = dir.join(format!("{stem}.{ext}"));
+            line_chart(&path, &chart, &theme)?;
+            manifest.add_output(&path);
+        }
+    }
+    manifest.finish_and_write(dir)?;
+    Ok(())
+}
+
+fn saez(common: &CommonArgs, args: &SaezArgs, manifest: &mut RunManifest) -> Result<()> {
+    let weights: SaezWeights = args.weights.parse().context("--weights")?;
+    let cutoffs = cutoffs(&args.cutoffs, manifest)?;
+    let sample = incomes(args.incomes.as_deref(), manifest)?;
+    let est = aie_binned_saez(
+        &sample.incomes,
+        sample.weights.as_deref(),
+        &cutoffs,
+        args.elasticity,
+        weights,
+        args.rate_min,
+        args.rate_max,
+    )
+    .context("Saez estimator")?;
+    manifest.set_parameters(&json!({"elasticity": args.elasticity, "weights": args.weights, "cutoffs": args.cutoffs, "incomes": sample.source, "rate_min": args.rate_min, "rate_max": args.rate_max}))?;
+    let json = json!({
+        "cutoffs": est.cutoffs,
+        "rates": est.rates,
+        "rates_unclipped": est.rates_unclipped,
+        "elasticity": args.elasticity,
+        "weights": args.weights,
+        "incomes": sample.source,
+        "n_incomes": sample.incomes.len(),
+        "sample_weighted": sample.weights.is_some(),
+    });
+    let table = bracket_table(&est.cutoffs, &est.rates);
+    if let Some(dir) = &common.out {
+        let top = *est.cutoffs.last().expect("cutoffs");
+        let mids: Vec<f64> = est
+            .bin_edges
+            .windows(2)
+            .map(|w| 0.5 * (w[0] + w[1]))
+            .collect();
+        let bins = Table::new()
+            .with_f64("lower", est.bin_edges[..100].to_vec())?
+            .with_f64("upper", est.bin_edges[1..].to_vec())?
+            .with_f64("count", est.counts.clone())?
+            .with_f64("g", est.bin_g[..100].to_vec())?
+            .with_f64("a", est.bin_a[..100].to_vec())?
+            .with_f64("tau", est.bin_tau[..100].to_vec())?;
+        let chart = LineChart {
+            title: "Saez marginal rates (binned estimator)".into(),
+            x_label: "income".into(),
+            y_label: "marginal tax rate".into(),
+            series: vec![
+                Series {
+                    label: "bin rate".into(),
+                    x: mids,
+                    y: est.bin_tau[..100].to_vec(),
+                },
+                rate_steps("bracket rate", &est.cutoffs, &est.rates, top),
+            ],
+            log_x: false,
+            log_y: false,
+        };
+        write_run(
+            dir,
+            manifest,
+            "saez.json",
+            &json,
+            vec![
+                ("saez_rates.csv", bracket_csv(&est.cutoffs, &est.rates)?),
+                ("saez_bins.csv", bins),
+            ],
+            vec![("saez_rates", chart)],
+        )?;
+    }
+    let preface = format!(
+        "Saez bracket rates (e = {}, {} weights) from {} incomes ({})",
+        args.elasticity,
+        args.weights,
+        sample.incomes.len(),
+        sample.source
+    );
+    print(common.format, &table, &json, &preface).context("writing to stdout")?;
+    Ok(())
+}
+
+/// Agents for `--skills`: a parametric distribution on a quantile grid, or skills inverted
+/// from an earnings sample (`cps` or a file) under the US 2018 schedule.
+fn population(
+    spec: &str,
+    agents: usize,
+    elasticity: f64,
+    manifest: &mut RunManifest,
+) -> Result<(Population, String)> {
+    let invert = |sample: IncomeSample| -> Result<(Population, String)> {
+        let (pop, floored) = skills_from_earnings(
+            &sample.incomes,
+            sample.weights.as_deref(),
+            elasticity,
+            &BracketSchedule::us_federal_2018(),
+        )?;
+        Ok((pop, format!("skills inverted from {} under US federal 2018 ({floored} non-positive earners kept at a near-zero skill)", sample.source)))
+    };
+    if spec == "cps" {
+        return invert(cps_sample()?);
+    }
+    if spec.contains(':') || !Path::new(spec).exists() {
+        let dist: SkillDistribution = spec.parse().context("--skills (expected pareto:.., lognormal:.., lognormal-pareto:.., cps or an income file)")?;
+        ensure!(agents >= 2, "--agents must be at least 2, got {agents}");
+        return Ok((
+            dist.population(agents)?,
+            format!("{spec}, {agents} agents on a quantile grid"),
+        ));
+    }
+    manifest.add_input(Path::new(spec))?;
+    invert(load_incomes(Path::new(spec)).with_context(|| format!("--skills {spec}"))?)
+}
+
+fn optimize(common: &CommonArgs, args: &OptimizeArgs, manifest: &mut RunManifest) -> Result<()> {
+    let swf: Swf = args.swf.parse().context("--swf")?;
+    let utility = Utility::QuasiLinear {
+        elasticity: args.elasticity,
+    };
+    utility.validate().context("--elasticity")?;
+    ensure!(
+        args.rate_max > 0.0 && args.rate_max <= 1.0,
+        "--rate-max must lie in (0, 1], got {}",
+        args.rate_max
+    );
+    let (pop, skills) = population(&args.skills, args.agents, args.elasticity, manifest)?;
+    let cutoffs = match &args.cutoffs {
+        Some(spec) => cutoffs(spec, manifest)?,
+        None => {
+            ensure!(args.brackets >= 1, "--brackets must be at least 1");
+            quantile_cutoffs(&pop, &utility, args.brackets)?
+        }
+    };
+    let economy = TaxEconomy::new(pop, utility, swf, cutoffs.clone())?
+        .with_rate_bounds(0.0, args.rate_max)?
+        .with_optimized_cutoffs(args.optimize_cutoffs)?;
+    let start = economy.policy_from_rates(&vec![0.2_f64.min(args.rate_max); cutoffs.len()]);
+    manifest.set_parameters(&json!({"skills": args.skills, "elasticity": args.elasticity, "swf": args.swf, "cutoffs": cutoffs, "optimize_cutoffs": args.optimize_cutoffs, "rate_max": args.rate_max, "agents": args.agents}))?;
+    let progress = Progress::spinner("optimal brackets", common.quiet);
+    progress.message(format!(
+        "{} agents, {} brackets",
+        economy.population().len(),
+        cutoffs.len()
+    ));
+    let (best, report) = economy
+        .optimize(&start, &economy.optimizer())
+        .context("optimal brackets")?;
+    progress.finish();
+    manifest.add_report("optimizer", &report)?;
+    manifest.add_report("equilibrium", &best.report)?;
+    if common.verbose > 0 {
+        eprintln!("optimizer: {report:?}");
+    }
+    let json = json!({
+        "cutoffs": best.cutoffs,
+        "rates": best.rates,
+        "transfer": best.transfer,
+        "swf": best.swf,
+        "swf_name": args.swf,
+        "gini": best.gini,
+        "equality": best.equality,
+        "productivity": best.productivity,
+        "equality_times_productivity": best.equality_times_productivity,
+        "bunched_share": best.bunched_share,
+        "skills": skills,
+        "agents": economy.population().len(),
+        "elasticity": args.elasticity,
+        "iterations": report.iterations,
+        "projected_gradient_norm": report.projected_gradient_norm,
+        "inner_solves": report.inner_solves,
+        "wall_time_s": report.wall_time.as_secs_f64(),
+    });
+    let table = bracket_table(&best.cutoffs, &best.rates);
+    if let Some(dir) = &common.out {
+        let top = 1.5 * best.cutoffs.last().copied().unwrap_or(1.0).max(1e-9);
+        let chart = LineChart {
+            title: format!("Optimal marginal rates ({})", args.swf),
+            x_label: "income".into(),
+            y_label: "marginal tax rate".into(),
+            series: vec![rate_steps("optimal", &best.cutoffs, &best.rates, top)],
+            log_x: false,
+            log_y: false,
+        };
+        write_run(
+            dir,
+            manifest,
+            "optimal.json",
+            &json,
+            vec![(
+                "optimal_rates.csv",
+                bracket_csv(&best.cutoffs, &best.rates)?,
+            )],
+            vec![("optimal_rates", chart)],
+        )?;
+    }
+    let preface = format!(
+        "Optimal brackets ({}; {}): transfer {:.6}, SWF {:.6}, {} iterations",
+        args.swf, skills, best.transfer, best.swf, report.iterations
+    );
+    print(common.format, &table, &json, &preface).context("writing to stdout")?;
+    Ok(())
+}
+
+fn mirrlees(common: &CommonArgs, args: &MirrleesArgs, manifest: &mut RunManifest) -> Result<()> {
+    let dist: SkillDistribution = args.skills.parse().context("--skills")?;
+    let swf: Swf = args.swf.parse().context("--swf")?;
+    if args.truncate.len() != 2 {
+        bail!(
+            "--truncate needs two quantiles LOW,HIGH, got {:?}",
+            args.truncate
+        );
+    }
+    let options = MirrleesOptions {
+        grid: args.grid,
+        truncate: (args.truncate[0], args.truncate[1]),
+        ..MirrleesOptions::default()
+    };
+    manifest.set_parameters(&json!({"skills": args.skills, "truncate": args.truncate, "elasticity": args.elasticity, "swf": args.swf, "grid": args.grid}))?;
+    let s = solve_mirrlees(&dist, args.elasticity, &swf, &options).context("Mirrlees schedule")?;
+    let json = serde_json::to_value(&s)?;
+    let step = (s.skill.len() / 20).max(1);
+    let table = TextTable {
+        headers: ["skill", "income", "marginal_rate", "tax"]
+            .map(String::from)
+            .to_vec(),
+        rows: (0..s.skill.len())
+            .filter(|i| i % step == 0 || *i + 1 == s.skill.len())
+            .map(|i| {
+                vec![
+                    num(Some(s.skill[i])),
+                    num(Some(s.income[i])),
+                    num(Some(s.marginal_rate[i])),
+                    num(Some(s.tax[i])),
+                ]
+            })
+            .collect(),
+    };
+    if let Some(dir) = &common.out {
+        let full = Table::new()
+            .with_f64("skill", s.skill.clone())?
+            .with_f64("income", s.income.clone())?
+            .with_f64("marginal_rate", s.marginal_rate.clone())?
+            .with_f64("tax", s.tax.clone())?
+            .with_f64("consumption", s.consumption.clone())?
+            .with_f64("utility", s.utility.clone())?;
+        let chart = LineChart {
+            title: format!(
+                "Optimal nonlinear marginal rates ({}, {})",
+                args.swf, args.skills
+            ),
+            x_label: "skill".into(),
+            y_label: "marginal tax rate".into(),
+            series: vec![Series {
+                label: "Mirrlees optimum".into(),
+                x: s.skill.clone(),
+                y: s.marginal_rate.clone(),
+            }],
+            log_x: false,
+            log_y: false,
+        };
+        write_run(
+            dir,
+            manifest,
+            "mirrlees.json",
+            &json,
+            vec![("mirrlees.csv", full)],
+            vec![("mirrlees_rates", chart)],
+        )?;
+    }
+    let preface = format!(
+        "Optimal nonlinear schedule ({}, {}, e = {}): transfer {:.6}, SWF {:.6}, {} iterations (every {step}th grid point shown)",
+        args.swf, args.skills, args.elasticity, s.transfer, s.swf, s.iterations
+    );
+    print(common.format, &table, &json, &preface).context("writing to stdout")?;
+    Ok(())
+}
