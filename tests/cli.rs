@@ -332,3 +332,50 @@ fn tax_bad_inputs_are_clear_errors() {
         assert!(!stderr(&o).contains("panicked"), "{args:?}");
     }
 }
+
+#[test]
+fn tax_compare_on_the_embedded_cps_sample() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = walras(&[
+        "tax",
+        "compare",
+        "--quiet",
+        "--out",
+        dir.path().to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let v = json_of(&o);
+    let schedules = v["schedules"].as_array().unwrap();
+    let labels: Vec<&str> = schedules
+        .iter()
+        .map(|s| s["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "free market",
+            "US federal 2018 rates",
+            "Saez (binned)",
+            "optimal brackets"
+        ]
+    );
+    // The optimiser starts from the Saez rates, so it cannot end below them.
+    assert!(schedules[3]["swf"].as_f64().unwrap() >= schedules[2]["swf"].as_f64().unwrap());
+    assert!(v["optimal_vs_saez_pct"]["swf"].as_f64().unwrap() >= 0.0);
+    // Free market: no transfer, and the least equal consumption.
+    assert_eq!(schedules[0]["transfer"].as_f64().unwrap(), 0.0);
+    assert!(schedules
+        .iter()
+        .all(|s| s["gini"].as_f64().unwrap() <= schedules[0]["gini"].as_f64().unwrap() + 1e-12));
+    for fig in [
+        "compare_rates",
+        "compare_tradeoff",
+        "compare_eq_x_prod",
+        "compare_swf",
+    ] {
+        assert!(is_png(&dir.path().join(format!("{fig}.png"))), "{fig}");
+    }
+    let manifest = std::fs::read_to_string(dir.path().join("manifest.json")).unwrap();
+    assert!(manifest.contains("compare_swf.svg"));
+}

@@ -107,6 +107,33 @@ pub enum TaxCommand {
     Optimize(OptimizeArgs),
     /// The optimal nonlinear (Mirrlees) schedule on a skill grid (Diamond's ABC formula).
     Mirrlees(MirrleesArgs),
+    /// Free market, US federal, Saez and the optimal schedule side by side on one economy
+    /// (default: the embedded US CPS sample), with figures.
+    Compare(CompareArgs),
+}
+
+/// `walras tax compare`.
+#[derive(Debug, Args, Clone)]
+pub struct CompareArgs {
+    /// Skills: cps (default: the embedded earnings sample, inverted under US 2018), an income
+    /// file, or a parametric distribution (pareto:.., lognormal:.., lognormal-pareto:..).
+    #[arg(long, default_value = "cps")]
+    pub skills: String,
+    /// Labour elasticity e > 0 (quasi-linear utility); also the Saez formula's elasticity.
+    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
+    pub elasticity: f64,
+    /// The planner's social welfare function (as for `optimize`).
+    #[arg(long, default_value = "inverse-income")]
+    pub swf: String,
+    /// Bracket cutoffs shared by all schedules: us-federal-2018 (USD, default), aie-us-federal, or a file.
+    #[arg(long, default_value = "us-federal-2018")]
+    pub cutoffs: String,
+    /// Agents for a parametric skill distribution.
+    #[arg(long, default_value_t = 10_000)]
+    pub agents: usize,
+    /// Highest allowed marginal rate for the optimum.
+    #[arg(long, default_value_t = 0.99, allow_negative_numbers = true)]
+    pub rate_max: f64,
 }
 
 /// `walras tax saez`.

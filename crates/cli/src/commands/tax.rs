@@ -6,13 +6,17 @@ use anyhow::{bail, ensure, Context, Result};
 use serde_json::json;
 use walras_data::tax::{cps_sample, cutoffs_from_spec, load_incomes, IncomeSample};
 use walras_data::{write_json, write_table, RunManifest, Table};
-use walras_plot::{line_chart, LineChart, Series, Theme};
+use walras_plot::{
+    bar_chart, line_chart, scatter_chart, BarChart, LineChart, ScatterChart, Series, Theme,
+};
 use walras_tax::{
     aie_binned_saez, quantile_cutoffs, skills_from_earnings, solve_mirrlees, BracketSchedule,
     MirrleesOptions, Population, SaezWeights, SkillDistribution, Swf, TaxEconomy, Utility,
 };
 
-use crate::args::{CommonArgs, MirrleesArgs, OptimizeArgs, SaezArgs, TaxCommand};
+use walras_tax::Evaluation;
+
+use crate::args::{CommonArgs, CompareArgs, MirrleesArgs, OptimizeArgs, SaezArgs, TaxCommand};
 use crate::output::{num, print, TextTable};
 use crate::progress::Progress;
 
@@ -23,6 +27,7 @@ pub fn run(common: &CommonArgs, command: &TaxCommand, command_line: Vec<String>)
         TaxCommand::Saez(args) => saez(common, args, &mut manifest),
         TaxCommand::Optimize(args) => optimize(common, args, &mut manifest),
         TaxCommand::Mirrlees(args) => mirrlees(common, args, &mut manifest),
+        TaxCommand::Compare(args) => compare(common, args, &mut manifest),
     }
 }
 
@@ -395,6 +400,203 @@ fn mirrlees(common: &CommonArgs, args: &MirrleesArgs, manifest: &mut RunManifest
     let preface = format!(
         "Optimal nonlinear schedule ({}, {}, e = {}): transfer {:.6}, SWF {:.6}, {} iterations (every {step}th grid point shown)",
         args.swf, args.skills, args.elasticity, s.transfer, s.swf, s.iterations
+    );
+    print(common.format, &table, &json, &preface).context("writing to stdout")?;
+    Ok(())
+}
+
+/// Incomes to feed the Saez estimator for `--skills`: the earnings sample itself, or the
+/// laissez-faire incomes of a parametric population.
+fn saez_incomes(spec: &str, pop: &Population, utility: &Utility) -> Result<IncomeSample> {
+    if spec == "cps" {
+        return Ok(cps_sample()?);
+    }
+    if !spec.contains(':') && Path::new(spec).exists() {
+        return Ok(load_incomes(Path::new(spec))?);
+    }
+    let e = utility.elasticity().unwrap_or(1.0);
+    Ok(IncomeSample {
+        source: format!("laissez-faire incomes of {spec}"),
+        incomes: pop.skills().iter().map(|n| n.powf(1.0 + e)).collect(),
+        weights: Some(pop.weights().to_vec()),
+    })
+}
+
+fn compare(common: &CommonArgs, args: &CompareArgs, manifest: &mut RunManifest) -> Result<()> {
+    let swf: Swf = args.swf.parse().context("--swf")?;
+    let utility = Utility::QuasiLinear {
+        elasticity: args.elasticity,
+    };
+    utility.validate().context("--elasticity")?;
+    ensure!(
+        args.rate_max > 0.0 && args.rate_max <= 1.0,
+        "--rate-max must lie in (0, 1], got {}",
+        args.rate_max
+    );
+    let cutoffs = cutoffs(&args.cutoffs, manifest)?;
+    let (pop, skills) = population(&args.skills, args.agents, args.elasticity, manifest)?;
+    manifest.set_parameters(&json!({"skills": args.skills, "elasticity": args.elasticity, "swf": args.swf, "cutoffs": cutoffs, "rate_max": args.rate_max}))?;
+    let sample = saez_incomes(&args.skills, &pop, &utility)?;
+    let economy = TaxEconomy::new(pop, utility, swf, cutoffs.clone())?
+        .with_rate_bounds(0.0, args.rate_max)?;
+    let inner = walras_core::SolverOptions::default();
+    let progress = Progress::spinner("tax compare", common.quiet);
+
+    progress.message("free market and US federal".into());
+    let us_label = if args.cutoffs == "aie-us-federal" {
+        "US federal (AI Economist scaling)"
+    } else {
+        "US federal 2018 rates"
+    };
+    let n = cutoffs.len();
+    let us_rates: Vec<f64> = (0..n)
+        .map(|b| walras_tax::US_FEDERAL_RATES.get(b).copied().unwrap_or(0.37))
+        .collect();
+    let free = economy.evaluate("free market", &vec![0.0; n], &inner)?;
+    let us = economy.evaluate(us_label, &us_rates, &inner)?;
+    progress.message("Saez".into());
+    let saez = aie_binned_saez(
+        &sample.incomes,
+        sample.weights.as_deref(),
+        &cutoffs,
+        args.elasticity,
+        SaezWeights::InverseIncome,
+        0.0,
+        args.rate_max,
+    )?;
+    let saez_eval = economy.evaluate("Saez (binned)", &saez.rates, &inner)?;
+    progress.message("optimal brackets".into());
+    let (mut best, report) = economy
+        .optimize(&saez.rates, &economy.optimizer())
+        .context("optimal brackets")?;
+    best.label = "optimal brackets".into();
+    progress.finish();
+    manifest.add_report("optimizer", &report)?;
+
+    let schedules = [&free, &us, &saez_eval, &best];
+    let pct = |a: f64, b: f64| 100.0 * (a - b) / b.abs();
+    let improvement_swf = pct(best.swf, saez_eval.swf);
+    let improvement_eqp = pct(
+        best.equality_times_productivity,
+        saez_eval.equality_times_productivity,
+    );
+    let record = |e: &Evaluation| {
+        json!({"label": e.label, "cutoffs": e.cutoffs, "rates": e.rates, "transfer": e.transfer, "swf": e.swf,
+               "gini": e.gini, "equality": e.equality, "productivity": e.productivity,
+               "equality_times_productivity": e.equality_times_productivity, "bunched_share": e.bunched_share})
+    };
+    let json = json!({
+        "economy": {"skills": skills, "agents": economy.population().len(), "elasticity": args.elasticity, "swf": args.swf, "saez_incomes": sample.source},
+        "schedules": schedules.iter().map(|e| record(e)).collect::<Vec<_>>(),
+        "optimal_vs_saez_pct": {"swf": improvement_swf, "equality_times_productivity": improvement_eqp},
+        "optimizer": {"iterations": report.iterations, "projected_gradient_norm": report.projected_gradient_norm, "inner_solves": report.inner_solves},
+    });
+    let table = TextTable {
+        headers: [
+            "schedule",
+            "transfer",
+            "swf",
+            "gini",
+            "productivity",
+            "eq_x_prod",
+            "rates",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: schedules
+            .iter()
+            .map(|e| {
+                let rates: Vec<String> = e.rates.iter().map(|r| format!("{r:.3}")).collect();
+                vec![
+                    e.label.clone(),
+                    num(Some(e.transfer)),
+                    num(Some(e.swf)),
+                    num(Some(e.gini)),
+                    num(Some(e.productivity)),
+                    num(Some(e.equality_times_productivity)),
+                    rates.join(" "),
+                ]
+            })
+            .collect(),
+    };
+    if let Some(dir) = &common.out {
+        let top = 1.5 * cutoffs.last().copied().unwrap_or(1.0).max(1e-9);
+        let rates_chart = LineChart {
+            title: "Marginal tax rates by schedule".into(),
+            x_label: "income".into(),
+            y_label: "marginal tax rate".into(),
+            series: schedules
+                .iter()
+                .map(|e| rate_steps(&e.label, &e.cutoffs, &e.rates, top))
+                .collect(),
+            log_x: false,
+            log_y: false,
+        };
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let theme = Theme::paper();
+        let tradeoff = ScatterChart {
+            title: "Equality vs productivity".into(),
+            x_label: "productivity (mean pre-tax income)".into(),
+            y_label: "equality (1 - Gini of consumption)".into(),
+            series: schedules
+                .iter()
+                .map(|e| Series {
+                    label: e.label.clone(),
+                    x: vec![e.productivity],
+                    y: vec![e.equality],
+                })
+                .collect(),
+            log_x: false,
+            log_y: false,
+            diagonal: false,
+        };
+        let labels: Vec<String> = schedules.iter().map(|e| e.label.clone()).collect();
+        let eqp = BarChart {
+            title: format!("Equality x productivity (optimum vs Saez: {improvement_eqp:+.1}%)"),
+            x_label: "schedule".into(),
+            y_label: "equality x productivity".into(),
+            categories: labels.clone(),
+            groups: vec![(
+                "equality x productivity".into(),
+                schedules
+                    .iter()
+                    .map(|e| e.equality_times_productivity)
+                    .collect(),
+            )],
+        };
+        let welfare = BarChart {
+            title: format!(
+                "Social welfare, {} (optimum vs Saez: {improvement_swf:+.2}%)",
+                args.swf
+            ),
+            x_label: "schedule".into(),
+            y_label: "social welfare".into(),
+            categories: labels,
+            groups: vec![("SWF".into(), schedules.iter().map(|e| e.swf).collect())],
+        };
+        for ext in ["svg", "png"] {
+            let paths = [
+                dir.join(format!("compare_tradeoff.{ext}")),
+                dir.join(format!("compare_eq_x_prod.{ext}")),
+                dir.join(format!("compare_swf.{ext}")),
+            ];
+            scatter_chart(&paths[0], &tradeoff, &theme)?;
+            bar_chart(&paths[1], &eqp, &theme)?;
+            bar_chart(&paths[2], &welfare, &theme)?;
+            paths.iter().for_each(|p| manifest.add_output(p));
+        }
+        write_run(
+            dir,
+            manifest,
+            "compare.json",
+            &json,
+            vec![],
+            vec![("compare_rates", rates_chart)],
+        )?;
+    }
+    let preface = format!(
+        "Tax schedules compared ({skills}; e = {}; SWF {}). Optimal vs Saez: SWF {improvement_swf:+.2}%, equality x productivity {improvement_eqp:+.2}%.",
+        args.elasticity, args.swf
     );
     print(common.format, &table, &json, &preface).context("writing to stdout")?;
     Ok(())
