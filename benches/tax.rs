@@ -1,6 +1,7 @@
 //! Criterion benchmarks of the tax model against the foundation's targets (issue #3):
 //! optimal 7-bracket rates with 100,000 agents (target <= 0.2 s) and the AI Economist's binned
-//! Saez estimator on 10,000,000 incomes (its numpy code: about 0.10 s on this machine class).
+//! Saez estimator on 10,000,000 incomes (its numpy code: about 0.10 s on this machine class),
+//! and `walras tax compare` end to end (target <= 2 s).
 
 use std::hint::black_box;
 
@@ -18,7 +19,6 @@ fn optimal_brackets(c: &mut Criterion) {
     .population(100_000)
     .unwrap();
     let cutoffs = vec![0.0, 1.2, 1.6, 2.2, 3.2, 5.0, 9.0];
-    let optimizer = TaxEconomy::default_optimizer();
     let mut g = c.benchmark_group("tax");
     g.sample_size(10);
     for (name, swf) in [
@@ -35,7 +35,13 @@ fn optimal_brackets(c: &mut Criterion) {
         .unwrap();
         g.bench_function(
             format!("optimal 7-bracket rates, 100k agents, {name}"),
-            |b| b.iter(|| economy.optimize(black_box(&[0.2; 7]), &optimizer).unwrap()),
+            |b| {
+                b.iter(|| {
+                    economy
+                        .optimize(black_box(&[0.2; 7]), &economy.optimizer())
+                        .unwrap()
+                })
+            },
         );
     }
     g.finish();
@@ -72,5 +78,22 @@ fn saez(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, optimal_brackets, saez);
+/// `walras tax compare` on the embedded CPS sample, end to end (process start to exit).
+fn compare_end_to_end(c: &mut Criterion) {
+    let mut g = c.benchmark_group("tax");
+    g.sample_size(10);
+    g.bench_function("walras tax compare (CPS sample), end to end", |b| {
+        b.iter(|| {
+            let status = std::process::Command::new(env!("CARGO_BIN_EXE_walras"))
+                .args(["tax", "compare", "--quiet", "--format", "json"])
+                .stdout(std::process::Stdio::null())
+                .status()
+                .unwrap();
+            assert!(status.success());
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, optimal_brackets, saez, compare_end_to_end);
 criterion_main!(benches);

@@ -520,7 +520,7 @@ where
                 // accept any step that does not worsen f beyond that noise, so the quasi-Newton
                 // steps can keep shrinking the gradient.
                 let predicted = dot(&g, &step);
-                let noise = 1e-14 * (1.0 + f.abs());
+                let noise = 1e-12 * (1.0 + f.abs());
                 match problem.cost(&trial) {
                     Ok(f_trial)
                         if f_trial <= f + self.armijo * predicted
@@ -537,6 +537,9 @@ where
                         }
                         return Ok((state.param(trial).cost(f_trial).gradient(g_trial), None));
                     }
+                    // Once even the predicted decrease is lost in rounding noise, shorter steps
+                    // cannot do better: stop searching along this direction.
+                    Ok(_) if -predicted <= noise => break,
                     Ok(_) => {}
                     Err(e) if is_trial_failure(&e) => {}
                     Err(e) => return Err(e),

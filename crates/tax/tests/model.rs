@@ -428,9 +428,7 @@ fn power_weight_optimum_follows_the_closed_form_at_bracket_midpoints() {
     }
     let cutoffs = vec![0.0, 1.2, 1.6, 2.2, 3.2, 5.0, 9.0];
     let economy = pareto_economy(50_000, Swf::PowerWeights { k }, cutoffs.clone());
-    let (best, _) = economy
-        .optimize(&[0.2; 7], &TaxEconomy::default_optimizer())
-        .unwrap();
+    let (best, _) = economy.optimize(&[0.2; 7], &economy.optimizer()).unwrap();
     let in_bracket = |b: usize| -> Vec<f64> {
         best.agents
             .iter()
