@@ -490,3 +490,42 @@ fn bad_inputs_are_rejected_naming_the_field() {
         "{err}"
     );
 }
+
+#[test]
+fn no_bracket_schedule_beats_the_mirrlees_optimum() {
+    use walras_tax::{Population, TaxEconomy, Utility};
+    // The same truncated lognormal economy: the unrestricted optimum bounds every bracket
+    // schedule from above (up to quadrature error), and brackets beat a flat tax.
+    let dist = SkillDistribution::Lognormal {
+        mu: 0.0,
+        sigma: 0.5,
+    };
+    let swf = Swf::Atkinson { epsilon: 1.0 };
+    let (lo, hi) = (0.001, 0.999);
+    let nonlinear = solve_mirrlees(&dist, 0.5, &swf, &MirrleesOptions::default()).unwrap();
+    let m = 20_000;
+    let skills = (0..m)
+        .map(|i| dist.quantile(lo + (hi - lo) * (i as f64 + 0.5) / m as f64))
+        .collect();
+    let pop = Population::equal_weights(skills).unwrap();
+    let utility = Utility::QuasiLinear { elasticity: 0.5 };
+    let flat_economy = TaxEconomy::new(pop.clone(), utility, swf, vec![0.0]).unwrap();
+    let (flat, _) = flat_economy
+        .optimize(&[0.2], &flat_economy.optimizer())
+        .unwrap();
+    let cutoffs = walras_tax::quantile_cutoffs(&pop, &utility, 5).unwrap();
+    let economy = TaxEconomy::new(pop, utility, swf, cutoffs).unwrap();
+    let (brackets, _) = economy.optimize(&[0.2; 5], &economy.optimizer()).unwrap();
+    assert!(
+        brackets.swf >= flat.swf - 1e-9,
+        "brackets {} < flat {}",
+        brackets.swf,
+        flat.swf
+    );
+    assert!(
+        brackets.swf <= nonlinear.swf + 1e-4,
+        "brackets {} beat Mirrlees {}",
+        brackets.swf,
+        nonlinear.swf
+    );
+}
