@@ -222,6 +222,11 @@ fn tax_saez_default_runs_on_the_embedded_cps_sample_and_writes_outputs() {
         assert!(dir.path().join(f).exists(), "{f}");
     }
     assert!(is_png(&dir.path().join("saez_rates.png")));
+    let o = walras(&["tax", "saez", "--estimator", "smooth", "--format", "json"]);
+    let v = json_of(&o);
+    let rates = floats(&v["rates"]);
+    assert_eq!(rates.len(), 7);
+    assert!(rates.iter().all(|r| (0.0..=1.0).contains(r)), "{rates:?}");
 }
 
 #[test]

@@ -159,6 +159,10 @@ pub struct SaezArgs {
     /// Highest allowed rate.
     #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub rate_max: f64,
+    /// binned: the AI Economist's estimator (reproduces its numbers); smooth: kernel density
+    /// and exact G from the sample, for real data.
+    #[arg(long, default_value = "binned", value_parser = ["binned", "smooth"])]
+    pub estimator: String,
 }
 
 /// `walras tax optimize`.

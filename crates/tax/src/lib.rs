@@ -33,7 +33,9 @@ pub use data_skills::{aie_one_step_skills, quantile_cutoffs, skills_from_earning
 pub use economy::{AgentRecord, Evaluation, TaxEconomy};
 pub use error::{Result, TaxError};
 pub use mirrlees::{solve_mirrlees, MirrleesOptions, MirrleesSchedule};
-pub use saez::{aie_binned_saez, saez_top_rate, BinnedSaez, SaezWeights, SAEZ_BINS};
+pub use saez::{
+    aie_binned_saez, saez_top_rate, smooth_saez, BinnedSaez, SaezWeights, SmoothSaez, SAEZ_BINS,
+};
 pub use schedule::{
     bracket_of, bracket_tax, taxes_at_cutoffs, validate_brackets, BracketSchedule,
     AIE_US_FEDERAL_CUTOFFS, US_FEDERAL_2018_CUTOFFS, US_FEDERAL_RATES,

@@ -259,3 +259,56 @@ fn integer_sample_weights_equal_repeated_incomes() {
     )
     .is_err());
 }
+
+#[test]
+fn smooth_saez_tracks_theory_on_a_pareto_sample() {
+    // Same oracle as the binned estimator: tau(z) = (1 - 20/z)/(2 - 20/z).
+    let incomes = pareto_sample(200_000, 2.0, 20.0);
+    let est = walras_tax::smooth_saez(
+        &incomes,
+        None,
+        &AIE_US_FEDERAL_CUTOFFS,
+        0.5,
+        SaezWeights::InverseIncome,
+        200,
+        (0.0, 1.0),
+    )
+    .unwrap();
+    let theory = |z: f64| (1.0 - 20.0 / z) / (2.0 - 20.0 / z);
+    let worst = est
+        .income
+        .iter()
+        .zip(&est.tau)
+        .filter(|(z, _)| **z > 30.0 && **z < 300.0)
+        .map(|(z, t)| (t - theory(*z)).abs())
+        .fold(0.0, f64::max);
+    assert!(worst < 0.03, "max |tau - theory| on 30..300 = {worst}");
+    // Bracket rates are averages of tau: between its min and max, and rising here.
+    assert!(
+        est.rates.windows(2).skip(2).all(|w| w[1] >= w[0] - 0.02),
+        "{:?}",
+        est.rates
+    );
+    // Uniform weights: G = 1 everywhere, so no redistribution motive and tau = 0.
+    let flat = walras_tax::smooth_saez(
+        &incomes,
+        None,
+        &AIE_US_FEDERAL_CUTOFFS,
+        0.5,
+        SaezWeights::Uniform,
+        50,
+        (0.0, 1.0),
+    )
+    .unwrap();
+    assert!(flat.tau.iter().all(|t| t.abs() < 1e-9));
+    assert!(walras_tax::smooth_saez(
+        &[1.0],
+        None,
+        &AIE_US_FEDERAL_CUTOFFS,
+        0.5,
+        SaezWeights::Uniform,
+        50,
+        (0.0, 1.0)
+    )
+    .is_err());
+}

@@ -136,35 +136,53 @@ fn saez(common: &CommonArgs, args: &SaezArgs, manifest: &mut RunManifest) -> Res
     let weights: SaezWeights = args.weights.parse().context("--weights")?;
     let cutoffs = cutoffs(&args.cutoffs, manifest)?;
     let sample = incomes(args.incomes.as_deref(), manifest)?;
-    let est = aie_binned_saez(
-        &sample.incomes,
-        sample.weights.as_deref(),
-        &cutoffs,
-        args.elasticity,
-        weights,
-        args.rate_min,
-        args.rate_max,
-    )
-    .context("Saez estimator")?;
-    manifest.set_parameters(&json!({"elasticity": args.elasticity, "weights": args.weights, "cutoffs": args.cutoffs, "incomes": sample.source, "rate_min": args.rate_min, "rate_max": args.rate_max}))?;
-    let json = json!({
-        "cutoffs": est.cutoffs,
-        "rates": est.rates,
-        "rates_unclipped": est.rates_unclipped,
+    manifest.set_parameters(&json!({"estimator": args.estimator, "elasticity": args.elasticity, "weights": args.weights, "cutoffs": args.cutoffs, "incomes": sample.source, "rate_min": args.rate_min, "rate_max": args.rate_max}))?;
+    let sw = sample.weights.as_deref();
+    let mut json = json!({
+        "estimator": args.estimator,
         "elasticity": args.elasticity,
         "weights": args.weights,
         "incomes": sample.source,
         "n_incomes": sample.incomes.len(),
         "sample_weighted": sample.weights.is_some(),
     });
-    let table = bracket_table(&est.cutoffs, &est.rates);
-    if let Some(dir) = &common.out {
-        let top = *est.cutoffs.last().expect("cutoffs");
-        let mids: Vec<f64> = est
-            .bin_edges
-            .windows(2)
-            .map(|w| 0.5 * (w[0] + w[1]))
-            .collect();
+    let top = *cutoffs.last().expect("cutoffs");
+    let (rates, tables, curve) = if args.estimator == "smooth" {
+        let est = walras_tax::smooth_saez(
+            &sample.incomes,
+            sw,
+            &cutoffs,
+            args.elasticity,
+            weights,
+            200,
+            (args.rate_min, args.rate_max),
+        )
+        .context("smooth Saez estimator")?;
+        json["bandwidth_log_income"] = json!(est.bandwidth);
+        json["grid"] = json!({"income": est.income, "tau": est.tau, "g": est.g, "a": est.a});
+        let grid = Table::new()
+            .with_f64("income", est.income.clone())?
+            .with_f64("g", est.g.clone())?
+            .with_f64("a", est.a.clone())?
+            .with_f64("tau", est.tau.clone())?;
+        let curve = Series {
+            label: "tau(z)".into(),
+            x: est.income.clone(),
+            y: est.tau.clone(),
+        };
+        (est.rates, vec![("saez_grid.csv", grid)], curve)
+    } else {
+        let est = aie_binned_saez(
+            &sample.incomes,
+            sw,
+            &cutoffs,
+            args.elasticity,
+            weights,
+            args.rate_min,
+            args.rate_max,
+        )
+        .context("Saez estimator")?;
+        json["rates_unclipped"] = json!(est.rates_unclipped);
         let bins = Table::new()
             .with_f64("lower", est.bin_edges[..100].to_vec())?
             .with_f64("upper", est.bin_edges[1..].to_vec())?
@@ -172,35 +190,44 @@ fn saez(common: &CommonArgs, args: &SaezArgs, manifest: &mut RunManifest) -> Res
             .with_f64("g", est.bin_g[..100].to_vec())?
             .with_f64("a", est.bin_a[..100].to_vec())?
             .with_f64("tau", est.bin_tau[..100].to_vec())?;
+        let mids: Vec<f64> = est
+            .bin_edges
+            .windows(2)
+            .map(|w| 0.5 * (w[0] + w[1]))
+            .collect();
+        let curve = Series {
+            label: "bin rate".into(),
+            x: mids,
+            y: est.bin_tau[..100].to_vec(),
+        };
+        (est.rates, vec![("saez_bins.csv", bins)], curve)
+    };
+    json["cutoffs"] = json!(cutoffs);
+    json["rates"] = json!(rates);
+    let table = bracket_table(&cutoffs, &rates);
+    if let Some(dir) = &common.out {
         let chart = LineChart {
-            title: "Saez marginal rates (binned estimator)".into(),
+            title: format!("Saez marginal rates ({} estimator)", args.estimator),
             x_label: "income".into(),
             y_label: "marginal tax rate".into(),
-            series: vec![
-                Series {
-                    label: "bin rate".into(),
-                    x: mids,
-                    y: est.bin_tau[..100].to_vec(),
-                },
-                rate_steps("bracket rate", &est.cutoffs, &est.rates, top),
-            ],
+            series: vec![curve, rate_steps("bracket rate", &cutoffs, &rates, top)],
             log_x: false,
             log_y: false,
         };
+        let mut all_tables = vec![("saez_rates.csv", bracket_csv(&cutoffs, &rates)?)];
+        all_tables.extend(tables);
         write_run(
             dir,
             manifest,
             "saez.json",
             &json,
-            vec![
-                ("saez_rates.csv", bracket_csv(&est.cutoffs, &est.rates)?),
-                ("saez_bins.csv", bins),
-            ],
+            all_tables,
             vec![("saez_rates", chart)],
         )?;
     }
     let preface = format!(
-        "Saez bracket rates (e = {}, {} weights) from {} incomes ({})",
+        "Saez bracket rates ({} estimator, e = {}, {} weights) from {} incomes ({})",
+        args.estimator,
         args.elasticity,
         args.weights,
         sample.incomes.len(),
