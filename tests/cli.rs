@@ -384,3 +384,48 @@ fn tax_compare_on_the_embedded_cps_sample() {
     let manifest = std::fs::read_to_string(dir.path().join("manifest.json")).unwrap();
     assert!(manifest.contains("compare_swf.svg"));
 }
+
+#[test]
+fn tax_optimize_with_ai_economist_agents_and_integer_hours() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = walras(&[
+        "tax",
+        "optimize",
+        "--skills",
+        "aie:agents=10,seed=1",
+        "--utility",
+        "coin-minus-labor:kappa=0.05,power=2",
+        "--hours",
+        "1,100",
+        "--cutoffs",
+        "aie-us-federal",
+        "--swf",
+        "eq-times-prod:aie=1",
+        "--quiet",
+        "--out",
+        dir.path().to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let v = json_of(&o);
+    assert_eq!(v["agents"], 10);
+    let rates = floats(&v["rates"]);
+    assert_eq!(rates.len(), 7);
+    assert!(rates.iter().all(|r| (0.0..=0.99).contains(r)), "{rates:?}");
+    let agents = std::fs::read_to_string(dir.path().join("agents.csv")).unwrap();
+    assert_eq!(agents.lines().count(), 11);
+    assert!(
+        agents.lines().skip(1).all(|l| l.contains("Hours(")),
+        "{agents}"
+    );
+    let o = walras(&[
+        "tax",
+        "optimize",
+        "--skills",
+        "cps",
+        "--utility",
+        "isoelastic:eta=0.5,kappa=1",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("quasi-linear"), "{}", stderr(&o));
+}

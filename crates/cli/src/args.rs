@@ -169,8 +169,9 @@ pub struct SaezArgs {
 #[derive(Debug, Args, Clone)]
 pub struct OptimizeArgs {
     /// Skills: pareto:alpha=..,min=.. | lognormal:mu=..,sigma=.. | lognormal-pareto:mu=..,sigma=..,alpha=..,tail=..
-    /// | cps (the embedded earnings sample, skills inverted under US 2018) | a file with a
-    /// column `income` (and optionally `weight`), inverted likewise.
+    /// | aie:agents=..,seed=.. (the AI Economist's one-step skills) | cps (the embedded earnings
+    /// sample, skills inverted under US 2018) | a file with a column `income` (and optionally
+    /// `weight`), inverted likewise.
     #[arg(long, default_value = "pareto:alpha=4,min=1")]
     pub skills: String,
     /// Labour elasticity e > 0 (quasi-linear utility).
@@ -195,6 +196,13 @@ pub struct OptimizeArgs {
     /// Highest allowed marginal rate, in (0, 1].
     #[arg(long, default_value_t = 0.99, allow_negative_numbers = true)]
     pub rate_max: f64,
+    /// Agents' utility: ql (quasi-linear, elasticity from --elasticity),
+    /// coin-minus-labor:kappa=..,power=.. or isoelastic:eta=..,kappa=.. (the AI Economist's).
+    #[arg(long, default_value = "ql")]
+    pub utility: String,
+    /// Restrict labour to whole hours MIN,MAX (the AI Economist's one-step economy: 1,100).
+    #[arg(long, value_delimiter = ',')]
+    pub hours: Option<Vec<u32>>,
 }
 
 /// `walras tax mirrlees`.

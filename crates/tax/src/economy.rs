@@ -381,8 +381,7 @@ impl TaxEconomy {
             .iter()
             .zip(w)
             .filter(|(c, _)| matches!(c, Choice::Kink(_)))
-            .map(|(_, wi)| wi)
-            .sum::<f64>()
+            .fold(0.0, |acc, (_, wi)| acc + wi)
             / total;
         let agents = outcomes
             .iter()
@@ -452,12 +451,86 @@ impl TaxEconomy {
             .expect("valid settings")
     }
 
+    /// With integer hours the planner's objective jumps whenever an agent changes hours, so
+    /// gradients say nothing about optimality; this searches with argmin's derivative-free
+    /// Nelder-Mead over the (clamped) policy box instead. The report's projected-gradient norm
+    /// is NaN (not applicable).
+    fn optimize_derivative_free(
+        &self,
+        start: &[f64],
+        inner: &SolverOptions,
+    ) -> Result<(Evaluation, OptimumReport)> {
+        use argmin::core::{CostFunction, Executor, State};
+        use argmin::solver::neldermead::NelderMead;
+        struct Planner<'a>(&'a TaxEconomy, SolverOptions, std::cell::Cell<usize>);
+        impl CostFunction for Planner<'_> {
+            type Param = Vec<f64>;
+            type Output = f64;
+            fn cost(&self, p: &Vec<f64>) -> std::result::Result<f64, argmin::core::Error> {
+                self.2.set(self.2.get() + 1);
+                let p = self.0.space.project(p);
+                Ok(match solve(self.0, &p, None, &self.1) {
+                    Ok(sol) => -self.0.objective(0, &sol.x, &p),
+                    Err(_) => f64::INFINITY,
+                })
+            }
+        }
+        let t0 = std::time::Instant::now();
+        let start = self.space.project(start);
+        let mut simplex = vec![start.clone()];
+        for i in 0..start.len() {
+            let mut v = start.clone();
+            let (lo, hi) = (self.space.lower()[i], self.space.upper()[i]);
+            v[i] = if v[i] + 0.05 * (hi - lo) <= hi {
+                v[i] + 0.05 * (hi - lo)
+            } else {
+                v[i] - 0.05 * (hi - lo)
+            };
+            simplex.push(v);
+        }
+        let solver = NelderMead::new(simplex)
+            .with_sd_tolerance(1e-12)
+            .map_err(|e| invalid("nelder-mead", e, "bad settings"))?;
+        let planner = Planner(self, *inner, std::cell::Cell::new(0));
+        let result = Executor::new(planner, solver)
+            .configure(|s| s.max_iters(5_000))
+            .run()
+            .map_err(|e| invalid("nelder-mead", e, "derivative-free search failed"))?;
+        let state = result.state();
+        let best = self.space.project(
+            state
+                .get_best_param()
+                .expect("Nelder-Mead keeps a best point"),
+        );
+        let evals = result.problem.problem.as_ref().map_or(0, |p| p.2.get());
+        let sol = solve(self, &best, None, inner)?;
+        let report = OptimumReport {
+            iterations: state.get_iter(),
+            projected_gradient_norm: f64::NAN,
+            inner_solves: evals + 1,
+            inner_iterations: 0,
+            gradient_evals: 0,
+            termination: format!(
+                "Nelder-Mead: {}",
+                state
+                    .get_termination_reason()
+                    .map_or("unknown", |r| r.text())
+            ),
+            wall_time: t0.elapsed(),
+        };
+        Ok((self.report("optimal", &best, sol.x[0], sol.report), report))
+    }
+
     /// The planner's optimum from `start` (a policy vector), with the optimiser's report.
+    /// Continuous labour: projected L-BFGS with implicit gradients; integer hours: Nelder-Mead.
     pub fn optimize(
         &self,
         start: &[f64],
         optimizer: &PolicyOptimizer,
     ) -> Result<(Evaluation, OptimumReport)> {
+        if matches!(self.labor, LaborSupply::IntegerHours { .. }) {
+            return self.optimize_derivative_free(start, optimizer.inner());
+        }
         let best = optimizer.maximize(self, &Criterion::Single(0), start, None, None)?;
         let report = solve(self, &best.policy, Some(&best.x), optimizer.inner())?.report;
         Ok((

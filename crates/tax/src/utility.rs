@@ -135,3 +135,34 @@ impl Utility {
         }
     }
 }
+
+impl Utility {
+    /// Parse `ql` (quasi-linear with the given elasticity), `coin-minus-labor:kappa=..,power=..`
+    /// or `isoelastic:eta=..,kappa=..`; the result is validated.
+    pub fn parse(spec: &str, elasticity: f64) -> Result<Self> {
+        const WHAT: &str = "utility";
+        let (name, params) = crate::skills::parse_spec(WHAT, spec)?;
+        let utility = match name.as_str() {
+            "ql" | "quasi-linear" if params.is_empty() => Utility::QuasiLinear { elasticity },
+            "coin-minus-labor" => {
+                let [kappa, power] =
+                    crate::skills::take_params(WHAT, spec, &params, ["kappa", "power"])?;
+                Utility::CoinMinusLabor { kappa, power }
+            }
+            "isoelastic" => {
+                let [eta, kappa] =
+                    crate::skills::take_params(WHAT, spec, &params, ["eta", "kappa"])?;
+                Utility::Isoelastic { eta, kappa }
+            }
+            _ => return Err(crate::error::TaxError::BadSpec {
+                what: WHAT,
+                input: spec.into(),
+                reason:
+                    "expected ql, coin-minus-labor:kappa=..,power=.. or isoelastic:eta=..,kappa=.."
+                        .into(),
+            }),
+        };
+        utility.validate()?;
+        Ok(utility)
+    }
+}

@@ -551,3 +551,42 @@ fn quantile_cutoffs_split_the_population_evenly() {
         assert!((m - want).abs() < 0.01 * want, "cutoff {k}: {m} vs {want}");
     }
 }
+
+#[test]
+fn integer_hours_optimum_improves_on_its_start_and_the_free_market() {
+    // The objective jumps when an agent changes hours, so the economy switches to a
+    // derivative-free search; it must still never end below where it started.
+    let pop = walras_tax::aie_one_step_skills(10, 1_000, 3).unwrap();
+    let utility = Utility::parse("coin-minus-labor:kappa=0.05,power=2", 1.0).unwrap();
+    let economy = TaxEconomy::new(
+        pop,
+        utility,
+        Swf::EqualityTimesProductivity {
+            aie_correction: true,
+        },
+        BracketSchedule::aie_us_federal().cutoffs().to_vec(),
+    )
+    .unwrap()
+    .with_labor(LaborSupply::IntegerHours { min: 1, max: 100 })
+    .unwrap();
+    let start = [0.1; 7];
+    let (best, report) = economy.optimize(&start, &economy.optimizer()).unwrap();
+    let at_start = economy.evaluate("start", &start, &tight()).unwrap();
+    let free = economy.evaluate("free", &[0.0; 7], &tight()).unwrap();
+    assert!(
+        best.swf >= at_start.swf && best.swf >= free.swf,
+        "{} vs {} / {}",
+        best.swf,
+        at_start.swf,
+        free.swf
+    );
+    assert!(
+        report.projected_gradient_norm.is_nan() && report.termination.starts_with("Nelder-Mead")
+    );
+    assert!(best
+        .agents
+        .iter()
+        .all(|a| matches!(a.choice, Choice::Hours(1..=100))));
+    assert!(Utility::parse("cobb-douglas", 1.0).is_err());
+    assert!(Utility::parse("isoelastic:eta=2,kappa=1", 1.0).is_err());
+}

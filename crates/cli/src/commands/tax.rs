@@ -84,6 +84,23 @@ fn bracket_csv(cutoffs: &[f64], rates: &[f64]) -> Result<Table> {
         .with_f64("rate", rates.to_vec())?)
 }
 
+/// Per-agent outcomes of an evaluated schedule.
+fn agents_table(e: &Evaluation) -> Result<Table> {
+    let col = |f: fn(&walras_tax::AgentRecord) -> f64| e.agents.iter().map(f).collect::<Vec<f64>>();
+    Ok(Table::new()
+        .with_f64("skill", col(|a| a.skill))?
+        .with_f64("weight", col(|a| a.weight))?
+        .with_str(
+            "choice",
+            e.agents.iter().map(|a| format!("{:?}", a.choice)).collect(),
+        )?
+        .with_f64("labor", col(|a| a.labor))?
+        .with_f64("income", col(|a| a.income))?
+        .with_f64("tax", col(|a| a.tax))?
+        .with_f64("consumption", col(|a| a.consumption))?
+        .with_f64("utility", col(|a| a.utility))?)
+}
+
 /// A marginal-rate step function over [0, top] for plots.
 fn rate_steps(label: &str, cutoffs: &[f64], rates: &[f64], top: f64) -> Series {
     let mut x = Vec::new();
@@ -257,8 +274,24 @@ fn population(
     if spec == "cps" {
         return invert(cps_sample()?);
     }
+    if let Some(rest) = spec.strip_prefix("aie:") {
+        let (_, params) = walras_tax::parse_spec("skills", spec)?;
+        let [n, seed] = walras_tax::take_params("skills", spec, &params, ["agents", "seed"])?;
+        ensure!(
+            n >= 1.0 && n.fract() == 0.0 && seed >= 0.0 && seed.fract() == 0.0,
+            "--skills {spec}: agents and seed must be whole numbers >= 0 ({rest})"
+        );
+        let pop = walras_tax::aie_one_step_skills(n as usize, 1_000, seed as u64)?;
+        return Ok((
+            pop,
+            format!(
+                "AI Economist one-step skills ({} agents, seed {seed}, mean of 1,000 sorted draws)",
+                n as usize
+            ),
+        ));
+    }
     if spec.contains(':') || !Path::new(spec).exists() {
-        let dist: SkillDistribution = spec.parse().context("--skills (expected pareto:.., lognormal:.., lognormal-pareto:.., cps or an income file)")?;
+        let dist: SkillDistribution = spec.parse().context("--skills (expected pareto:.., lognormal:.., lognormal-pareto:.., aie:.., cps or an income file)")?;
         ensure!(agents >= 2, "--agents must be at least 2, got {agents}");
         return Ok((
             dist.population(agents)?,
@@ -271,10 +304,23 @@ fn population(
 
 fn optimize(common: &CommonArgs, args: &OptimizeArgs, manifest: &mut RunManifest) -> Result<()> {
     let swf: Swf = args.swf.parse().context("--swf")?;
-    let utility = Utility::QuasiLinear {
-        elasticity: args.elasticity,
+    let utility =
+        Utility::parse(&args.utility, args.elasticity).context("--utility / --elasticity")?;
+    let data_skills =
+        args.skills == "cps" || (!args.skills.contains(':') && Path::new(&args.skills).exists());
+    ensure!(
+        !data_skills || matches!(utility, Utility::QuasiLinear { .. }),
+        "--skills {}: skills are inferred from earnings with the quasi-linear first-order condition; use --utility ql",
+        args.skills
+    );
+    let labor = match args.hours.as_deref() {
+        None => walras_tax::LaborSupply::Continuous,
+        Some([min, max]) => walras_tax::LaborSupply::IntegerHours {
+            min: *min,
+            max: *max,
+        },
+        Some(other) => bail!("--hours needs MIN,MAX, got {other:?}"),
     };
-    utility.validate().context("--elasticity")?;
     ensure!(
         args.rate_max > 0.0 && args.rate_max <= 1.0,
         "--rate-max must lie in (0, 1], got {}",
@@ -290,9 +336,10 @@ fn optimize(common: &CommonArgs, args: &OptimizeArgs, manifest: &mut RunManifest
     };
     let economy = TaxEconomy::new(pop, utility, swf, cutoffs.clone())?
         .with_rate_bounds(0.0, args.rate_max)?
-        .with_optimized_cutoffs(args.optimize_cutoffs)?;
+        .with_optimized_cutoffs(args.optimize_cutoffs)?
+        .with_labor(labor)?;
     let start = economy.policy_from_rates(&vec![0.2_f64.min(args.rate_max); cutoffs.len()]);
-    manifest.set_parameters(&json!({"skills": args.skills, "elasticity": args.elasticity, "swf": args.swf, "cutoffs": cutoffs, "optimize_cutoffs": args.optimize_cutoffs, "rate_max": args.rate_max, "agents": args.agents}))?;
+    manifest.set_parameters(&json!({"skills": args.skills, "elasticity": args.elasticity, "utility": utility, "labor": labor, "swf": args.swf, "cutoffs": cutoffs, "optimize_cutoffs": args.optimize_cutoffs, "rate_max": args.rate_max, "agents": args.agents}))?;
     let progress = Progress::spinner("optimal brackets", common.quiet);
     progress.message(format!(
         "{} agents, {} brackets",
@@ -343,10 +390,13 @@ fn optimize(common: &CommonArgs, args: &OptimizeArgs, manifest: &mut RunManifest
             manifest,
             "optimal.json",
             &json,
-            vec![(
-                "optimal_rates.csv",
-                bracket_csv(&best.cutoffs, &best.rates)?,
-            )],
+            vec![
+                (
+                    "optimal_rates.csv",
+                    bracket_csv(&best.cutoffs, &best.rates)?,
+                ),
+                ("agents.csv", agents_table(&best)?),
+            ],
             vec![("optimal_rates", chart)],
         )?;
     }
