@@ -512,8 +512,10 @@ where
                 let step: Vec<f64> = trial.iter().zip(&z).map(|(a, b)| a - b).collect();
                 // Steps this small cannot change the policy meaningfully: give up on this
                 // direction rather than re-solving the economy for nothing.
-                let z_scale = 1.0 + z.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-                if step.iter().all(|s| s.abs() <= 1e-12 * z_scale) {
+                // (A step below 1e-3 of the gradient tolerance, or at rounding level, is one.)
+                let negligible =
+                    |s: f64, zi: f64| s.abs() <= (1e-12 * (1.0 + zi.abs())).max(1e-3 * self.pg_tol);
+                if step.iter().zip(&z).all(|(s, zi)| negligible(*s, *zi)) {
                     break;
                 }
                 // Near an optimum the predicted decrease falls below rounding error in f; then
