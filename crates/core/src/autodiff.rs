@@ -271,3 +271,58 @@ pub fn objective_values<M: Welfare + ?Sized>(
         .map(|&k| model.objective(k, x, policy))
         .collect()
 }
+
+/// Every first derivative the adjoint needs from one set of dual-number passes seeded on x and
+/// the policy indices `wrt` together: (W values, dF/dx, dF/dp, dW/dx, dW/dp).
+pub fn residual_and_objectives_all<M: Welfare + ?Sized>(
+    model: &M,
+    objectives: &[usize],
+    x: &[f64],
+    policy: &[f64],
+    wrt: &[usize],
+) -> (
+    Vec<f64>,
+    DMatrix<f64>,
+    DMatrix<f64>,
+    DMatrix<f64>,
+    DMatrix<f64>,
+) {
+    let n = model.n_unknowns();
+    struct Both<'a, M: ?Sized> {
+        model: &'a M,
+        objectives: &'a [usize],
+        n: usize,
+    }
+    impl<M: Welfare + ?Sized> DualEval for Both<'_, M> {
+        fn eval<const N: usize>(&mut self, vars: &[DualSVec64<N>], out: &mut [DualSVec64<N>]) {
+            let (xd, pd) = vars.split_at(self.n);
+            let (f, w) = out.split_at_mut(self.n);
+            self.model
+                .residual_and_objectives(xd, pd, self.objectives, f, w);
+        }
+    }
+    let base: Vec<f64> = x.iter().chain(policy).copied().collect();
+    let groups: Vec<Vec<usize>> = (0..n)
+        .map(|i| vec![i])
+        .chain(wrt.iter().map(|&j| vec![n + j]))
+        .collect();
+    let k = objectives.len();
+    let (values, jac) = compressed_jacobian(
+        &base,
+        &groups,
+        n + k,
+        Both {
+            model,
+            objectives,
+            n,
+        },
+    );
+    let m = wrt.len();
+    (
+        values[n..].to_vec(),
+        jac.view((0, 0), (n, n)).into_owned(),
+        jac.view((0, n), (n, m)).into_owned(),
+        jac.view((n, 0), (k, n)).into_owned(),
+        jac.view((n, n), (k, m)).into_owned(),
+    )
+}

@@ -9,7 +9,8 @@ use nalgebra::DMatrix;
 use serde::Serialize;
 
 use crate::autodiff::{
-    jacobian_p, objectives_dx, residual_and_jacobian_x, residual_and_objectives_dp,
+    jacobian_p, objectives_dx, residual_and_jacobian_x, residual_and_objectives_all,
+    residual_and_objectives_dp,
 };
 use crate::error::{check_len, NfxpError, Result};
 use crate::model::{Equilibrium, Welfare};
@@ -116,15 +117,22 @@ pub fn adjoint_gradients<M: Welfare + ?Sized>(
             });
         }
     }
-    let (_, jac_x) = residual_and_jacobian_x(model, x, policy);
-    let (values, w_x) = objectives_dx(model, objectives, x, policy);
+    // One set of passes seeded on x and p together, unless the model's sparsity pattern makes
+    // colouring dF/dx separately cheaper.
+    let (values, jac_x, f_p, w_x, w_p) = if model.jacobian_sparsity().is_none() {
+        residual_and_objectives_all(model, objectives, x, policy, wrt)
+    } else {
+        let (_, jac_x) = residual_and_jacobian_x(model, x, policy);
+        let (values, w_x) = objectives_dx(model, objectives, x, policy);
+        let (f_p, w_p) = residual_and_objectives_dp(model, objectives, x, policy, wrt);
+        (values, jac_x, f_p, w_x, w_p)
+    };
     // (dF/dx)^T V = (dW/dx)^T, one column per objective.
     let v = jac_x
         .transpose()
         .lu()
         .solve(&w_x.transpose())
         .ok_or(NfxpError::SingularJacobian)?;
-    let (f_p, w_p) = residual_and_objectives_dp(model, objectives, x, policy, wrt);
     let gradients = w_p - v.transpose() * f_p;
     Ok(ObjectiveGradients { values, gradients })
 }
