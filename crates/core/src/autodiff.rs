@@ -272,21 +272,30 @@ pub fn objective_values<M: Welfare + ?Sized>(
         .collect()
 }
 
+/// Every first derivative the adjoint needs, at one point.
+#[derive(Clone, Debug)]
+pub struct AllDerivatives {
+    /// Objective values W_k.
+    pub values: Vec<f64>,
+    /// dF/dx (n x n).
+    pub f_x: DMatrix<f64>,
+    /// dF/dp for the requested policy indices (n x wrt).
+    pub f_p: DMatrix<f64>,
+    /// dW/dx (objectives x n).
+    pub w_x: DMatrix<f64>,
+    /// dW/dp (objectives x wrt).
+    pub w_p: DMatrix<f64>,
+}
+
 /// Every first derivative the adjoint needs from one set of dual-number passes seeded on x and
-/// the policy indices `wrt` together: (W values, dF/dx, dF/dp, dW/dx, dW/dp).
+/// the policy indices `wrt` together.
 pub fn residual_and_objectives_all<M: Welfare + ?Sized>(
     model: &M,
     objectives: &[usize],
     x: &[f64],
     policy: &[f64],
     wrt: &[usize],
-) -> (
-    Vec<f64>,
-    DMatrix<f64>,
-    DMatrix<f64>,
-    DMatrix<f64>,
-    DMatrix<f64>,
-) {
+) -> AllDerivatives {
     let n = model.n_unknowns();
     struct Both<'a, M: ?Sized> {
         model: &'a M,
@@ -318,11 +327,11 @@ pub fn residual_and_objectives_all<M: Welfare + ?Sized>(
         },
     );
     let m = wrt.len();
-    (
-        values[n..].to_vec(),
-        jac.view((0, 0), (n, n)).into_owned(),
-        jac.view((0, n), (n, m)).into_owned(),
-        jac.view((n, 0), (k, n)).into_owned(),
-        jac.view((n, n), (k, m)).into_owned(),
-    )
+    AllDerivatives {
+        values: values[n..].to_vec(),
+        f_x: jac.view((0, 0), (n, n)).into_owned(),
+        f_p: jac.view((0, n), (n, m)).into_owned(),
+        w_x: jac.view((n, 0), (k, n)).into_owned(),
+        w_p: jac.view((n, n), (k, m)).into_owned(),
+    }
 }

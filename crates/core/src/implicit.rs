@@ -120,7 +120,8 @@ pub fn adjoint_gradients<M: Welfare + ?Sized>(
     // One set of passes seeded on x and p together, unless the model's sparsity pattern makes
     // colouring dF/dx separately cheaper.
     let (values, jac_x, f_p, w_x, w_p) = if model.jacobian_sparsity().is_none() {
-        residual_and_objectives_all(model, objectives, x, policy, wrt)
+        let d = residual_and_objectives_all(model, objectives, x, policy, wrt);
+        (d.values, d.f_x, d.f_p, d.w_x, d.w_p)
     } else {
         let (_, jac_x) = residual_and_jacobian_x(model, x, policy);
         let (values, w_x) = objectives_dx(model, objectives, x, policy);
