@@ -237,7 +237,7 @@ impl SkillDistribution {
                 if q <= tail {
                     (mu + sigma * normal_quantile(q)).exp()
                 } else {
-                    let start = (mu + sigma * normal_quantile(tail)).exp();
+                    let start = tail_start(mu, sigma, tail);
                     start * ((1.0 - q) / (1.0 - tail)).powf(-1.0 / alpha)
                 }
             }
@@ -261,7 +261,7 @@ impl SkillDistribution {
                 alpha,
                 tail,
             } => {
-                let start = (mu + sigma * normal_quantile(tail)).exp();
+                let start = tail_start(mu, sigma, tail);
                 if n <= start {
                     lognormal_cdf(n, mu, sigma)
                 } else {
@@ -288,7 +288,7 @@ impl SkillDistribution {
                 alpha,
                 tail,
             } => {
-                let start = (mu + sigma * normal_quantile(tail)).exp();
+                let start = tail_start(mu, sigma, tail);
                 if n <= start {
                     lognormal_pdf(n, mu, sigma)
                 } else {
@@ -310,6 +310,11 @@ impl SkillDistribution {
                 .collect(),
         )
     }
+}
+
+/// Where the Pareto tail of a lognormal-Pareto distribution starts: the body's `tail` quantile.
+fn tail_start(mu: f64, sigma: f64, tail: f64) -> f64 {
+    (mu + sigma * normal_quantile(tail)).exp()
 }
 
 fn lognormal_cdf(n: f64, mu: f64, sigma: f64) -> f64 {
