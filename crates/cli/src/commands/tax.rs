@@ -560,7 +560,8 @@ fn compare(common: &CommonArgs, args: &CompareArgs, manifest: &mut RunManifest) 
     let record = |e: &Evaluation| {
         json!({"label": e.label, "cutoffs": e.cutoffs, "rates": e.rates, "transfer": e.transfer, "swf": e.swf,
                "gini": e.gini, "equality": e.equality, "productivity": e.productivity,
-               "equality_times_productivity": e.equality_times_productivity, "bunched_share": e.bunched_share})
+               "equality_times_productivity": e.equality_times_productivity, "bunched_share": e.bunched_share,
+               "revenue": e.transfer, "solve_report": e.report})
     };
     let json = json!({
         "economy": {"skills": skills, "agents": economy.population().len(), "elasticity": args.elasticity, "swf": args.swf, "saez_incomes": sample.source},
