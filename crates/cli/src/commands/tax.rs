@@ -543,8 +543,15 @@ fn compare(common: &CommonArgs, args: &CompareArgs, manifest: &mut RunManifest) 
     )?;
     let saez_eval = economy.evaluate("Saez (binned)", &saez.rates, &inner)?;
     progress.message("optimal brackets".into());
+    // Start from the best schedule evaluated so far: the optimiser only accepts improvements,
+    // so the optimum can be no worse than any schedule in the comparison.
+    let start = [&free, &us, &saez_eval]
+        .into_iter()
+        .max_by(|a, b| a.swf.total_cmp(&b.swf))
+        .map(|e| e.rates.clone())
+        .expect("three schedules");
     let (mut best, report) = economy
-        .optimize(&saez.rates, &economy.optimizer())
+        .optimize(&start, &economy.optimizer())
         .context("optimal brackets")?;
     best.label = "optimal brackets".into();
     progress.finish();
