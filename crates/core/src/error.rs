@@ -118,3 +118,24 @@ pub(crate) fn check_finite(what: &'static str, values: &[f64]) -> Result<()> {
         }),
     }
 }
+
+/// [`NfxpError::InvalidOption`] for option `field` with `value`.
+pub(crate) fn invalid(
+    field: &'static str,
+    value: impl std::fmt::Display,
+    reason: &'static str,
+) -> NfxpError {
+    NfxpError::InvalidOption {
+        field,
+        value: value.to_string(),
+        reason,
+    }
+}
+
+/// Serialise a duration as seconds (reports' `wall_time_s`).
+pub(crate) fn serialize_secs<S: serde::Serializer>(
+    d: &std::time::Duration,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_f64(d.as_secs_f64())
+}

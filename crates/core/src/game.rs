@@ -1,13 +1,12 @@
 //! Games among governments: Nash equilibria by best-response dynamics (Jacobi with players in
 //! parallel, or Gauss-Seidel) and cooperative optima.
 
-use std::fmt;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::error::{NfxpError, Result};
+use crate::error::{invalid, NfxpError, Result};
 use crate::implicit::{adjoint_gradients, Criterion};
 use crate::model::Welfare;
 use crate::optimize::{Optimum, PolicyOptimizer};
@@ -92,23 +91,11 @@ pub struct NashOutcome {
     /// Inner equilibrium solves, best responses included.
     pub inner_solves: usize,
     /// Wall time in seconds.
-    #[serde(rename = "wall_time_s", serialize_with = "serialize_secs")]
+    #[serde(
+        rename = "wall_time_s",
+        serialize_with = "crate::error::serialize_secs"
+    )]
     pub wall_time: Duration,
-}
-
-fn serialize_secs<S: serde::Serializer>(
-    d: &Duration,
-    s: S,
-) -> std::result::Result<S::Ok, S::Error> {
-    s.serialize_f64(d.as_secs_f64())
-}
-
-fn invalid(field: &'static str, value: impl fmt::Display, reason: &'static str) -> NfxpError {
-    NfxpError::InvalidOption {
-        field,
-        value: value.to_string(),
-        reason,
-    }
 }
 
 /// Best-response dynamics, configured argmin-style with validated setters.

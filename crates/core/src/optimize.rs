@@ -6,7 +6,6 @@
 //! equilibrium solve (warm-started from the previous one) and every gradient an adjoint solve.
 
 use std::collections::VecDeque;
-use std::fmt;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -17,7 +16,7 @@ use argmin::core::{
 use serde::Serialize;
 
 use crate::autodiff::objective_values;
-use crate::error::{NfxpError, Result};
+use crate::error::{invalid, NfxpError, Result};
 use crate::implicit::{criterion_gradient, Criterion};
 use crate::model::Welfare;
 use crate::solve::{solve, SolverOptions};
@@ -50,14 +49,6 @@ impl Default for PolicyOptimizer {
     }
 }
 
-fn invalid(field: &'static str, value: impl fmt::Display, reason: &'static str) -> NfxpError {
-    NfxpError::InvalidOption {
-        field,
-        value: value.to_string(),
-        reason,
-    }
-}
-
 /// What an outer optimisation did.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OptimumReport {
@@ -74,15 +65,11 @@ pub struct OptimumReport {
     /// Why the optimiser stopped.
     pub termination: String,
     /// Wall time in seconds.
-    #[serde(rename = "wall_time_s", serialize_with = "serialize_secs")]
+    #[serde(
+        rename = "wall_time_s",
+        serialize_with = "crate::error::serialize_secs"
+    )]
     pub wall_time: Duration,
-}
-
-fn serialize_secs<S: serde::Serializer>(
-    d: &Duration,
-    s: S,
-) -> std::result::Result<S::Ok, S::Error> {
-    s.serialize_f64(d.as_secs_f64())
 }
 
 /// An optimal policy and the equilibrium it induces.
@@ -244,10 +231,7 @@ impl PolicyOptimizer {
         let lower: Vec<f64> = free.iter().map(|&i| space.lower()[i]).collect();
         let upper: Vec<f64> = free.iter().map(|&i| space.upper()[i]).collect();
         let pg = projected_norm(&z, &g, &lower, &upper);
-        let mut policy = eval.base.clone();
-        for (k, &i) in free.iter().enumerate() {
-            policy[i] = z[k];
-        }
+        let policy = with_free(&eval.base, &free, &z);
         let report = OptimumReport {
             iterations,
             projected_gradient_norm: pg,
@@ -326,10 +310,7 @@ impl<M: Welfare + ?Sized> PolicyProblem<'_, M> {
     fn evaluate(&self, z: &[f64], with_gradient: bool) -> Result<(f64, Option<Vec<f64>>)> {
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
         if st.at.as_deref() != Some(z) {
-            let mut policy = st.base.clone();
-            for (k, &i) in self.free.iter().enumerate() {
-                policy[i] = z[k];
-            }
+            let policy = with_free(&st.base, &self.free, z);
             let sol = solve(self.model, &policy, Some(&st.x), &self.inner)?;
             st.inner_solves += 1;
             st.inner_iterations += sol.report.iterations;
@@ -342,10 +323,7 @@ impl<M: Welfare + ?Sized> PolicyProblem<'_, M> {
             st.gradient = None;
         }
         if with_gradient && st.gradient.is_none() {
-            let mut policy = st.base.clone();
-            for (k, &i) in self.free.iter().enumerate() {
-                policy[i] = z[k];
-            }
+            let policy = with_free(&st.base, &self.free, z);
             let (_, grad) =
                 criterion_gradient(self.model, self.criterion, &st.x, &policy, &self.free)?;
             st.gradient_evals += 1;
@@ -567,4 +545,13 @@ where
             TerminationStatus::NotTerminated
         }
     }
+}
+
+/// `base` with the entries at `free` replaced by `z`.
+fn with_free(base: &[f64], free: &[usize], z: &[f64]) -> Vec<f64> {
+    let mut policy = base.to_vec();
+    for (&i, &v) in free.iter().zip(z) {
+        policy[i] = v;
+    }
+    policy
 }

@@ -8,7 +8,7 @@ use nalgebra::{DMatrix, DVector};
 use serde::Serialize;
 
 use crate::autodiff::{residual, residual_and_jacobian_x};
-use crate::error::{check_finite, check_len, NfxpError, Result};
+use crate::error::{check_finite, check_len, invalid, NfxpError, Result};
 use crate::model::Equilibrium;
 
 /// Which inner algorithm(s) to use.
@@ -57,14 +57,6 @@ impl Default for SolverOptions {
             damping: 0.5,
             strategy: Strategy::default(),
         }
-    }
-}
-
-fn invalid(field: &'static str, value: impl fmt::Display, reason: &'static str) -> NfxpError {
-    NfxpError::InvalidOption {
-        field,
-        value: value.to_string(),
-        reason,
     }
 }
 
@@ -160,17 +152,13 @@ pub struct SolveReport {
     /// Jacobian evaluations.
     pub jacobian_evals: usize,
     /// Wall time in seconds.
-    #[serde(rename = "wall_time_s", serialize_with = "serialize_secs")]
+    #[serde(
+        rename = "wall_time_s",
+        serialize_with = "crate::error::serialize_secs"
+    )]
     pub wall_time: Duration,
     /// Name of the unknown with the largest residual at the returned point.
     pub worst_unknown: Option<String>,
-}
-
-fn serialize_secs<S: serde::Serializer>(
-    d: &Duration,
-    s: S,
-) -> std::result::Result<S::Ok, S::Error> {
-    s.serialize_f64(d.as_secs_f64())
 }
 
 /// A converged equilibrium.
