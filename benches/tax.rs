@@ -25,6 +25,14 @@ fn optimal_brackets(c: &mut Criterion) {
         ("utilitarian", Swf::Utilitarian),
         ("rawls", Swf::Rawls),
         ("power k=1", Swf::PowerWeights { k: 1.0 }),
+        ("log", Swf::Atkinson { epsilon: 1.0 }),
+        ("inverse-income", Swf::InverseIncome),
+        (
+            "eq-times-prod",
+            Swf::EqualityTimesProductivity {
+                aie_correction: false,
+            },
+        ),
     ] {
         let economy = TaxEconomy::new(
             pop.clone(),

@@ -1,6 +1,8 @@
 //! The one-step economy as a nested fixed point: agents' best responses to a bracket schedule
 //! and a lump-sum transfer G that rebates all revenue, G = sum_i w_i T(z_i) / sum_i w_i.
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 use serde::Serialize;
 use walras_core::{
@@ -10,6 +12,7 @@ use walras_core::{
 
 use crate::agent::{choose_with, outcome, Choice, LaborSupply, Outcome, PowerChoices};
 use crate::error::{invalid, Result};
+use crate::regimes::SortedAgents;
 use crate::schedule::{taxes_at_cutoffs, validate_brackets, BracketSchedule};
 use crate::skills::Population;
 use crate::swf::{gini, Swf, SwfSum};
@@ -35,6 +38,10 @@ pub struct TaxEconomy {
     power: Option<PowerConstants>,
     /// The SWF's exogenous per-agent weights, if it has them.
     exogenous: Option<Vec<f64>>,
+    /// For utilities c - kappa l^p: the agents sorted by skill, aggregated by regime.
+    sorted: Option<Arc<SortedAgents>>,
+    /// Use `sorted` (default); off, every pass visits every agent.
+    aggregate: bool,
 }
 
 /// kappa, p and each agent's (n^(p/(p-1)), n^-p) for utilities c - kappa l^p.
@@ -118,6 +125,8 @@ impl TaxEconomy {
             space: PolicySpace::new(),
             power: None,
             exogenous,
+            sorted: None,
+            aggregate: true,
         };
         economy.rebuild_power();
         economy.rebuild_space(0.0, 0.99)?;
@@ -137,6 +146,21 @@ impl TaxEconomy {
             }
             _ => None,
         };
+        self.sorted = self.power.as_ref().map(|pc| {
+            Arc::new(SortedAgents::new(
+                pc.kappa,
+                pc.p,
+                &self.population,
+                self.exogenous.as_deref(),
+            ))
+        });
+    }
+
+    /// Aggregate agents by regime where the utility allows it (on by default; the results are
+    /// the same to rounding). Off, every evaluation visits every agent: for cross-checks.
+    pub fn with_aggregation(mut self, on: bool) -> Self {
+        self.aggregate = on;
+        self
     }
 
     fn rebuild_space(&mut self, rate_min: f64, rate_max: f64) -> Result<()> {
@@ -308,6 +332,13 @@ impl TaxEconomy {
     /// Revenue per agent and, if asked, the SWF, in one pass that stores no per-agent outcome
     /// (except for SWFs that need every consumption level).
     fn revenue_and_swf<D: Scalar>(&self, transfer: D, policy: &[D], with_swf: bool) -> (D, D) {
+        if let (Some(sorted), true) = (&self.sorted, self.aggregate) {
+            let (cutoffs, rates) = self.schedule_parts(policy);
+            let swf = with_swf.then_some(&self.swf);
+            if let Some(both) = sorted.revenue_and_swf(swf, transfer, &cutoffs, &rates) {
+                return both;
+            }
+        }
         let w = self.population.weights();
         let total = self.population.total_weight();
         if with_swf && self.swf.needs_all_agents() {
@@ -322,7 +353,8 @@ impl TaxEconomy {
                 let o = agent(i);
                 revenue += o.tax * w[i];
                 if with_swf {
-                    self.swf.add(&mut sums, &o, w[i], exogenous(i));
+                    self.swf
+                        .add(&mut sums, o.income, o.utility, w[i], exogenous(i));
                 }
                 (revenue, sums)
             };

@@ -22,6 +22,7 @@ mod data_skills;
 mod economy;
 mod error;
 mod mirrlees;
+mod regimes;
 mod saez;
 mod schedule;
 mod skills;

@@ -60,7 +60,8 @@ impl Swf {
         let exogenous = self.exogenous_weights(population);
         let mut acc = SwfSum::new();
         for (i, o) in outcomes.iter().enumerate() {
-            self.add(&mut acc, o, w[i], exogenous.as_ref().map_or(1.0, |g| g[i]));
+            let g = exogenous.as_ref().map_or(1.0, |g| g[i]);
+            self.add(&mut acc, o.income, o.utility, w[i], g);
         }
         self.finish(acc)
     }
@@ -82,15 +83,16 @@ impl Swf {
         Some(s.iter().map(|n| n.powf(-k) / norm).collect())
     }
 
-    /// Add one agent (population weight `weight`, exogenous weight `exogenous`) to the sums.
+    /// Add one agent (pre-tax income, utility, population weight `weight`, exogenous weight
+    /// `exogenous`) to the sums.
     pub(crate) fn add<D: Scalar>(
         &self,
         acc: &mut SwfSum<D>,
-        o: &Outcome<D>,
+        income: D,
+        u: D,
         weight: f64,
         exogenous: f64,
     ) {
-        let u = o.utility;
         match *self {
             Swf::Utilitarian => {
                 acc.num += u * weight;
@@ -101,8 +103,8 @@ impl Swf {
                 acc.den += D::from(weight);
             }
             Swf::InverseIncome => {
-                let omega = if o.income.re() > 1.0 {
-                    o.income.recip()
+                let omega = if income.re() > 1.0 {
+                    income.recip()
                 } else {
                     D::one()
                 };
@@ -168,6 +170,28 @@ impl<D: Scalar> SwfSum<D> {
         self.undefined |= other.undefined;
         self
     }
+
+    /// The same sums in another scalar.
+    pub(crate) fn map<E>(self, f: impl Fn(D) -> E) -> SwfSum<E> {
+        SwfSum {
+            num: f(self.num),
+            den: f(self.den),
+            min: self.min.map(&f),
+            undefined: self.undefined,
+        }
+    }
+}
+
+/// The Gini's small-sample factor: N/(N - 1), or the AI Economist code's N/(N + 1) for N >= 30.
+pub(crate) fn gini_factor(n: usize, aie_correction: bool) -> f64 {
+    let n = n as f64;
+    if n < 2.0 {
+        1.0
+    } else if aie_correction && n >= 30.0 {
+        n / (n + 1.0)
+    } else {
+        n / (n - 1.0)
+    }
 }
 
 /// (1 - Gini(c) N/(N - 1)) x mean(c), or the AI Economist's N/(N + 1) factor for N >= 30.
@@ -176,14 +200,7 @@ pub(crate) fn equality_times_productivity<D: Scalar>(
     w: &[f64],
     aie_correction: bool,
 ) -> D {
-    let n = c.len() as f64;
-    let factor = if n < 2.0 {
-        1.0
-    } else if aie_correction && n >= 30.0 {
-        n / (n + 1.0)
-    } else {
-        n / (n - 1.0)
-    };
+    let factor = gini_factor(c.len(), aie_correction);
     let total: f64 = w.iter().sum();
     let mean = c.iter().zip(w).map(|(ci, wi)| *ci * *wi).sum::<D>() / total;
     (-gini(c, w) * factor + 1.0) * mean
