@@ -1,0 +1,23 @@
+//! # walras-trade: trade and industrial policy
+//!
+//! The multi-country multi-sector model of Caliendo-Parro / Lashkaripour-Lugovskyy / DL-opt:
+//! input-output links, sectoral external scale economies, import tariffs, production
+//! subsidies and export taxes, deficits. The equilibrium in changes ([`TradeModel`]) implements
+//! the core's `Equilibrium` and `Welfare`, so counterfactuals, unilateral optima, Nash wars
+//! and cooperation all run through the core's solver, optimiser and game drivers with exact
+//! implicit gradients.
+#![deny(missing_docs)]
+// The model is written in the spec's index notation (i, n, j, k over countries and sectors).
+#![allow(clippy::needless_range_loop)]
+
+mod baseline;
+mod data;
+mod error;
+mod instruments;
+mod model;
+
+pub use baseline::{Baseline, FinalShares};
+pub use data::{Sector, TradeData, SHARE_TOLERANCE};
+pub use error::{Result, TradeError};
+pub use instruments::{Instrument, InstrumentSet, Kind, PolicyMap, Structure};
+pub use model::{Deficits, Numeraire, Outcome, TradeModel};

@@ -1,0 +1,590 @@
+//! The equilibrium in changes (exact hat algebra, spec s.3) with input-output links, external
+//! scale economies, tariffs, production subsidies, export taxes and deficits, written once
+//! over any scalar so that the core's implicit gradients are exact.
+//!
+//! Unknowns (in this order): ln what_i (N); ln Lhat_i^j (N J, only with scale economies);
+//! ln Phat_n^j (N J, only with IO links; otherwise Phat is explicit); X'_n^j / X_n^j (N J,
+//! only with IO links; otherwise X' = alpha Y'); Y'_n / Y_n (N).
+//! Equations: labour markets (sectoral with scale economies, one adding-up equation replaced
+//! by the numeraire; aggregate otherwise, one replaced by the numeraire), price indices,
+//! sectoral spending, and income = value added + tariff and export-tax revenue - subsidies +
+//! deficit.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use walras_core::{Equilibrium, PolicySpace, Scalar, Welfare};
+
+use crate::baseline::Baseline;
+use crate::error::{invalid, Result};
+use crate::instruments::{InstrumentSet, PolicyMap};
+
+/// What is held fixed as the unit of account.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind", content = "country")]
+pub enum Numeraire {
+    /// World value added (sum_i w_i L_i) stays at its baseline level (the default).
+    #[default]
+    WorldValueAdded,
+    /// Country i's wage stays at its baseline level.
+    Wage(usize),
+}
+
+/// Deficits in the counterfactual.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Deficits {
+    /// D' = D as a share of world value added (the default).
+    #[default]
+    Keep,
+    /// D' = 0 (the purge step).
+    Zero,
+}
+
+/// Where each block of unknowns starts.
+#[derive(Clone, Copy, Debug)]
+struct Layout {
+    labor: Option<usize>,
+    price: Option<usize>,
+    spending: Option<usize>,
+    income: usize,
+    len: usize,
+}
+
+/// A trade economy with its instruments: implements the core's `Equilibrium` and `Welfare`
+/// (objective k = country k's welfare change What_k, a ratio; 1 = no change).
+#[derive(Clone, Debug)]
+pub struct TradeModel {
+    base: Arc<Baseline>,
+    map: PolicyMap,
+    numeraire: Numeraire,
+    deficits: Deficits,
+    layout: Layout,
+    /// ln(1 + t), ln(1 + x) per flow and ln(1 + s) per country-sector at the baseline.
+    ln_tariff0: Vec<f64>,
+    ln_export0: Vec<f64>,
+    ln_subsidy0: Vec<f64>,
+    /// Scale of the spending unknowns.
+    spending_scale: Vec<f64>,
+}
+
+/// Everything one evaluation computes (levels, in the scalar D).
+struct Computed<D> {
+    residual: Vec<D>,
+    /// ln Phat_n^j.
+    ln_price: Vec<D>,
+    /// Y'_n.
+    income: Vec<D>,
+    /// lambda' per flow (only if kept).
+    lambda: Vec<D>,
+    /// X'_n^j (only if kept).
+    spending: Vec<D>,
+    /// tariff revenue', export-tax revenue', subsidy outlay' by country (only if kept).
+    tariff_revenue: Vec<D>,
+    export_revenue: Vec<D>,
+    subsidy_outlay: Vec<D>,
+    /// Residual of the dropped labour equation (Walras's law check; only if kept).
+    dropped: D,
+}
+
+impl TradeModel {
+    /// The economy with instruments `set` (policy vector: one block per country).
+    pub fn new(base: Arc<Baseline>, set: InstrumentSet) -> Result<Self> {
+        let map = PolicyMap::new(&base, set)?;
+        let (nc, nj) = (base.n_countries(), base.n_sectors());
+        let mut len = nc;
+        let labor = base.has_scale_economies().then(|| {
+            len += nc * nj;
+            len - nc * nj
+        });
+        let (price, spending) = if base.io.is_some() {
+            len += 2 * nc * nj;
+            (Some(len - 2 * nc * nj), Some(len - nc * nj))
+        } else {
+            (None, None)
+        };
+        let income = len;
+        len += nc;
+        let ln1p = |v: &[f64]| v.iter().map(|a| a.ln_1p()).collect::<Vec<f64>>();
+        let spending_scale = (0..nc * nj)
+            .map(|c| {
+                let n = c / nj;
+                let total: f64 = base.spending[n * nj..(n + 1) * nj].iter().sum();
+                base.spending[c].max(1e-6 * total).max(f64::MIN_POSITIVE)
+            })
+            .collect();
+        Ok(Self {
+            ln_tariff0: ln1p(&base.tariff),
+            ln_export0: ln1p(&base.export_tax),
+            ln_subsidy0: ln1p(&base.subsidy),
+            spending_scale,
+            map,
+            numeraire: Numeraire::default(),
+            deficits: Deficits::default(),
+            layout: Layout {
+                labor,
+                price,
+                spending,
+                income,
+                len,
+            },
+            base,
+        })
+    }
+
+    /// Hold another numeraire fixed.
+    pub fn with_numeraire(mut self, numeraire: Numeraire) -> Result<Self> {
+        if let Numeraire::Wage(i) = numeraire {
+            if i >= self.base.n_countries() {
+                return Err(invalid("numeraire country", i, "out of range"));
+            }
+        }
+        self.numeraire = numeraire;
+        Ok(self)
+    }
+
+    /// Set the counterfactual deficits.
+    pub fn with_deficits(mut self, deficits: Deficits) -> Self {
+        self.deficits = deficits;
+        self
+    }
+
+    /// The calibrated baseline.
+    pub fn baseline(&self) -> &Baseline {
+        &self.base
+    }
+
+    /// Shared handle to the baseline.
+    pub fn baseline_arc(&self) -> Arc<Baseline> {
+        self.base.clone()
+    }
+
+    /// The instruments.
+    pub fn policy_map(&self) -> &PolicyMap {
+        &self.map
+    }
+
+    /// The numeraire.
+    pub fn numeraire(&self) -> Numeraire {
+        self.numeraire
+    }
+
+    /// The policy vector that reproduces the baseline (as closely as the structure allows).
+    pub fn baseline_policy(&self) -> Vec<f64> {
+        self.map.baseline_policy(&self.base)
+    }
+
+    fn compute<D: Scalar>(&self, x: &[D], policy: &[D], keep: bool) -> Computed<D> {
+        let b = &*self.base;
+        let (nc, nj) = (b.n_countries(), b.n_sectors());
+        let lay = self.layout;
+        let (t, s, ex) = self.map.apply(b, policy);
+        let one = D::one();
+        let ln_wage = &x[..nc];
+        let wage: Vec<D> = ln_wage.iter().map(|v| v.exp()).collect();
+        let ln_labor = |i: usize, j: usize| lay.labor.map_or(D::zero(), |l| x[l + i * nj + j]);
+        // ln chat_i^j = gamma_i^j ln what_i + sum_k gamma_i^{k,j} ln Phat_i^k.
+        let mut ln_cost = vec![D::zero(); nc * nj];
+        for i in 0..nc {
+            for j in 0..nj {
+                let mut c = ln_wage[i] * b.va_share[i * nj + j];
+                if let (Some(io), Some(p0)) = (&b.io, lay.price) {
+                    for k in 0..nj {
+                        let g = io[(i * nj + k) * nj + j];
+                        if g != 0.0 {
+                            c += x[p0 + i * nj + k] * g;
+                        }
+                    }
+                }
+                ln_cost[i * nj + j] = c;
+            }
+        }
+        let ln_1s: Vec<D> = s.iter().map(|v| v.ln_1p()).collect();
+        // Trade shares and price indices.
+        let mut lambda = vec![D::zero(); nc * nc * nj];
+        let mut ln_price_model = vec![D::zero(); nc * nj];
+        let mut terms = vec![D::zero(); nc];
+        for n in 0..nc {
+            for j in 0..nj {
+                let sec = &b.sectors[j];
+                let mut total = D::zero();
+                let mut any = false;
+                for h in 0..nc {
+                    let f = b.flow(h, n, j);
+                    if b.lambda[f] > 0.0 {
+                        let ln_kappa = t[f].ln_1p() - self.ln_tariff0[f] + ex[f].ln_1p()
+                            - self.ln_export0[f]
+                            + self.ln_subsidy0[h * nj + j]
+                            - ln_1s[h * nj + j];
+                        let e = (ln_labor(h, j) * (sec.theta * sec.psi)
+                            - (ln_cost[h * nj + j] + ln_kappa) * sec.theta)
+                            .exp()
+                            * b.lambda[f];
+                        terms[h] = e;
+                        total += e;
+                        any = true;
+                    } else {
+                        terms[h] = D::zero();
+                    }
+                }
+                if any {
+                    ln_price_model[n * nj + j] = -total.ln() / sec.theta;
+                    for h in 0..nc {
+                        lambda[b.flow(h, n, j)] = terms[h] / total;
+                    }
+                }
+            }
+        }
+        let ln_price: Vec<D> = match lay.price {
+            Some(p0) => x[p0..p0 + nc * nj].to_vec(),
+            None => ln_price_model.clone(),
+        };
+        let income: Vec<D> = (0..nc).map(|n| x[lay.income + n] * b.income[n]).collect();
+        let spending: Vec<D> = match lay.spending {
+            Some(x0) => (0..nc * nj)
+                .map(|c| x[x0 + c] * self.spending_scale[c])
+                .collect(),
+            None => (0..nc * nj).map(|c| income[c / nj] * b.alpha[c]).collect(),
+        };
+        // Revenues, sales, tax revenues.
+        let mut sales = vec![D::zero(); nc * nj];
+        let mut tariff_revenue = vec![D::zero(); nc];
+        let mut export_revenue = vec![D::zero(); nc];
+        for i in 0..nc {
+            for n in 0..nc {
+                for j in 0..nj {
+                    let f = b.flow(i, n, j);
+                    if b.lambda[f] == 0.0 {
+                        continue;
+                    }
+                    let value = lambda[f] * spending[n * nj + j];
+                    let cif = value / (t[f] + 1.0);
+                    let fob = cif / (ex[f] + 1.0);
+                    sales[i * nj + j] += fob * (s[i * nj + j] + 1.0);
+                    tariff_revenue[n] += cif * t[f];
+                    export_revenue[i] += fob * ex[f];
+                }
+            }
+        }
+        let mut subsidy_outlay = vec![D::zero(); nc];
+        for i in 0..nc {
+            for j in 0..nj {
+                let c = i * nj + j;
+                subsidy_outlay[i] += sales[c] * s[c] / (s[c] + 1.0);
+            }
+        }
+        let world0: f64 = b.wage_bill.iter().sum();
+        let world = (0..nc).fold(D::zero(), |acc, i| acc + wage[i] * b.wage_bill[i]) / world0;
+        let mut r = vec![D::zero(); lay.len];
+        let labor_residual = |i: usize| {
+            (0..nj).fold(D::zero(), |acc, j| {
+                acc + sales[i * nj + j] * b.va_share[i * nj + j]
+            }) - wage[i] * b.wage_bill[i]
+        };
+        let mut dropped = D::zero();
+        match lay.labor {
+            Some(l0) => {
+                for i in 0..nc {
+                    let mut adding_up = -one;
+                    for j in 0..nj {
+                        let c = i * nj + j;
+                        let va = b.value_added[c];
+                        let lhat = ln_labor(i, j).exp();
+                        r[l0 + c] = if va > 0.0 {
+                            (sales[c] * b.va_share[c] - wage[i] * lhat * va) / b.wage_bill[i]
+                        } else {
+                            ln_labor(i, j)
+                        };
+                        adding_up += lhat * (va / b.wage_bill[i]);
+                    }
+                    if i + 1 < nc {
+                        r[i] = adding_up;
+                    } else {
+                        dropped = adding_up;
+                    }
+                }
+            }
+            None => {
+                for i in 0..nc {
+                    let v = labor_residual(i) / b.wage_bill[i];
+                    if i + 1 < nc {
+                        r[i] = v;
+                    } else {
+                        dropped = v;
+                    }
+                }
+            }
+        }
+        r[nc - 1] = match self.numeraire {
+            Numeraire::WorldValueAdded => world - 1.0,
+            Numeraire::Wage(k) => ln_wage[k],
+        };
+        if let (Some(p0), Some(x0), Some(io)) = (lay.price, lay.spending, &b.io) {
+            for n in 0..nc {
+                for j in 0..nj {
+                    let c = n * nj + j;
+                    r[p0 + c] = x[p0 + c] - ln_price_model[c];
+                    let mut demand = income[n] * b.alpha[c];
+                    for k in 0..nj {
+                        let g = io[(n * nj + j) * nj + k];
+                        if g != 0.0 {
+                            demand += sales[n * nj + k] * g;
+                        }
+                    }
+                    r[x0 + c] = (spending[c] - demand) / self.spending_scale[c];
+                }
+            }
+        }
+        for n in 0..nc {
+            let deficit = match self.deficits {
+                Deficits::Keep => world * b.deficit[n],
+                Deficits::Zero => D::zero(),
+            };
+            r[lay.income + n] =
+                (income[n] - wage[n] * b.wage_bill[n] - tariff_revenue[n] - export_revenue[n]
+                    + subsidy_outlay[n]
+                    - deficit)
+                    / b.income[n];
+        }
+        Computed {
+            residual: r,
+            ln_price,
+            income,
+            lambda: if keep { lambda } else { Vec::new() },
+            spending: if keep { spending } else { Vec::new() },
+            tariff_revenue,
+            export_revenue,
+            subsidy_outlay,
+            dropped,
+        }
+    }
+
+    fn welfare<D: Scalar>(&self, c: &Computed<D>, n: usize) -> D {
+        let b = &*self.base;
+        let nj = b.n_sectors();
+        let ln_p = (0..nj).fold(D::zero(), |acc, j| {
+            acc + c.ln_price[n * nj + j] * b.alpha[n * nj + j]
+        });
+        ((c.income[n] / b.income[n]).ln() - ln_p).exp()
+    }
+
+    /// The counterfactual's outcomes at a solved equilibrium `x` of `policy`.
+    pub fn outcome(&self, x: &[f64], policy: &[f64]) -> Outcome {
+        let b = &*self.base;
+        let (nc, nj) = (b.n_countries(), b.n_sectors());
+        let c = self.compute(x, policy, true);
+        let welfare: Vec<f64> = (0..nc).map(|n| self.welfare(&c, n)).collect();
+        let price_index: Vec<f64> = (0..nc)
+            .map(|n| {
+                (0..nj)
+                    .map(|j| c.ln_price[n * nj + j] * b.alpha[n * nj + j])
+                    .sum::<f64>()
+                    .exp()
+            })
+            .collect();
+        let flows: Vec<f64> = (0..nc * nc * nj)
+            .map(|f| {
+                let n = (f / nj) % nc;
+                c.lambda[f] * c.spending[n * nj + f % nj]
+            })
+            .collect();
+        let base_flow = |f: usize| b.lambda[f] * b.spending[((f / nj) % nc) * nj + f % nj];
+        let trade = |fl: &dyn Fn(usize) -> f64| -> Vec<f64> {
+            (0..nc)
+                .map(|i| {
+                    (0..nc)
+                        .filter(|&n| n != i)
+                        .flat_map(|n| (0..nj).map(move |j| (n, j)))
+                        .map(|(n, j)| fl(b.flow(i, n, j)))
+                        .sum()
+                })
+                .collect()
+        };
+        let exports_new = trade(&|f| flows[f]);
+        let exports_old = trade(&base_flow);
+        let wage: Vec<f64> = x[..nc].iter().map(|v| v.exp()).collect();
+        let world_income: f64 = c.income.iter().sum();
+        let world_final: f64 = (0..nc * nj).map(|k| c.income[k / nj] * b.alpha[k]).sum();
+        Outcome {
+            countries: b.countries.clone(),
+            welfare_change_pct: welfare.iter().map(|w| 100.0 * (w - 1.0)).collect(),
+            welfare,
+            wage_change: wage,
+            price_index_change: price_index,
+            income: c.income.clone(),
+            tariff_revenue: c.tariff_revenue.clone(),
+            export_tax_revenue: c.export_revenue.clone(),
+            subsidy_outlay: c.subsidy_outlay.clone(),
+            exports_change_pct: exports_new
+                .iter()
+                .zip(&exports_old)
+                .map(|(a, o)| if *o > 0.0 { 100.0 * (a / o - 1.0) } else { 0.0 })
+                .collect(),
+            flows,
+            walras_law_residual: c.dropped,
+            world_income_minus_final_spending: world_income - world_final,
+        }
+    }
+}
+
+/// A counterfactual equilibrium's outcomes by country (levels in the data's currency units;
+/// changes as ratios new / baseline unless named `_pct`).
+#[derive(Clone, Debug, Serialize)]
+pub struct Outcome {
+    /// Country identifiers.
+    pub countries: Vec<String>,
+    /// What_n: real income (welfare) change, a ratio.
+    pub welfare: Vec<f64>,
+    /// 100 (What_n - 1).
+    pub welfare_change_pct: Vec<f64>,
+    /// what_n: nominal wage change (in the numeraire).
+    pub wage_change: Vec<f64>,
+    /// Phat_n: consumer price index change.
+    pub price_index_change: Vec<f64>,
+    /// Y'_n: income (final expenditure).
+    pub income: Vec<f64>,
+    /// Tariff revenue'.
+    pub tariff_revenue: Vec<f64>,
+    /// Export-tax revenue'.
+    pub export_tax_revenue: Vec<f64>,
+    /// Production-subsidy outlay'.
+    pub subsidy_outlay: Vec<f64>,
+    /// Change in exports (at consumer prices, all sectors), percent.
+    pub exports_change_pct: Vec<f64>,
+    /// X'_in^j by flow (exporter, importer, sector) at consumer prices.
+    #[serde(skip)]
+    pub flows: Vec<f64>,
+    /// The replaced labour equation at the solution (Walras's law: ~0).
+    pub walras_law_residual: f64,
+    /// World income minus world final spending (~0).
+    pub world_income_minus_final_spending: f64,
+}
+
+impl Equilibrium for TradeModel {
+    fn n_unknowns(&self) -> usize {
+        self.layout.len
+    }
+    fn policy_space(&self) -> &PolicySpace {
+        &self.map.space
+    }
+    fn initial_guess(&self, _policy: &[f64]) -> Vec<f64> {
+        let mut x = vec![0.0; self.layout.len];
+        if let Some(x0) = self.layout.spending {
+            for (c, v) in x[x0..x0 + self.spending_scale.len()].iter_mut().enumerate() {
+                *v = self.base.spending[c] / self.spending_scale[c];
+            }
+        }
+        let y0 = self.layout.income;
+        x[y0..].iter_mut().for_each(|v| *v = 1.0);
+        x
+    }
+    fn residual<D: Scalar>(&self, x: &[D], policy: &[D], out: &mut [D]) {
+        out.copy_from_slice(&self.compute(x, policy, false).residual);
+    }
+    fn unknown_name(&self, i: usize) -> String {
+        let b = &*self.base;
+        let (nc, nj) = (b.n_countries(), b.n_sectors());
+        let lay = self.layout;
+        let cs = |k: usize| format!("{},{}", b.countries[k / nj], b.sectors[k % nj].name);
+        if i < nc {
+            return format!("ln what[{}]", b.countries[i]);
+        }
+        for (start, what) in [
+            (lay.labor, "ln Lhat"),
+            (lay.price, "ln Phat"),
+            (lay.spending, "X'/X"),
+        ] {
+            if let Some(s) = start {
+                if (s..s + nc * nj).contains(&i) {
+                    return format!("{what}[{}]", cs(i - s));
+                }
+            }
+        }
+        format!("Y'/Y[{}]", b.countries[i - lay.income])
+    }
+}
+
+impl Welfare for TradeModel {
+    fn n_objectives(&self) -> usize {
+        self.base.n_countries()
+    }
+    fn objective<D: Scalar>(&self, k: usize, x: &[D], policy: &[D]) -> D {
+        self.welfare(&self.compute(x, policy, false), k)
+    }
+    fn residual_and_objectives<D: Scalar>(
+        &self,
+        x: &[D],
+        policy: &[D],
+        objectives: &[usize],
+        residual: &mut [D],
+        values: &mut [D],
+    ) {
+        let c = self.compute(x, policy, false);
+        residual.copy_from_slice(&c.residual);
+        for (v, &k) in values.iter_mut().zip(objectives) {
+            *v = self.welfare(&c, k);
+        }
+    }
+    fn objective_name(&self, k: usize) -> String {
+        format!("welfare[{}]", self.base.countries[k])
+    }
+}
+
+impl Baseline {
+    /// The purge (Dekle-Eaton-Kortum): solve the counterfactual with zero deficits at the
+    /// applied policies (scale economies on) and re-base the economy on it. The result is a
+    /// balanced baseline that is an exact equilibrium; its final shares are this one's.
+    pub fn purge(&self, options: &walras_core::SolverOptions) -> Result<Baseline> {
+        let model = TradeModel::new(Arc::new(self.clone()), InstrumentSet::none())?
+            .with_deficits(Deficits::Zero);
+        let policy: Vec<f64> = Vec::new();
+        let sol = walras_core::solve(&model, &policy, None, options)?;
+        Ok(model.rebase(
+            &sol.x,
+            &policy,
+            "deficits purged (D' = 0 at the applied policies)",
+        ))
+    }
+}
+
+impl TradeModel {
+    /// A new baseline at the solved equilibrium `x` of `policy`: its flows, policies, value
+    /// added, revenues and income become the baseline levels.
+    pub fn rebase(&self, x: &[f64], policy: &[f64], note: &str) -> Baseline {
+        let b = &*self.base;
+        let (nc, nj) = (b.n_countries(), b.n_sectors());
+        let c = self.compute(x, policy, true);
+        let (t, s, ex) = self.map.apply(b, policy);
+        let mut next = b.clone();
+        next.lambda = c.lambda.clone();
+        next.spending = c.spending.clone();
+        next.tariff = t.clone();
+        next.subsidy = s.clone();
+        next.export_tax = ex.clone();
+        let mut sales = vec![0.0; nc * nj];
+        for i in 0..nc {
+            for n in 0..nc {
+                for j in 0..nj {
+                    let f = b.flow(i, n, j);
+                    let value = c.lambda[f] * c.spending[n * nj + j];
+                    sales[i * nj + j] +=
+                        value * (1.0 + s[i * nj + j]) / ((1.0 + t[f]) * (1.0 + ex[f]));
+                }
+            }
+        }
+        next.value_added = (0..nc * nj).map(|k| b.va_share[k] * sales[k]).collect();
+        next.wage_bill = (0..nc)
+            .map(|i| next.value_added[i * nj..(i + 1) * nj].iter().sum())
+            .collect();
+        next.tariff_revenue = c.tariff_revenue.clone();
+        next.income = c.income.clone();
+        let world = next.wage_bill.iter().sum::<f64>() / b.wage_bill.iter().sum::<f64>();
+        next.deficit = match self.deficits {
+            Deficits::Keep => b.deficit.iter().map(|d| d * world).collect(),
+            Deficits::Zero => vec![0.0; nc],
+        };
+        next.purged = self.deficits == Deficits::Zero;
+        next.notes.push(note.to_string());
+        next
+    }
+}
