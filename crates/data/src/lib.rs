@@ -23,6 +23,8 @@ mod error;
 mod manifest;
 mod table;
 pub mod tax;
+pub mod trade;
+pub mod trade_import;
 mod write;
 
 pub use error::DataError;

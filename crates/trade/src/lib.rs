@@ -15,9 +15,11 @@ mod data;
 mod error;
 mod instruments;
 mod model;
+mod report;
 
 pub use baseline::{Baseline, FinalShares};
 pub use data::{Sector, TradeData, SHARE_TOLERANCE};
 pub use error::{Result, TradeError};
 pub use instruments::{Instrument, InstrumentSet, Kind, PolicyMap, Structure};
 pub use model::{Deficits, Numeraire, Outcome, TradeModel};
+pub use report::{PolicyRow, PolicySummary};

@@ -199,27 +199,31 @@ impl TradeModel {
                 ln_cost[i * nj + j] = c;
             }
         }
+        // Unit-cost term A_h^j = Lhat^(theta psi) chat^(-theta) once per (h, j); policy wedge
+        // K_hn^j = kappahat^(-theta) once per flow (constant in x-only derivative passes).
+        let cost_term: Vec<D> = (0..nc * nj)
+            .map(|c| {
+                let sec = &b.sectors[c % nj];
+                (ln_labor(c / nj, c % nj) * (sec.theta * sec.psi) - ln_cost[c] * sec.theta).exp()
+            })
+            .collect();
         let ln_1s: Vec<D> = s.iter().map(|v| v.ln_1p()).collect();
-        // Trade shares and price indices.
         let mut lambda = vec![D::zero(); nc * nc * nj];
         let mut ln_price_model = vec![D::zero(); nc * nj];
         let mut terms = vec![D::zero(); nc];
         for n in 0..nc {
             for j in 0..nj {
-                let sec = &b.sectors[j];
+                let theta = b.sectors[j].theta;
                 let mut total = D::zero();
                 let mut any = false;
                 for h in 0..nc {
                     let f = b.flow(h, n, j);
                     if b.lambda[f] > 0.0 {
-                        let ln_kappa = t[f].ln_1p() - self.ln_tariff0[f] + ex[f].ln_1p()
-                            - self.ln_export0[f]
-                            + self.ln_subsidy0[h * nj + j]
-                            - ln_1s[h * nj + j];
-                        let e = (ln_labor(h, j) * (sec.theta * sec.psi)
-                            - (ln_cost[h * nj + j] + ln_kappa) * sec.theta)
-                            .exp()
-                            * b.lambda[f];
+                        let ln_kappa = t[f].ln_1p() + ex[f].ln_1p() - ln_1s[h * nj + j]
+                            + (self.ln_subsidy0[h * nj + j]
+                                - self.ln_tariff0[f]
+                                - self.ln_export0[f]);
+                        let e = cost_term[h * nj + j] * (ln_kappa * (-theta)).exp() * b.lambda[f];
                         terms[h] = e;
                         total += e;
                         any = true;
@@ -228,9 +232,10 @@ impl TradeModel {
                     }
                 }
                 if any {
-                    ln_price_model[n * nj + j] = -total.ln() / sec.theta;
+                    ln_price_model[n * nj + j] = -total.ln() / theta;
+                    let inv = total.recip();
                     for h in 0..nc {
-                        lambda[b.flow(h, n, j)] = terms[h] / total;
+                        lambda[b.flow(h, n, j)] = terms[h] * inv;
                     }
                 }
             }

@@ -26,6 +26,7 @@ pub use walras_core as core;
 pub use walras_data as data;
 pub use walras_plot as plot;
 pub use walras_tax as tax;
+pub use walras_trade as trade;
 
 /// The README's code examples, compiled and run as doctests.
 #[doc = include_str!("../../../README.md")]

@@ -1,0 +1,395 @@
+//! The tidy trade-data layout (data/trade/LAYOUT.md): a directory of tables read into a
+//! [`TradeData`], with every key checked against the flows' countries and the sectors table.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use walras_trade::{Sector, TradeData};
+
+use crate::{load_table, load_table_from_bytes, Check, DataError, Schema, Table};
+
+/// The table names of the layout.
+pub const TABLES: [&str; 7] = [
+    "flows",
+    "sectors",
+    "tariffs",
+    "value_added",
+    "io",
+    "final",
+    "countries",
+];
+
+/// Where tables come from: a directory, or the embedded example.
+enum Source<'a> {
+    Dir(&'a Path),
+    Embedded,
+}
+
+/// The shipped synthetic example economy (data/trade/example), embedded in the binary.
+const EXAMPLE: [(&str, &[u8]); 6] = [
+    (
+        "flows.csv",
+        include_bytes!("../../../data/trade/example/flows.csv"),
+    ),
+    (
+        "sectors.csv",
+        include_bytes!("../../../data/trade/example/sectors.csv"),
+    ),
+    (
+        "tariffs.csv",
+        include_bytes!("../../../data/trade/example/tariffs.csv"),
+    ),
+    (
+        "value_added.csv",
+        include_bytes!("../../../data/trade/example/value_added.csv"),
+    ),
+    (
+        "io.csv",
+        include_bytes!("../../../data/trade/example/io.csv"),
+    ),
+    (
+        "final.csv",
+        include_bytes!("../../../data/trade/example/final.csv"),
+    ),
+];
+
+/// A loaded economy and the files it came from.
+#[derive(Clone, Debug)]
+pub struct LoadedTrade {
+    /// The data (not yet validated for adding-up; `Baseline::calibrate` does that).
+    pub data: TradeData,
+    /// The files read (empty for the embedded example).
+    pub files: Vec<PathBuf>,
+}
+
+/// The file holding `table` in `dir` (`.csv`, `.csv.gz` or `.parquet`), if any.
+pub fn find_table(dir: &Path, table: &str) -> Result<Option<PathBuf>, DataError> {
+    let found: Vec<PathBuf> = ["csv", "csv.gz", "parquet"]
+        .iter()
+        .map(|ext| dir.join(format!("{table}.{ext}")))
+        .filter(|p| p.is_file())
+        .collect();
+    match found.len() {
+        0 => Ok(None),
+        1 => Ok(found.into_iter().next()),
+        _ => Err(DataError::InvalidTable(format!(
+            "{}: table `{table}` is given twice ({})",
+            dir.display(),
+            found
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+fn schema(table: &str) -> Schema {
+    match table {
+        "flows" => Schema::new()
+            .str("exporter")
+            .str("importer")
+            .str("sector")
+            .float("value", Check::NonNegative)
+            .key(&["exporter", "importer", "sector"]),
+        "sectors" => Schema::new()
+            .str("sector")
+            .float("theta", Check::Positive)
+            .float("psi", Check::NonNegative)
+            .str("tariffable")
+            .key(&["sector"]),
+        "tariffs" => Schema::new()
+            .str("exporter")
+            .str("importer")
+            .str("sector")
+            .float("tariff", Check::Range(-1.0 + f64::EPSILON, f64::MAX))
+            .key(&["exporter", "importer", "sector"])
+            .min_rows(0),
+        "value_added" => Schema::new()
+            .str("country")
+            .str("sector")
+            .float("share", Check::Fraction)
+            .key(&["country", "sector"]),
+        "io" => Schema::new()
+            .str("country")
+            .str("input_sector")
+            .str("output_sector")
+            .float("share", Check::Fraction)
+            .key(&["country", "input_sector", "output_sector"]),
+        "final" => Schema::new()
+            .str("country")
+            .str("sector")
+            .float("share", Check::Fraction)
+            .key(&["country", "sector"]),
+        "countries" => Schema::new()
+            .str("country")
+            .float("deficit", Check::Any)
+            .key(&["country"]),
+        other => unreachable!("unknown table {other}"),
+    }
+}
+
+fn load(
+    source: &Source,
+    table: &str,
+    files: &mut Vec<PathBuf>,
+) -> Result<Option<Table>, DataError> {
+    match source {
+        Source::Dir(dir) => match find_table(dir, table)? {
+            Some(path) => {
+                let t = load_table(&path, &schema(table))?;
+                files.push(path);
+                Ok(Some(t))
+            }
+            None => Ok(None),
+        },
+        Source::Embedded => EXAMPLE
+            .iter()
+            .find(|(name, _)| name.strip_suffix(".csv") == Some(table))
+            .map(|(name, bytes)| {
+                load_table_from_bytes(&format!("example/{name}"), bytes, &schema(table))
+            })
+            .transpose(),
+    }
+}
+
+fn bad(table: &Table, row: usize, column: &str, value: &str, reason: &str) -> DataError {
+    DataError::BadValue {
+        path: table.source().map(Path::to_path_buf).unwrap_or_default(),
+        row: row + 1,
+        column: column.into(),
+        value: value.into(),
+        reason: reason.into(),
+    }
+}
+
+fn col<'a>(t: &'a Table, name: &str) -> &'a [String] {
+    t.str(name).expect("schema-checked column")
+}
+
+fn num<'a>(t: &'a Table, name: &str) -> &'a [f64] {
+    t.f64(name).expect("schema-checked column")
+}
+
+/// Load the tidy layout from `dir`.
+pub fn load_trade_dir(dir: &Path) -> Result<LoadedTrade, DataError> {
+    if !dir.is_dir() {
+        return Err(DataError::InvalidTable(format!(
+            "{}: not a directory of trade tables",
+            dir.display()
+        )));
+    }
+    read(&Source::Dir(dir))
+}
+
+/// The embedded synthetic example economy (data/trade/example).
+pub fn example_economy() -> Result<LoadedTrade, DataError> {
+    read(&Source::Embedded)
+}
+
+fn read(source: &Source) -> Result<LoadedTrade, DataError> {
+    let mut files = Vec::new();
+    let missing = |table: &str| {
+        DataError::InvalidTable(match source {
+            Source::Dir(d) => format!(
+                "{}: required table `{table}` (.csv, .csv.gz or .parquet) not found",
+                d.display()
+            ),
+            Source::Embedded => format!("embedded example lacks `{table}`"),
+        })
+    };
+    let flows = load(source, "flows", &mut files)?.ok_or_else(|| missing("flows"))?;
+    let sectors_t = load(source, "sectors", &mut files)?.ok_or_else(|| missing("sectors"))?;
+    // Sectors in the sectors table's order; countries in order of first appearance in flows.
+    let mut sectors = Vec::new();
+    for (row, name) in col(&sectors_t, "sector").iter().enumerate() {
+        let flag = &col(&sectors_t, "tariffable")[row];
+        let tariffable = match flag.to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "t" => true,
+            "false" | "0" | "no" | "f" => false,
+            _ => {
+                return Err(bad(
+                    &sectors_t,
+                    row,
+                    "tariffable",
+                    flag,
+                    "must be true or false",
+                ))
+            }
+        };
+        sectors.push(Sector {
+            name: name.clone(),
+            theta: num(&sectors_t, "theta")[row],
+            psi: num(&sectors_t, "psi")[row],
+            tariffable,
+        });
+    }
+    let sector_index: HashMap<&str, usize> = sectors
+        .iter()
+        .enumerate()
+        .map(|(j, s)| (s.name.as_str(), j))
+        .collect();
+    let mut countries: Vec<String> = Vec::new();
+    for name in col(&flows, "exporter")
+        .iter()
+        .chain(col(&flows, "importer"))
+    {
+        if !countries.contains(name) {
+            countries.push(name.clone());
+        }
+    }
+    let country_index: HashMap<String, usize> = countries
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.clone(), i))
+        .collect();
+    let (nc, nj) = (countries.len(), sectors.len());
+    let country = |t: &Table, row: usize, column: &str| -> Result<usize, DataError> {
+        let v = &col(t, column)[row];
+        country_index
+            .get(v)
+            .copied()
+            .ok_or_else(|| bad(t, row, column, v, "is not a country of the flows table"))
+    };
+    let sector = |t: &Table, row: usize, column: &str| -> Result<usize, DataError> {
+        let v = &col(t, column)[row];
+        sector_index
+            .get(v.as_str())
+            .copied()
+            .ok_or_else(|| bad(t, row, column, v, "is not a sector of the sectors table"))
+    };
+    let flow = |i: usize, n: usize, j: usize| (i * nc + n) * nj + j;
+    let mut values = vec![f64::NAN; nc * nc * nj];
+    for row in 0..flows.n_rows() {
+        let (i, n, j) = (
+            country(&flows, row, "exporter")?,
+            country(&flows, row, "importer")?,
+            sector(&flows, row, "sector")?,
+        );
+        values[flow(i, n, j)] = num(&flows, "value")[row];
+    }
+    if let Some(k) = values.iter().position(|v| v.is_nan()) {
+        let (i, n, j) = (k / (nc * nj), (k / nj) % nc, k % nj);
+        return Err(DataError::InvalidTable(format!(
+            "flows: no row for exporter {}, importer {}, sector {} (every combination must be listed, zeros included)",
+            countries[i], countries[n], sectors[j].name
+        )));
+    }
+    let mut data = TradeData::new(countries.clone(), sectors.clone(), values);
+    if let Some(t) = load(source, "tariffs", &mut files)? {
+        for row in 0..t.n_rows() {
+            let (i, n, j) = (
+                country(&t, row, "exporter")?,
+                country(&t, row, "importer")?,
+                sector(&t, row, "sector")?,
+            );
+            let v = num(&t, "tariff")[row];
+            if i == n && v != 0.0 {
+                return Err(bad(
+                    &t,
+                    row,
+                    "tariff",
+                    &v.to_string(),
+                    "a domestic tariff must be 0",
+                ));
+            }
+            data.tariffs[flow(i, n, j)] = v;
+        }
+    }
+    // Country x sector tables must list every cell.
+    let grid = |t: &Table, key: &str| -> Result<Vec<f64>, DataError> {
+        let mut out = vec![f64::NAN; nc * nj];
+        for row in 0..t.n_rows() {
+            out[country(t, row, "country")? * nj + sector(t, row, key)?] = num(t, "share")[row];
+        }
+        if let Some(k) = out.iter().position(|v| v.is_nan()) {
+            return Err(DataError::InvalidTable(format!(
+                "{}: no row for country {}, {key} {}",
+                t.source()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+                countries[k / nj],
+                sectors[k % nj].name
+            )));
+        }
+        Ok(out)
+    };
+    if let Some(t) = load(source, "value_added", &mut files)? {
+        data.value_added = Some(grid(&t, "sector")?);
+    }
+    if let Some(t) = load(source, "final", &mut files)? {
+        data.final_shares = Some(grid(&t, "sector")?);
+    }
+    if let Some(t) = load(source, "io", &mut files)? {
+        let mut io = vec![0.0; nc * nj * nj];
+        for row in 0..t.n_rows() {
+            let (i, k, j) = (
+                country(&t, row, "country")?,
+                sector(&t, row, "input_sector")?,
+                sector(&t, row, "output_sector")?,
+            );
+            io[(i * nj + k) * nj + j] = num(&t, "share")[row];
+        }
+        data.io = Some(io);
+    }
+    if let Some(t) = load(source, "countries", &mut files)? {
+        let mut d = vec![f64::NAN; nc];
+        for row in 0..t.n_rows() {
+            d[country(&t, row, "country")?] = num(&t, "deficit")[row];
+        }
+        if let Some(n) = d.iter().position(|v| v.is_nan()) {
+            return Err(DataError::InvalidTable(format!(
+                "countries: no row for country {}",
+                countries[n]
+            )));
+        }
+        data.deficits = Some(d);
+    }
+    Ok(LoadedTrade { data, files })
+}
+
+/// Replace theta by the set `name` from `elasticity_sets` in `dir` (columns `theta_<name>`,
+/// one row per sector), e.g. `CP` for Caliendo-Parro in the WIOD data.
+pub fn apply_elasticity_set(
+    dir: &Path,
+    data: &mut TradeData,
+    name: &str,
+) -> Result<PathBuf, DataError> {
+    let path = find_table(dir, "elasticity_sets")?.ok_or_else(|| {
+        DataError::InvalidTable(format!("{}: no elasticity_sets table", dir.display()))
+    })?;
+    let column = format!("theta_{name}");
+    let table = load_table(
+        &path,
+        &Schema::new()
+            .str("sector")
+            .float(&column, Check::Positive)
+            .key(&["sector"]),
+    )?;
+    let mut seen = vec![false; data.sectors.len()];
+    for (row, s) in col(&table, "sector").iter().enumerate() {
+        let j = data
+            .sectors
+            .iter()
+            .position(|x| &x.name == s)
+            .ok_or_else(|| {
+                bad(
+                    &table,
+                    row,
+                    "sector",
+                    s,
+                    "is not a sector of the sectors table",
+                )
+            })?;
+        data.sectors[j].theta = num(&table, &column)[row];
+        seen[j] = true;
+    }
+    if let Some(j) = seen.iter().position(|s| !s) {
+        return Err(DataError::InvalidTable(format!(
+            "{}: no row for sector {}",
+            path.display(),
+            data.sectors[j].name
+        )));
+    }
+    Ok(path)
+}
