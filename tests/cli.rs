@@ -110,7 +110,7 @@ fn examples_out_writes_results_figures_and_manifest() {
 
 #[test]
 fn pending_groups_name_their_issue_and_exit_2() {
-    for (group, issue) in [("trade", "#4"), ("automation", "#5")] {
+    for (group, issue) in [("automation", "#5")] {
         let o = walras(&[group, "compare", "--foo"]);
         assert_eq!(o.status.code(), Some(2));
         assert!(stderr(&o).contains(issue), "{}", stderr(&o));

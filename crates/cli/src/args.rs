@@ -54,9 +54,9 @@ pub enum Command {
     /// Optimal income-tax brackets: Saez rates, the planner's optimal brackets, the optimal
     /// nonlinear (Mirrlees) schedule.
     Tax(TaxArgs),
-    /// Trade and industrial policy: tariff wars, subsidies, cooperation (arrives with issue #4).
-    #[command(disable_help_subcommand = true)]
-    Trade(PendingArgs),
+    /// Trade and industrial policy: counterfactuals, optimal tariffs and subsidies, Nash wars,
+    /// cooperation (multi-country, multi-sector, IO links, scale economies).
+    Trade(TradeArgs),
     /// Data-driven automation and growth paths (arrives with issue #5).
     #[command(disable_help_subcommand = true)]
     Automation(PendingArgs),
@@ -223,4 +223,132 @@ pub struct MirrleesArgs {
     /// Number of skill grid points.
     #[arg(long, default_value_t = 400)]
     pub grid: usize,
+}
+
+/// `walras trade`.
+#[derive(Debug, Args, Clone)]
+pub struct TradeArgs {
+    /// What to compute.
+    #[command(subcommand)]
+    pub command: TradeCommand,
+}
+
+/// Subcommands of `walras trade`.
+#[derive(Debug, Subcommand, Clone)]
+pub enum TradeCommand {
+    /// The Nash equilibrium of all governments' policies (tariff war, or dual competition with
+    /// --instruments tariffs,subsidies).
+    Nash(TradeGameArgs),
+    /// A country's unilateral optimal policy, others at the baseline.
+    Optimal(OptimalArgs),
+    /// The cooperative optimum: all policies chosen to maximise world welfare.
+    Cooperate(TradeGameArgs),
+    /// The equilibrium after a tariff change given as a tidy tariffs table.
+    Counterfactual(CounterfactualArgs),
+    /// Convert a raw dataset (dlopt_7x44_2017 or cp2015_31x40_1993) into the tidy layout.
+    Import(ImportArgs),
+}
+
+/// The economy: data, elasticities, baseline.
+#[derive(Debug, Args, Clone)]
+pub struct EconomyArgs {
+    /// Directory in the tidy layout (data/trade/LAYOUT.md); default: the embedded synthetic
+    /// example (3 countries, 4 sectors, IO links, scale economies).
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Use the theta set NAME from the directory's elasticity_sets table (e.g. CP, IS, U4).
+    #[arg(long, value_name = "NAME")]
+    pub elasticities: Option<String>,
+    /// Keep the data's trade deficits (default: purge them first and re-base on balanced
+    /// trade, as Dekle-Eaton-Kortum and Lashkaripour (2021) do).
+    #[arg(long)]
+    pub keep_deficits: bool,
+    /// Final-demand shares: from the data's `final` table if present (table), or implied by
+    /// the flows (implied).
+    #[arg(long, default_value = "table", value_parser = ["table", "implied"])]
+    pub final_shares: String,
+    /// Inner solver tolerance (max-norm of the scaled equilibrium residual).
+    #[arg(long, default_value_t = 1e-10)]
+    pub solver_tol: f64,
+}
+
+/// Instruments and their structure.
+#[derive(Debug, Args, Clone)]
+pub struct InstrumentArgs {
+    /// Comma-separated: tariffs, subsidies, export-taxes.
+    #[arg(long, default_value = "tariffs")]
+    pub instruments: String,
+    /// How finely tariffs (and export taxes) are set: uniform, partner, sector, partner-sector.
+    #[arg(long, default_value = "partner-sector")]
+    pub tariff_structure: String,
+    /// Tariff bounds lower,upper (fractions).
+    #[arg(long, value_delimiter = ',', default_values_t = [0.0, 5.0], allow_negative_numbers = true)]
+    pub tariff_bounds: Vec<f64>,
+    /// Production-subsidy bounds lower,upper (fractions; producer price = consumer price x (1 + s)).
+    #[arg(long, value_delimiter = ',', default_values_t = [-0.5, 2.0], allow_negative_numbers = true)]
+    pub subsidy_bounds: Vec<f64>,
+}
+
+/// `walras trade nash` and `walras trade cooperate`.
+#[derive(Debug, Args, Clone)]
+pub struct TradeGameArgs {
+    /// The economy.
+    #[command(flatten)]
+    pub economy: EconomyArgs,
+    /// The instruments.
+    #[command(flatten)]
+    pub instruments: InstrumentArgs,
+    /// Nash: stacked (root of all first-order conditions) or best-response.
+    #[arg(long, default_value = "stacked")]
+    pub method: String,
+    /// Convergence tolerance (Nash: natural residual of the first-order conditions; cooperate:
+    /// projected gradient).
+    #[arg(long, default_value_t = 1e-8)]
+    pub tol: f64,
+    /// Cooperate: aggregate sum of log welfare (sum-of-logs) or the sum of welfare (sum).
+    #[arg(long, default_value = "sum-of-logs", value_parser = ["sum-of-logs", "sum"])]
+    pub aggregation: String,
+}
+
+/// `walras trade optimal`.
+#[derive(Debug, Args, Clone)]
+pub struct OptimalArgs {
+    /// The economy.
+    #[command(flatten)]
+    pub economy: EconomyArgs,
+    /// The instruments.
+    #[command(flatten)]
+    pub instruments: InstrumentArgs,
+    /// The country whose policy is optimised.
+    #[arg(long)]
+    pub country: String,
+    /// Projected-gradient tolerance.
+    #[arg(long, default_value_t = 1e-8)]
+    pub tol: f64,
+}
+
+/// `walras trade counterfactual`.
+#[derive(Debug, Args, Clone)]
+pub struct CounterfactualArgs {
+    /// The economy.
+    #[command(flatten)]
+    pub economy: EconomyArgs,
+    /// New tariffs in the tidy layout (exporter, importer, sector, tariff); listed flows
+    /// change, all others stay at the baseline.
+    #[arg(long, value_name = "FILE")]
+    pub tariffs: PathBuf,
+}
+
+/// `walras trade import`.
+#[derive(Debug, Args, Clone)]
+pub struct ImportArgs {
+    /// The raw layout: dlopt (dlopt_7x44_2017) or cp2015 (cp2015_31x40_1993).
+    #[arg(long)]
+    pub layout: String,
+    /// The raw dataset's directory.
+    #[arg(long, value_name = "DIR")]
+    pub from: PathBuf,
+    /// Where to write the tidy tables.
+    #[arg(long, value_name = "DIR")]
+    pub to: PathBuf,
 }

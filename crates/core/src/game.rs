@@ -293,7 +293,7 @@ impl BestResponse {
     }
 }
 
-fn validate_players<M: Welfare + ?Sized>(model: &M, players: &[Player]) -> Result<()> {
+pub(crate) fn validate_players<M: Welfare + ?Sized>(model: &M, players: &[Player]) -> Result<()> {
     if players.is_empty() {
         return Err(invalid("players", "[]", "a game needs at least one player"));
     }

@@ -129,10 +129,7 @@ pub fn adjoint_gradients<M: Welfare + ?Sized>(
         (values, jac_x, f_p, w_x, w_p)
     };
     // (dF/dx)^T V = (dW/dx)^T, one column per objective.
-    let v = jac_x
-        .transpose()
-        .lu()
-        .solve(&w_x.transpose())
+    let v = crate::linalg::lu_solve(&jac_x.transpose(), &w_x.transpose())
         .ok_or(NfxpError::SingularJacobian)?;
     let gradients = w_p - v.transpose() * f_p;
     Ok(ObjectiveGradients { values, gradients })
@@ -173,5 +170,5 @@ pub fn tangent<M: Equilibrium + ?Sized>(
     model.policy_space().check(policy)?;
     let (_, jac_x) = residual_and_jacobian_x(model, x, policy);
     let f_p = jacobian_p(model, x, policy, wrt);
-    jac_x.lu().solve(&(-f_p)).ok_or(NfxpError::SingularJacobian)
+    crate::linalg::lu_solve(&jac_x, &(-f_p)).ok_or(NfxpError::SingularJacobian)
 }

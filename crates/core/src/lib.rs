@@ -32,14 +32,17 @@
 pub mod autodiff;
 mod error;
 pub mod fixtures;
+mod foc;
 mod game;
 mod implicit;
+mod linalg;
 mod model;
 mod optimize;
 mod policy;
 mod solve;
 
 pub use error::{NfxpError, Result};
+pub use foc::StackedFoc;
 pub use game::{
     cooperate, players_from_blocks, Aggregation, BestResponse, NashOutcome, Player, RoundRecord,
     Schedule,

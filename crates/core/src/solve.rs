@@ -307,7 +307,8 @@ fn newton<M: Equilibrium + ?Sized>(
         st.newton_iterations += 1;
         let (_, jac) = residual_and_jacobian_x(model, &st.x, policy);
         st.jacobian_evals += 1;
-        let Some(step) = jac.lu().solve(&DVector::from_column_slice(&st.f)) else {
+        let rhs = DMatrix::from_column_slice(st.f.len(), 1, &st.f);
+        let Some(step) = crate::linalg::lu_solve(&jac, &rhs) else {
             return false;
         };
         if !is_finite(step.as_slice()) {

@@ -393,3 +393,38 @@ pub fn apply_elasticity_set(
     }
     Ok(path)
 }
+
+/// New tariffs from a tidy tariffs table: (exporter, importer, sector, tariff) as indices
+/// into `data`'s countries and sectors. Every listed key must exist in `data`.
+pub fn load_tariff_changes(
+    path: &Path,
+    data: &TradeData,
+) -> Result<Vec<(usize, usize, usize, f64)>, DataError> {
+    let table = load_table(path, &schema("tariffs").min_rows(1))?;
+    let mut out = Vec::with_capacity(table.n_rows());
+    for row in 0..table.n_rows() {
+        let sectors: Vec<String> = data.sectors.iter().map(|s| s.name.clone()).collect();
+        let find = |column: &str, names: &[String]| -> Result<usize, DataError> {
+            let v = &col(&table, column)[row];
+            names
+                .iter()
+                .position(|n| n == v)
+                .ok_or_else(|| bad(&table, row, column, v, "is not in the economy"))
+        };
+        let i = find("exporter", &data.countries)?;
+        let n = find("importer", &data.countries)?;
+        let j = find("sector", &sectors)?;
+        let v = num(&table, "tariff")[row];
+        if i == n && v != 0.0 {
+            return Err(bad(
+                &table,
+                row,
+                "tariff",
+                &v.to_string(),
+                "a domestic tariff must be 0",
+            ));
+        }
+        out.push((i, n, j, v));
+    }
+    Ok(out)
+}

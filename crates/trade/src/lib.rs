@@ -15,6 +15,7 @@ mod data;
 mod error;
 mod instruments;
 mod model;
+mod problems;
 mod report;
 
 pub use baseline::{Baseline, FinalShares};
@@ -22,4 +23,5 @@ pub use data::{Sector, TradeData, SHARE_TOLERANCE};
 pub use error::{Result, TradeError};
 pub use instruments::{Instrument, InstrumentSet, Kind, PolicyMap, Structure};
 pub use model::{Deficits, Numeraire, Outcome, TradeModel};
+pub use problems::{cooperate, counterfactual, nash, size, unilateral, NashMethod, PolicyResult};
 pub use report::{PolicyRow, PolicySummary};

@@ -66,6 +66,8 @@ pub struct TradeModel {
     ln_subsidy0: Vec<f64>,
     /// Scale of the spending unknowns.
     spending_scale: Vec<f64>,
+    /// Total spending by country (scale of the spending equations).
+    country_spending: Vec<f64>,
 }
 
 /// Everything one evaluation computes (levels, in the scalar D).
@@ -113,7 +115,11 @@ impl TradeModel {
                 base.spending[c].max(1e-6 * total).max(f64::MIN_POSITIVE)
             })
             .collect();
+        let country_spending = (0..nc)
+            .map(|n| base.spending[n * nj..(n + 1) * nj].iter().sum())
+            .collect();
         Ok(Self {
+            country_spending,
             ln_tariff0: ln1p(&base.tariff),
             ln_export0: ln1p(&base.export_tax),
             ln_subsidy0: ln1p(&base.subsidy),
@@ -336,7 +342,7 @@ impl TradeModel {
                             demand += sales[n * nj + k] * g;
                         }
                     }
-                    r[x0 + c] = (spending[c] - demand) / self.spending_scale[c];
+                    r[x0 + c] = (spending[c] - demand) / self.country_spending[n];
                 }
             }
         }

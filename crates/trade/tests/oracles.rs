@@ -7,7 +7,7 @@ use std::sync::Arc;
 use common::{calibrate, io_economy, structural};
 use walras_core::{
     adjoint_gradients, players_from_blocks, solve, BestResponse, Criterion, Equilibrium,
-    PolicyOptimizer, SolverOptions, Welfare,
+    PolicyOptimizer, SolverOptions, StackedFoc, Welfare,
 };
 use walras_trade::{Baseline, InstrumentSet, Kind, Numeraire, Structure, TradeModel};
 
@@ -169,6 +169,17 @@ fn symmetric_nash_tariff_is_0_265231() {
         .unwrap();
     for t in &nash.policy {
         assert!((t - 0.265231).abs() < 1e-6, "{:?}", nash.policy);
+    }
+    // The same equilibrium as the root of the stacked first-order conditions.
+    let stacked = StackedFoc::new()
+        .with_tol(1e-10)
+        .unwrap()
+        .with_inner(tight())
+        .unwrap()
+        .solve(&model, &players, &model.baseline_policy(), |_| {})
+        .unwrap();
+    for t in &stacked.policy {
+        assert!((t - 0.265231).abs() < 1e-6, "{:?}", stacked.policy);
     }
 }
 

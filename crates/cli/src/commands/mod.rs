@@ -2,6 +2,7 @@
 
 mod examples;
 mod tax;
+mod trade;
 
 use anyhow::{bail, Result};
 use clap::CommandFactory;
@@ -13,7 +14,7 @@ pub fn dispatch(cli: Cli, command_line: Vec<String>) -> Result<()> {
     match cli.command {
         Command::Examples(args) => examples::run(&cli.common, &args, command_line),
         Command::Tax(args) => tax::run(&cli.common, &args.command, command_line),
-        Command::Trade(_) => pending("trade", 4, "trade and industrial policy"),
+        Command::Trade(args) => trade::run(&cli.common, &args.command, command_line),
         Command::Automation(_) => pending("automation", 5, "data-driven automation"),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "walras", &mut std::io::stdout());

@@ -1,0 +1,527 @@
+//! `walras trade`: counterfactuals, unilateral optima, Nash wars and cooperation on a
+//! multi-country, multi-sector economy, and the raw-data importers.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+use serde_json::{json, Value};
+use walras_core::{Aggregation, PolicyOptimizer, RoundRecord, SolverOptions};
+use walras_data::trade::{
+    apply_elasticity_set, example_economy, load_tariff_changes, load_trade_dir,
+};
+use walras_data::trade_import::{import, RawLayout};
+use walras_data::{write_json, write_table, RunManifest, Table};
+use walras_plot::{
+    bar_chart, line_chart, scatter_chart, BarChart, LineChart, ScatterChart, Series, Theme,
+};
+use walras_trade::{
+    counterfactual, nash, unilateral, Baseline, FinalShares, InstrumentSet, Kind, NashMethod,
+    PolicyResult, Structure, TradeModel,
+};
+
+use crate::args::{
+    CommonArgs, CounterfactualArgs, EconomyArgs, ImportArgs, InstrumentArgs, OptimalArgs,
+    TradeCommand, TradeGameArgs,
+};
+use crate::output::{emit, num, print, TextTable};
+use crate::progress::Progress;
+
+/// The subsidy convention printed with every result.
+const SUBSIDY_CONVENTION: &str = "producer price = consumer price x (1 + s) / ((1 + t)(1 + x)) (Lashkaripour-Lugovskyy); DL-opt's s_DL = s / (1 + s); only relative subsidies within a country are well determined";
+
+/// Run a `walras trade` subcommand.
+pub fn run(common: &CommonArgs, command: &TradeCommand, command_line: Vec<String>) -> Result<()> {
+    let mut manifest = RunManifest::start(env!("CARGO_PKG_VERSION"), command_line);
+    match command {
+        TradeCommand::Nash(args) => game(common, args, &mut manifest, false),
+        TradeCommand::Cooperate(args) => game(common, args, &mut manifest, true),
+        TradeCommand::Optimal(args) => optimal(common, args, &mut manifest),
+        TradeCommand::Counterfactual(args) => cf(common, args, &mut manifest),
+        TradeCommand::Import(args) => import_raw(common, args, &mut manifest),
+    }
+}
+
+/// The calibrated (and, by default, purged) baseline, with a description of it.
+struct Economy {
+    base: Arc<Baseline>,
+    label: String,
+    notes: Vec<String>,
+    inner: SolverOptions,
+}
+
+fn economy(args: &EconomyArgs, manifest: &mut RunManifest, quiet: bool) -> Result<Economy> {
+    let (mut loaded, source) = match &args.data {
+        Some(dir) => (
+            load_trade_dir(dir).with_context(|| format!("--data {}", dir.display()))?,
+            dir.display().to_string(),
+        ),
+        None => (
+            example_economy()?,
+            "embedded synthetic example (data/trade/example)".to_string(),
+        ),
+    };
+    for f in &loaded.files {
+        manifest.add_input(f)?;
+    }
+    if let Some(set) = &args.elasticities {
+        let Some(dir) = &args.data else {
+            bail!("--elasticities needs --data (a directory with an elasticity_sets table)");
+        };
+        let path = apply_elasticity_set(dir, &mut loaded.data, set)
+            .with_context(|| format!("--elasticities {set}"))?;
+        manifest.add_input(&path)?;
+    }
+    let final_shares = if args.final_shares == "implied" {
+        FinalShares::Implied
+    } else {
+        FinalShares::Table
+    };
+    let inner = SolverOptions {
+        tol: args.solver_tol,
+        ..SolverOptions::default()
+    };
+    inner.validate()?;
+    let raw = Baseline::calibrate(loaded.data, final_shares)
+        .with_context(|| format!("calibrating {source}"))?;
+    let mut notes = raw.notes.clone();
+    let (base, label) = if args.keep_deficits {
+        (raw, format!("{source}: deficits kept as in the data"))
+    } else {
+        let spinner = Progress::spinner("purging deficits", quiet);
+        let purged = raw
+            .purge(&inner)
+            .context("purging the deficits (D' = 0 at the applied tariffs)")?;
+        spinner.finish();
+        notes.push("policy exercises start from the purged baseline (balanced trade at the applied tariffs)".into());
+        (
+            purged,
+            format!("{source}: deficits purged (balanced-trade baseline)"),
+        )
+    };
+    Ok(Economy {
+        base: Arc::new(base),
+        label,
+        notes,
+        inner,
+    })
+}
+
+fn instrument_set(args: &InstrumentArgs) -> Result<InstrumentSet> {
+    let structure: Structure = args.tariff_structure.parse()?;
+    let mut set = InstrumentSet::parse(&args.instruments, structure)?;
+    let pair = |v: &[f64], name: &str| -> Result<(f64, f64)> {
+        match v {
+            [lo, hi] => Ok((*lo, *hi)),
+            _ => bail!("--{name} takes two numbers: lower,upper"),
+        }
+    };
+    set.tariff_bounds = pair(&args.tariff_bounds, "tariff-bounds")?;
+    set.subsidy_bounds = pair(&args.subsidy_bounds, "subsidy-bounds")?;
+    Ok(set)
+}
+
+fn by_country(countries: &[String], values: &[f64]) -> Value {
+    let map: BTreeMap<&str, f64> = countries
+        .iter()
+        .map(String::as_str)
+        .zip(values.iter().copied())
+        .collect();
+    json!(map)
+}
+
+/// The JSON every policy command prints.
+fn result_json(model: &TradeModel, r: &PolicyResult, eco: &Economy) -> Value {
+    let c = &r.outcome.countries;
+    let set = model.policy_map().set;
+    let mean_subsidy = set
+        .subsidies
+        .map(|_| by_country(c, &r.summary.mean_subsidy));
+    json!({
+        "countries": c,
+        "welfare_change_pct": by_country(c, &r.outcome.welfare_change_pct),
+        "mean_tariff": by_country(c, &r.summary.mean_tariff),
+        "import_weighted_tariff": by_country(c, &r.summary.import_weighted_tariff),
+        "mean_subsidy": mean_subsidy,
+        "wage_change": by_country(c, &r.outcome.wage_change),
+        "price_index_change": by_country(c, &r.outcome.price_index_change),
+        "exports_change_pct": by_country(c, &r.outcome.exports_change_pct),
+        "world_mean_tariff": mean(&r.summary.mean_tariff),
+        "world_mean_welfare_change_pct": mean(&r.outcome.welfare_change_pct),
+        "baseline": eco.label,
+        "notes": eco.notes,
+        "instruments": set,
+        "subsidy_convention": SUBSIDY_CONVENTION,
+        "units": "tariffs and subsidies as fractions (0.1 = 10%); changes as ratios new/baseline unless _pct",
+        "walras_law_residual": r.outcome.walras_law_residual,
+        "wall_time_s": r.wall_time_s,
+    })
+}
+
+fn mean(v: &[f64]) -> f64 {
+    v.iter().sum::<f64>() / v.len().max(1) as f64
+}
+
+fn country_table(model: &TradeModel, r: &PolicyResult) -> TextTable {
+    let subsidies = model.policy_map().set.subsidies.is_some();
+    let mut headers = vec!["country", "mean tariff", "import-weighted tariff"];
+    if subsidies {
+        headers.push("mean subsidy");
+    }
+    headers.extend(["welfare change %", "wage change", "price index change"]);
+    let rows = (0..r.outcome.countries.len())
+        .map(|n| {
+            let mut row = vec![
+                r.outcome.countries[n].clone(),
+                num(Some(r.summary.mean_tariff[n])),
+                num(Some(r.summary.import_weighted_tariff[n])),
+            ];
+            if subsidies {
+                row.push(num(Some(r.summary.mean_subsidy[n])));
+            }
+            row.extend([
+                num(Some(r.outcome.welfare_change_pct[n])),
+                num(Some(r.outcome.wage_change[n])),
+                num(Some(r.outcome.price_index_change[n])),
+            ]);
+            row
+        })
+        .collect();
+    TextTable {
+        headers: headers.into_iter().map(String::from).collect(),
+        rows,
+    }
+}
+
+/// policies.csv, welfare.csv, result JSON, figures and the manifest.
+fn write_run(
+    dir: &Path,
+    model: &TradeModel,
+    r: &PolicyResult,
+    json: &Value,
+    manifest: &mut RunManifest,
+) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating --out {}", dir.display()))?;
+    let rows = model.policy_rows(&r.policy);
+    let policies = Table::new()
+        .with_str("country", rows.iter().map(|p| p.country.clone()).collect())?
+        .with_str("partner", rows.iter().map(|p| p.partner.clone()).collect())?
+        .with_str("sector", rows.iter().map(|p| p.sector.clone()).collect())?
+        .with_str(
+            "instrument",
+            rows.iter().map(|p| p.instrument.to_string()).collect(),
+        )?
+        .with_f64("value", rows.iter().map(|p| p.value).collect())?;
+    let welfare = Table::new()
+        .with_str("country", r.outcome.countries.clone())?
+        .with_f64("welfare_change_pct", r.outcome.welfare_change_pct.clone())?
+        .with_f64("mean_tariff", r.summary.mean_tariff.clone())?
+        .with_f64(
+            "import_weighted_tariff",
+            r.summary.import_weighted_tariff.clone(),
+        )?;
+    for (name, table) in [("policies.csv", policies), ("welfare.csv", welfare)] {
+        let path = dir.join(name);
+        write_table(&path, &table)?;
+        manifest.add_output(&path);
+    }
+    let path = dir.join("result.json");
+    write_json(&path, json)?;
+    manifest.add_output(&path);
+    let theme = Theme::paper();
+    let b = model.baseline();
+    let draw = |stem: &str,
+                f: &dyn Fn(&Path) -> Result<(), walras_plot::PlotError>,
+                manifest: &mut RunManifest|
+     -> Result<()> {
+        for ext in ["svg", "png"] {
+            let path = dir.join(format!("{stem}.{ext}"));
+            f(&path)?;
+            manifest.add_output(&path);
+        }
+        Ok(())
+    };
+    let welfare_chart = BarChart {
+        title: "Welfare change by country".into(),
+        x_label: "country".into(),
+        y_label: "welfare change (%)".into(),
+        categories: r.outcome.countries.clone(),
+        groups: vec![(
+            "welfare change".into(),
+            r.outcome.welfare_change_pct.clone(),
+        )],
+    };
+    draw(
+        "welfare",
+        &|p| bar_chart(p, &welfare_chart, &theme),
+        manifest,
+    )?;
+    // Mean instrument by sector against the sector's elasticity.
+    let by_sector = |kind: Kind| -> Vec<(usize, f64)> {
+        let mut sums = vec![(0.0, 0usize); b.n_sectors()];
+        for (inst, v) in model.policy_map().instruments.iter().zip(&r.policy) {
+            if inst.kind == kind {
+                if let Some(j) = inst.sector {
+                    sums[j].0 += v;
+                    sums[j].1 += 1;
+                }
+            }
+        }
+        sums.iter()
+            .enumerate()
+            .filter(|(_, s)| s.1 > 0)
+            .map(|(j, s)| (j, s.0 / s.1 as f64))
+            .collect()
+    };
+    for (kind, stem, x_label, param) in [
+        (
+            Kind::Tariff,
+            "tariffs_vs_theta",
+            "trade elasticity theta_j",
+            0,
+        ),
+        (
+            Kind::Subsidy,
+            "subsidies_vs_psi",
+            "scale elasticity psi_j",
+            1,
+        ),
+    ] {
+        let points = by_sector(kind);
+        if points.len() < 2 {
+            continue;
+        }
+        let x = points
+            .iter()
+            .map(|(j, _)| {
+                if param == 0 {
+                    b.sectors[*j].theta
+                } else {
+                    b.sectors[*j].psi
+                }
+            })
+            .collect();
+        let chart = ScatterChart {
+            title: format!("Mean {} by sector (across countries)", kind.name()),
+            x_label: x_label.into(),
+            y_label: format!("mean {}", kind.name()),
+            series: vec![Series::new(
+                kind.name(),
+                x,
+                points.iter().map(|p| p.1).collect(),
+            )],
+            log_x: false,
+            log_y: false,
+            diagonal: false,
+        };
+        draw(stem, &|p| scatter_chart(p, &chart, &theme), manifest)?;
+    }
+    let hist: Vec<&RoundRecord> = r
+        .history
+        .iter()
+        .filter(|h| h.max_projected_gradient() > 0.0)
+        .collect();
+    if hist.len() >= 2 {
+        let chart = LineChart {
+            title: "Convergence of the Nash iteration".into(),
+            x_label: "iteration".into(),
+            y_label: "largest first-order-condition residual".into(),
+            series: vec![Series::new(
+                "max |FOC|",
+                hist.iter().map(|h| h.round as f64).collect(),
+                hist.iter().map(|h| h.max_projected_gradient()).collect(),
+            )],
+            log_x: false,
+            log_y: true,
+        };
+        draw("convergence", &|p| line_chart(p, &chart, &theme), manifest)?;
+    }
+    manifest.finish_and_write(dir)?;
+    Ok(())
+}
+
+fn report(
+    common: &CommonArgs,
+    model: &TradeModel,
+    r: &PolicyResult,
+    json: Value,
+    preface: &str,
+    manifest: &mut RunManifest,
+) -> Result<()> {
+    if let Some(dir) = &common.out {
+        write_run(dir, model, r, &json, manifest)?;
+    }
+    print(common.format, &country_table(model, r), &json, preface)?;
+    Ok(())
+}
+
+fn game(
+    common: &CommonArgs,
+    args: &TradeGameArgs,
+    manifest: &mut RunManifest,
+    cooperative: bool,
+) -> Result<()> {
+    let eco = economy(&args.economy, manifest, common.quiet)?;
+    let model = TradeModel::new(eco.base.clone(), instrument_set(&args.instruments)?)?;
+    manifest.set_parameters(&json!({"instruments": args.instruments.instruments, "tariff_structure": args.instruments.tariff_structure, "method": args.method, "tol": args.tol, "baseline": eco.label, "cooperate": cooperative}))?;
+    let start = model.baseline_policy();
+    let spinner = Progress::spinner(
+        if cooperative {
+            "cooperative optimum"
+        } else {
+            "Nash equilibrium"
+        },
+        common.quiet,
+    );
+    if cooperative {
+        let aggregation = if args.aggregation == "sum" {
+            Aggregation::WeightedSum
+        } else {
+            Aggregation::SumOfLogs
+        };
+        let optimizer = PolicyOptimizer::new()
+            .with_pg_tol(args.tol)?
+            .with_stall_tol(args.tol * 1e2)?
+            .with_inner(eco.inner)?;
+        let r = walras_trade::cooperate(&model, aggregation, &start, &optimizer)
+            .context("cooperative optimum")?;
+        spinner.finish();
+        let mut j = result_json(&model, &r, &eco);
+        j["iterations"] = json!(r.iterations);
+        j["converged"] = json!(true);
+        j["aggregation"] = json!(args.aggregation);
+        return report(
+            common,
+            &model,
+            &r,
+            j,
+            "Cooperative optimum (world welfare)",
+            manifest,
+        );
+    }
+    let method: NashMethod = args.method.parse()?;
+    let verbose = common.verbose > 0;
+    let (r, game) = nash(&model, method, args.tol, &start, eco.inner, |rec| {
+        spinner.message(format!(
+            "iteration {}: max FOC residual {:.2e}",
+            rec.round,
+            rec.max_projected_gradient()
+        ));
+        if verbose {
+            eprintln!(
+                "iteration {:>4}: max policy change {:.3e}, max FOC residual {:.3e}",
+                rec.round,
+                rec.max_policy_change,
+                rec.max_projected_gradient()
+            );
+        }
+    })
+    .context("Nash equilibrium")?;
+    spinner.finish();
+    manifest.add_report("nash", &json!({"rounds": game.rounds, "inner_solves": game.inner_solves, "wall_time_s": game.wall_time.as_secs_f64()}))?;
+    let mut j = result_json(&model, &r, &eco);
+    j["rounds"] = json!(game.rounds);
+    j["converged"] = json!(game.converged);
+    j["method"] = json!(method);
+    j["inner_solves"] = json!(game.inner_solves);
+    j["history"] = json!(game.history.iter().map(|h| json!({"round": h.round, "max_policy_change": h.max_policy_change, "max_foc_residual": h.max_projected_gradient()})).collect::<Vec<_>>());
+    report(
+        common,
+        &model,
+        &r,
+        j,
+        &format!("Nash equilibrium ({} rounds)", game.rounds),
+        manifest,
+    )
+}
+
+fn optimal(common: &CommonArgs, args: &OptimalArgs, manifest: &mut RunManifest) -> Result<()> {
+    let eco = economy(&args.economy, manifest, common.quiet)?;
+    let model = TradeModel::new(eco.base.clone(), instrument_set(&args.instruments)?)?;
+    let country = eco.base.country(&args.country)?;
+    manifest.set_parameters(&json!({"country": args.country, "instruments": args.instruments.instruments, "tariff_structure": args.instruments.tariff_structure, "tol": args.tol}))?;
+    let optimizer = PolicyOptimizer::new()
+        .with_pg_tol(args.tol)?
+        .with_stall_tol(args.tol * 1e2)?
+        .with_inner(eco.inner)?;
+    let spinner = Progress::spinner("unilateral optimum", common.quiet);
+    let r = unilateral(&model, country, &model.baseline_policy(), &optimizer)
+        .with_context(|| format!("optimal policy of {}", args.country))?;
+    spinner.finish();
+    let mut j = result_json(&model, &r, &eco);
+    j["country"] = json!(args.country);
+    j["iterations"] = json!(r.iterations);
+    j["converged"] = json!(true);
+    report(
+        common,
+        &model,
+        &r,
+        j,
+        &format!("Unilateral optimum of {}", args.country),
+        manifest,
+    )
+}
+
+fn cf(common: &CommonArgs, args: &CounterfactualArgs, manifest: &mut RunManifest) -> Result<()> {
+    let eco = economy(&args.economy, manifest, common.quiet)?;
+    let set = InstrumentSet {
+        tariff_bounds: (-0.99, 1e6),
+        ..InstrumentSet::default()
+    };
+    let model = TradeModel::new(eco.base.clone(), set)?;
+    let data_view = walras_trade::TradeData::new(
+        eco.base.countries.clone(),
+        eco.base.sectors.clone(),
+        Vec::new(),
+    );
+    let changes = load_tariff_changes(&args.tariffs, &data_view)
+        .with_context(|| format!("--tariffs {}", args.tariffs.display()))?;
+    manifest.add_input(&args.tariffs)?;
+    let mut policy = model.baseline_policy();
+    let b = &eco.base;
+    for (i, n, j, t) in changes {
+        if i == n {
+            continue;
+        }
+        match model.policy_map().instruments.iter().position(|inst| {
+            inst.kind == Kind::Tariff
+                && inst.country == n
+                && inst.partner == Some(i)
+                && inst.sector == Some(j)
+        }) {
+            Some(k) => policy[k] = t,
+            None if (t - b.tariff[b.flow(i, n, j)]).abs() < 1e-12 => {}
+            None => bail!(
+                "--tariffs {}: sector {} is not tariffable (exporter {}, importer {}, tariff {t})",
+                args.tariffs.display(),
+                b.sectors[j].name,
+                b.countries[i],
+                b.countries[n]
+            ),
+        }
+    }
+    manifest.set_parameters(&json!({"tariffs": args.tariffs, "baseline": eco.label}))?;
+    let r = counterfactual(&model, &policy, &eco.inner).context("counterfactual equilibrium")?;
+    if let Some(rep) = &r.solve_report {
+        manifest.add_report("inner solve", rep)?;
+    }
+    let mut j = result_json(&model, &r, &eco);
+    j["solve"] = json!(r.solve_report);
+    report(common, &model, &r, j, "Counterfactual", manifest)
+}
+
+fn import_raw(common: &CommonArgs, args: &ImportArgs, manifest: &mut RunManifest) -> Result<()> {
+    let layout: RawLayout = args
+        .layout
+        .parse()
+        .map_err(|e| anyhow::anyhow!("--layout {}: {e}", args.layout))?;
+    let rep = import(layout, &args.from, &args.to)
+        .with_context(|| format!("importing {} from {}", args.layout, args.from.display()))?;
+    manifest.set_parameters(&json!({"layout": args.layout, "from": args.from, "to": args.to}))?;
+    match common.format {
+        crate::args::Format::Json => emit(&format!("{}\n", serde_json::to_string(&rep)?))?,
+        _ => emit(&format!("{rep}\n"))?,
+    }
+    Ok(())
+}

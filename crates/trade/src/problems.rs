@@ -1,0 +1,208 @@
+//! The policy problems on a trade economy: counterfactuals, a country's unilateral optimum,
+//! Nash wars (stacked first-order conditions or best responses) and cooperation, each with
+//! the outcome and a policy summary.
+
+use serde::Serialize;
+use walras_core::{
+    cooperate as core_cooperate, players_from_blocks, solve, Aggregation, BestResponse, Criterion,
+    Equilibrium, NashOutcome, PolicyOptimizer, RoundRecord, SolveReport, SolverOptions, StackedFoc,
+};
+
+use crate::error::{invalid, Result, TradeError};
+use crate::model::{Outcome, TradeModel};
+use crate::report::PolicySummary;
+
+/// How a Nash equilibrium is computed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NashMethod {
+    /// Root of all governments' stacked first-order conditions (quasi-Newton; the default).
+    #[default]
+    Stacked,
+    /// Best-response dynamics (Jacobi, players in parallel).
+    BestResponse,
+}
+
+impl std::str::FromStr for NashMethod {
+    type Err = TradeError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "stacked" | "stacked-foc" => Ok(Self::Stacked),
+            "best-response" | "br" => Ok(Self::BestResponse),
+            other => Err(invalid(
+                "method",
+                other,
+                "expected stacked or best-response",
+            )),
+        }
+    }
+}
+
+/// A solved policy problem: the policy, the equilibrium's outcomes and a summary.
+#[derive(Clone, Debug, Serialize)]
+pub struct PolicyResult {
+    /// The full policy vector.
+    #[serde(skip)]
+    pub policy: Vec<f64>,
+    /// The equilibrium unknowns.
+    #[serde(skip)]
+    pub x: Vec<f64>,
+    /// Outcomes by country.
+    pub outcome: Outcome,
+    /// Mean tariffs and subsidies by country.
+    pub summary: PolicySummary,
+    /// Iterations (optimiser) or rounds (games).
+    pub iterations: usize,
+    /// Per-round records of a game (empty otherwise).
+    #[serde(skip)]
+    pub history: Vec<RoundRecord>,
+    /// The final inner solve.
+    pub solve_report: Option<SolveReport>,
+    /// Wall time of the whole problem, seconds.
+    pub wall_time_s: f64,
+}
+
+fn finish(
+    model: &TradeModel,
+    policy: Vec<f64>,
+    x: Vec<f64>,
+    iterations: usize,
+    history: Vec<RoundRecord>,
+    t0: std::time::Instant,
+    report: Option<SolveReport>,
+) -> Result<PolicyResult> {
+    let outcome = model.outcome(&x, &policy);
+    if let Some((n, y)) = outcome.income.iter().enumerate().find(|(_, y)| **y <= 0.0) {
+        return Err(TradeError::Infeasible(format!(
+            "income of {} would be {y}",
+            outcome.countries[n]
+        )));
+    }
+    Ok(PolicyResult {
+        summary: model.policy_summary(&policy),
+        outcome,
+        policy,
+        x,
+        iterations,
+        history,
+        solve_report: report,
+        wall_time_s: t0.elapsed().as_secs_f64(),
+    })
+}
+
+/// The equilibrium at `policy`.
+pub fn counterfactual(
+    model: &TradeModel,
+    policy: &[f64],
+    options: &SolverOptions,
+) -> Result<PolicyResult> {
+    let t0 = std::time::Instant::now();
+    let sol = solve(model, policy, None, options)?;
+    finish(
+        model,
+        policy.to_vec(),
+        sol.x,
+        sol.report.iterations,
+        Vec::new(),
+        t0,
+        Some(sol.report),
+    )
+}
+
+/// Country `country`'s optimal instruments, others at `start`.
+pub fn unilateral(
+    model: &TradeModel,
+    country: usize,
+    start: &[f64],
+    optimizer: &PolicyOptimizer,
+) -> Result<PolicyResult> {
+    let t0 = std::time::Instant::now();
+    let free = model.policy_map().block(country).to_vec();
+    if free.is_empty() {
+        return Err(invalid(
+            "country",
+            &model.baseline().countries[country],
+            "has no instruments",
+        ));
+    }
+    let best = optimizer.maximize(model, &Criterion::Single(country), start, Some(&free), None)?;
+    finish(
+        model,
+        best.policy,
+        best.x,
+        best.report.iterations as usize,
+        Vec::new(),
+        t0,
+        None,
+    )
+}
+
+/// The Nash equilibrium among all governments, from `start`.
+pub fn nash(
+    model: &TradeModel,
+    method: NashMethod,
+    tol: f64,
+    start: &[f64],
+    inner: SolverOptions,
+    on_round: impl FnMut(&RoundRecord),
+) -> Result<(PolicyResult, NashOutcome)> {
+    let t0 = std::time::Instant::now();
+    let players = players_from_blocks(model.policy_space());
+    let nash = match method {
+        NashMethod::Stacked => StackedFoc::new()
+            .with_tol(tol)?
+            .with_inner(inner)?
+            .solve(model, &players, start, on_round)?,
+        NashMethod::BestResponse => {
+            // Each response stops at 1e-2 tol, or on a line-search stall once its gradient is
+            // below max(tol, 1e-6) (the inner solve's accuracy bounds the attainable gradient);
+            // the rounds continue until every player's gradient is below tol.
+            let optimizer = PolicyOptimizer::new()
+                .with_pg_tol(tol * 1e-2)?
+                .with_stall_tol(tol.max(1e-6))?
+                .with_inner(inner)?;
+            BestResponse::new()
+                .with_tol(tol)?
+                .with_optimizer(optimizer)
+                .solve(model, &players, start, on_round)?
+        }
+    };
+    let result = finish(
+        model,
+        nash.policy.clone(),
+        nash.x.clone(),
+        nash.rounds,
+        nash.history.clone(),
+        t0,
+        None,
+    )?;
+    Ok((result, nash))
+}
+
+/// The cooperative optimum: all instruments chosen to maximise world welfare (sum of log
+/// welfare changes by default).
+pub fn cooperate(
+    model: &TradeModel,
+    aggregation: Aggregation,
+    start: &[f64],
+    optimizer: &PolicyOptimizer,
+) -> Result<PolicyResult> {
+    let t0 = std::time::Instant::now();
+    let players = players_from_blocks(model.policy_space());
+    let weights = vec![1.0; players.len()];
+    let best = core_cooperate(model, &players, &weights, aggregation, start, optimizer)?;
+    finish(
+        model,
+        best.policy,
+        best.x,
+        best.report.iterations as usize,
+        Vec::new(),
+        t0,
+        None,
+    )
+}
+
+/// Unknown count, for reports.
+pub fn size(model: &TradeModel) -> (usize, usize) {
+    (model.n_unknowns(), model.policy_space().len())
+}

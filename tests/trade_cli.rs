@@ -1,0 +1,301 @@
+//! End-to-end tests of `walras trade` on the embedded synthetic economy (and a copy of it on
+//! disk for bad-input cases).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn walras(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_walras"))
+        .args(args)
+        .output()
+        .expect("walras runs")
+}
+
+fn json_of(o: &Output) -> serde_json::Value {
+    assert!(
+        o.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).expect("one JSON object")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn example_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/trade/example")
+}
+
+/// A writable copy of the example economy.
+fn copy_example(dir: &Path) -> PathBuf {
+    let to = dir.join("economy");
+    std::fs::create_dir_all(&to).unwrap();
+    for entry in std::fs::read_dir(example_dir()).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_file() {
+            std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    to
+}
+
+fn by_country(v: &serde_json::Value) -> Vec<f64> {
+    v.as_object()
+        .unwrap()
+        .values()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
+
+#[test]
+fn nash_json_has_the_documented_keys_and_both_methods_agree() {
+    let stacked = json_of(&walras(&["trade", "nash", "--format", "json", "--quiet"]));
+    for key in [
+        "countries",
+        "mean_tariff",
+        "welfare_change_pct",
+        "rounds",
+        "converged",
+    ] {
+        assert!(!stacked[key].is_null(), "missing {key}");
+    }
+    assert_eq!(stacked["converged"], true);
+    assert_eq!(stacked["countries"].as_array().unwrap().len(), 3);
+    assert!(stacked["baseline"].as_str().unwrap().contains("purged"));
+    let br = json_of(&walras(&[
+        "trade",
+        "nash",
+        "--method",
+        "best-response",
+        "--tol",
+        "1e-7",
+        "--format",
+        "json",
+        "--quiet",
+    ]));
+    for c in ["North", "South", "East"] {
+        let (a, b) = (
+            stacked["mean_tariff"][c].as_f64().unwrap(),
+            br["mean_tariff"][c].as_f64().unwrap(),
+        );
+        assert!(a > 0.05 && (a - b).abs() < 1e-5, "{c}: {a} vs {b}");
+        let (a, b) = (
+            stacked["welfare_change_pct"][c].as_f64().unwrap(),
+            br["welfare_change_pct"][c].as_f64().unwrap(),
+        );
+        assert!((a - b).abs() < 1e-5, "{c}: {a} vs {b}");
+    }
+}
+
+#[test]
+fn nash_out_writes_policies_welfare_manifest_and_figures() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("war");
+    let o = walras(&[
+        "trade",
+        "nash",
+        "--tariff-structure",
+        "sector",
+        "--instruments",
+        "tariffs,subsidies",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let policies = std::fs::read_to_string(out.join("policies.csv")).unwrap();
+    assert!(
+        policies.starts_with("country,partner,sector,instrument,value"),
+        "{policies}"
+    );
+    assert!(policies.contains(",subsidy,") && policies.contains(",tariff,"));
+    let welfare = std::fs::read_to_string(out.join("welfare.csv")).unwrap();
+    assert!(welfare.starts_with("country,welfare_change_pct"));
+    assert_eq!(welfare.lines().count(), 4);
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["command_line"][1], "trade");
+    for fig in [
+        "welfare",
+        "tariffs_vs_theta",
+        "subsidies_vs_psi",
+        "convergence",
+    ] {
+        for ext in ["svg", "png"] {
+            assert!(out.join(format!("{fig}.{ext}")).is_file(), "{fig}.{ext}");
+        }
+    }
+}
+
+#[test]
+fn dual_competition_cooperation_and_unilateral_optimum_run() {
+    let war = json_of(&walras(&["trade", "nash", "--format", "json", "--quiet"]));
+    let dual = json_of(&walras(&[
+        "trade",
+        "nash",
+        "--instruments",
+        "tariffs,subsidies",
+        "--format",
+        "json",
+        "--quiet",
+    ]));
+    assert!(!dual["mean_subsidy"].is_null());
+    // On this economy (as DL-opt reports for theirs) dual competition has lower tariffs and
+    // higher welfare than a pure tariff war.
+    let mean = |v: &serde_json::Value| by_country(v).iter().sum::<f64>() / 3.0;
+    assert!(mean(&dual["mean_tariff"]) < mean(&war["mean_tariff"]));
+    assert!(mean(&dual["welfare_change_pct"]) > mean(&war["welfare_change_pct"]));
+    let coop = json_of(&walras(&[
+        "trade",
+        "cooperate",
+        "--format",
+        "json",
+        "--quiet",
+    ]));
+    assert!(mean(&coop["welfare_change_pct"]) > mean(&war["welfare_change_pct"]));
+    assert!(mean(&coop["mean_tariff"]) < 0.5 * mean(&war["mean_tariff"]));
+    let opt = json_of(&walras(&[
+        "trade",
+        "optimal",
+        "--country",
+        "North",
+        "--format",
+        "json",
+        "--quiet",
+    ]));
+    assert_eq!(opt["country"], "North");
+    // The unilateral optimum beats the baseline for the country that sets it.
+    assert!(opt["welfare_change_pct"]["North"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn counterfactual_applies_listed_tariffs_and_zero_change_is_zero() {
+    let tmp = tempfile::tempdir().unwrap();
+    let same = tmp.path().join("same.csv");
+    std::fs::copy(example_dir().join("tariffs.csv"), &same).unwrap();
+    // From the purged baseline, and from the raw data with implied final shares (an exact
+    // equilibrium), unchanged tariffs change nothing.
+    for extra in [vec![], vec!["--keep-deficits", "--final-shares", "implied"]] {
+        let mut args = vec![
+            "trade",
+            "counterfactual",
+            "--tariffs",
+            same.to_str().unwrap(),
+            "--format",
+            "json",
+            "--quiet",
+        ];
+        args.extend(extra);
+        let zero = json_of(&walras(&args));
+        for w in by_country(&zero["welfare_change_pct"]) {
+            assert!(w.abs() < 1e-8, "{w}");
+        }
+    }
+    let hike = tmp.path().join("hike.csv");
+    std::fs::write(
+        &hike,
+        "exporter,importer,sector,tariff\nSouth,North,food,0.5\nEast,North,food,0.5\n",
+    )
+    .unwrap();
+    let cf = json_of(&walras(&[
+        "trade",
+        "counterfactual",
+        "--tariffs",
+        hike.to_str().unwrap(),
+        "--format",
+        "json",
+        "--quiet",
+    ]));
+    let w = &cf["welfare_change_pct"];
+    assert!(
+        w["South"].as_f64().unwrap() < 0.0 && w["East"].as_f64().unwrap() < 0.0,
+        "{w}"
+    );
+}
+
+#[test]
+fn bad_trade_inputs_are_clear_errors_with_status_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = copy_example(tmp.path());
+    let flows = std::fs::read_to_string(dir.join("flows.csv")).unwrap();
+    let mut lines: Vec<String> = flows.lines().map(String::from).collect();
+    let cells: Vec<String> = lines[1].split(',').map(String::from).collect();
+    lines[1] = format!("{},{},{},-5", cells[0], cells[1], cells[2]);
+    let bad_flows = tmp.path().join("negflows");
+    std::fs::create_dir_all(&bad_flows).unwrap();
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, bad_flows.join(p.file_name().unwrap())).unwrap();
+    }
+    std::fs::write(bad_flows.join("flows.csv"), lines.join("\n")).unwrap();
+    let sectors = std::fs::read_to_string(dir.join("sectors.csv")).unwrap();
+    let bad_theta = tmp.path().join("theta");
+    std::fs::create_dir_all(&bad_theta).unwrap();
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, bad_theta.join(p.file_name().unwrap())).unwrap();
+    }
+    let mut s: Vec<String> = sectors.lines().map(String::from).collect();
+    let header: Vec<&str> = s[0].split(',').collect();
+    let theta_col = header.iter().position(|h| *h == "theta").unwrap();
+    let mut row: Vec<String> = s[1].split(',').map(String::from).collect();
+    row[theta_col] = "0".into();
+    s[1] = row.join(",");
+    std::fs::write(bad_theta.join("sectors.csv"), s.join("\n")).unwrap();
+    let unknown = tmp.path().join("unknown.csv");
+    std::fs::write(
+        &unknown,
+        "exporter,importer,sector,tariff\nMars,North,food,0.1\n",
+    )
+    .unwrap();
+    let missing = tmp.path().join("nothing-here");
+    for (args, needle) in [
+        (
+            vec!["trade", "nash", "--data", bad_flows.to_str().unwrap()],
+            "value",
+        ),
+        (
+            vec!["trade", "nash", "--data", bad_theta.to_str().unwrap()],
+            "theta",
+        ),
+        (
+            vec!["trade", "nash", "--data", missing.to_str().unwrap()],
+            "nothing-here",
+        ),
+        (
+            vec![
+                "trade",
+                "counterfactual",
+                "--tariffs",
+                unknown.to_str().unwrap(),
+            ],
+            "Mars",
+        ),
+        (
+            vec!["trade", "nash", "--tariff-structure", "bogus"],
+            "bogus",
+        ),
+        (vec!["trade", "nash", "--instruments", "quotas"], "quotas"),
+        (
+            vec!["trade", "optimal", "--country", "Atlantis"],
+            "Atlantis",
+        ),
+        (
+            vec![
+                "trade", "import", "--layout", "gtap", "--from", "x", "--to", "y",
+            ],
+            "gtap",
+        ),
+    ] {
+        let o = walras(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
+        assert!(
+            !stderr(&o).contains("internal error"),
+            "{args:?} panicked: {}",
+            stderr(&o)
+        );
+    }
+}
