@@ -298,8 +298,9 @@ pub struct TradeGameArgs {
     /// The instruments.
     #[command(flatten)]
     pub instruments: InstrumentArgs,
-    /// Nash: stacked (root of all first-order conditions) or best-response.
-    #[arg(long, default_value = "stacked")]
+    /// Nash: auto (stacked first-order conditions, falling back to best responses), stacked
+    /// or best-response.
+    #[arg(long, default_value = "auto")]
     pub method: String,
     /// Convergence tolerance (Nash: natural residual of the first-order conditions; cooperate:
     /// projected gradient).

@@ -17,12 +17,13 @@ use serde::Serialize;
 
 use crate::error::{invalid, NfxpError, Result};
 use crate::game::{validate_players, NashOutcome, Player, RoundRecord};
-use crate::implicit::adjoint_gradients;
+use crate::implicit::adjoint_gradients_factored;
+use crate::linalg::Factorization;
 use crate::model::Welfare;
-use crate::solve::{solve, SolverOptions};
+use crate::solve::{chord_solve, solve, SolverOptions};
 
 /// Up to this many instruments the initial Jacobian is built by finite differences.
-const FD_COLUMNS: usize = 64;
+const FD_COLUMNS: usize = 256;
 
 /// Settings of the stacked-FOC Nash solver.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -30,6 +31,7 @@ pub struct StackedFoc {
     tol: f64,
     max_iter: usize,
     step: f64,
+    max_step: f64,
     inner: SolverOptions,
 }
 
@@ -39,6 +41,7 @@ impl Default for StackedFoc {
             tol: 1e-8,
             max_iter: 200,
             step: 1e-4,
+            max_step: 0.2,
             inner: SolverOptions::default(),
         }
     }
@@ -76,6 +79,15 @@ impl StackedFoc {
         Ok(self)
     }
 
+    /// Largest change of any instrument in one iteration (> 0; default 0.2).
+    pub fn with_max_step(mut self, max_step: f64) -> Result<Self> {
+        if !(max_step.is_finite() && max_step > 0.0) {
+            return Err(invalid("max_step", max_step, "must be finite and > 0"));
+        }
+        self.max_step = max_step;
+        Ok(self)
+    }
+
     /// Inner solver settings.
     pub fn with_inner(mut self, inner: SolverOptions) -> Result<Self> {
         inner.validate()?;
@@ -103,10 +115,28 @@ impl StackedFoc {
         let inner_solves = std::sync::atomic::AtomicUsize::new(0);
         let lower: Vec<f64> = indices.iter().map(|&i| space.lower()[i]).collect();
         let upper: Vec<f64> = indices.iter().map(|&i| space.upper()[i]).collect();
+        // The last evaluated point's Jacobian factorisation: warm solves at nearby policies take
+        // chord steps with it (a few residual evaluations) before falling back to Newton.
+        let last_factor: std::sync::Mutex<Option<std::sync::Arc<Factorization>>> =
+            std::sync::Mutex::new(None);
         let evaluate = |policy: Vec<f64>, warm: Option<&[f64]>| -> Result<Point> {
-            let x = solve(model, &policy, warm, &self.inner)?.x;
+            let factor = last_factor
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone();
+            let chord = match (warm, factor) {
+                (Some(w), Some(f)) => chord_solve(model, &policy, w, &f, self.inner.tol, 30),
+                _ => None,
+            };
+            let x = match chord {
+                Some((x, _)) => x,
+                None => solve(model, &policy, warm, &self.inner)?.x,
+            };
             inner_solves.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let grads = adjoint_gradients(model, &x, &policy, &objectives, &indices)?;
+            let (grads, factor) =
+                adjoint_gradients_factored(model, &x, &policy, &objectives, &indices)?;
+            *last_factor.lock().unwrap_or_else(|e| e.into_inner()) =
+                Some(std::sync::Arc::new(factor));
             let mut residual = Vec::with_capacity(m);
             let mut projected = Vec::with_capacity(players.len());
             let mut col = 0;
@@ -140,10 +170,11 @@ impl StackedFoc {
         let mut point = evaluate(space.project(start), None)?;
         let mut history = Vec::new();
         let mut jac: Option<DMatrix<f64>> = None;
+        let mut failures = 0;
         for iter in 1..=self.max_iter {
             let z: Vec<f64> = indices.iter().map(|&i| point.policy[i]).collect();
             let r = DVector::from_column_slice(&point.residual);
-            // Initial Jacobian: forward differences, column by column in parallel, for up to
+            // Jacobian (initially, and after a failed line search): forward differences, column by column in parallel, for up to
             // FD_COLUMNS instruments; beyond that a diagonal secant from one joint perturbation.
             // (Steps go inward at bounds.)
             let b = match jac.take() {
@@ -192,22 +223,50 @@ impl StackedFoc {
                     }
                 }
             };
-            let step = match b.clone().lu().solve(&(-&r)) {
-                Some(s) if s.iter().all(|v| v.is_finite()) => s,
-                _ => -&r,
+            let mut step = match crate::linalg::lu_solve(
+                &b,
+                &DMatrix::from_column_slice(m, 1, (-&r).as_slice()),
+            ) {
+                Some(s) => DVector::from_column_slice(s.as_slice()),
+                None => -&r,
             };
-            // Backtrack on |r| (a few halvings; the last trial is accepted regardless).
+            // A trust region in policy units: no instrument moves more than max_step at once.
+            let longest = step.amax();
+            if longest > self.max_step {
+                step *= self.max_step / longest;
+            }
+            // Backtrack on |r|: up to 8 halvings; a trial whose inner solve fails counts as
+            // worse. The last feasible trial is accepted (Broyden learns from it).
             let mut t = 1.0;
-            let zt = DVector::from_column_slice(&z) + &step * t;
-            let mut next = evaluate(with(&point.policy, zt.as_slice()), Some(&point.x))?;
-            for _ in 0..4 {
-                if norm(&next.residual) < norm(&point.residual) {
-                    break;
+            let mut next: Option<Point> = None;
+            let mut improved = false;
+            for _ in 0..8 {
+                let zt = DVector::from_column_slice(&z) + &step * t;
+                match evaluate(with(&point.policy, zt.as_slice()), Some(&point.x)) {
+                    Ok(trial) => {
+                        improved = norm(&trial.residual) < norm(&point.residual);
+                        next = Some(trial);
+                        if improved {
+                            break;
+                        }
+                    }
+                    Err(NfxpError::NotConverged(_)) => {}
+                    Err(e) => return Err(e),
                 }
                 t *= 0.5;
-                let zt = DVector::from_column_slice(&z) + &step * t;
-                next = evaluate(with(&point.policy, zt.as_slice()), Some(&point.x))?;
             }
+            let Some(next) = next else {
+                return Err(NfxpError::GameNotConverged {
+                    rounds: iter,
+                    last: Box::new(RoundRecord {
+                        round: iter,
+                        max_policy_change: 0.0,
+                        projected_gradients: point.projected.clone(),
+                        welfare: point.welfare.clone(),
+                        policy: point.policy.clone(),
+                    }),
+                });
+            };
             let dz = DVector::from_iterator(
                 m,
                 indices
@@ -221,7 +280,9 @@ impl StackedFoc {
             if denom > 0.0 {
                 b += (&dr - &b * &dz) * dz.transpose() / denom;
             }
-            jac = Some(b);
+            // A failed line search means the secant model is stale: rebuild it at the new point.
+            jac = improved.then_some(b);
+            failures = if improved { 0 } else { failures + 1 };
             let record = RoundRecord {
                 round: iter,
                 max_policy_change: norm(dz.as_slice()),
@@ -232,6 +293,14 @@ impl StackedFoc {
             on_iter(&record);
             let done = norm(&next.residual) <= self.tol;
             history.push(record);
+            // Stagnation: three line searches in a row found no decrease even with fresh
+            // Jacobians; the quasi-Newton model does not describe this game here.
+            if !done && failures >= 3 {
+                return Err(NfxpError::GameNotConverged {
+                    rounds: iter,
+                    last: Box::new(history.pop().expect("just pushed")),
+                });
+            }
             point = next;
             if done {
                 return Ok(NashOutcome {

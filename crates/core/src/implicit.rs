@@ -107,6 +107,18 @@ pub fn adjoint_gradients<M: Welfare + ?Sized>(
     objectives: &[usize],
     wrt: &[usize],
 ) -> Result<ObjectiveGradients> {
+    adjoint_gradients_factored(model, x, policy, objectives, wrt).map(|(g, _)| g)
+}
+
+/// [`adjoint_gradients`], also returning the factorisation of dF/dx at `x` (for chord Newton
+/// steps at nearby policies).
+pub(crate) fn adjoint_gradients_factored<M: Welfare + ?Sized>(
+    model: &M,
+    x: &[f64],
+    policy: &[f64],
+    objectives: &[usize],
+    wrt: &[usize],
+) -> Result<(ObjectiveGradients, crate::linalg::Factorization)> {
     check_len("equilibrium x", model.n_unknowns(), x.len())?;
     model.policy_space().check(policy)?;
     for &k in objectives {
@@ -129,10 +141,12 @@ pub fn adjoint_gradients<M: Welfare + ?Sized>(
         (values, jac_x, f_p, w_x, w_p)
     };
     // (dF/dx)^T V = (dW/dx)^T, one column per objective.
-    let v = crate::linalg::lu_solve(&jac_x.transpose(), &w_x.transpose())
+    let factor = crate::linalg::Factorization::new(&jac_x).ok_or(NfxpError::SingularJacobian)?;
+    let v = factor
+        .solve(&w_x.transpose(), true)
         .ok_or(NfxpError::SingularJacobian)?;
     let gradients = w_p - v.transpose() * f_p;
-    Ok(ObjectiveGradients { values, gradients })
+    Ok((ObjectiveGradients { values, gradients }, factor))
 }
 
 /// Value and adjoint gradient of a [`Criterion`] with respect to the policy indices `wrt`.

@@ -1,20 +1,35 @@
 //! Dense linear solves for Newton steps and implicit gradients: LU with partial pivoting,
 //! nalgebra's for small systems and faer's blocked, parallel factorisation for large ones
-//! (about 10x faster at 1,000 unknowns).
+//! (about 10x faster at 1,000 unknowns). A [`Factorization`] can be kept and reused (chord
+//! Newton steps at nearby points, transposed solves for adjoints).
 
 use nalgebra::DMatrix;
 
 /// Systems at least this large go to faer.
 const LARGE: usize = 96;
 
-/// Solve A X = B; None if A is singular or the solution is not finite.
-pub(crate) fn lu_solve(a: &DMatrix<f64>, b: &DMatrix<f64>) -> Option<DMatrix<f64>> {
-    let n = a.nrows();
-    debug_assert!(a.is_square() && b.nrows() == n);
-    let x = if n < LARGE {
-        a.clone().lu().solve(b)?
-    } else {
-        use faer::linalg::solvers::Solve;
+/// An LU factorisation of a square matrix A, for solves with A and with A^T.
+pub(crate) enum Factorization {
+    Small(
+        DMatrix<f64>,
+        nalgebra::LU<f64, nalgebra::Dyn, nalgebra::Dyn>,
+    ),
+    Large(faer::linalg::solvers::PartialPivLu<f64>),
+}
+
+impl Factorization {
+    /// Factorise A; None if A is singular or not finite.
+    pub(crate) fn new(a: &DMatrix<f64>) -> Option<Self> {
+        let n = a.nrows();
+        if !a.iter().all(|v| v.is_finite()) {
+            return None;
+        }
+        if n < LARGE {
+            let lu = a.clone().lu();
+            return lu
+                .is_invertible()
+                .then(|| Factorization::Small(a.clone(), lu));
+        }
         let fa = faer::MatRef::from_column_major_slice(a.as_slice(), n, n);
         let lu = fa.partial_piv_lu();
         let u = lu.U();
@@ -23,9 +38,35 @@ pub(crate) fn lu_solve(a: &DMatrix<f64>, b: &DMatrix<f64>) -> Option<DMatrix<f64
         if (0..n).any(|i| tiny(u[(i, i)])) {
             return None;
         }
-        let fb = faer::MatRef::from_column_major_slice(b.as_slice(), n, b.ncols());
-        let sol = lu.solve(fb);
-        DMatrix::from_fn(n, b.ncols(), |i, j| sol[(i, j)])
-    };
-    x.iter().all(|v| v.is_finite()).then_some(x)
+        Some(Factorization::Large(lu))
+    }
+
+    /// Solve A X = B (or A^T X = B); None if the solution is not finite.
+    pub(crate) fn solve(&self, b: &DMatrix<f64>, transpose: bool) -> Option<DMatrix<f64>> {
+        let x = match self {
+            Factorization::Small(a, lu) => {
+                if transpose {
+                    a.transpose().lu().solve(b)?
+                } else {
+                    lu.solve(b)?
+                }
+            }
+            Factorization::Large(lu) => {
+                use faer::linalg::solvers::Solve;
+                let fb = faer::MatRef::from_column_major_slice(b.as_slice(), b.nrows(), b.ncols());
+                let sol = if transpose {
+                    lu.solve_transpose(fb)
+                } else {
+                    lu.solve(fb)
+                };
+                DMatrix::from_fn(b.nrows(), b.ncols(), |i, j| sol[(i, j)])
+            }
+        };
+        x.iter().all(|v| v.is_finite()).then_some(x)
+    }
+}
+
+/// Solve A X = B; None if A is singular or the solution is not finite.
+pub(crate) fn lu_solve(a: &DMatrix<f64>, b: &DMatrix<f64>) -> Option<DMatrix<f64>> {
+    Factorization::new(a)?.solve(b, false)
 }

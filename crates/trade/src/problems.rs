@@ -16,8 +16,11 @@ use crate::report::PolicySummary;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum NashMethod {
-    /// Root of all governments' stacked first-order conditions (quasi-Newton; the default).
+    /// Stacked first-order conditions first (at most 60 iterations); if that fails, best
+    /// responses from the same start (the default).
     #[default]
+    Auto,
+    /// Root of all governments' stacked first-order conditions (quasi-Newton).
     Stacked,
     /// Best-response dynamics (Jacobi, players in parallel).
     BestResponse,
@@ -27,12 +30,13 @@ impl std::str::FromStr for NashMethod {
     type Err = TradeError;
     fn from_str(s: &str) -> Result<Self> {
         match s {
+            "auto" => Ok(Self::Auto),
             "stacked" | "stacked-foc" => Ok(Self::Stacked),
             "best-response" | "br" => Ok(Self::BestResponse),
             other => Err(invalid(
                 "method",
                 other,
-                "expected stacked or best-response",
+                "expected auto, stacked or best-response",
             )),
         }
     }
@@ -144,16 +148,19 @@ pub fn nash(
     tol: f64,
     start: &[f64],
     inner: SolverOptions,
-    on_round: impl FnMut(&RoundRecord),
-) -> Result<(PolicyResult, NashOutcome)> {
+    mut on_round: impl FnMut(&RoundRecord),
+) -> Result<(PolicyResult, NashOutcome, NashMethod)> {
     let t0 = std::time::Instant::now();
     let players = players_from_blocks(model.policy_space());
-    let nash = match method {
-        NashMethod::Stacked => StackedFoc::new()
+    let stacked = |max_iter: usize, on_round: &mut dyn FnMut(&RoundRecord)| {
+        StackedFoc::new()
             .with_tol(tol)?
+            .with_max_iter(max_iter)?
             .with_inner(inner)?
-            .solve(model, &players, start, on_round)?,
-        NashMethod::BestResponse => {
+            .solve(model, &players, start, on_round)
+    };
+    let best_response =
+        |on_round: &mut dyn FnMut(&RoundRecord)| -> walras_core::Result<NashOutcome> {
             // Each response stops at 1e-2 tol, or on a line-search stall once its gradient is
             // below max(tol, 1e-6) (the inner solve's accuracy bounds the attainable gradient);
             // the rounds continue until every player's gradient is below tol.
@@ -164,8 +171,15 @@ pub fn nash(
             BestResponse::new()
                 .with_tol(tol)?
                 .with_optimizer(optimizer)
-                .solve(model, &players, start, on_round)?
-        }
+                .solve(model, &players, start, on_round)
+        };
+    let (nash, used) = match method {
+        NashMethod::Stacked => (stacked(200, &mut on_round)?, NashMethod::Stacked),
+        NashMethod::BestResponse => (best_response(&mut on_round)?, NashMethod::BestResponse),
+        NashMethod::Auto => match stacked(60, &mut on_round) {
+            Ok(n) => (n, NashMethod::Stacked),
+            Err(_) => (best_response(&mut on_round)?, NashMethod::BestResponse),
+        },
     };
     let result = finish(
         model,
@@ -176,7 +190,7 @@ pub fn nash(
         t0,
         None,
     )?;
-    Ok((result, nash))
+    Ok((result, nash, used))
 }
 
 /// The cooperative optimum: all instruments chosen to maximise world welfare (sum of log

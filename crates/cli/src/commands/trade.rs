@@ -402,7 +402,7 @@ fn game(
     }
     let method: NashMethod = args.method.parse()?;
     let verbose = common.verbose > 0;
-    let (r, game) = nash(&model, method, args.tol, &start, eco.inner, |rec| {
+    let (r, game, used) = nash(&model, method, args.tol, &start, eco.inner, |rec| {
         spinner.message(format!(
             "iteration {}: max FOC residual {:.2e}",
             rec.round,
@@ -423,7 +423,7 @@ fn game(
     let mut j = result_json(&model, &r, &eco);
     j["rounds"] = json!(game.rounds);
     j["converged"] = json!(game.converged);
-    j["method"] = json!(method);
+    j["method"] = json!(used);
     j["inner_solves"] = json!(game.inner_solves);
     j["history"] = json!(game.history.iter().map(|h| json!({"round": h.round, "max_policy_change": h.max_policy_change, "max_foc_residual": h.max_projected_gradient()})).collect::<Vec<_>>());
     report(

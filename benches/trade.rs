@@ -1,0 +1,101 @@
+//! Criterion benchmarks of the trade model against issue #4's targets, on the real data in
+//! `$WALRAS_DATA_DIR` (../shared/data; skipped with a message without it):
+//! a warm equilibrium solve of the 7x44 economy with IO links and scale economies (target
+//! <= 20 ms), the adjoint gradient of one country's welfare w.r.t. all its 132 tariffs
+//! (target <= 3 solves), and `walras trade nash` on WIOD 2014 with uniform tariffs, the whole
+//! process (target <= 0.25 s; Lashkaripour's package: about 2.5 s under Octave).
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use walras::core::{adjoint_gradients, solve, SolverOptions};
+use walras::trade::{Baseline, FinalShares, InstrumentSet, TradeModel};
+
+fn data_dir() -> Option<PathBuf> {
+    let dir = PathBuf::from(std::env::var("WALRAS_DATA_DIR").ok()?);
+    dir.is_dir().then_some(dir)
+}
+
+fn dlopt(c: &mut Criterion) {
+    let Some(data) = data_dir() else {
+        eprintln!("trade benches skipped: set WALRAS_DATA_DIR to the shared data folder");
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("temp dir");
+    walras::data::trade_import::import(
+        "dlopt".parse().expect("layout"),
+        &data.join("dlopt_7x44_2017"),
+        tmp.path(),
+    )
+    .expect("import dlopt");
+    let loaded = walras::data::trade::load_trade_dir(tmp.path()).expect("load");
+    let options = SolverOptions::default();
+    let base = Arc::new(
+        Baseline::calibrate(loaded.data, FinalShares::Table)
+            .expect("calibrate")
+            .purge(&options)
+            .expect("purge"),
+    );
+    let model = TradeModel::new(base, InstrumentSet::default()).expect("model");
+    let p0 = model.baseline_policy();
+    let x0 = solve(&model, &p0, None, &options).expect("baseline").x;
+    let mut p1 = p0.clone();
+    for v in p1.iter_mut() {
+        *v += 0.01;
+    }
+    let x1 = solve(&model, &p1, Some(&x0), &options).expect("solve").x;
+    let usa = model.baseline().country("USA").expect("USA");
+    let own = model.policy_map().block(usa).to_vec();
+    let mut g = c.benchmark_group("trade");
+    g.sample_size(10);
+    g.bench_function(
+        "dlopt 7x44 (IO + scale): warm solve, all tariffs +0.01",
+        |b| b.iter(|| solve(&model, black_box(&p1), Some(&x0), &options).expect("solve")),
+    );
+    g.bench_function(
+        "dlopt 7x44: adjoint gradient of US welfare, 132 US tariffs",
+        |b| {
+            b.iter(|| {
+                adjoint_gradients(&model, &x1, black_box(&p1), &[usa], &own).expect("gradient")
+            })
+        },
+    );
+    g.finish();
+}
+
+fn wiod_nash(c: &mut Criterion) {
+    let Some(data) = data_dir() else {
+        return;
+    };
+    let wiod = data.join("wiod2014_44x16");
+    let mut g = c.benchmark_group("trade");
+    g.sample_size(10);
+    g.bench_function(
+        "walras trade nash, WIOD 44x16 uniform tariffs, end to end",
+        |b| {
+            b.iter(|| {
+                let o = std::process::Command::new(env!("CARGO_BIN_EXE_walras"))
+                    .args([
+                        "trade",
+                        "nash",
+                        "--data",
+                        wiod.to_str().expect("utf-8 path"),
+                        "--tariff-structure",
+                        "uniform",
+                        "--quiet",
+                        "--format",
+                        "json",
+                    ])
+                    .output()
+                    .expect("walras runs");
+                assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            })
+        },
+    );
+    g.finish();
+}
+
+criterion_group!(benches, dlopt, wiod_nash);
+criterion_main!(benches);
