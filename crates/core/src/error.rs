@@ -63,8 +63,11 @@ pub enum NfxpError {
     )]
     NotConverged(Box<SolveReport>),
     /// The Jacobian dF/dx at the equilibrium is singular, so implicit derivatives do not exist.
-    #[error("singular equilibrium Jacobian dF/dx at the solution: implicit derivatives are undefined (the equilibrium is not locally unique)")]
-    SingularJacobian,
+    #[error("singular equilibrium Jacobian dF/dx at the solution: implicit derivatives are undefined (the equilibrium is not locally unique){detail}")]
+    SingularJacobian {
+        /// What makes it singular, where that can be named (e.g. an unknown with no effect).
+        detail: String,
+    },
     /// The outer optimiser failed or stopped before reaching its tolerance.
     #[error("policy optimisation did not converge: {reason}; projected-gradient norm {:.3e} after {} iterations", .report.projected_gradient_norm, .report.iterations)]
     OptimizerFailed {

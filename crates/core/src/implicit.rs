@@ -141,10 +141,11 @@ pub(crate) fn adjoint_gradients_factored<M: Welfare + ?Sized>(
         (values, jac_x, f_p, w_x, w_p)
     };
     // (dF/dx)^T V = (dW/dx)^T, one column per objective.
-    let factor = crate::linalg::Factorization::new(&jac_x).ok_or(NfxpError::SingularJacobian)?;
+    let factor =
+        crate::linalg::Factorization::new(&jac_x).ok_or_else(|| singular(model, &jac_x))?;
     let v = factor
         .solve(&w_x.transpose(), true)
-        .ok_or(NfxpError::SingularJacobian)?;
+        .ok_or_else(|| singular(model, &jac_x))?;
     let gradients = w_p - v.transpose() * f_p;
     Ok((ObjectiveGradients { values, gradients }, factor))
 }
@@ -184,5 +185,50 @@ pub fn tangent<M: Equilibrium + ?Sized>(
     model.policy_space().check(policy)?;
     let (_, jac_x) = residual_and_jacobian_x(model, x, policy);
     let f_p = jacobian_p(model, x, policy, wrt);
-    crate::linalg::lu_solve(&jac_x, &(-f_p)).ok_or(NfxpError::SingularJacobian)
+    crate::linalg::lu_solve(&jac_x, &(-f_p)).ok_or_else(|| singular(model, &jac_x))
+}
+
+/// The singular-Jacobian error, naming non-finite entries, unknowns with no effect on any
+/// equation (all-zero columns) and equations that no unknown moves (all-zero rows).
+fn singular<M: Equilibrium + ?Sized>(model: &M, jac: &DMatrix<f64>) -> NfxpError {
+    let (n, m) = jac.shape();
+    let names = |idx: Vec<usize>| {
+        idx.iter()
+            .take(5)
+            .map(|&i| model.unknown_name(i))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut parts = Vec::new();
+    let bad: Vec<usize> = (0..m)
+        .filter(|&j| (0..n).any(|i| !jac[(i, j)].is_finite()))
+        .collect();
+    if !bad.is_empty() {
+        parts.push(format!(
+            "non-finite derivatives with respect to {}",
+            names(bad)
+        ));
+    }
+    let zero_cols: Vec<usize> = (0..m)
+        .filter(|&j| (0..n).all(|i| jac[(i, j)] == 0.0))
+        .collect();
+    if !zero_cols.is_empty() {
+        parts.push(format!("no equation depends on {}", names(zero_cols)));
+    }
+    let zero_rows: Vec<usize> = (0..n)
+        .filter(|&i| (0..m).all(|j| jac[(i, j)] == 0.0))
+        .collect();
+    if !zero_rows.is_empty() {
+        parts.push(format!(
+            "no unknown moves the equation of {}",
+            names(zero_rows)
+        ));
+    }
+    NfxpError::SingularJacobian {
+        detail: if parts.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", parts.join("; "))
+        },
+    }
 }

@@ -181,6 +181,7 @@ impl PolicyOptimizer {
                 x: warm_x
                     .map(<[f64]>::to_vec)
                     .unwrap_or_else(|| model.initial_guess(&start)),
+                anchor: None,
                 at: None,
                 value: f64::NAN,
                 gradient: None,
@@ -288,6 +289,10 @@ fn into_nfxp(e: ArgminError) -> NfxpError {
 struct EvalState {
     base: Vec<f64>,
     x: Vec<f64>,
+    /// The equilibrium at the last point whose gradient was taken (an accepted iterate).
+    /// Trial points warm-start from it, not from the last trial, so that a rejected far
+    /// trial cannot carry later solves onto another equilibrium branch.
+    anchor: Option<Vec<f64>>,
     at: Option<Vec<f64>>,
     value: f64,
     gradient: Option<Vec<f64>>,
@@ -311,7 +316,8 @@ impl<M: Welfare + ?Sized> PolicyProblem<'_, M> {
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
         if st.at.as_deref() != Some(z) {
             let policy = with_free(&st.base, &self.free, z);
-            let sol = solve(self.model, &policy, Some(&st.x), &self.inner)?;
+            let warm = st.anchor.clone().unwrap_or_else(|| st.x.clone());
+            let sol = solve(self.model, &policy, Some(&warm), &self.inner)?;
             st.inner_solves += 1;
             st.inner_iterations += sol.report.iterations;
             let values =
@@ -328,6 +334,7 @@ impl<M: Welfare + ?Sized> PolicyProblem<'_, M> {
                 criterion_gradient(self.model, self.criterion, &st.x, &policy, &self.free)?;
             st.gradient_evals += 1;
             st.gradient = Some(grad);
+            st.anchor = Some(st.x.clone());
         }
         Ok((st.value, st.gradient.clone()))
     }
@@ -425,6 +432,7 @@ fn is_trial_failure(e: &ArgminError) -> bool {
         e.downcast_ref::<NfxpError>(),
         Some(
             NfxpError::NotConverged(_)
+                | NfxpError::SingularJacobian { .. }
                 | NfxpError::NonFinite { .. }
                 | NfxpError::InvalidOption {
                     field: "criterion",
@@ -506,7 +514,16 @@ where
                         if f_trial <= f + self.armijo * predicted
                             || (-predicted <= noise && f_trial <= f + noise) =>
                     {
-                        let g_trial = problem.gradient(&trial)?;
+                        // A trial whose equilibrium is degenerate (singular dF/dx: e.g. a sector
+                        // that collapses under scale economies) has no gradient: shorten the step.
+                        let g_trial = match problem.gradient(&trial) {
+                            Ok(g) => g,
+                            Err(e) if is_trial_failure(&e) => {
+                                alpha *= 0.5;
+                                continue;
+                            }
+                            Err(e) => return Err(e),
+                        };
                         let y: Vec<f64> = g_trial.iter().zip(&g).map(|(a, b)| a - b).collect();
                         let sy = dot(&step, &y);
                         if sy > 1e-12 * dot(&step, &step).sqrt() * dot(&y, &y).sqrt() {

@@ -70,7 +70,9 @@ impl Kind {
 pub struct InstrumentSet {
     /// Import tariffs and their structure (None: tariffs stay at the baseline).
     pub tariffs: Option<Structure>,
-    /// Production subsidies: per sector (`Structure::Sector`) or one uniform rate.
+    /// Production subsidies: per sector (`Structure::Sector`; the last sector's subsidy is
+    /// held at the baseline as the normalisation of the near-neutral common level) or one
+    /// uniform rate.
     pub subsidies: Option<Structure>,
     /// Export taxes and their structure.
     pub export_taxes: Option<Structure>,
@@ -295,7 +297,10 @@ impl PolicyMap {
                         &mut space,
                     )?;
                 } else {
-                    for j in 0..nj {
+                    // A common shift of all (1 + s) is close to neutral, so only relative
+                    // subsidies are determined: the last sector's subsidy stays at its
+                    // baseline level as the normalisation (with a single sector, none).
+                    for j in 0..nj.saturating_sub(1) {
                         push(
                             Instrument {
                                 country: c,
