@@ -299,3 +299,36 @@ fn bad_trade_inputs_are_clear_errors_with_status_2() {
         );
     }
 }
+
+#[test]
+fn compare_shows_war_dual_and_cooperation_with_a_figure() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("cmp");
+    let j = json_of(&walras(&[
+        "trade",
+        "compare",
+        "--format",
+        "json",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    let w = &j["world_mean_welfare_change_pct"];
+    let (war, dual, coop) = (
+        w["tariff war"].as_f64().unwrap(),
+        w["dual competition"].as_f64().unwrap(),
+        w["cooperation"].as_f64().unwrap(),
+    );
+    assert!(war < dual && war < coop, "{w}");
+    assert_eq!(
+        j["scenarios"]["tariff war"]["countries"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    for ext in ["svg", "png"] {
+        assert!(out.join(format!("welfare_by_scenario.{ext}")).is_file());
+    }
+    assert!(out.join("manifest.json").is_file());
+}

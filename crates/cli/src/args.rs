@@ -247,6 +247,23 @@ pub enum TradeCommand {
     Counterfactual(CounterfactualArgs),
     /// Convert a raw dataset (dlopt_7x44_2017 or cp2015_31x40_1993) into the tidy layout.
     Import(ImportArgs),
+    /// Tariff war, dual competition (tariffs + subsidies) and cooperation side by side:
+    /// welfare and mean tariffs by country, with a figure.
+    Compare(TradeCompareArgs),
+}
+
+/// `walras trade compare`.
+#[derive(Debug, Args, Clone)]
+pub struct TradeCompareArgs {
+    /// The economy.
+    #[command(flatten)]
+    pub economy: EconomyArgs,
+    /// How finely tariffs are set: uniform, partner, sector, partner-sector.
+    #[arg(long, default_value = "partner-sector")]
+    pub tariff_structure: String,
+    /// Convergence tolerance of the games and the cooperative optimum.
+    #[arg(long, default_value_t = 1e-8)]
+    pub tol: f64,
 }
 
 /// The economy: data, elasticities, baseline.

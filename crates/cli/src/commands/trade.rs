@@ -23,7 +23,7 @@ use walras_trade::{
 
 use crate::args::{
     CommonArgs, CounterfactualArgs, EconomyArgs, ImportArgs, InstrumentArgs, OptimalArgs,
-    TradeCommand, TradeGameArgs,
+    TradeCommand, TradeCompareArgs, TradeGameArgs,
 };
 use crate::output::{emit, num, print, TextTable};
 use crate::progress::Progress;
@@ -40,6 +40,7 @@ pub fn run(common: &CommonArgs, command: &TradeCommand, command_line: Vec<String
         TradeCommand::Optimal(args) => optimal(common, args, &mut manifest),
         TradeCommand::Counterfactual(args) => cf(common, args, &mut manifest),
         TradeCommand::Import(args) => import_raw(common, args, &mut manifest),
+        TradeCommand::Compare(args) => compare(common, args, &mut manifest),
     }
 }
 
@@ -523,5 +524,106 @@ fn import_raw(common: &CommonArgs, args: &ImportArgs, manifest: &mut RunManifest
         crate::args::Format::Json => emit(&format!("{}\n", serde_json::to_string(&rep)?))?,
         _ => emit(&format!("{rep}\n"))?,
     }
+    Ok(())
+}
+
+/// War, dual competition and cooperation on one economy.
+fn compare(common: &CommonArgs, args: &TradeCompareArgs, manifest: &mut RunManifest) -> Result<()> {
+    let eco = economy(&args.economy, manifest, common.quiet)?;
+    let structure: Structure = args.tariff_structure.parse()?;
+    manifest.set_parameters(
+        &json!({"tariff_structure": args.tariff_structure, "tol": args.tol, "baseline": eco.label}),
+    )?;
+    let spinner = Progress::spinner("war, dual competition, cooperation", common.quiet);
+    let mut scenarios: Vec<(&str, TradeModel, PolicyResult)> = Vec::new();
+    for (name, list) in [
+        ("tariff war", "tariffs"),
+        ("dual competition", "tariffs,subsidies"),
+    ] {
+        spinner.message(name.to_string());
+        let model = TradeModel::new(eco.base.clone(), InstrumentSet::parse(list, structure)?)?;
+        let start = model.baseline_policy();
+        let (r, _, _) = nash(
+            &model,
+            NashMethod::Auto,
+            args.tol,
+            &start,
+            eco.inner,
+            |_| {},
+        )
+        .with_context(|| name.to_string())?;
+        scenarios.push((name, model, r));
+    }
+    spinner.message("cooperation".into());
+    let model = TradeModel::new(
+        eco.base.clone(),
+        InstrumentSet::parse("tariffs", structure)?,
+    )?;
+    let optimizer = PolicyOptimizer::new()
+        .with_pg_tol(args.tol)?
+        .with_stall_tol(args.tol * 1e2)?
+        .with_inner(eco.inner)?;
+    let start = model.baseline_policy();
+    let r = walras_trade::cooperate(&model, Aggregation::SumOfLogs, &start, &optimizer)
+        .context("cooperation")?;
+    scenarios.push(("cooperation", model, r));
+    spinner.finish();
+    let countries = eco.base.countries.clone();
+    let mut json_scenarios = serde_json::Map::new();
+    let mut rows = Vec::new();
+    for (name, model, r) in &scenarios {
+        json_scenarios.insert(name.to_string(), result_json(model, r, &eco));
+        for (n, c) in countries.iter().enumerate() {
+            rows.push(vec![
+                name.to_string(),
+                c.clone(),
+                num(Some(r.summary.mean_tariff[n])),
+                num(Some(r.outcome.welfare_change_pct[n])),
+            ]);
+        }
+    }
+    let json = json!({
+        "countries": countries,
+        "scenarios": json_scenarios,
+        "world_mean_welfare_change_pct": scenarios.iter().map(|(n, _, r)| (n.to_string(), json!(mean(&r.outcome.welfare_change_pct)))).collect::<serde_json::Map<_, _>>(),
+        "world_mean_tariff": scenarios.iter().map(|(n, _, r)| (n.to_string(), json!(mean(&r.summary.mean_tariff)))).collect::<serde_json::Map<_, _>>(),
+        "baseline": eco.label,
+    });
+    let table = TextTable {
+        headers: ["scenario", "country", "mean tariff", "welfare change %"]
+            .map(String::from)
+            .to_vec(),
+        rows,
+    };
+    if let Some(dir) = &common.out {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating --out {}", dir.display()))?;
+        let path = dir.join("compare.json");
+        write_json(&path, &json)?;
+        manifest.add_output(&path);
+        let chart = BarChart {
+            title: "Welfare under war, dual competition and cooperation".into(),
+            x_label: "country".into(),
+            y_label: "welfare change (%)".into(),
+            categories: countries.clone(),
+            groups: scenarios
+                .iter()
+                .map(|(n, _, r)| (n.to_string(), r.outcome.welfare_change_pct.clone()))
+                .collect(),
+        };
+        let theme = Theme::paper();
+        for ext in ["svg", "png"] {
+            let path = dir.join(format!("welfare_by_scenario.{ext}"));
+            bar_chart(&path, &chart, &theme)?;
+            manifest.add_output(&path);
+        }
+        manifest.finish_and_write(dir)?;
+    }
+    print(
+        common.format,
+        &table,
+        &json,
+        "Tariff war vs dual competition vs cooperation",
+    )?;
     Ok(())
 }
