@@ -161,12 +161,13 @@ pub fn nash(
     };
     let best_response =
         |on_round: &mut dyn FnMut(&RoundRecord)| -> walras_core::Result<NashOutcome> {
-            // Each response stops at 1e-2 tol, or on a line-search stall once its gradient is
-            // below max(tol, 1e-6) (the inner solve's accuracy bounds the attainable gradient);
-            // the rounds continue until every player's gradient is below tol.
+            // Best responses are L-BFGS runs whose attainable gradient is bounded by the inner
+            // solve's accuracy: rounds stop at max(tol, 1e-6); each response stops at 1e-2 of
+            // that, or on a line-search stall once its gradient is below 10x that.
+            let tol = tol.max(1e-6);
             let optimizer = PolicyOptimizer::new()
                 .with_pg_tol(tol * 1e-2)?
-                .with_stall_tol(tol.max(1e-6))?
+                .with_stall_tol(tol * 10.0)?
                 .with_inner(inner)?;
             BestResponse::new()
                 .with_tol(tol)?
