@@ -1,22 +1,10 @@
 //! End-to-end tests of the `walras` binary.
 
+mod common;
+
+use common::{json_of, stderr, stdout, walras};
+
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn walras(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_walras"))
-        .args(args)
-        .output()
-        .expect("walras runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 #[test]
 fn version_and_help() {
@@ -141,11 +129,6 @@ fn completions_for_bash() {
     let o = walras(&["completions", "bash"]);
     assert!(o.status.success());
     assert!(stdout(&o).contains("walras"));
-}
-
-fn json_of(o: &Output) -> serde_json::Value {
-    assert!(o.status.success(), "{}", stderr(o));
-    serde_json::from_str(stdout(o).trim()).expect("one JSON object on stdout")
 }
 
 fn floats(v: &serde_json::Value) -> Vec<f64> {

@@ -1,28 +1,11 @@
 //! End-to-end tests of `walras trade` on the embedded synthetic economy (and a copy of it on
 //! disk for bad-input cases).
 
+mod common;
+
+use common::{json_of, stderr, walras};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn walras(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_walras"))
-        .args(args)
-        .output()
-        .expect("walras runs")
-}
-
-fn json_of(o: &Output) -> serde_json::Value {
-    assert!(
-        o.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    serde_json::from_slice(&o.stdout).expect("one JSON object")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 fn example_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data/trade/example")

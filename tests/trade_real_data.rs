@@ -1,8 +1,11 @@
 //! `walras trade` on the real datasets in `$WALRAS_DATA_DIR` (../shared/data in CI). Ignored by
 //! default; `.ci/run` runs them with `-- --ignored`. Without the data they fail loudly.
 
+mod common;
+
+use common::{json_of, stderr, walras};
+
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
 fn data_dir() -> PathBuf {
     let dir = std::env::var("WALRAS_DATA_DIR")
@@ -14,22 +17,6 @@ fn data_dir() -> PathBuf {
         dir.display()
     );
     dir
-}
-
-fn walras(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_walras"))
-        .args(args)
-        .output()
-        .expect("walras runs")
-}
-
-fn json_of(o: &Output) -> serde_json::Value {
-    assert!(
-        o.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    serde_json::from_slice(&o.stdout).expect("one JSON object")
 }
 
 #[test]
@@ -67,36 +54,40 @@ fn lashkaripour_2021_uniform_tariff_war_on_wiod_2014() {
     assert!(j["walras_law_residual"].as_f64().unwrap().abs() < 1e-8);
 }
 
-#[test]
-#[ignore = "needs WALRAS_DATA_DIR (real data)"]
-fn dlopt_import_calibrate_and_us_china_wave5_counterfactual() {
+/// Import the raw `dataset` with `layout` into a temporary tidy directory, then run the
+/// counterfactual it ships as `counterfactuals/<tariffs>`; returns the JSON.
+fn import_and_counterfactual(
+    layout: &str,
+    dataset: &str,
+    tariffs: &str,
+    extra: &[&str],
+) -> serde_json::Value {
     let tmp = tempfile::tempdir().unwrap();
-    let tidy = tmp.path().join("dlopt");
-    let raw = data_dir().join("dlopt_7x44_2017");
+    let tidy = tmp.path().join(layout);
+    let raw = data_dir().join(dataset);
+    let (raw, tidy_s) = (raw.to_str().unwrap(), tidy.to_str().unwrap());
     let o = walras(&[
-        "trade",
-        "import",
-        "--layout",
-        "dlopt",
-        "--from",
-        raw.to_str().unwrap(),
-        "--to",
-        tidy.to_str().unwrap(),
-        "--quiet",
+        "trade", "import", "--layout", layout, "--from", raw, "--to", tidy_s, "--quiet",
     ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let wave5 = tidy.join("counterfactuals/us_china_wave5.csv");
-    let j = json_of(&walras(&[
+    assert!(o.status.success(), "{}", stderr(&o));
+    let file = tidy.join("counterfactuals").join(tariffs);
+    let mut args = vec![
         "trade",
         "counterfactual",
         "--data",
-        tidy.to_str().unwrap(),
+        tidy_s,
         "--tariffs",
-        wave5.to_str().unwrap(),
-        "--format",
-        "json",
-        "--quiet",
-    ]));
+        file.to_str().unwrap(),
+    ];
+    args.extend(extra);
+    args.extend(["--format", "json", "--quiet"]);
+    json_of(&walras(&args))
+}
+
+#[test]
+#[ignore = "needs WALRAS_DATA_DIR (real data)"]
+fn dlopt_import_calibrate_and_us_china_wave5_counterfactual() {
+    let j = import_and_counterfactual("dlopt", "dlopt_7x44_2017", "us_china_wave5.csv", &[]);
     let w = &j["welfare_change_pct"];
     eprintln!("US-China wave 5 (purged 7x44 baseline): {w}");
     // Both sides lose from the 2018-19 wave; China far more than the US.
@@ -108,34 +99,12 @@ fn dlopt_import_calibrate_and_us_china_wave5_counterfactual() {
 #[test]
 #[ignore = "needs WALRAS_DATA_DIR (real data)"]
 fn caliendo_parro_nafta_counterfactual_on_cp2015() {
-    let tmp = tempfile::tempdir().unwrap();
-    let tidy = tmp.path().join("cp");
-    let raw = data_dir().join("cp2015_31x40_1993");
-    let o = walras(&[
-        "trade",
-        "import",
-        "--layout",
+    let j = import_and_counterfactual(
         "cp2015",
-        "--from",
-        raw.to_str().unwrap(),
-        "--to",
-        tidy.to_str().unwrap(),
-        "--quiet",
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let nafta = tidy.join("counterfactuals/nafta_2005.csv");
-    let j = json_of(&walras(&[
-        "trade",
-        "counterfactual",
-        "--data",
-        tidy.to_str().unwrap(),
-        "--tariffs",
-        nafta.to_str().unwrap(),
-        "--keep-deficits",
-        "--format",
-        "json",
-        "--quiet",
-    ]));
+        "cp2015_31x40_1993",
+        "nafta_2005.csv",
+        &["--keep-deficits"],
+    );
     let w = &j["welfare_change_pct"];
     eprintln!("NAFTA (1993 -> 2005 tariffs among MEX, CAN, USA; deficits as in the data): MEX {}, CAN {}, USA {}", w["MEX"], w["CAN"], w["USA"]);
     // Caliendo & Parro (2015) report MEX +1.31%, CAN -0.06%, USA +0.08%; the signs match here

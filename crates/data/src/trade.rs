@@ -224,11 +224,6 @@ fn read(source: &Source) -> Result<LoadedTrade, DataError> {
             tariffable,
         });
     }
-    let sector_index: HashMap<&str, usize> = sectors
-        .iter()
-        .enumerate()
-        .map(|(j, s)| (s.name.as_str(), j))
-        .collect();
     let mut countries: Vec<String> = Vec::new();
     for name in col(&flows, "exporter")
         .iter()
@@ -238,26 +233,10 @@ fn read(source: &Source) -> Result<LoadedTrade, DataError> {
             countries.push(name.clone());
         }
     }
-    let country_index: HashMap<String, usize> = countries
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.clone(), i))
-        .collect();
+    let keys = Keys::new(&countries, &sectors);
     let (nc, nj) = (countries.len(), sectors.len());
-    let country = |t: &Table, row: usize, column: &str| -> Result<usize, DataError> {
-        let v = &col(t, column)[row];
-        country_index
-            .get(v)
-            .copied()
-            .ok_or_else(|| bad(t, row, column, v, "is not a country of the flows table"))
-    };
-    let sector = |t: &Table, row: usize, column: &str| -> Result<usize, DataError> {
-        let v = &col(t, column)[row];
-        sector_index
-            .get(v.as_str())
-            .copied()
-            .ok_or_else(|| bad(t, row, column, v, "is not a sector of the sectors table"))
-    };
+    let country = |t: &Table, row: usize, column: &str| keys.country(t, row, column);
+    let sector = |t: &Table, row: usize, column: &str| keys.sector(t, row, column);
     let flow = |i: usize, n: usize, j: usize| (i * nc + n) * nj + j;
     let mut values = vec![f64::NAN; nc * nc * nj];
     for row in 0..flows.n_rows() {
@@ -277,22 +256,7 @@ fn read(source: &Source) -> Result<LoadedTrade, DataError> {
     }
     let mut data = TradeData::new(countries.clone(), sectors.clone(), values);
     if let Some(t) = load(source, "tariffs", &mut files)? {
-        for row in 0..t.n_rows() {
-            let (i, n, j) = (
-                country(&t, row, "exporter")?,
-                country(&t, row, "importer")?,
-                sector(&t, row, "sector")?,
-            );
-            let v = num(&t, "tariff")[row];
-            if i == n && v != 0.0 {
-                return Err(bad(
-                    &t,
-                    row,
-                    "tariff",
-                    &v.to_string(),
-                    "a domestic tariff must be 0",
-                ));
-            }
+        for (i, n, j, v) in tariff_rows(&t, &keys)? {
             data.tariffs[flow(i, n, j)] = v;
         }
     }
@@ -394,37 +358,94 @@ pub fn apply_elasticity_set(
     Ok(path)
 }
 
-/// New tariffs from a tidy tariffs table: (exporter, importer, sector, tariff) as indices
-/// into `data`'s countries and sectors. Every listed key must exist in `data`.
+/// Country and sector names to positions; lookups name the table, row and value on failure.
+struct Keys<'a> {
+    countries: HashMap<&'a str, usize>,
+    sectors: HashMap<&'a str, usize>,
+}
+
+impl<'a> Keys<'a> {
+    fn new(countries: &'a [String], sectors: &'a [Sector]) -> Self {
+        Self {
+            countries: countries
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.as_str(), i))
+                .collect(),
+            sectors: sectors
+                .iter()
+                .enumerate()
+                .map(|(j, s)| (s.name.as_str(), j))
+                .collect(),
+        }
+    }
+
+    fn find(
+        map: &HashMap<&str, usize>,
+        t: &Table,
+        row: usize,
+        column: &str,
+        what: &str,
+    ) -> Result<usize, DataError> {
+        let v = &col(t, column)[row];
+        map.get(v.as_str())
+            .copied()
+            .ok_or_else(|| bad(t, row, column, v, what))
+    }
+
+    fn country(&self, t: &Table, row: usize, column: &str) -> Result<usize, DataError> {
+        Self::find(
+            &self.countries,
+            t,
+            row,
+            column,
+            "is not a country of the flows table",
+        )
+    }
+
+    fn sector(&self, t: &Table, row: usize, column: &str) -> Result<usize, DataError> {
+        Self::find(
+            &self.sectors,
+            t,
+            row,
+            column,
+            "is not a sector of the sectors table",
+        )
+    }
+}
+
+/// The rows of a tariffs table as (exporter, importer, sector, tariff) positions; a domestic
+/// tariff other than 0 is an error.
+fn tariff_rows(t: &Table, keys: &Keys) -> Result<Vec<(usize, usize, usize, f64)>, DataError> {
+    (0..t.n_rows())
+        .map(|row| {
+            let (i, n, j) = (
+                keys.country(t, row, "exporter")?,
+                keys.country(t, row, "importer")?,
+                keys.sector(t, row, "sector")?,
+            );
+            let v = num(t, "tariff")[row];
+            if i == n && v != 0.0 {
+                return Err(bad(
+                    t,
+                    row,
+                    "tariff",
+                    &v.to_string(),
+                    "a domestic tariff must be 0",
+                ));
+            }
+            Ok((i, n, j, v))
+        })
+        .collect()
+}
+
+/// New tariffs from a tidy tariffs table: (exporter, importer, sector, tariff) as positions
+/// in `countries` and `sectors`. Every listed key must exist there.
 pub fn load_tariff_changes(
     path: &Path,
-    data: &TradeData,
+    countries: &[String],
+    sectors: &[Sector],
 ) -> Result<Vec<(usize, usize, usize, f64)>, DataError> {
     let table = load_table(path, &schema("tariffs").min_rows(1))?;
-    let mut out = Vec::with_capacity(table.n_rows());
-    for row in 0..table.n_rows() {
-        let sectors: Vec<String> = data.sectors.iter().map(|s| s.name.clone()).collect();
-        let find = |column: &str, names: &[String]| -> Result<usize, DataError> {
-            let v = &col(&table, column)[row];
-            names
-                .iter()
-                .position(|n| n == v)
-                .ok_or_else(|| bad(&table, row, column, v, "is not in the economy"))
-        };
-        let i = find("exporter", &data.countries)?;
-        let n = find("importer", &data.countries)?;
-        let j = find("sector", &sectors)?;
-        let v = num(&table, "tariff")[row];
-        if i == n && v != 0.0 {
-            return Err(bad(
-                &table,
-                row,
-                "tariff",
-                &v.to_string(),
-                "a domestic tariff must be 0",
-            ));
-        }
-        out.push((i, n, j, v));
-    }
-    Ok(out)
+    tariff_rows(&table, &Keys::new(countries, sectors))
 }

@@ -296,30 +296,34 @@ fn check_target(to: &Path, tidy: &Tidy) -> Result<(), DataError> {
     Ok(())
 }
 
-fn tariff_table(tidy: &Tidy, grid: &[f64]) -> Result<Table, DataError> {
-    let (n, s) = (tidy.n(), tidy.s());
-    let mut ex = Vec::with_capacity(n * n * s);
-    let mut im = Vec::with_capacity(n * n * s);
-    let mut sec = Vec::with_capacity(n * n * s);
-    for i in 0..n {
-        for m in 0..n {
-            for j in 0..s {
-                ex.push(tidy.countries[i].clone());
-                im.push(tidy.countries[m].clone());
-                sec.push(tidy.sectors[j].clone());
-            }
-        }
+/// A table with one key column per axis, a row for every combination (the first axis varies
+/// slowest, matching the row-major order of `values`), and the value column `value`.
+fn grid_table(axes: &[(&str, &[String])], value: &str, values: &[f64]) -> Result<Table, DataError> {
+    let rows: usize = axes.iter().map(|(_, names)| names.len()).product();
+    let mut table = Table::new();
+    let mut stride = rows;
+    for (column, names) in axes {
+        stride /= names.len();
+        let cells = (0..rows)
+            .map(|r| names[(r / stride) % names.len()].clone())
+            .collect();
+        table = table.with_str(column, cells)?;
     }
-    Table::new()
-        .with_str("exporter", ex)?
-        .with_str("importer", im)?
-        .with_str("sector", sec)?
-        .with_f64("tariff", grid.to_vec())
+    table.with_f64(value, values.to_vec())
+}
+
+/// A tariff table (exporter, importer, sector, tariff) of a bilateral grid.
+fn tariff_table(tidy: &Tidy, grid: &[f64]) -> Result<Table, DataError> {
+    let (c, s) = (&tidy.countries, &tidy.sectors);
+    grid_table(
+        &[("exporter", c), ("importer", c), ("sector", s)],
+        "tariff",
+        grid,
+    )
 }
 
 fn write_tidy(tidy: &Tidy, to: &Path) -> Result<Vec<PathBuf>, DataError> {
     std::fs::create_dir_all(to).map_err(|e| DataError::io(to, e))?;
-    let (n, s) = (tidy.n(), tidy.s());
     let mut files = Vec::new();
     let mut put = |name: &str, table: Table| -> Result<(), DataError> {
         let path = to.join(name);
@@ -328,19 +332,12 @@ fn write_tidy(tidy: &Tidy, to: &Path) -> Result<Vec<PathBuf>, DataError> {
         Ok(())
     };
 
-    let flows = tariff_table(tidy, &tidy.flows)?;
-    // Same keys as a tariff table; rename the value column.
-    let flows = Table::new()
-        .with_str(
-            "exporter",
-            flows.str("exporter").unwrap_or_default().to_vec(),
-        )?
-        .with_str(
-            "importer",
-            flows.str("importer").unwrap_or_default().to_vec(),
-        )?
-        .with_str("sector", flows.str("sector").unwrap_or_default().to_vec())?
-        .with_f64("value", tidy.flows.clone())?;
+    let (c, sec) = (&tidy.countries, &tidy.sectors);
+    let flows = grid_table(
+        &[("exporter", c), ("importer", c), ("sector", sec)],
+        "value",
+        &tidy.flows,
+    )?;
     put("flows.csv", flows)?;
 
     let sectors = Table::new()
@@ -355,39 +352,19 @@ fn write_tidy(tidy: &Tidy, to: &Path) -> Result<Vec<PathBuf>, DataError> {
 
     put("tariffs.csv", tariff_table(tidy, &tidy.tariffs)?)?;
 
-    let country_sector = |values: &[f64]| -> Result<Table, DataError> {
-        let mut c = Vec::with_capacity(n * s);
-        let mut sec = Vec::with_capacity(n * s);
-        for i in 0..n {
-            for j in 0..s {
-                c.push(tidy.countries[i].clone());
-                sec.push(tidy.sectors[j].clone());
-            }
-        }
-        Table::new()
-            .with_str("country", c)?
-            .with_str("sector", sec)?
-            .with_f64("share", values.to_vec())
-    };
+    let country_sector =
+        |values: &[f64]| grid_table(&[("country", c), ("sector", sec)], "share", values);
     put("value_added.csv", country_sector(&tidy.value_added)?)?;
 
-    let mut c = Vec::with_capacity(n * s * s);
-    let mut input = Vec::with_capacity(n * s * s);
-    let mut output = Vec::with_capacity(n * s * s);
-    for i in 0..n {
-        for k in 0..s {
-            for j in 0..s {
-                c.push(tidy.countries[i].clone());
-                input.push(tidy.sectors[k].clone());
-                output.push(tidy.sectors[j].clone());
-            }
-        }
-    }
-    let io = Table::new()
-        .with_str("country", c)?
-        .with_str("input_sector", input)?
-        .with_str("output_sector", output)?
-        .with_f64("share", tidy.io.clone())?;
+    let io = grid_table(
+        &[
+            ("country", c),
+            ("input_sector", sec),
+            ("output_sector", sec),
+        ],
+        "share",
+        &tidy.io,
+    )?;
     put("io.csv", io)?;
 
     if let Some(alpha) = &tidy.final_shares {

@@ -23,5 +23,5 @@ pub use data::{Sector, TradeData, SHARE_TOLERANCE};
 pub use error::{Result, TradeError};
 pub use instruments::{Instrument, InstrumentSet, Kind, PolicyMap, Structure};
 pub use model::{Deficits, Numeraire, Outcome, TradeModel};
-pub use problems::{cooperate, counterfactual, nash, size, unilateral, NashMethod, PolicyResult};
+pub use problems::{cooperate, counterfactual, nash, unilateral, NashMethod, PolicyResult};
 pub use report::{PolicyRow, PolicySummary};

@@ -160,11 +160,6 @@ impl TradeModel {
         &self.base
     }
 
-    /// Shared handle to the baseline.
-    pub fn baseline_arc(&self) -> Arc<Baseline> {
-        self.base.clone()
-    }
-
     /// The instruments.
     pub fn policy_map(&self) -> &PolicyMap {
         &self.map

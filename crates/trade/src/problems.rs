@@ -216,8 +216,3 @@ pub fn cooperate(
         None,
     )
 }
-
-/// Unknown count, for reports.
-pub fn size(model: &TradeModel) -> (usize, usize) {
-    (model.n_unknowns(), model.policy_space().len())
-}

@@ -160,6 +160,15 @@ fn result_json(model: &TradeModel, r: &PolicyResult, eco: &Economy) -> Value {
     })
 }
 
+/// The policy optimiser of `optimal`, `cooperate` and `compare`: projected gradient `tol`,
+/// accepting a line-search stall below 100 tol (the inner solve's accuracy bounds the gradient).
+fn optimizer(tol: f64, eco: &Economy) -> Result<PolicyOptimizer> {
+    Ok(PolicyOptimizer::new()
+        .with_pg_tol(tol)?
+        .with_stall_tol(tol * 1e2)?
+        .with_inner(eco.inner)?)
+}
+
 fn mean(v: &[f64]) -> f64 {
     v.iter().sum::<f64>() / v.len().max(1) as f64
 }
@@ -381,10 +390,7 @@ fn game(
         } else {
             Aggregation::SumOfLogs
         };
-        let optimizer = PolicyOptimizer::new()
-            .with_pg_tol(args.tol)?
-            .with_stall_tol(args.tol * 1e2)?
-            .with_inner(eco.inner)?;
+        let optimizer = optimizer(args.tol, &eco)?;
         let r = walras_trade::cooperate(&model, aggregation, &start, &optimizer)
             .context("cooperative optimum")?;
         spinner.finish();
@@ -442,10 +448,7 @@ fn optimal(common: &CommonArgs, args: &OptimalArgs, manifest: &mut RunManifest) 
     let model = TradeModel::new(eco.base.clone(), instrument_set(&args.instruments)?)?;
     let country = eco.base.country(&args.country)?;
     manifest.set_parameters(&json!({"country": args.country, "instruments": args.instruments.instruments, "tariff_structure": args.instruments.tariff_structure, "tol": args.tol}))?;
-    let optimizer = PolicyOptimizer::new()
-        .with_pg_tol(args.tol)?
-        .with_stall_tol(args.tol * 1e2)?
-        .with_inner(eco.inner)?;
+    let optimizer = optimizer(args.tol, &eco)?;
     let spinner = Progress::spinner("unilateral optimum", common.quiet);
     let r = unilateral(&model, country, &model.baseline_policy(), &optimizer)
         .with_context(|| format!("optimal policy of {}", args.country))?;
@@ -471,12 +474,7 @@ fn cf(common: &CommonArgs, args: &CounterfactualArgs, manifest: &mut RunManifest
         ..InstrumentSet::default()
     };
     let model = TradeModel::new(eco.base.clone(), set)?;
-    let data_view = walras_trade::TradeData::new(
-        eco.base.countries.clone(),
-        eco.base.sectors.clone(),
-        Vec::new(),
-    );
-    let changes = load_tariff_changes(&args.tariffs, &data_view)
+    let changes = load_tariff_changes(&args.tariffs, &eco.base.countries, &eco.base.sectors)
         .with_context(|| format!("--tariffs {}", args.tariffs.display()))?;
     manifest.add_input(&args.tariffs)?;
     let mut policy = model.baseline_policy();
@@ -559,10 +557,7 @@ fn compare(common: &CommonArgs, args: &TradeCompareArgs, manifest: &mut RunManif
         eco.base.clone(),
         InstrumentSet::parse("tariffs", structure)?,
     )?;
-    let optimizer = PolicyOptimizer::new()
-        .with_pg_tol(args.tol)?
-        .with_stall_tol(args.tol * 1e2)?
-        .with_inner(eco.inner)?;
+    let optimizer = optimizer(args.tol, &eco)?;
     let start = model.baseline_policy();
     let r = walras_trade::cooperate(&model, Aggregation::SumOfLogs, &start, &optimizer)
         .context("cooperation")?;
