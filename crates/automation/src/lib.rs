@@ -1,0 +1,36 @@
+//! # walras-automation: data-driven automation (DDA-1)
+//!
+//! Walras's own model of task-specific data that accumulates as a by-product of production,
+//! spills over across tasks through a network, raises AI productivity and pushes out the
+//! automation frontier. The ideas follow Farboodi, Koh & Xia (2026, "Data-Driven Automation");
+//! the task structure follows Acemoglu & Restrepo (2018) and the capital-accumulation
+//! singularity Aghion, Jones & Jones (2017). Equations: `specs/automation.md`.
+//!
+//! Everything is per unit of task mass, so splitting a task into two identical halves changes
+//! no aggregate.
+//!
+//! - [`economy`]: the primitives (task masses, productivities, verifiability, the data
+//!   technology, the spillover matrix), validated.
+//! - [`equilibrium`]: the static equilibrium given data and capital (threshold solver with at
+//!   most one split task).
+//! - [`dynamics`]: growth paths (adaptive Dormand-Prince on log data with event location at
+//!   automation switches, optional Solow capital with blow-up detection).
+//! - [`planner`]: the social optimum by forward-backward sweep, decentralising subsidies.
+//! - [`network`]: spillover topologies, normalisations and statistics.
+//! - [`scenario`]: TOML scenario files and the shipped presets.
+//! - [`sweep`]: seeded Monte Carlo and parameter grids in parallel.
+#![deny(missing_docs)]
+
+pub mod dynamics;
+pub mod economy;
+pub mod equilibrium;
+pub mod network;
+pub mod planner;
+pub mod scenario;
+pub mod sweep;
+
+pub use dynamics::{simulate, PathOptions, PathPoint, SimulationResult, StopReason};
+pub use economy::{DataTechnology, Economy, ModelError};
+pub use equilibrium::{equilibrium, Equilibrium, TaskStatus};
+
+pub use network::{Network, NetworkSpec, NetworkStats, Normalization};
