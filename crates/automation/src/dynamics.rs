@@ -39,8 +39,8 @@ pub struct PathOptions {
     pub accumulation: Option<CapitalAccumulation>,
     /// Stop once the labour task share falls below this (e.g. 0.01).
     pub stop_labor_share: Option<f64>,
-    /// Blow-up: stop once any state (capital or data) exceeds this many times its level at
-    /// t = 0, or output overflows.
+    /// Blow-up: once any state (capital or data) exceeds this many times its level at t = 0
+    /// while its growth rate is rising, the path stops and reports T*.
     pub blowup_factor: f64,
     /// Zero initial data starts at this fraction of the largest initial data (or of 1).
     pub data_floor: f64,
@@ -62,7 +62,7 @@ impl Default for PathOptions {
             stop_labor_share: None,
             blowup_factor: 1e12,
             data_floor: 1e-12,
-            tolerance: 1e-8,
+            tolerance: 1e-7,
             max_steps: 2_000_000,
             locate_mass: 0.002,
         }
@@ -104,7 +104,12 @@ pub enum StopReason {
     LaborShare,
     /// Finite-time blow-up (see [`SimulationResult::blowup_time`]).
     Blowup,
+    /// Levels reached e^600 without accelerating growth (no finite-time blow-up detected).
+    StateLimit,
 }
+
+/// Largest log level of data, capital or output a path may reach.
+const STATE_LIMIT: f64 = 600.0;
 
 /// A simulated growth path.
 #[derive(Debug, Clone)]
@@ -471,7 +476,7 @@ pub fn simulate(
         } else {
             5.0
         };
-        h = next_h.unwrap_or(h_taken * factor.clamp(0.2, 5.0));
+        h = next_h.unwrap_or(h_taken * factor.clamp(0.2, 2.0));
         x = trial.x;
         current = trial.eval;
         t = t_new;
@@ -482,9 +487,17 @@ pub fn simulate(
                 break;
             }
         }
+        // Blow-up: a state past the ceiling with accelerating growth (fast but decelerating
+        // growth runs on, up to the floating-point limit of the model's levels).
         if x.iter().zip(&ceiling).any(|(v, c)| v > c) {
-            stop = StopReason::Blowup;
-            blowup_time = estimate_blowup(&points);
+            if let Some(t_star) = estimate_blowup(&points) {
+                stop = StopReason::Blowup;
+                blowup_time = Some(t_star);
+                break;
+            }
+        }
+        if x.iter().any(|v| *v > STATE_LIMIT) || current.equilibrium.output.ln() > STATE_LIMIT {
+            stop = StopReason::StateLimit;
             break;
         }
     }
@@ -728,6 +741,7 @@ mod tests {
         let options = PathOptions {
             horizon: 40.0,
             capital: k,
+            tolerance: 1e-9,
             ..Default::default()
         };
         let path = simulate(&e, &[d0], &options).unwrap();
@@ -805,6 +819,7 @@ mod tests {
                 saving: s,
                 depreciation: 0.0,
             }),
+            tolerance: 1e-9,
             ..Default::default()
         };
         let path = simulate(&e, &[nu * k0 / s], &options).unwrap();

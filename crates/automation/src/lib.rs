@@ -20,6 +20,8 @@
 //! - [`scenario`]: TOML scenario files and the shipped presets.
 //! - [`sweep`]: seeded Monte Carlo and parameter grids in parallel.
 #![deny(missing_docs)]
+// Numerical loops over task indices read better with the index.
+#![allow(clippy::needless_range_loop)]
 
 pub mod dynamics;
 pub mod economy;

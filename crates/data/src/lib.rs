@@ -19,6 +19,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod automation;
 mod error;
 mod manifest;
 mod table;
