@@ -57,9 +57,9 @@ pub enum Command {
     /// Trade and industrial policy: counterfactuals, optimal tariffs and subsidies, Nash wars,
     /// cooperation (multi-country, multi-sector, IO links, scale economies).
     Trade(TradeArgs),
-    /// Data-driven automation and growth paths (arrives with issue #5).
-    #[command(disable_help_subcommand = true)]
-    Automation(PendingArgs),
+    /// Data-driven automation: growth paths with task-specific data and spillover networks,
+    /// the planner, Monte Carlo and phase diagrams, network tools.
+    Automation(AutomationArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell.
@@ -82,12 +82,101 @@ pub struct ExamplesArgs {
     pub cournot_costs: Vec<f64>,
 }
 
-/// Arguments of a command group that a later issue fills.
+/// `walras automation`.
 #[derive(Debug, Args, Clone)]
-pub struct PendingArgs {
-    /// Anything; the group is not implemented yet.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    pub rest: Vec<String>,
+pub struct AutomationArgs {
+    /// What to run.
+    #[command(subcommand)]
+    pub command: AutomationCommand,
+}
+
+/// Subcommands of `walras automation`.
+#[derive(Debug, Subcommand, Clone)]
+pub enum AutomationCommand {
+    /// Simulate a growth path (market equilibrium at every instant).
+    Simulate(ScenarioArgs),
+    /// The social planner vs the market: allocation tilt, subsidies, welfare gap.
+    Planner(PlannerArgs),
+    /// Monte Carlo over parameter ranges (fans) or a two-parameter grid (phase diagram).
+    Sweep(SweepArgs),
+    /// Build, inspect and export a spillover network.
+    Network(NetworkArgs),
+    /// List the shipped presets.
+    Presets,
+}
+
+/// Which scenario to run.
+#[derive(Debug, Args, Clone)]
+pub struct ScenarioArgs {
+    /// A scenario file (TOML; see data/automation/ for the keys).
+    #[arg(long, value_name = "FILE", conflicts_with = "preset")]
+    pub scenario: Option<PathBuf>,
+    /// A shipped preset (see `walras automation presets`); default directed-chain.
+    #[arg(long, value_name = "NAME")]
+    pub preset: Option<String>,
+    /// Override scalar keys, e.g. --set sigma=0.5 --set network.weight=0.2.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub overrides: Vec<String>,
+}
+
+/// `walras automation planner`.
+#[derive(Debug, Args, Clone)]
+pub struct PlannerArgs {
+    /// The scenario.
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Discount rate rho > 0.
+    #[arg(long, default_value_t = 0.05, allow_negative_numbers = true)]
+    pub discount: f64,
+    /// CRRA coefficient of u(Y) (1 = log utility).
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+    pub eta: f64,
+    /// Planning horizon (default: the scenario's horizon, at most 200).
+    #[arg(long)]
+    pub horizon: Option<f64>,
+    /// Time grid points.
+    #[arg(long, default_value_t = 400)]
+    pub grid: usize,
+}
+
+/// `walras automation sweep`.
+#[derive(Debug, Args, Clone)]
+pub struct SweepArgs {
+    /// The base scenario.
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Monte Carlo: a parameter range KEY=LOW:HIGH (repeatable).
+    #[arg(long = "range", value_name = "KEY=LOW:HIGH")]
+    pub ranges: Vec<String>,
+    /// Monte Carlo draws.
+    #[arg(long, default_value_t = 200)]
+    pub draws: usize,
+    /// Grid (phase diagram): exactly two of KEY=LOW:HIGH:POINTS.
+    #[arg(long = "grid", value_name = "KEY=LOW:HIGH:N")]
+    pub grid: Vec<String>,
+    /// Seed of the draws (default: the scenario's seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+/// `walras automation network`.
+#[derive(Debug, Args, Clone)]
+pub struct NetworkArgs {
+    /// Take the network of this scenario.
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Or build one: kind and parameters, e.g. "kind=ring,neighbors=2,weight=0.5".
+    #[arg(long, value_name = "SPEC", conflicts_with_all = ["scenario", "preset"])]
+    pub spec: Option<String>,
+    /// Number of tasks for --spec.
+    #[arg(long, default_value_t = 20)]
+    pub tasks: usize,
+    /// Seed for random topologies built with --spec.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Write the network as an edge list (CSV, csv.gz or Parquet by extension).
+    #[arg(long, value_name = "FILE")]
+    pub export: Option<PathBuf>,
 }
 
 /// `walras tax`.

@@ -8,6 +8,8 @@
 //!
 //! * [`core`] (walras-core): the NFXP engine and canonical economies;
 //! * [`tax`] (walras-tax): optimal income-tax brackets;
+//! * [`trade`] (walras-trade): trade and industrial policy;
+//! * [`automation`] (walras-automation): data-driven automation and growth paths;
 //! * [`data`] (walras-data): validated tables, atomic writers, run manifests;
 //! * [`plot`] (walras-plot): paper-ready figures;
 //! * [`cli`] (walras-cli): the `walras` command line.
@@ -21,6 +23,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub use walras_automation as automation;
 pub use walras_cli as cli;
 pub use walras_core as core;
 pub use walras_data as data;

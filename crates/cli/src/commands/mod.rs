@@ -1,10 +1,11 @@
 //! Command implementations: each turns validated arguments into library calls and output.
 
+mod automation;
 mod examples;
 mod tax;
 mod trade;
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use clap::CommandFactory;
 
 use crate::args::{Cli, Command};
@@ -15,17 +16,10 @@ pub fn dispatch(cli: Cli, command_line: Vec<String>) -> Result<()> {
         Command::Examples(args) => examples::run(&cli.common, &args, command_line),
         Command::Tax(args) => tax::run(&cli.common, &args.command, command_line),
         Command::Trade(args) => trade::run(&cli.common, &args.command, command_line),
-        Command::Automation(_) => pending("automation", 5, "data-driven automation"),
+        Command::Automation(args) => automation::run(&cli.common, &args.command, command_line),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "walras", &mut std::io::stdout());
             Ok(())
         }
     }
-}
-
-fn pending(group: &str, issue: u32, what: &str) -> Result<()> {
-    bail!(
-        "`walras {group}` ({what}) is not implemented yet: it arrives with issue #{issue}. \
-         Run `walras examples` for the core's canonical economies."
-    )
 }
