@@ -202,6 +202,11 @@ impl<'a> System<'a> {
 
     fn ln_ai(&self, x: &[f64]) -> Vec<f64> {
         let e = self.economy;
+        let data: Vec<f64> = if self.own_only.iter().all(|&o| o) {
+            Vec::new()
+        } else {
+            x[..self.tasks()].iter().map(|v| v.exp()).collect()
+        };
         self.rows
             .iter()
             .enumerate()
@@ -212,7 +217,7 @@ impl<'a> System<'a> {
                     }
                     return self.ln_abar[i] + e.technology.ln_g(x[i].exp());
                 }
-                let dt: f64 = row.iter().map(|&(j, w)| w * x[j].exp()).sum();
+                let dt: f64 = row.iter().map(|&(j, w)| w * data[j]).sum();
                 self.ln_abar[i] + e.technology.ln_g(dt.max(f64::MIN_POSITIVE))
             })
             .collect()
@@ -615,19 +620,24 @@ fn locate_switch(
         let eq = sys.evaluate(&xs)?.equilibrium;
         Ok(eq.position(task) - level)
     };
-    // Illinois on [0, 1].
+    // Illinois on [0, 1], safeguarded by bisection whenever two steps did not halve the
+    // bracket (the position is a hinge near a tie at the threshold); the switch time is
+    // located to 1e-5 of the step.
     let (mut a, mut b) = (0.0, 1.0);
     let (mut ga, mut gb) = (e0.position(task) - level, e1.position(task) - level);
     if ga * gb > 0.0 {
         return Ok(None);
     }
     let mut side = 0i8;
-    for _ in 0..60 {
-        let s = if gb != ga {
+    let mut width_two_ago = [1.0f64, 1.0];
+    for iteration in 0..80 {
+        let bisect = iteration >= 2 && (b - a) > 0.5 * width_two_ago[0];
+        let s = if !bisect && gb != ga {
             (a * gb - b * ga) / (gb - ga)
         } else {
             0.5 * (a + b)
         };
+        width_two_ago = [width_two_ago[1], b - a];
         let gs = g(s)?;
         if gs * gb > 0.0 {
             b = s;
@@ -644,7 +654,7 @@ fn locate_switch(
             }
             side = -1;
         }
-        if (b - a) < 1e-12 || gs.abs() < 1e-13 {
+        if (b - a) < 1e-5 || gs == 0.0 {
             break;
         }
     }

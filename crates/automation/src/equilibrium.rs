@@ -112,6 +112,12 @@ pub struct EquilibriumSolver<'a> {
     economy: &'a Economy,
     ln_mass: Vec<f64>,
     ln_gamma: Vec<f64>,
+    /// `ln(a_i gamma_i^(sigma - 1))`, its maximum, and `exp` of the difference (constants).
+    ln_l_term: Vec<f64>,
+    l_ref: f64,
+    l_lin: Vec<f64>,
+    /// `gamma_i^sigma`.
+    gamma_pow_sigma: Vec<f64>,
     order: Vec<usize>,
     sorted_once: bool,
 }
@@ -119,10 +125,23 @@ pub struct EquilibriumSolver<'a> {
 impl<'a> EquilibriumSolver<'a> {
     /// A solver for `economy`.
     pub fn new(economy: &'a Economy) -> Self {
+        let sigma = economy.sigma;
+        let ln_mass: Vec<f64> = economy.mass.iter().map(|a| a.ln()).collect();
+        let ln_gamma: Vec<f64> = economy.labor_productivity.iter().map(|g| g.ln()).collect();
+        let ln_l_term: Vec<f64> = ln_mass
+            .iter()
+            .zip(&ln_gamma)
+            .map(|(a, g)| a + (sigma - 1.0) * g)
+            .collect();
+        let l_ref = ln_l_term.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v));
         EquilibriumSolver {
             economy,
-            ln_mass: economy.mass.iter().map(|a| a.ln()).collect(),
-            ln_gamma: economy.labor_productivity.iter().map(|g| g.ln()).collect(),
+            l_lin: ln_l_term.iter().map(|v| (v - l_ref).exp()).collect(),
+            gamma_pow_sigma: ln_gamma.iter().map(|g| (sigma * g).exp()).collect(),
+            ln_l_term,
+            l_ref,
+            ln_mass,
+            ln_gamma,
             order: (0..economy.tasks()).collect(),
             sorted_once: false,
         }
@@ -203,9 +222,8 @@ impl<'a> EquilibriumSolver<'a> {
         self.sort(&ln_ratio);
         let (ln_mass, ln_gamma, order) = (&self.ln_mass, &self.ln_gamma, &self.order);
         let ln_k_term = |i: usize| ln_mass[i] + (sigma - 1.0) * ln_ai[i];
-        let ln_l_term = |i: usize| ln_mass[i] + (sigma - 1.0) * ln_gamma[i];
         // ln Gamma_K of the first k tasks in order, ln Gamma_L of the rest.
-        let sums = GammaSums::new(order, ln_k_term, ln_l_term);
+        let sums = GammaSums::new(order, ln_k_term, (&self.ln_l_term, self.l_ref, &self.l_lin));
 
         // The regime: `automated` top tasks plus possibly one split task.
         let (automated, split) = if labor == 0.0 {
@@ -263,7 +281,7 @@ impl<'a> EquilibriumSolver<'a> {
                 v
             } else {
                 let x = ln_add(
-                    ln_add(ln_gl_l, ln_l_term(s)),
+                    ln_add(ln_gl_l, self.ln_l_term[s]),
                     (1.0 - sigma) * ln_rho + ln_gk_a,
                 );
                 x / (sigma - 1.0)
@@ -319,6 +337,7 @@ impl<'a> EquilibriumSolver<'a> {
         }
 
         let (y, w, r) = (ln_y.exp(), ln_w.exp(), ln_r.exp());
+        let y_w_sigma = (ln_y - sigma * ln_w).exp();
         let mut out = Equilibrium {
             output: y,
             wage: w,
@@ -337,21 +356,24 @@ impl<'a> EquilibriumSolver<'a> {
         };
         for i in 0..n {
             let automated_i = is_automated[i];
-            let ln_p = if automated_i {
-                ln_r - ln_ai[i]
-            } else {
-                ln_w - ln_gamma[i]
-            };
-            let ln_yi = ln_y - sigma * ln_p;
-            out.price[i] = ln_p.exp();
-            let yi = ln_yi.exp();
-            out.task_output[i] = yi;
             if automated_i {
+                // p = R / A_i, y = Y p^-sigma.
+                let p = (ln_r - ln_ai[i]).exp();
+                let yi = (ln_y - sigma * (ln_r - ln_ai[i])).exp();
+                out.price[i] = p;
+                out.task_output[i] = yi;
                 out.status[i] = TaskStatus::Automated;
-                out.capital[i] = yi * out.price[i] / r;
-            } else if labor_set(i) {
-                out.labor[i] = yi * out.price[i] / w;
-                out.labor_fraction[i] = 1.0;
+                out.capital[i] = yi * p / r;
+            } else {
+                // p = w / gamma_i, y = Y w^-sigma gamma_i^sigma (no exp per task).
+                let p = w / self.economy.labor_productivity[i];
+                let yi = y_w_sigma * self.gamma_pow_sigma[i];
+                out.price[i] = p;
+                out.task_output[i] = yi;
+                if labor_set(i) {
+                    out.labor[i] = yi * p / w;
+                    out.labor_fraction[i] = 1.0;
+                }
             }
         }
         if let Some(s) = split {
@@ -407,10 +429,10 @@ struct GammaSums {
 }
 
 impl GammaSums {
-    fn new(order: &[usize], k_term: impl Fn(usize) -> f64, l_term: impl Fn(usize) -> f64) -> Self {
+    fn new(order: &[usize], k_term: impl Fn(usize) -> f64, l_terms: (&[f64], f64, &[f64])) -> Self {
+        let (ln_l, l_ref, l_lin) = l_terms;
         let n = order.len();
         let kt: Vec<f64> = order.iter().map(|&i| k_term(i)).collect();
-        let lt: Vec<f64> = order.iter().map(|&i| l_term(i)).collect();
         let span = |v: &[f64]| {
             v.iter()
                 .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
@@ -418,7 +440,7 @@ impl GammaSums {
                 })
         };
         let (k_lo, k_ref) = span(&kt);
-        let (l_lo, l_ref) = span(&lt);
+        let (l_lo, _) = span(ln_l);
         let logs = !(k_ref - k_lo < 600.0 && l_ref - l_lo < 600.0);
         let mut k = vec![if logs { f64::NEG_INFINITY } else { 0.0 }; n + 1];
         let mut l = k.clone();
@@ -430,10 +452,11 @@ impl GammaSums {
             };
         }
         for j in (0..n).rev() {
+            let i = order[j];
             l[j] = if logs {
-                ln_add(l[j + 1], lt[j])
+                ln_add(l[j + 1], ln_l[i])
             } else {
-                l[j + 1] + (lt[j] - l_ref).exp()
+                l[j + 1] + l_lin[i]
             };
         }
         GammaSums {

@@ -36,3 +36,6 @@ pub use economy::{DataTechnology, Economy, ModelError};
 pub use equilibrium::{equilibrium, Equilibrium, TaskStatus};
 
 pub use network::{Network, NetworkSpec, NetworkStats, Normalization};
+pub use planner::{
+    solve_log_linear_planner, solve_planner, PlannerOptions, PlannerResult, Utility,
+};

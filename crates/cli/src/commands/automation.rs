@@ -98,8 +98,8 @@ fn scenario(
 }
 
 fn resolve(s: &Scenario, base: Option<&Path>) -> Result<Model> {
-    Ok(s.resolve(base, &file_loader)
-        .with_context(|| format!("scenario {}", s.name))?)
+    s.resolve(base, &file_loader)
+        .with_context(|| format!("scenario {}", s.name))
 }
 
 fn opt(v: Option<f64>) -> Value {
