@@ -620,8 +620,8 @@ fn locate_switch(
         let eq = sys.evaluate(&xs)?.equilibrium;
         Ok(eq.position(task) - level)
     };
-    // Illinois on [0, 1], safeguarded by bisection whenever two steps did not halve the
-    // bracket (the position is a hinge near a tie at the threshold); the switch time is
+    // Illinois on [0, 1], safeguarded by bisection once a step did not halve the bracket
+    // (the position is a hinge near a tie at the threshold); the switch time is
     // located to 1e-5 of the step.
     let (mut a, mut b) = (0.0, 1.0);
     let (mut ga, mut gb) = (e0.position(task) - level, e1.position(task) - level);
@@ -629,15 +629,17 @@ fn locate_switch(
         return Ok(None);
     }
     let mut side = 0i8;
-    let mut width_two_ago = [1.0f64, 1.0];
-    for iteration in 0..80 {
-        let bisect = iteration >= 2 && (b - a) > 0.5 * width_two_ago[0];
+    let mut bisect = false;
+    let mut last_width = f64::INFINITY;
+    for _ in 0..80 {
+        // Once an Illinois step fails to halve the bracket (a hinge), bisect to the end.
+        bisect = bisect || (b - a) > 0.5 * last_width;
+        last_width = b - a;
         let s = if !bisect && gb != ga {
             (a * gb - b * ga) / (gb - ga)
         } else {
             0.5 * (a + b)
         };
-        width_two_ago = [width_two_ago[1], b - a];
         let gs = g(s)?;
         if gs * gb > 0.0 {
             b = s;
