@@ -70,6 +70,40 @@ fn nash_json_has_the_documented_keys_and_both_methods_agree() {
         );
         assert!((a - b).abs() < 1e-5, "{c}: {a} vs {b}");
     }
+    // Damped Gauss-Seidel best responses reach the same equilibrium.
+    let gs = json_of(&walras(&[
+        "trade",
+        "nash",
+        "--method",
+        "best-response",
+        "--schedule",
+        "gauss-seidel",
+        "--damping",
+        "0.6",
+        "--tol",
+        "1e-7",
+        "--format",
+        "json",
+        "--quiet",
+    ]));
+    for c in ["North", "South", "East"] {
+        let (a, b) = (
+            stacked["mean_tariff"][c].as_f64().unwrap(),
+            gs["mean_tariff"][c].as_f64().unwrap(),
+        );
+        assert!((a - b).abs() < 1e-5, "{c}: {a} vs {b}");
+    }
+    let o = walras(&[
+        "trade",
+        "nash",
+        "--method",
+        "best-response",
+        "--damping",
+        "1.5",
+        "--quiet",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("damping"), "{}", stderr(&o));
 }
 
 #[test]

@@ -408,6 +408,13 @@ pub struct TradeGameArgs {
     /// or best-response.
     #[arg(long, default_value = "auto")]
     pub method: String,
+    /// Best responses: jacobi (all respond to last round, in parallel) or gauss-seidel (in
+    /// turn, each to the latest policies).
+    #[arg(long, default_value = "jacobi", value_parser = ["jacobi", "gauss-seidel"])]
+    pub schedule: String,
+    /// Best responses: each round moves this fraction of the way to the responses, in (0, 1].
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+    pub damping: f64,
     /// Convergence tolerance (Nash: natural residual of the first-order conditions; cooperate:
     /// projected gradient).
     #[arg(long, default_value_t = 1e-8)]

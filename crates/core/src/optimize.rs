@@ -111,8 +111,9 @@ impl PolicyOptimizer {
     }
 
     /// For objectives that are only piecewise smooth (agents switching between regimes): when
-    /// the line search finds no decrease, accept the point if its projected gradient is at most
-    /// `tol` (>= the pg tolerance). The default equals the pg tolerance, i.e. strict.
+    /// the line search finds no decrease (or the iteration budget runs out), accept the point
+    /// if its projected gradient is at most `tol` (>= the pg tolerance). The default equals the
+    /// pg tolerance, i.e. strict.
     pub fn with_stall_tol(mut self, tol: f64) -> Result<Self> {
         if !(tol.is_finite() && tol >= self.pg_tol) {
             return Err(invalid("stall_tol", tol, "must be finite and >= pg_tol"));
@@ -218,9 +219,11 @@ impl PolicyOptimizer {
             state.get_termination_reason(),
             Some(TerminationReason::SolverConverged)
         );
+        // A line-search stall, or an exhausted iteration budget, is accepted within the stall
+        // tolerance (the accuracy the inner solve allows).
         let stalled = matches!(
             state.get_termination_reason(),
-            Some(TerminationReason::SolverExit(_))
+            Some(TerminationReason::SolverExit(_)) | Some(TerminationReason::MaxItersReached)
         );
         let iterations = state.get_iter();
         let eval = problem

@@ -742,3 +742,29 @@ fn stall_tolerance_must_not_undercut_the_gradient_tolerance() {
     assert!(opt.with_stall_tol(1e-7).is_err());
     assert!(opt.with_stall_tol(1e-4).is_ok());
 }
+
+/// An exhausted iteration budget is an error under the strict default, and accepted when the
+/// projected gradient is within the stall tolerance.
+#[test]
+fn exhausted_budget_is_accepted_only_within_the_stall_tolerance() {
+    let e = ExchangeEconomy::default();
+    let strict = PolicyOptimizer::new().with_max_iter(1).unwrap();
+    let err = strict
+        .maximize(&e, &Criterion::utilitarian(2), &[0.0], None, None)
+        .unwrap_err();
+    assert!(matches!(err, NfxpError::OptimizerFailed { .. }), "{err}");
+    let NfxpError::OptimizerFailed { report, .. } = err else {
+        unreachable!()
+    };
+    let pg = report.projected_gradient_norm;
+    assert!(pg > 1e-9, "one iteration should not converge: {pg}");
+    let lenient = strict.with_stall_tol(2.0 * pg).unwrap();
+    let best = lenient
+        .maximize(&e, &Criterion::utilitarian(2), &[0.0], None, None)
+        .unwrap();
+    assert!(best.report.projected_gradient_norm <= 2.0 * pg);
+    let tighter = strict.with_stall_tol(0.5 * pg).unwrap();
+    assert!(tighter
+        .maximize(&e, &Criterion::utilitarian(2), &[0.0], None, None)
+        .is_err());
+}

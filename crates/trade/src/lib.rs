@@ -23,5 +23,9 @@ pub use data::{Sector, TradeData, SHARE_TOLERANCE};
 pub use error::{Result, TradeError};
 pub use instruments::{Instrument, InstrumentSet, Kind, PolicyMap, Structure};
 pub use model::{Deficits, Numeraire, Outcome, TradeModel};
-pub use problems::{cooperate, counterfactual, nash, unilateral, NashMethod, PolicyResult};
+pub use problems::{
+    cooperate, counterfactual, nash, nash_with, unilateral, NashMethod, PolicyResult,
+    ResponseDynamics,
+};
 pub use report::{PolicyRow, PolicySummary};
+pub use walras_core::Schedule;

@@ -5,7 +5,8 @@
 use serde::Serialize;
 use walras_core::{
     cooperate as core_cooperate, players_from_blocks, solve, Aggregation, BestResponse, Criterion,
-    Equilibrium, NashOutcome, PolicyOptimizer, RoundRecord, SolveReport, SolverOptions, StackedFoc,
+    Equilibrium, NashOutcome, PolicyOptimizer, RoundRecord, Schedule, SolveReport, SolverOptions,
+    StackedFoc,
 };
 
 use crate::error::{invalid, Result, TradeError};
@@ -141,13 +142,53 @@ pub fn unilateral(
     )
 }
 
-/// The Nash equilibrium among all governments, from `start`.
+/// How best-response rounds are run: who responds to what, and how far each round moves.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ResponseDynamics {
+    /// Jacobi (all respond to last round, in parallel) or Gauss-Seidel (in turn).
+    pub schedule: Schedule,
+    /// Each round moves this fraction of the way to the best responses (1 = undamped).
+    pub damping: f64,
+}
+
+impl Default for ResponseDynamics {
+    fn default() -> Self {
+        ResponseDynamics {
+            schedule: Schedule::Jacobi,
+            damping: 1.0,
+        }
+    }
+}
+
+/// The Nash equilibrium among all governments, from `start` (undamped Jacobi best responses
+/// when they are used; see [`nash_with`]).
 pub fn nash(
     model: &TradeModel,
     method: NashMethod,
     tol: f64,
     start: &[f64],
     inner: SolverOptions,
+    on_round: impl FnMut(&RoundRecord),
+) -> Result<(PolicyResult, NashOutcome, NashMethod)> {
+    nash_with(
+        model,
+        method,
+        tol,
+        start,
+        inner,
+        ResponseDynamics::default(),
+        on_round,
+    )
+}
+
+/// [`nash`] with a choice of best-response dynamics (schedule and damping).
+pub fn nash_with(
+    model: &TradeModel,
+    method: NashMethod,
+    tol: f64,
+    start: &[f64],
+    inner: SolverOptions,
+    dynamics: ResponseDynamics,
     mut on_round: impl FnMut(&RoundRecord),
 ) -> Result<(PolicyResult, NashOutcome, NashMethod)> {
     let t0 = std::time::Instant::now();
@@ -171,6 +212,8 @@ pub fn nash(
                 .with_inner(inner)?;
             BestResponse::new()
                 .with_tol(tol)?
+                .with_schedule(dynamics.schedule)
+                .with_damping(dynamics.damping)?
                 .with_optimizer(optimizer)
                 .solve(model, &players, start, on_round)
         };

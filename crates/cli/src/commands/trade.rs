@@ -17,8 +17,8 @@ use walras_plot::{
     bar_chart, line_chart, scatter_chart, BarChart, LineChart, ScatterChart, Series, Theme,
 };
 use walras_trade::{
-    counterfactual, nash, unilateral, Baseline, FinalShares, InstrumentSet, Kind, NashMethod,
-    PolicyResult, Structure, TradeModel,
+    counterfactual, nash, nash_with, unilateral, Baseline, FinalShares, InstrumentSet, Kind,
+    NashMethod, PolicyResult, ResponseDynamics, Schedule, Structure, TradeModel,
 };
 
 use crate::args::{
@@ -374,7 +374,7 @@ fn game(
 ) -> Result<()> {
     let eco = economy(&args.economy, manifest, common.quiet)?;
     let model = TradeModel::new(eco.base.clone(), instrument_set(&args.instruments)?)?;
-    manifest.set_parameters(&json!({"instruments": args.instruments.instruments, "tariff_structure": args.instruments.tariff_structure, "method": args.method, "tol": args.tol, "baseline": eco.label, "cooperate": cooperative}))?;
+    manifest.set_parameters(&json!({"instruments": args.instruments.instruments, "tariff_structure": args.instruments.tariff_structure, "method": args.method, "schedule": args.schedule, "damping": args.damping, "tol": args.tol, "baseline": eco.label, "cooperate": cooperative}))?;
     let start = model.baseline_policy();
     let spinner = Progress::spinner(
         if cooperative {
@@ -409,21 +409,37 @@ fn game(
     }
     let method: NashMethod = args.method.parse()?;
     let verbose = common.verbose > 0;
-    let (r, game, used) = nash(&model, method, args.tol, &start, eco.inner, |rec| {
-        spinner.message(format!(
-            "iteration {}: max FOC residual {:.2e}",
-            rec.round,
-            rec.max_projected_gradient()
-        ));
-        if verbose {
-            eprintln!(
-                "iteration {:>4}: max policy change {:.3e}, max FOC residual {:.3e}",
+    let dynamics = ResponseDynamics {
+        schedule: if args.schedule == "gauss-seidel" {
+            Schedule::GaussSeidel
+        } else {
+            Schedule::Jacobi
+        },
+        damping: args.damping,
+    };
+    let (r, game, used) = nash_with(
+        &model,
+        method,
+        args.tol,
+        &start,
+        eco.inner,
+        dynamics,
+        |rec| {
+            spinner.message(format!(
+                "iteration {}: max FOC residual {:.2e}",
                 rec.round,
-                rec.max_policy_change,
                 rec.max_projected_gradient()
-            );
-        }
-    })
+            ));
+            if verbose {
+                eprintln!(
+                    "iteration {:>4}: max policy change {:.3e}, max FOC residual {:.3e}",
+                    rec.round,
+                    rec.max_policy_change,
+                    rec.max_projected_gradient()
+                );
+            }
+        },
+    )
     .context("Nash equilibrium")?;
     spinner.finish();
     manifest.add_report("nash", &json!({"rounds": game.rounds, "inner_solves": game.inner_solves, "wall_time_s": game.wall_time.as_secs_f64()}))?;
