@@ -738,6 +738,25 @@ fn estimate_blowup(points: &[PathPoint]) -> Option<f64> {
     Some(p2.t - (1.0 / g2) / slope)
 }
 
+/// The spec's P4 oracle: under full automation with Cobb-Douglas tasks, chi = 1, no
+/// spillovers, data starting at zero and verifiability `nu_i = ((i - 1/2)/N)^{1/kappa}` (large
+/// N), the labour task share reaches `m` at
+/// `t(m) = m^{1-q} (1-m)^{1/theta} + int_m^1 s^{-q} (1-s)^{1/theta} ds`, `q = 1/theta + 1/kappa`
+/// (Simpson's rule on a log grid), so `m(t) ~ t^{-1/(q-1)}`.
+pub fn power_law_oracle_time(m: f64, theta: f64, kappa: f64) -> f64 {
+    let q = 1.0 / theta + 1.0 / kappa;
+    let f = |s: f64| s.powf(-q) * (1.0 - s).powf(1.0 / theta);
+    let n = 20_000;
+    let (a, b) = (m.ln(), 0.0f64);
+    let h = (b - a) / n as f64;
+    let g = |u: f64| f(u.exp()) * u.exp();
+    let mut sum = g(a) + g(b);
+    for i in 1..n {
+        sum += g(a + i as f64 * h) * if i % 2 == 1 { 4.0 } else { 2.0 };
+    }
+    m.powf(1.0 - q) * (1.0 - m).powf(1.0 / theta) + sum * h / 3.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

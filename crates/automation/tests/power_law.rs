@@ -1,23 +1,8 @@
 //! P4: under full automation with Cobb-Douglas tasks the labour task share decays as a power
 //! law, and with N = 4,000 tasks the simulation matches the quadrature oracle t(m).
 
+use walras_automation::dynamics::power_law_oracle_time as oracle_time;
 use walras_automation::{simulate, Economy, PathOptions, StopReason};
-
-/// The spec's oracle: t(m) = m^{1-q} (1-m)^{1/theta} + int_m^1 s^{-q} (1-s)^{1/theta} ds.
-fn oracle_time(m: f64, theta: f64, kappa: f64) -> f64 {
-    let q = 1.0 / theta + 1.0 / kappa;
-    let f = |s: f64| s.powf(-q) * (1.0 - s).powf(1.0 / theta);
-    // Simpson on a log-spaced grid (the integrand is steep near m).
-    let n = 20_000;
-    let (a, b) = (m.ln(), 0.0f64);
-    let h = (b - a) / n as f64;
-    let g = |u: f64| f(u.exp()) * u.exp();
-    let mut sum = g(a) + g(b);
-    for i in 1..n {
-        sum += g(a + i as f64 * h) * if i % 2 == 1 { 4.0 } else { 2.0 };
-    }
-    m.powf(1.0 - q) * (1.0 - m).powf(1.0 / theta) + sum * h / 3.0
-}
 
 fn power_law_economy(n: usize, kappa: f64) -> Economy {
     let mut e = Economy::symmetric(n, 1.0);

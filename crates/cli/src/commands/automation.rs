@@ -412,15 +412,17 @@ fn simulation_figures(
                 fit,
             ),
         ];
-        if let Some(q) = power_law_exponent(model) {
-            let slope_oracle = -1.0 / (q - 1.0);
-            let (t0, m0) = (tail[0].t, tail[0].labor_task_share);
+        if let Some((theta, kappa)) = power_law_setting(model) {
+            let q = 1.0 / theta + 1.0 / kappa;
+            let ms: Vec<f64> = (0..40)
+                .map(|k| 0.9 * (0.01f64 / 0.9).powf(k as f64 / 39.0))
+                .collect();
             s.push(Series::new(
-                format!("P4 oracle slope {slope_oracle:.3}"),
-                tail.iter().map(|p| p.t).collect(),
-                tail.iter()
-                    .map(|p| m0 * (p.t / t0).powf(slope_oracle))
+                format!("P4 oracle (slope -> {:.2})", -1.0 / (q - 1.0)),
+                ms.iter()
+                    .map(|&m| walras_automation::dynamics::power_law_oracle_time(m, theta, kappa))
                     .collect(),
+                ms,
             ));
         }
         let chart = LineChart {
@@ -529,21 +531,25 @@ fn simulation_figures(
     Ok(())
 }
 
-/// q = 1/theta + 1/kappa when the scenario is in the P4 setting (Cobb-Douglas, chi = 1, no
+/// (theta, kappa) when the scenario is in the P4 setting (Cobb-Douglas, chi = 1, no
 /// spillovers, power-law verifiability), else None.
-fn power_law_exponent(model: &Model) -> Option<f64> {
+fn power_law_setting(model: &Model) -> Option<(f64, f64)> {
     let e = &model.economy;
     let n = e.tasks();
     let identity =
         (0..n).all(|i| (0..n).all(|j| e.spill[(i, j)] == if i == j { 1.0 } else { 0.0 }));
-    if (e.sigma - 1.0).abs() > 1e-9 || e.chi != 1.0 || !identity || n < 3 {
+    let power = matches!(
+        e.technology,
+        walras_automation::DataTechnology::Power { .. }
+    );
+    if (e.sigma - 1.0).abs() > 1e-9 || e.chi != 1.0 || !identity || !power || n < 3 {
         return None;
     }
-    // nu_i = ((i - 1/2)/N)^{1/kappa}: recover kappa from two quantiles and check the rest.
+    // nu_i = ((i - 1/2)/N)^{1/kappa}: recover kappa from the last quantile and check the rest.
     let q = |i: usize| (i as f64 + 0.5) / n as f64;
     let inv_kappa = e.verifiability[n - 1].ln() / q(n - 1).ln();
     let fits = (0..n).all(|i| (e.verifiability[i] - q(i).powf(inv_kappa)).abs() < 1e-9);
-    (fits && inv_kappa > 0.0).then(|| 1.0 / e.theta() + inv_kappa)
+    (fits && inv_kappa > 0.0).then(|| (e.theta(), 1.0 / inv_kappa))
 }
 
 fn planner_cmd(common: &CommonArgs, args: &PlannerArgs, manifest: &mut RunManifest) -> Result<()> {
