@@ -12,7 +12,7 @@
 //! blow-up time T* by extrapolating the inverse growth rate `1 / g` of the fastest-growing
 //! state to zero (exact for the spec's oracles, where `1 / g` is linear in time).
 
-use crate::economy::{Economy, ModelError};
+use crate::economy::{check_per_task, Economy, ModelError};
 use std::cell::RefCell;
 
 use crate::equilibrium::{Equilibrium, EquilibriumSolver};
@@ -352,24 +352,7 @@ pub fn simulate(
 ) -> Result<SimulationResult, ModelError> {
     economy.validate()?;
     let n = economy.tasks();
-    if data0.len() != n {
-        return Err(ModelError::Shape {
-            key: "initial_data".into(),
-            expected: format!("{n} values (one per task)"),
-            found: data0.len().to_string(),
-        });
-    }
-    if let Some((i, v)) = data0
-        .iter()
-        .enumerate()
-        .find(|(_, v)| !(v.is_finite() && **v >= 0.0))
-    {
-        return Err(ModelError::invalid(
-            format!("initial_data[{i}]"),
-            v,
-            "must be finite and >= 0",
-        ));
-    }
+    check_per_task("initial_data", data0, n, true)?;
     check_options(options)?;
     let sys = System::new(economy, options);
     let floor = options.data_floor * data0.iter().fold(0.0f64, |m, &d| m.max(d)).max(1.0);

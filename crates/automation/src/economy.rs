@@ -52,6 +52,36 @@ impl ModelError {
     }
 }
 
+/// Checks a per-task state or parameter: `n` values, all finite (and >= 0 if `nonnegative`);
+/// errors name `key[i]` and the value.
+pub(crate) fn check_per_task(
+    key: &str,
+    values: &[f64],
+    n: usize,
+    nonnegative: bool,
+) -> Result<(), ModelError> {
+    if values.len() != n {
+        return Err(ModelError::Shape {
+            key: key.into(),
+            expected: format!("{n} values (one per task)"),
+            found: values.len().to_string(),
+        });
+    }
+    if let Some((i, v)) = values
+        .iter()
+        .enumerate()
+        .find(|(_, v)| !(v.is_finite() && (!nonnegative || **v >= 0.0)))
+    {
+        let reason = if nonnegative {
+            "must be finite and >= 0"
+        } else {
+            "must be finite"
+        };
+        return Err(ModelError::invalid(format!("{key}[{i}]"), v, reason));
+    }
+    Ok(())
+}
+
 /// How effective data raises AI productivity: `A_i = Abar_i g(Dtilde_i)`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum DataTechnology {

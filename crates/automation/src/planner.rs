@@ -100,7 +100,7 @@
 //! shares the static solver and the sweep (its data flow is per unit of capital, i.e.
 //! `nu_i / A_i` per unit of AI output, and does not depend on `A`).
 
-use crate::economy::{Economy, ModelError};
+use crate::economy::{check_per_task, Economy, ModelError};
 use nalgebra::DMatrix;
 
 /// Period utility of output.
@@ -418,6 +418,19 @@ struct StaticSolver {
     fast_solves: usize,
     robust_solves: usize,
     evaluations: usize,
+}
+
+/// A market-clearing root is accepted when its residual `v` is within `ACCEPT_TOL` of the
+/// endowment `scale`.
+fn accept_root(v: f64, scale: f64, what: &str) -> Result<(), ModelError> {
+    if v.is_nan() || v.abs() > ACCEPT_TOL * scale {
+        return Err(ModelError::NoConvergence {
+            what: what.into(),
+            iterations: MAX_ROOT_ITERATIONS,
+            residual: v,
+        });
+    }
+    Ok(())
 }
 
 /// Finds a zero of an increasing function by safeguarded Newton (bisection when Newton leaves
@@ -1191,13 +1204,7 @@ impl StaticSolver {
             )?
         };
         let e = last.ok_or_else(range_error)?;
-        if v.is_nan() || v.abs() > ACCEPT_TOL * capital {
-            return Err(ModelError::NoConvergence {
-                what: "planner static problem (capital market)".into(),
-                iterations: MAX_ROOT_ITERATIONS,
-                residual: v,
-            });
-        }
+        accept_root(v, capital, "planner static problem (capital market)")?;
         let m_k = pole + z.exp();
         hint.1 = m_k;
         let (hll, hlk, hkk) = e.hessian(sigma, eta);
@@ -1256,13 +1263,7 @@ impl StaticSolver {
             iterations: 0,
             residual: f64::NAN,
         })?;
-        if v.is_nan() || v.abs() > ACCEPT_TOL * endowment {
-            return Err(ModelError::NoConvergence {
-                what: "planner static problem (single factor)".into(),
-                iterations: MAX_ROOT_ITERATIONS,
-                residual: v,
-            });
-        }
+        accept_root(v, endowment, "planner static problem (single factor)")?;
         let m = floor + x.exp();
         Ok(if ai_only {
             (e, f64::NAN, m, Vec::new(), 1)
@@ -1956,29 +1957,6 @@ fn check_options(o: &PlannerOptions) -> Result<(), ModelError> {
     Ok(())
 }
 
-fn check_state(key: &str, x0: &[f64], n: usize, nonnegative: bool) -> Result<(), ModelError> {
-    if x0.len() != n {
-        return Err(ModelError::Shape {
-            key: key.into(),
-            expected: format!("{n} values (one per task)"),
-            found: x0.len().to_string(),
-        });
-    }
-    if let Some((i, v)) = x0
-        .iter()
-        .enumerate()
-        .find(|(_, v)| !(v.is_finite() && (!nonnegative || **v >= 0.0)))
-    {
-        let reason = if nonnegative {
-            "must be finite and >= 0"
-        } else {
-            "must be finite"
-        };
-        return Err(ModelError::invalid(format!("{key}[{i}]"), v, reason));
-    }
-    Ok(())
-}
-
 /// The forward-backward sweep shared by both models (see the module docs).
 fn sweep(model: &Model, x0: &[f64], options: &PlannerOptions) -> Result<PlannerResult, ModelError> {
     check_options(options)?;
@@ -2126,7 +2104,7 @@ pub fn solve_planner(
     options: &PlannerOptions,
 ) -> Result<PlannerResult, ModelError> {
     economy.validate()?;
-    check_state("initial_data", data0, economy.tasks(), true)?;
+    check_per_task("initial_data", data0, economy.tasks(), true)?;
     sweep(&Model::dda1(economy, options.utility), data0, options)
 }
 
@@ -2138,7 +2116,7 @@ pub fn solve_log_linear_planner(
     options: &PlannerOptions,
 ) -> Result<PlannerResult, ModelError> {
     validate_log_linear(economy)?;
-    check_state("initial_state", x0, economy.mass.len(), false)?;
+    check_per_task("initial_state", x0, economy.mass.len(), false)?;
     if options.capital <= 0.0 {
         return Err(ModelError::invalid(
             "capital",
@@ -2181,7 +2159,7 @@ fn validate_log_linear(e: &LogLinearEconomy) -> Result<(), ModelError> {
             "task masses must sum to 1 (this is their sum)",
         ));
     }
-    check_state("verifiability", &e.verifiability, n, true)?;
+    check_per_task("verifiability", &e.verifiability, n, true)?;
     if e.spill.nrows() != n || e.spill.ncols() != n {
         return Err(ModelError::Shape {
             key: "network".into(),
@@ -2207,8 +2185,8 @@ fn check_static_inputs(
 ) -> Result<(), ModelError> {
     economy.validate()?;
     let n = economy.tasks();
-    check_state("data", data, n, true)?;
-    check_state("costate", costate, n, true)?;
+    check_per_task("data", data, n, true)?;
+    check_per_task("costate", costate, n, true)?;
     if !(capital.is_finite() && capital >= 0.0) {
         return Err(ModelError::invalid(
             "capital",

@@ -12,7 +12,7 @@ use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
 use crate::dynamics::{CapitalAccumulation, PathOptions};
-use crate::economy::{DataTechnology, Economy, ModelError};
+use crate::economy::{check_per_task, DataTechnology, Economy, ModelError};
 use crate::network::{Network, NetworkSpec, Normalization};
 
 /// A scalar or one value per task.
@@ -361,17 +361,7 @@ impl Scenario {
         };
         economy.validate()?;
         let initial_data = self.initial_data.resolve("initial_data", n)?;
-        if let Some((i, v)) = initial_data
-            .iter()
-            .enumerate()
-            .find(|(_, v)| !(v.is_finite() && **v >= 0.0))
-        {
-            return Err(ModelError::invalid(
-                format!("initial_data[{i}]"),
-                v,
-                "must be finite and >= 0",
-            ));
-        }
+        check_per_task("initial_data", &initial_data, n, true)?;
         if let Some(m) = self.stop_labor_share {
             if !(m > 0.0 && m < 1.0) {
                 return Err(ModelError::invalid(

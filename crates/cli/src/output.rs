@@ -100,3 +100,33 @@ pub fn num(v: Option<f64>) -> String {
         Some(v) => format!("{v:.3e}"),
     }
 }
+
+/// Draws one figure as `DIR/STEM.svg` and `DIR/STEM.png` and records both in the manifest.
+pub fn draw_figure(
+    dir: &std::path::Path,
+    stem: &str,
+    draw: &dyn Fn(&std::path::Path) -> Result<(), walras_plot::PlotError>,
+    manifest: &mut walras_data::RunManifest,
+) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    for ext in ["svg", "png"] {
+        let path = dir.join(format!("{stem}.{ext}"));
+        draw(&path).with_context(|| format!("drawing {}", path.display()))?;
+        manifest.add_output(&path);
+    }
+    Ok(())
+}
+
+/// Prints a two-column `quantity, value` table (or `json`) under `preface`.
+pub fn print_quantities(
+    format: Format,
+    rows: Vec<Vec<String>>,
+    json: &serde_json::Value,
+    preface: &str,
+) -> std::io::Result<()> {
+    let table = TextTable {
+        headers: vec!["quantity".into(), "value".into()],
+        rows,
+    };
+    print(format, &table, json, preface)
+}

@@ -18,7 +18,7 @@ use walras_plot::{
 use crate::args::{
     AutomationCommand, CommonArgs, NetworkArgs, PlannerArgs, ScenarioArgs, SweepArgs,
 };
-use crate::output::{emit, num, print, TextTable};
+use crate::output::{draw_figure, emit, num, print, print_quantities, TextTable};
 use crate::progress::Progress;
 
 /// The preset used when neither --scenario nor --preset is given.
@@ -180,29 +180,7 @@ fn simulate_cmd(
             path.blowup_time.map_or("none".into(), |t| num(Some(t))),
         ],
     ];
-    print(
-        common.format,
-        &TextTable {
-            headers: vec!["quantity".into(), "value".into()],
-            rows,
-        },
-        &j,
-        "",
-    )?;
-    Ok(())
-}
-
-fn draw(
-    dir: &Path,
-    stem: &str,
-    f: &dyn Fn(&Path) -> Result<(), walras_plot::PlotError>,
-    manifest: &mut RunManifest,
-) -> Result<()> {
-    for ext in ["svg", "png"] {
-        let path = dir.join(format!("{stem}.{ext}"));
-        f(&path).with_context(|| format!("drawing {}", path.display()))?;
-        manifest.add_output(&path);
-    }
+    print_quantities(common.format, rows, &j, "")?;
     Ok(())
 }
 
@@ -326,7 +304,7 @@ fn simulation_figures(
         log_x: true,
         log_y: true,
     };
-    draw(
+    draw_figure(
         dir,
         "time_paths",
         &|p| line_chart(p, &chart, &theme),
@@ -344,7 +322,7 @@ fn simulation_figures(
         log_x: true,
         log_y: false,
     };
-    draw(dir, "shares", &|p| line_chart(p, &chart, &theme), manifest)?;
+    draw_figure(dir, "shares", &|p| line_chart(p, &chart, &theme), manifest)?;
     let chart = LineChart {
         title: "Growth rate of output".into(),
         x_label: "time".into(),
@@ -353,7 +331,7 @@ fn simulation_figures(
         log_x: true,
         log_y: false,
     };
-    draw(dir, "growth", &|p| line_chart(p, &chart, &theme), manifest)?;
+    draw_figure(dir, "growth", &|p| line_chart(p, &chart, &theme), manifest)?;
     // Blow-up diagnostic: 1/g of the fastest-growing state falls linearly to zero at T*.
     let inv: Vec<(f64, f64)> = pts
         .iter()
@@ -381,7 +359,7 @@ fn simulation_figures(
             log_x: false,
             log_y: false,
         };
-        draw(
+        draw_figure(
             dir,
             "blowup_diagnostic",
             &|p| line_chart(p, &chart, &theme),
@@ -433,7 +411,7 @@ fn simulation_figures(
             log_x: true,
             log_y: true,
         };
-        draw(
+        draw_figure(
             dir,
             "labor_share_loglog",
             &|p| line_chart(p, &chart, &theme),
@@ -482,7 +460,7 @@ fn simulation_figures(
         values,
         value_label: "automation".into(),
     };
-    draw(
+    draw_figure(
         dir,
         "automation_raster",
         &|p| heatmap(p, &chart, &theme),
@@ -501,7 +479,7 @@ fn simulation_figures(
                 .collect(),
             value_label: "Omega_ij".into(),
         };
-        draw(
+        draw_figure(
             dir,
             "omega_heatmap",
             &|p| heatmap(p, &chart, &theme),
@@ -521,7 +499,7 @@ fn simulation_figures(
             log_y: false,
             diagonal: false,
         };
-        draw(
+        draw_figure(
             dir,
             "automation_vs_centrality",
             &|p| scatter_chart(p, &chart, &theme),
@@ -634,7 +612,7 @@ fn planner_cmd(common: &CommonArgs, args: &PlannerArgs, manifest: &mut RunManife
             log_x: false,
             log_y: true,
         };
-        draw(
+        draw_figure(
             dir,
             "planner_vs_market",
             &|p| line_chart(p, &chart, &theme),
@@ -651,7 +629,7 @@ fn planner_cmd(common: &CommonArgs, args: &PlannerArgs, manifest: &mut RunManife
             log_y: false,
             diagonal: true,
         };
-        draw(
+        draw_figure(
             dir,
             "allocation_tilt",
             &|p| scatter_chart(p, &chart, &theme),
@@ -668,12 +646,9 @@ fn planner_cmd(common: &CommonArgs, args: &PlannerArgs, manifest: &mut RunManife
         ],
         vec!["sweep iterations".into(), r.iterations.to_string()],
     ];
-    print(
+    print_quantities(
         common.format,
-        &TextTable {
-            headers: vec!["quantity".into(), "value".into()],
-            rows,
-        },
+        rows,
         &j,
         &format!("Planner vs market: {}", s.name),
     )?;
@@ -769,7 +744,7 @@ fn sweep_cmd(common: &CommonArgs, args: &SweepArgs, manifest: &mut RunManifest) 
                     .collect(),
                 value_label: "regime".into(),
             };
-            draw(
+            draw_figure(
                 dir,
                 "phase_diagram",
                 &|p| heatmap(p, &chart, &theme),
@@ -895,7 +870,7 @@ fn sweep_cmd(common: &CommonArgs, args: &SweepArgs, manifest: &mut RunManifest) 
                 log_x: false,
                 log_y: false,
             };
-            draw(dir, stem, &|p| line_chart(p, &chart, &theme), manifest)?;
+            draw_figure(dir, stem, &|p| line_chart(p, &chart, &theme), manifest)?;
         }
         manifest.finish_and_write(dir)?;
     }
@@ -909,15 +884,7 @@ fn sweep_cmd(common: &CommonArgs, args: &SweepArgs, manifest: &mut RunManifest) 
             num(mc.labor_task_share.last().map(|q| q[1])),
         ],
     ];
-    print(
-        common.format,
-        &TextTable {
-            headers: vec!["quantity".into(), "value".into()],
-            rows,
-        },
-        &j,
-        &format!("Monte Carlo: {}", s.name),
-    )?;
+    print_quantities(common.format, rows, &j, &format!("Monte Carlo: {}", s.name))?;
     Ok(())
 }
 

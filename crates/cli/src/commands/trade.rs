@@ -25,7 +25,7 @@ use crate::args::{
     CommonArgs, CounterfactualArgs, EconomyArgs, ImportArgs, InstrumentArgs, OptimalArgs,
     TradeCommand, TradeCompareArgs, TradeGameArgs,
 };
-use crate::output::{emit, num, print, TextTable};
+use crate::output::{draw_figure, emit, num, print, TextTable};
 use crate::progress::Progress;
 
 /// The subsidy convention printed with every result.
@@ -241,17 +241,6 @@ fn write_run(
     manifest.add_output(&path);
     let theme = Theme::paper();
     let b = model.baseline();
-    let draw = |stem: &str,
-                f: &dyn Fn(&Path) -> Result<(), walras_plot::PlotError>,
-                manifest: &mut RunManifest|
-     -> Result<()> {
-        for ext in ["svg", "png"] {
-            let path = dir.join(format!("{stem}.{ext}"));
-            f(&path)?;
-            manifest.add_output(&path);
-        }
-        Ok(())
-    };
     let welfare_chart = BarChart {
         title: "Welfare change by country".into(),
         x_label: "country".into(),
@@ -262,7 +251,8 @@ fn write_run(
             r.outcome.welfare_change_pct.clone(),
         )],
     };
-    draw(
+    draw_figure(
+        dir,
         "welfare",
         &|p| bar_chart(p, &welfare_chart, &theme),
         manifest,
@@ -325,7 +315,7 @@ fn write_run(
             log_y: false,
             diagonal: false,
         };
-        draw(stem, &|p| scatter_chart(p, &chart, &theme), manifest)?;
+        draw_figure(dir, stem, &|p| scatter_chart(p, &chart, &theme), manifest)?;
     }
     let hist: Vec<&RoundRecord> = r
         .history
@@ -345,7 +335,12 @@ fn write_run(
             log_x: false,
             log_y: true,
         };
-        draw("convergence", &|p| line_chart(p, &chart, &theme), manifest)?;
+        draw_figure(
+            dir,
+            "convergence",
+            &|p| line_chart(p, &chart, &theme),
+            manifest,
+        )?;
     }
     manifest.finish_and_write(dir)?;
     Ok(())
@@ -623,11 +618,12 @@ fn compare(common: &CommonArgs, args: &TradeCompareArgs, manifest: &mut RunManif
                 .collect(),
         };
         let theme = Theme::paper();
-        for ext in ["svg", "png"] {
-            let path = dir.join(format!("welfare_by_scenario.{ext}"));
-            bar_chart(&path, &chart, &theme)?;
-            manifest.add_output(&path);
-        }
+        draw_figure(
+            dir,
+            "welfare_by_scenario",
+            &|p| bar_chart(p, &chart, &theme),
+            manifest,
+        )?;
         manifest.finish_and_write(dir)?;
     }
     print(
