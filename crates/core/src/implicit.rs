@@ -131,15 +131,18 @@ pub(crate) fn adjoint_gradients_factored<M: Welfare + ?Sized>(
     }
     // One set of passes seeded on x and p together, unless the model's sparsity pattern makes
     // colouring dF/dx separately cheaper.
-    let (values, jac_x, f_p, w_x, w_p) = if model.jacobian_sparsity().is_none() {
-        let d = residual_and_objectives_all(model, objectives, x, policy, wrt);
-        (d.values, d.f_x, d.f_p, d.w_x, d.w_p)
-    } else {
-        let (_, jac_x) = residual_and_jacobian_x(model, x, policy);
-        let (values, w_x) = objectives_dx(model, objectives, x, policy);
-        let (f_p, w_p) = residual_and_objectives_dp(model, objectives, x, policy, wrt);
-        (values, jac_x, f_p, w_x, w_p)
-    };
+    let (values, jac_x, f_p, w_x, w_p) =
+        if let Some(d) = model.analytic_derivatives(x, policy, objectives, wrt) {
+            (d.values, d.f_x, d.f_p, d.w_x, d.w_p)
+        } else if model.jacobian_sparsity().is_none() {
+            let d = residual_and_objectives_all(model, objectives, x, policy, wrt);
+            (d.values, d.f_x, d.f_p, d.w_x, d.w_p)
+        } else {
+            let (_, jac_x) = residual_and_jacobian_x(model, x, policy);
+            let (values, w_x) = objectives_dx(model, objectives, x, policy);
+            let (f_p, w_p) = residual_and_objectives_dp(model, objectives, x, policy, wrt);
+            (values, jac_x, f_p, w_x, w_p)
+        };
     // (dF/dx)^T V = (dW/dx)^T, one column per objective.
     let factor =
         crate::linalg::Factorization::new(&jac_x).ok_or_else(|| singular(model, &jac_x))?;

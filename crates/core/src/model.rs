@@ -68,6 +68,19 @@ pub trait Welfare: Equilibrium {
     /// Objective `k` at (x, p). Larger is better: the engine maximises.
     fn objective<D: Scalar>(&self, k: usize, x: &[D], policy: &[D]) -> D;
 
+    /// Every first derivative the adjoint needs at (x, p) -- dF/dx, dF/dp and dW/dx, dW/dp for
+    /// the listed objectives and policy indices `wrt` -- from the model's own analytic
+    /// derivatives, if it has them. `None` (the default) uses dual numbers.
+    fn analytic_derivatives(
+        &self,
+        _x: &[f64],
+        _policy: &[f64],
+        _objectives: &[usize],
+        _wrt: &[usize],
+    ) -> Option<crate::autodiff::AllDerivatives> {
+        None
+    }
+
     /// Human-readable name of objective `k`.
     fn objective_name(&self, k: usize) -> String {
         format!("W[{k}]")

@@ -32,6 +32,12 @@ pub struct PolicySpace {
     lower: Vec<f64>,
     upper: Vec<f64>,
     blocks: Vec<PolicyBlock>,
+    /// Index of each name (duplicate checks in O(1)).
+    #[serde(skip)]
+    index: std::collections::HashMap<String, usize>,
+    /// The block owning each parameter, if any.
+    #[serde(skip)]
+    owner: Vec<Option<usize>>,
 }
 
 impl PolicySpace {
@@ -53,11 +59,13 @@ impl PolicySpace {
                 "parameter `{name}` has bounds [{lower}, {upper}]; need lower <= upper, not NaN"
             )));
         }
-        if self.names.contains(&name) {
+        if self.index.contains_key(&name) {
             return Err(NfxpError::InvalidPolicySpace(format!(
                 "duplicate parameter name `{name}`"
             )));
         }
+        self.index.insert(name.clone(), self.names.len());
+        self.owner.push(None);
         self.names.push(name);
         self.lower.push(lower);
         self.upper.push(upper);
@@ -72,6 +80,8 @@ impl PolicySpace {
                 "block of `{owner}` is empty"
             )));
         }
+        let block = self.blocks.len();
+        let mut seen = std::collections::HashSet::with_capacity(indices.len());
         for &i in &indices {
             if i >= self.len() {
                 return Err(NfxpError::InvalidPolicySpace(format!(
@@ -79,12 +89,21 @@ impl PolicySpace {
                     self.len()
                 )));
             }
-            if let Some(other) = self.blocks.iter().find(|b| b.indices.contains(&i)) {
+            if let Some(b) = self.owner[i] {
                 return Err(NfxpError::InvalidPolicySpace(format!(
                     "parameter `{}` is owned by both `{}` and `{owner}`",
-                    self.names[i], other.owner
+                    self.names[i], self.blocks[b].owner
                 )));
             }
+            if !seen.insert(i) {
+                return Err(NfxpError::InvalidPolicySpace(format!(
+                    "block of `{owner}` lists parameter `{}` twice",
+                    self.names[i]
+                )));
+            }
+        }
+        for &i in &indices {
+            self.owner[i] = Some(block);
         }
         self.blocks.push(PolicyBlock { owner, indices });
         Ok(self.blocks.len() - 1)
@@ -122,7 +141,7 @@ impl PolicySpace {
 
     /// Index of the parameter called `name`.
     pub fn index_of(&self, name: &str) -> Option<usize> {
-        self.names.iter().position(|n| n == name)
+        self.index.get(name).copied()
     }
 
     /// The closest point of the box to `policy`.
@@ -161,5 +180,37 @@ impl PolicySpace {
                 (stepped - policy[i]).abs()
             })
             .fold(0.0, f64::max)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_owners_are_checked_in_constant_time_per_parameter() {
+        let mut space = PolicySpace::new();
+        let n = 20_000;
+        let indices: Vec<usize> = (0..n)
+            .map(|i| space.push(format!("t{i}"), 0.0, 1.0).unwrap())
+            .collect();
+        assert_eq!(space.index_of("t19999"), Some(n - 1));
+        assert_eq!(space.index_of("nope"), None);
+        let err = space.push("t5", 0.0, 1.0).unwrap_err().to_string();
+        assert!(err.contains("duplicate parameter name `t5`"), "{err}");
+        space.add_block("A", indices[..n / 2].to_vec()).unwrap();
+        let err = space
+            .add_block("B", vec![n / 2, 3])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`t3` is owned by both `A` and `B`"), "{err}");
+        let err = space
+            .add_block("B", vec![n / 2, n / 2 + 1, n / 2])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("lists parameter `t10000` twice"), "{err}");
+        // A failed declaration leaves no trace: the parameters are still free.
+        space.add_block("B", indices[n / 2..].to_vec()).unwrap();
+        assert_eq!(space.blocks().len(), 2);
     }
 }

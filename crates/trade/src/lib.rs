@@ -12,6 +12,7 @@
 
 mod baseline;
 mod data;
+mod derivatives;
 mod error;
 mod instruments;
 mod model;

@@ -17,7 +17,7 @@ use walras_core::{Equilibrium, PolicySpace, Scalar, Welfare};
 
 use crate::baseline::Baseline;
 use crate::error::{invalid, Result};
-use crate::instruments::{InstrumentSet, PolicyMap};
+use crate::instruments::{InstrumentSet, Kind, PolicyMap};
 
 /// What is held fixed as the unit of account.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -43,50 +43,128 @@ pub enum Deficits {
 
 /// Where each block of unknowns starts.
 #[derive(Clone, Copy, Debug)]
-struct Layout {
-    labor: Option<usize>,
-    price: Option<usize>,
-    spending: Option<usize>,
-    income: usize,
-    len: usize,
+pub(crate) struct Layout {
+    pub(crate) labor: Option<usize>,
+    pub(crate) price: Option<usize>,
+    pub(crate) spending: Option<usize>,
+    pub(crate) income: usize,
+    pub(crate) len: usize,
 }
 
 /// A trade economy with its instruments: implements the core's `Equilibrium` and `Welfare`
 /// (objective k = country k's welfare change What_k, a ratio; 1 = no change).
 #[derive(Clone, Debug)]
 pub struct TradeModel {
-    base: Arc<Baseline>,
-    map: PolicyMap,
-    numeraire: Numeraire,
-    deficits: Deficits,
-    layout: Layout,
-    /// ln(1 + t), ln(1 + x) per flow and ln(1 + s) per country-sector at the baseline.
-    ln_tariff0: Vec<f64>,
-    ln_export0: Vec<f64>,
-    ln_subsidy0: Vec<f64>,
+    pub(crate) base: Arc<Baseline>,
+    pub(crate) map: PolicyMap,
+    pub(crate) numeraire: Numeraire,
+    pub(crate) deficits: Deficits,
+    pub(crate) layout: Layout,
+    /// How the policy vector enters each flow's cost wedge.
+    wedges: Wedges,
     /// Scale of the spending unknowns.
-    spending_scale: Vec<f64>,
+    pub(crate) spending_scale: Vec<f64>,
     /// Total spending by country (scale of the spending equations).
-    country_spending: Vec<f64>,
+    pub(crate) country_spending: Vec<f64>,
+}
+
+/// How the policy vector enters each flow's cost wedge kappahat^(-theta), kappa = (1 + t)(1 + x)
+/// / (1 + s): a product of a baseline constant and at most three policy factors
+/// (1 + p_i)^(-+theta_j), each computed once per (instrument, sector) "slot" rather than once
+/// per flow (a uniform tariff is one slot per sector, not one per flow).
+#[derive(Clone, Debug)]
+struct Wedges {
+    /// (policy index, exponent) of each slot: factor = (1 + p_i)^exponent.
+    slots: Vec<(usize, f64)>,
+    /// Per flow: the slots of its tariff, export tax and exporter's subsidy (`NONE` if that
+    /// part stays at the baseline).
+    flow_slots: Vec<[u32; 3]>,
+    /// Per flow: lambda_f times the baseline factor the slots replace.
+    weight: Vec<f64>,
+}
+
+const NONE: u32 = u32::MAX;
+
+impl Wedges {
+    fn new(base: &Baseline, map: &PolicyMap) -> Self {
+        let (nc, nj) = (base.n_countries(), base.n_sectors());
+        let (mut tariff, mut export, mut subsidy) = (
+            vec![None; nc * nc * nj],
+            vec![None; nc * nc * nj],
+            vec![None; nc * nj],
+        );
+        for (i, inst) in map.instruments.iter().enumerate() {
+            let dest = match inst.kind {
+                Kind::Tariff => &mut tariff,
+                Kind::ExportTax => &mut export,
+                Kind::Subsidy => &mut subsidy,
+            };
+            for &t in &inst.targets {
+                dest[t] = Some(i);
+            }
+        }
+        let mut slots = Vec::new();
+        let mut index = std::collections::HashMap::new();
+        let mut slot = |i: Option<usize>, j: usize, sign: f64| -> u32 {
+            let Some(i) = i else { return NONE };
+            *index.entry((i, j)).or_insert_with(|| {
+                slots.push((i, -sign * base.sectors[j].theta));
+                (slots.len() - 1) as u32
+            })
+        };
+        let mut flow_slots = vec![[NONE; 3]; nc * nc * nj];
+        let mut weight = base.lambda.clone();
+        for h in 0..nc {
+            for dest in 0..nc {
+                for j in 0..nj {
+                    let f = base.flow(h, dest, j);
+                    let cell = h * nj + j;
+                    flow_slots[f] = [
+                        slot(tariff[f], j, 1.0),
+                        slot(export[f], j, 1.0),
+                        slot(subsidy[cell], j, -1.0),
+                    ];
+                    // The baseline factor the policy replaces: (1 + p0)^(+-theta).
+                    let theta = base.sectors[j].theta;
+                    let mut ln0 = 0.0;
+                    if tariff[f].is_some() {
+                        ln0 += base.tariff[f].ln_1p();
+                    }
+                    if export[f].is_some() {
+                        ln0 += base.export_tax[f].ln_1p();
+                    }
+                    if subsidy[cell].is_some() {
+                        ln0 -= base.subsidy[cell].ln_1p();
+                    }
+                    weight[f] *= (theta * ln0).exp();
+                }
+            }
+        }
+        Wedges {
+            slots,
+            flow_slots,
+            weight,
+        }
+    }
 }
 
 /// Everything one evaluation computes (levels, in the scalar D).
-struct Computed<D> {
-    residual: Vec<D>,
+pub(crate) struct Computed<D> {
+    pub(crate) residual: Vec<D>,
     /// ln Phat_n^j.
-    ln_price: Vec<D>,
+    pub(crate) ln_price: Vec<D>,
     /// Y'_n.
-    income: Vec<D>,
+    pub(crate) income: Vec<D>,
     /// lambda' per flow (only if kept).
-    lambda: Vec<D>,
+    pub(crate) lambda: Vec<D>,
     /// X'_n^j (only if kept).
-    spending: Vec<D>,
+    pub(crate) spending: Vec<D>,
     /// tariff revenue', export-tax revenue', subsidy outlay' by country (only if kept).
-    tariff_revenue: Vec<D>,
-    export_revenue: Vec<D>,
-    subsidy_outlay: Vec<D>,
+    pub(crate) tariff_revenue: Vec<D>,
+    pub(crate) export_revenue: Vec<D>,
+    pub(crate) subsidy_outlay: Vec<D>,
     /// Residual of the dropped labour equation (Walras's law check; only if kept).
-    dropped: D,
+    pub(crate) dropped: D,
 }
 
 impl TradeModel {
@@ -107,7 +185,6 @@ impl TradeModel {
         };
         let income = len;
         len += nc;
-        let ln1p = |v: &[f64]| v.iter().map(|a| a.ln_1p()).collect::<Vec<f64>>();
         let spending_scale = (0..nc * nj)
             .map(|c| {
                 let n = c / nj;
@@ -120,9 +197,7 @@ impl TradeModel {
             .collect();
         Ok(Self {
             country_spending,
-            ln_tariff0: ln1p(&base.tariff),
-            ln_export0: ln1p(&base.export_tax),
-            ln_subsidy0: ln1p(&base.subsidy),
+            wedges: Wedges::new(&base, &map),
             spending_scale,
             map,
             numeraire: Numeraire::default(),
@@ -175,7 +250,7 @@ impl TradeModel {
         self.map.baseline_policy(&self.base)
     }
 
-    fn compute<D: Scalar>(&self, x: &[D], policy: &[D], keep: bool) -> Computed<D> {
+    pub(crate) fn compute<D: Scalar>(&self, x: &[D], policy: &[D], keep: bool) -> Computed<D> {
         let b = &*self.base;
         let (nc, nj) = (b.n_countries(), b.n_sectors());
         let lay = self.layout;
@@ -208,7 +283,12 @@ impl TradeModel {
                 (ln_labor(c / nj, c % nj) * (sec.theta * sec.psi) - ln_cost[c] * sec.theta).exp()
             })
             .collect();
-        let ln_1s: Vec<D> = s.iter().map(|v| v.ln_1p()).collect();
+        let slot: Vec<D> = self
+            .wedges
+            .slots
+            .iter()
+            .map(|&(i, exponent)| (policy[i].ln_1p() * exponent).exp())
+            .collect();
         let mut lambda = vec![D::zero(); nc * nc * nj];
         let mut ln_price_model = vec![D::zero(); nc * nj];
         let mut terms = vec![D::zero(); nc];
@@ -220,11 +300,12 @@ impl TradeModel {
                 for h in 0..nc {
                     let f = b.flow(h, n, j);
                     if b.lambda[f] > 0.0 {
-                        let ln_kappa = t[f].ln_1p() + ex[f].ln_1p() - ln_1s[h * nj + j]
-                            + (self.ln_subsidy0[h * nj + j]
-                                - self.ln_tariff0[f]
-                                - self.ln_export0[f]);
-                        let e = cost_term[h * nj + j] * (ln_kappa * (-theta)).exp() * b.lambda[f];
+                        let mut e = cost_term[h * nj + j] * self.wedges.weight[f];
+                        for &k in &self.wedges.flow_slots[f] {
+                            if k != NONE {
+                                e *= slot[k as usize];
+                            }
+                        }
                         terms[h] = e;
                         total += e;
                         any = true;
@@ -365,7 +446,7 @@ impl TradeModel {
         }
     }
 
-    fn welfare<D: Scalar>(&self, c: &Computed<D>, n: usize) -> D {
+    pub(crate) fn welfare<D: Scalar>(&self, c: &Computed<D>, n: usize) -> D {
         let b = &*self.base;
         let nj = b.n_sectors();
         let ln_p = (0..nj).fold(D::zero(), |acc, j| {
@@ -487,6 +568,9 @@ impl Equilibrium for TradeModel {
     fn residual<D: Scalar>(&self, x: &[D], policy: &[D], out: &mut [D]) {
         out.copy_from_slice(&self.compute(x, policy, false).residual);
     }
+    fn jacobian_x(&self, x: &[f64], policy: &[f64]) -> Option<nalgebra::DMatrix<f64>> {
+        Some(self.derivatives(x, policy, &[], &[]).f_x)
+    }
     fn unknown_name(&self, i: usize) -> String {
         let b = &*self.base;
         let (nc, nj) = (b.n_countries(), b.n_sectors());
@@ -530,6 +614,15 @@ impl Welfare for TradeModel {
         for (v, &k) in values.iter_mut().zip(objectives) {
             *v = self.welfare(&c, k);
         }
+    }
+    fn analytic_derivatives(
+        &self,
+        x: &[f64],
+        policy: &[f64],
+        objectives: &[usize],
+        wrt: &[usize],
+    ) -> Option<walras_core::autodiff::AllDerivatives> {
+        Some(self.derivatives(x, policy, objectives, wrt))
     }
     fn objective_name(&self, k: usize) -> String {
         format!("welfare[{}]", self.base.countries[k])

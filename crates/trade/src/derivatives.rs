@@ -1,0 +1,387 @@
+//! Analytic first derivatives of the trade model: dF/dx, dF/dp, dW/dx and dW/dp assembled from
+//! the hat-algebra structure in f64, instead of one dual-number pass per eight columns.
+//!
+//! Every derivative is built as a linear functional over the columns (x, then the requested
+//! policy indices). The only dense functionals are d ln T_n^j, the log of the price-index sum
+//! Sum_h lambda_hn^j e_hn^j (it depends on every exporter's wage, labour and input prices), and
+//! d sales_i^j, which combines them; everything else is a few sparse terms. The result matches
+//! the dual-number derivatives to rounding (tests/derivatives.rs).
+
+use nalgebra::{DMatrix, DMatrixView, DMatrixViewMut};
+use walras_core::autodiff::AllDerivatives;
+
+use crate::instruments::Kind;
+use crate::model::{Deficits, Numeraire, TradeModel};
+
+/// Row-major dense rows over `ncols` columns.
+struct Rows {
+    ncols: usize,
+    data: Vec<f64>,
+}
+
+impl Rows {
+    fn zeros(rows: usize, ncols: usize) -> Self {
+        Rows {
+            ncols,
+            data: vec![0.0; rows * ncols],
+        }
+    }
+    fn row(&self, r: usize) -> &[f64] {
+        &self.data[r * self.ncols..(r + 1) * self.ncols]
+    }
+    fn row_mut(&mut self, r: usize) -> &mut [f64] {
+        &mut self.data[r * self.ncols..(r + 1) * self.ncols]
+    }
+}
+
+/// dst += a * src.
+fn axpy(dst: &mut [f64], a: f64, src: &[f64]) {
+    if a != 0.0 {
+        for (d, s) in dst.iter_mut().zip(src) {
+            *d += a * s;
+        }
+    }
+}
+
+/// dst += a * (sparse terms).
+fn add_sparse(dst: &mut [f64], a: f64, terms: &[(usize, f64)]) {
+    for &(c, v) in terms {
+        dst[c] += a * v;
+    }
+}
+
+/// Which requested policy column sets each flow's tariff and export tax and each cell's
+/// subsidy (the last instrument listed wins, as in `PolicyMap::apply`).
+struct Sources {
+    tariff: Vec<Option<usize>>,
+    export: Vec<Option<usize>>,
+    subsidy: Vec<Option<usize>>,
+}
+
+impl TradeModel {
+    fn sources(&self, n_policies: usize, wrt: &[usize], offset: usize) -> Sources {
+        let b = &*self.base;
+        let (nc, nj) = (b.n_countries(), b.n_sectors());
+        let mut column = vec![None; n_policies];
+        for (k, &i) in wrt.iter().enumerate() {
+            column[i] = Some(offset + k);
+        }
+        let mut src = Sources {
+            tariff: vec![None; nc * nc * nj],
+            export: vec![None; nc * nc * nj],
+            subsidy: vec![None; nc * nj],
+        };
+        for (i, inst) in self.map.instruments.iter().enumerate() {
+            let dest = match inst.kind {
+                Kind::Tariff => &mut src.tariff,
+                Kind::ExportTax => &mut src.export,
+                Kind::Subsidy => &mut src.subsidy,
+            };
+            for &t in &inst.targets {
+                dest[t] = column[i];
+            }
+        }
+        src
+    }
+
+    /// All first derivatives at (x, p) for `objectives` (countries) and policy indices `wrt`.
+    pub(crate) fn derivatives(
+        &self,
+        x: &[f64],
+        policy: &[f64],
+        objectives: &[usize],
+        wrt: &[usize],
+    ) -> AllDerivatives {
+        let b = &*self.base;
+        let (nc, nj) = (b.n_countries(), b.n_sectors());
+        let lay = self.layout;
+        let n = lay.len;
+        let ncols = n + wrt.len();
+        let src = self.sources(policy.len(), wrt, n);
+        let (t, s, ex) = self.map.apply(b, policy);
+        let c = self.compute::<f64>(x, policy, true);
+        let (lambda, spending) = (&c.lambda, &c.spending);
+        let wage: Vec<f64> = x[..nc].iter().map(|v| v.exp()).collect();
+        let theta = |j: usize| b.sectors[j].theta;
+        let io_share =
+            |i: usize, k: usize, j: usize| b.io.as_ref().map_or(0.0, |g| g[(i * nj + k) * nj + j]);
+        // Columns of dX_n^j: the spending unknown with IO links, else alpha Y_n.
+        let d_spending = |cell: usize| -> (usize, f64) {
+            match lay.spending {
+                Some(x0) => (x0 + cell, self.spending_scale[cell]),
+                None => (lay.income + cell / nj, b.alpha[cell] * b.income[cell / nj]),
+            }
+        };
+        // d ln(1 + t_f), d ln(1 + x_f), d ln(1 + s_c) as (column, coefficient).
+        let d_ln1p =
+            |source: Option<usize>, level: f64| source.map(|col| (col, 1.0 / (1.0 + level)));
+
+        // d ln A_h^j, A = Lhat^(theta psi) chat^(-theta): sparse.
+        let d_ln_a: Vec<Vec<(usize, f64)>> = (0..nc * nj)
+            .map(|cell| {
+                let (h, j) = (cell / nj, cell % nj);
+                let th = theta(j);
+                let mut terms = vec![(h, -th * b.va_share[cell])];
+                if let Some(l0) = lay.labor {
+                    terms.push((l0 + cell, th * b.sectors[j].psi));
+                }
+                if let Some(p0) = lay.price {
+                    for k in 0..nj {
+                        let g = io_share(h, k, j);
+                        if g != 0.0 {
+                            terms.push((p0 + h * nj + k, -th * g));
+                        }
+                    }
+                }
+                terms
+            })
+            .collect();
+        // d ln kappa_f = d ln(1+t) + d ln(1+x) - d ln(1+s): sparse (at most three terms).
+        let d_ln_kappa = |f: usize, h: usize, j: usize| -> [Option<(usize, f64)>; 3] {
+            let cell = h * nj + j;
+            [
+                d_ln1p(src.tariff[f], t[f]),
+                d_ln1p(src.export[f], ex[f]),
+                d_ln1p(src.subsidy[cell], s[cell]).map(|(col, v)| (col, -v)),
+            ]
+        };
+        let add_kappa = |row: &mut [f64], a: f64, f: usize, h: usize, j: usize| {
+            for (col, v) in d_ln_kappa(f, h, j).into_iter().flatten() {
+                row[col] += a * v;
+            }
+        };
+        let active = |f: usize| b.lambda[f] > 0.0;
+
+        // Rows of d ln T and d sales are sector-major (j * N + country), so that one sector's
+        // rows form one matrix for the products below.
+        let sm = |country: usize, j: usize| j * nc + country;
+        // d ln T_n^j = Sum_h lambda_f (d ln A_h^j - theta d ln kappa_f).
+        let mut d_ln_t = Rows::zeros(nc * nj, ncols);
+        for dest in 0..nc {
+            for j in 0..nj {
+                let row = d_ln_t.row_mut(sm(dest, j));
+                for h in 0..nc {
+                    let f = b.flow(h, dest, j);
+                    if active(f) {
+                        add_sparse(row, lambda[f], &d_ln_a[h * nj + j]);
+                        add_kappa(row, -theta(j) * lambda[f], f, h, j);
+                    }
+                }
+            }
+        }
+        // d ln lambda_f = d ln A - theta d ln kappa - d ln T; a flow's value is lambda_f X_n^j.
+        // Producer sales_h^j = Sum_n lambda X (1+s)/((1+t)(1+x)).
+        let mut sales = vec![0.0; nc * nj];
+        let mut d_sales = Rows::zeros(nc * nj, ncols);
+        for j in 0..nj {
+            // producer[(dest, h)]: h's producer revenue from sales to dest.
+            let mut producer_of = DMatrix::<f64>::zeros(nc, nc);
+            for h in 0..nc {
+                let cell = h * nj + j;
+                let row = d_sales.row_mut(sm(h, j));
+                for dest in 0..nc {
+                    let f = b.flow(h, dest, j);
+                    if !active(f) {
+                        continue;
+                    }
+                    let m = dest * nj + j;
+                    let wedge = (1.0 + s[cell]) / ((1.0 + t[f]) * (1.0 + ex[f]));
+                    let producer = lambda[f] * spending[m] * wedge;
+                    sales[cell] += producer;
+                    producer_of[(dest, h)] = producer;
+                    add_kappa(row, -theta(j) * producer, f, h, j);
+                    for (col, v) in [d_ln1p(src.tariff[f], t[f]), d_ln1p(src.export[f], ex[f])]
+                        .into_iter()
+                        .flatten()
+                    {
+                        row[col] -= producer * v;
+                    }
+                    let (col, v) = d_spending(m);
+                    row[col] += lambda[f] * wedge * v;
+                }
+                add_sparse(row, sales[cell], &d_ln_a[cell]);
+                if let Some((col, v)) = d_ln1p(src.subsidy[cell], s[cell]) {
+                    row[col] += sales[cell] * v;
+                }
+            }
+            // d sales_h^j -= Sum_dest producer (d ln T_dest^j), as one product per sector:
+            // (rows as columns) S^T -= T^T P.
+            let block = j * nc * ncols..(j + 1) * nc * ncols;
+            let t_rows = DMatrixView::from_slice(&d_ln_t.data[block.clone()], ncols, nc);
+            let mut s_rows = DMatrixViewMut::from_slice(&mut d_sales.data[block], ncols, nc);
+            s_rows.gemm(-1.0, &t_rows, &producer_of, 1.0);
+        }
+        // Tax revenues and subsidy outlays by country.
+        let mut d_tariff_rev = Rows::zeros(nc, ncols);
+        let mut d_export_rev = Rows::zeros(nc, ncols);
+        let mut d_subsidy = Rows::zeros(nc, ncols);
+        for dest in 0..nc {
+            for j in 0..nj {
+                let m = dest * nj + j;
+                let mut revenue = 0.0;
+                for h in 0..nc {
+                    let f = b.flow(h, dest, j);
+                    if !active(f) {
+                        continue;
+                    }
+                    let value = lambda[f] * spending[m];
+                    // Tariff revenue value t/(1+t): d = t/(1+t) d value + value/(1+t)^2 dt.
+                    let share = t[f] / (1.0 + t[f]);
+                    let r_f = value * share;
+                    revenue += r_f;
+                    {
+                        let row = d_tariff_rev.row_mut(dest);
+                        add_sparse(row, r_f, &d_ln_a[h * nj + j]);
+                        add_kappa(row, -theta(j) * r_f, f, h, j);
+                        let (col, v) = d_spending(m);
+                        row[col] += lambda[f] * share * v;
+                        if let Some(col) = src.tariff[f] {
+                            row[col] += value / ((1.0 + t[f]) * (1.0 + t[f]));
+                        }
+                    }
+                    // Export-tax revenue value x/((1+t)(1+x)), collected by exporter h.
+                    let x_share = ex[f] / ((1.0 + t[f]) * (1.0 + ex[f]));
+                    let e_f = value * x_share;
+                    let row = d_export_rev.row_mut(h);
+                    if e_f != 0.0 {
+                        axpy(row, -e_f, d_ln_t.row(sm(dest, j)));
+                        add_sparse(row, e_f, &d_ln_a[h * nj + j]);
+                        add_kappa(row, -theta(j) * e_f, f, h, j);
+                        let (col, v) = d_spending(m);
+                        row[col] += lambda[f] * x_share * v;
+                        if let Some(col) = src.tariff[f] {
+                            row[col] -= e_f / (1.0 + t[f]);
+                        }
+                    }
+                    if let Some(col) = src.export[f] {
+                        row[col] += value / ((1.0 + t[f]) * (1.0 + ex[f]) * (1.0 + ex[f]));
+                    }
+                }
+                axpy(
+                    d_tariff_rev.row_mut(dest),
+                    -revenue,
+                    d_ln_t.row(sm(dest, j)),
+                );
+            }
+        }
+        for i in 0..nc {
+            for j in 0..nj {
+                let cell = i * nj + j;
+                let row = d_subsidy.row_mut(i);
+                axpy(row, s[cell] / (1.0 + s[cell]), d_sales.row(sm(i, j)));
+                if let Some(col) = src.subsidy[cell] {
+                    row[col] += sales[cell] / ((1.0 + s[cell]) * (1.0 + s[cell]));
+                }
+            }
+        }
+        let world0: f64 = b.wage_bill.iter().sum();
+        let d_world: Vec<(usize, f64)> = (0..nc)
+            .map(|i| (i, wage[i] * b.wage_bill[i] / world0))
+            .collect();
+
+        // The residual rows, in the order of TradeModel::compute.
+        let mut jac = Rows::zeros(n + objectives.len(), ncols);
+        match lay.labor {
+            Some(l0) => {
+                for i in 0..nc {
+                    for j in 0..nj {
+                        let cell = i * nj + j;
+                        let va = b.value_added[cell];
+                        let lhat = x[l0 + cell].exp();
+                        let row = jac.row_mut(l0 + cell);
+                        if va > 0.0 {
+                            let wb = b.wage_bill[i];
+                            axpy(row, b.va_share[cell] / wb, d_sales.row(sm(i, j)));
+                            let level = wage[i] * lhat * va / wb;
+                            row[i] -= level;
+                            row[l0 + cell] -= level;
+                        } else {
+                            row[l0 + cell] = 1.0;
+                        }
+                    }
+                    if i + 1 < nc {
+                        for j in 0..nj {
+                            let cell = i * nj + j;
+                            jac.row_mut(i)[l0 + cell] =
+                                x[l0 + cell].exp() * b.value_added[cell] / b.wage_bill[i];
+                        }
+                    }
+                }
+            }
+            None => {
+                for i in 0..nc - 1 {
+                    let wb = b.wage_bill[i];
+                    let row = jac.row_mut(i);
+                    for j in 0..nj {
+                        axpy(row, b.va_share[i * nj + j] / wb, d_sales.row(sm(i, j)));
+                    }
+                    row[i] -= wage[i];
+                }
+            }
+        }
+        {
+            let row = jac.row_mut(nc - 1);
+            match self.numeraire {
+                Numeraire::WorldValueAdded => add_sparse(row, 1.0, &d_world),
+                Numeraire::Wage(k) => row[k] = 1.0,
+            }
+        }
+        if let (Some(p0), Some(x0)) = (lay.price, lay.spending) {
+            for dest in 0..nc {
+                for j in 0..nj {
+                    let m = dest * nj + j;
+                    let row = jac.row_mut(p0 + m);
+                    row[p0 + m] = 1.0;
+                    axpy(row, 1.0 / theta(j), d_ln_t.row(sm(dest, j)));
+                    let scale = 1.0 / self.country_spending[dest];
+                    let row = jac.row_mut(x0 + m);
+                    row[x0 + m] = self.spending_scale[m] * scale;
+                    row[lay.income + dest] -= b.alpha[m] * b.income[dest] * scale;
+                    for k in 0..nj {
+                        let g = io_share(dest, j, k);
+                        if g != 0.0 {
+                            axpy(row, -g * scale, d_sales.row(sm(dest, k)));
+                        }
+                    }
+                }
+            }
+        }
+        for dest in 0..nc {
+            let y0 = b.income[dest];
+            let row = jac.row_mut(lay.income + dest);
+            row[lay.income + dest] += 1.0;
+            row[dest] -= wage[dest] * b.wage_bill[dest] / y0;
+            axpy(row, -1.0 / y0, d_tariff_rev.row(dest));
+            axpy(row, -1.0 / y0, d_export_rev.row(dest));
+            axpy(row, 1.0 / y0, d_subsidy.row(dest));
+            if self.deficits == Deficits::Keep {
+                add_sparse(row, -b.deficit[dest] / y0, &d_world);
+            }
+        }
+        // Welfare W_n = (Y_n / Y_n0) exp(-Sum_j alpha ln Phat_n^j).
+        let mut values = Vec::with_capacity(objectives.len());
+        for (r, &k) in objectives.iter().enumerate() {
+            let w = self.welfare(&c, k);
+            values.push(w);
+            let row = jac.row_mut(n + r);
+            row[lay.income + k] += w / x[lay.income + k];
+            for j in 0..nj {
+                let m = k * nj + j;
+                match lay.price {
+                    Some(p0) => row[p0 + m] -= w * b.alpha[m],
+                    None => axpy(row, w * b.alpha[m] / theta(j), d_ln_t.row(sm(k, j))),
+                }
+            }
+        }
+        let k = objectives.len();
+        let m = wrt.len();
+        let at = |r: usize, col: usize| jac.data[r * ncols + col];
+        AllDerivatives {
+            values,
+            f_x: DMatrix::from_fn(n, n, at),
+            f_p: DMatrix::from_fn(n, m, |r, col| at(r, n + col)),
+            w_x: DMatrix::from_fn(k, n, |r, col| at(n + r, col)),
+            w_p: DMatrix::from_fn(k, m, |r, col| at(n + r, n + col)),
+        }
+    }
+}

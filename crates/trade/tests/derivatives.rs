@@ -1,0 +1,128 @@
+//! The model's analytic derivatives (dF/dx, dF/dp, dW/dx, dW/dp) against dual numbers, on
+//! every block of unknowns and every instrument class, away from equilibrium.
+
+mod common;
+
+use common::{calibrate, io_economy, structural};
+use walras_core::autodiff::residual_and_objectives_all;
+use walras_core::{Equilibrium, Welfare};
+use walras_trade::{Deficits, InstrumentSet, Numeraire, Structure, TradeModel};
+
+/// A deterministic pseudo-random number in [-1, 1).
+fn wobble(k: usize) -> f64 {
+    let mut z = (k as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z ^= z >> 31;
+    z = z.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z ^= z >> 29;
+    (z % 2_000_001) as f64 / 1_000_000.0 - 1.0
+}
+
+fn check(model: &TradeModel, label: &str) {
+    let n = model.n_unknowns();
+    let space = model.policy_space();
+    let policy: Vec<f64> = model
+        .baseline_policy()
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| (v + 0.05 + 0.04 * wobble(i)).clamp(space.lower()[i], space.upper()[i]))
+        .collect();
+    let x: Vec<f64> = model
+        .initial_guess(&policy)
+        .iter()
+        .enumerate()
+        .map(|(k, &v)| v + 0.03 * wobble(1000 + k))
+        .collect();
+    let objectives: Vec<usize> = (0..model.n_objectives()).collect();
+    let wrt: Vec<usize> = (0..policy.len()).collect();
+    let exact = model
+        .analytic_derivatives(&x, &policy, &objectives, &wrt)
+        .expect("the trade model has analytic derivatives");
+    let dual = residual_and_objectives_all(model, &objectives, &x, &policy, &wrt);
+    let compare = |what: &str, a: &nalgebra::DMatrix<f64>, d: &nalgebra::DMatrix<f64>| {
+        assert_eq!(a.shape(), d.shape(), "{label}: {what} shape");
+        let scale = d.amax().max(1.0);
+        for r in 0..a.nrows() {
+            for c in 0..a.ncols() {
+                let (va, vd) = (a[(r, c)], d[(r, c)]);
+                assert!(
+                    (va - vd).abs() <= 1e-10 * scale,
+                    "{label}: {what}[{r},{c}] analytic {va} vs dual {vd} (row {}, column {})",
+                    if r < n {
+                        model.unknown_name(r)
+                    } else {
+                        format!("W{}", r - n)
+                    },
+                    if c < n && what.ends_with("x") {
+                        model.unknown_name(c)
+                    } else {
+                        c.to_string()
+                    },
+                );
+            }
+        }
+    };
+    compare("dF/dx", &exact.f_x, &dual.f_x);
+    compare("dF/dp", &exact.f_p, &dual.f_p);
+    compare("dW/dx", &exact.w_x, &dual.w_x);
+    compare("dW/dp", &exact.w_p, &dual.w_p);
+    for (a, d) in exact.values.iter().zip(&dual.values) {
+        assert!((a - d).abs() < 1e-12, "{label}: welfare {a} vs {d}");
+    }
+    let jac = model.jacobian_x(&x, &policy).expect("analytic dF/dx");
+    compare("jacobian_x", &jac, &dual.f_x);
+}
+
+fn all_instruments(structure: Structure) -> InstrumentSet {
+    InstrumentSet {
+        tariffs: Some(structure),
+        subsidies: Some(Structure::Sector),
+        export_taxes: Some(structure),
+        ..InstrumentSet::default()
+    }
+}
+
+#[test]
+fn analytic_derivatives_match_dual_numbers_with_io_links_and_scale_economies() {
+    let base = calibrate(io_economy());
+    for structure in [
+        Structure::PartnerSector,
+        Structure::Partner,
+        Structure::Sector,
+        Structure::Uniform,
+    ] {
+        for deficits in [Deficits::Keep, Deficits::Zero] {
+            let model = TradeModel::new(base.clone(), all_instruments(structure))
+                .unwrap()
+                .with_deficits(deficits);
+            check(&model, &format!("io {structure:?} {deficits:?}"));
+        }
+    }
+    let model = TradeModel::new(base.clone(), InstrumentSet::default())
+        .unwrap()
+        .with_numeraire(Numeraire::Wage(1))
+        .unwrap();
+    check(&model, "io, wage numeraire");
+}
+
+#[test]
+fn analytic_derivatives_match_dual_numbers_without_io_links() {
+    // Scale economies in one sector, none in the other; then none at all.
+    for psi in [0.1, 0.0] {
+        let base = calibrate(structural(
+            &[1.0, 2.0, 3.0],
+            &[vec![1.0, 2.0], vec![1.5, 1.0], vec![1.2, 1.1]],
+            1.7,
+            &[(4.0, psi), (6.0, 0.0)],
+            &[0.6, 0.4],
+        ));
+        for structure in [Structure::PartnerSector, Structure::Uniform] {
+            let model = TradeModel::new(base.clone(), all_instruments(structure)).unwrap();
+            check(&model, &format!("psi {psi} {structure:?}"));
+        }
+        let tariffs_only = TradeModel::new(base.clone(), InstrumentSet::default())
+            .unwrap()
+            .with_numeraire(Numeraire::Wage(0))
+            .unwrap();
+        check(&tariffs_only, &format!("psi {psi} tariffs, wage numeraire"));
+    }
+}
