@@ -76,13 +76,18 @@ pub enum NfxpError {
         /// What it achieved.
         report: Box<OptimumReport>,
     },
-    /// Best-response dynamics did not settle within the allowed rounds.
-    #[error("best-response dynamics did not converge in {rounds} rounds: max policy change {:.3e}, max projected gradient {:.3e}", .last.max_policy_change, .last.max_projected_gradient())]
+    /// A Nash solver (best-response dynamics or the stacked first-order conditions) did not
+    /// settle within the allowed rounds, or stagnated.
+    #[error("{method} did not converge in {rounds} rounds: max policy change {:.3e}, max projected gradient {:.3e}; max FOC residual by round: {}", .last.max_policy_change, .last.max_projected_gradient(), format_history(.residual_history))]
     GameNotConverged {
+        /// Which solver: "best-response dynamics" or "stacked first-order conditions".
+        method: &'static str,
         /// Rounds played.
         rounds: usize,
         /// The last round's record.
         last: Box<RoundRecord>,
+        /// The largest first-order-condition residual (projected gradient) of every round.
+        residual_history: Vec<f64>,
     },
     /// An objective index does not exist in the model.
     #[error("objective {index} does not exist (the model has {count} objectives)")]
@@ -141,4 +146,20 @@ pub(crate) fn serialize_secs<S: serde::Serializer>(
     s: S,
 ) -> std::result::Result<S::Ok, S::Error> {
     s.serialize_f64(d.as_secs_f64())
+}
+
+/// A residual history for an error message: every value if there are at most 12, else the
+/// first 6 and the last 6.
+fn format_history(h: &[f64]) -> String {
+    let fmt = |v: &[f64]| {
+        v.iter()
+            .map(|r| format!("{r:.2e}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if h.len() <= 12 {
+        fmt(h)
+    } else {
+        format!("{}, ..., {}", fmt(&h[..6]), fmt(&h[h.len() - 6..]))
+    }
 }

@@ -256,16 +256,17 @@ impl StackedFoc {
                 t *= 0.5;
             }
             let Some(next) = next else {
-                return Err(NfxpError::GameNotConverged {
-                    rounds: iter,
-                    last: Box::new(RoundRecord {
+                return Err(not_converged(
+                    iter,
+                    RoundRecord {
                         round: iter,
                         max_policy_change: 0.0,
                         projected_gradients: point.projected.clone(),
                         welfare: point.welfare.clone(),
                         policy: point.policy.clone(),
-                    }),
-                });
+                    },
+                    &history,
+                ));
             };
             let dz = DVector::from_iterator(
                 m,
@@ -296,10 +297,8 @@ impl StackedFoc {
             // Stagnation: three line searches in a row found no decrease even with fresh
             // Jacobians; the quasi-Newton model does not describe this game here.
             if !done && failures >= 3 {
-                return Err(NfxpError::GameNotConverged {
-                    rounds: iter,
-                    last: Box::new(history.pop().expect("just pushed")),
-                });
+                let last = history.pop().expect("just pushed");
+                return Err(not_converged(iter, last, &history));
             }
             point = next;
             if done {
@@ -316,9 +315,21 @@ impl StackedFoc {
                 });
             }
         }
-        Err(NfxpError::GameNotConverged {
-            rounds: self.max_iter,
-            last: Box::new(history.pop().expect("at least one iteration")),
-        })
+        let last = history.pop().expect("at least one iteration");
+        Err(not_converged(self.max_iter, last, &history))
+    }
+}
+
+fn not_converged(rounds: usize, last: RoundRecord, history: &[RoundRecord]) -> NfxpError {
+    let residual_history = history
+        .iter()
+        .chain(std::iter::once(&last))
+        .map(RoundRecord::max_projected_gradient)
+        .collect();
+    NfxpError::GameNotConverged {
+        method: "the stacked first-order conditions (quasi-Newton)",
+        rounds,
+        last: Box::new(last),
+        residual_history,
     }
 }

@@ -286,9 +286,15 @@ impl BestResponse {
                 });
             }
         }
+        let residual_history = history
+            .iter()
+            .map(RoundRecord::max_projected_gradient)
+            .collect();
         Err(NfxpError::GameNotConverged {
+            method: "best-response dynamics",
             rounds: self.max_rounds,
             last: Box::new(history.pop().expect("at least one round")),
+            residual_history,
         })
     }
 }

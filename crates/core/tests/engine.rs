@@ -619,11 +619,23 @@ fn unfinished_games_are_errors() {
         .unwrap()
         .solve(&c, &players, &[0.0, 0.0], |_| {})
         .unwrap_err();
-    let NfxpError::GameNotConverged { rounds: 1, last } = &err else {
+    let NfxpError::GameNotConverged {
+        rounds: 1,
+        last,
+        residual_history,
+        ..
+    } = &err
+    else {
         panic!("{err:?}")
     };
     assert!(last.max_policy_change > 1e-8);
-    assert!(err.to_string().contains("did not converge"));
+    let text = err.to_string();
+    assert!(
+        text.contains("best-response dynamics did not converge in 1 rounds")
+            && text.contains("max FOC residual by round: "),
+        "{text}"
+    );
+    assert_eq!(residual_history, &vec![last.max_projected_gradient()]);
 }
 
 /// The exchange economy with a hand-written dF/dx that counts its calls.

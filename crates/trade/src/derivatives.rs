@@ -287,14 +287,11 @@ impl TradeModel {
                     for j in 0..nj {
                         let cell = i * nj + j;
                         let va = b.value_added[cell];
-                        let lhat = x[l0 + cell].exp();
                         let row = jac.row_mut(l0 + cell);
                         if va > 0.0 {
-                            let wb = b.wage_bill[i];
-                            axpy(row, b.va_share[cell] / wb, d_sales.row(sm(i, j)));
-                            let level = wage[i] * lhat * va / wb;
-                            row[i] -= level;
-                            row[l0 + cell] -= level;
+                            axpy(row, 1.0 / sales[cell], d_sales.row(sm(i, j)));
+                            row[i] -= 1.0;
+                            row[l0 + cell] -= 1.0;
                         } else {
                             row[l0 + cell] = 1.0;
                         }

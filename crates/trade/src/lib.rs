@@ -28,5 +28,5 @@ pub use problems::{
     cooperate, counterfactual, nash, nash_with, unilateral, NashMethod, PolicyResult,
     ResponseDynamics,
 };
-pub use report::{PolicyRow, PolicySummary};
+pub use report::{spearman, PolicyRow, PolicySummary, SectorFindings};
 pub use walras_core::Schedule;

@@ -5,7 +5,7 @@
 //! Unknowns (in this order): ln what_i (N); ln Lhat_i^j (N J, only with scale economies);
 //! ln Phat_n^j (N J, only with IO links; otherwise Phat is explicit); X'_n^j / X_n^j (N J,
 //! only with IO links; otherwise X' = alpha Y'); Y'_n / Y_n (N).
-//! Equations: labour markets (sectoral with scale economies, one adding-up equation replaced
+//! Equations: labour markets (sectoral, in logs, with scale economies, one adding-up equation replaced
 //! by the numeraire; aggregate otherwise, one replaced by the numeraire), price indices,
 //! sectoral spending, and income = value added + tariff and export-tax revenue - subsidies +
 //! deficit.
@@ -377,8 +377,11 @@ impl TradeModel {
                         let c = i * nj + j;
                         let va = b.value_added[c];
                         let lhat = ln_labor(i, j).exp();
+                        // In logs: value added from sales = the sector's wage bill. (In levels,
+                        // L = 0 with no sales would be a spurious root -- a sector "collapse"
+                        // -- because sales vanish like L^(theta psi); in logs it is not a root.)
                         r[l0 + c] = if va > 0.0 {
-                            (sales[c] * b.va_share[c] - wage[i] * lhat * va) / b.wage_bill[i]
+                            (sales[c] * (b.va_share[c] / va)).ln() - ln_wage[i] - ln_labor(i, j)
                         } else {
                             ln_labor(i, j)
                         };

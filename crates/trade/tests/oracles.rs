@@ -371,3 +371,33 @@ fn small_open_economy_sets_export_taxes_1_over_theta_and_pigouvian_subsidies() {
         }
     }
 }
+
+#[test]
+fn a_collapsed_sector_is_not_an_equilibrium() {
+    // With external scale economies a sector's sales vanish like Lhat^(theta psi) as its
+    // labour goes to zero, so in levels (sales x va share = w L VA) Lhat = 0 would clear the
+    // labour market: a spurious "collapse" root Newton can wander into. In logs the residual
+    // is (theta psi - 1) ln Lhat + O(1), far from zero there.
+    let model = TradeModel::new(calibrate(io_economy()), InstrumentSet::default()).unwrap();
+    let p = model.baseline_policy();
+    let sol = solve(&model, &p, None, &tight()).unwrap();
+    let k = (0..model.n_unknowns())
+        .find(|&k| model.unknown_name(k) == "ln Lhat[A,goods1]")
+        .unwrap();
+    let mut x = sol.x.clone();
+    x[k] = -200.0;
+    let r = walras_core::autodiff::residual(&model, &x, &p);
+    // theta psi = 4 x 0.15 = 0.6: r = 0.4 x 200 + O(1).
+    assert!(
+        r[k] > 70.0 && r[k] < 90.0,
+        "residual at the collapse {}",
+        r[k]
+    );
+    let again = solve(&model, &p, Some(&x), &SolverOptions::default()).unwrap();
+    assert!(
+        (again.x[k] - sol.x[k]).abs() < 1e-8,
+        "from the collapse, the solve returns to ln Lhat = {} (found {})",
+        sol.x[k],
+        again.x[k]
+    );
+}

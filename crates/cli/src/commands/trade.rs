@@ -139,9 +139,29 @@ fn result_json(model: &TradeModel, r: &PolicyResult, eco: &Economy) -> Value {
     let mean_subsidy = set
         .subsidies
         .map(|_| by_country(c, &r.summary.mean_subsidy));
+    let sectors: Vec<&str> = model
+        .baseline()
+        .sectors
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    let sector_mean_tariff: serde_json::Map<String, Value> = sectors
+        .iter()
+        .zip(&r.summary.sector_mean_tariff)
+        .map(|(s, t)| (s.to_string(), json!(t)))
+        .collect();
+    let sector_mean_subsidy = set.subsidies.map(|_| {
+        by_country(
+            &sectors.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            &r.summary.sector_mean_subsidy,
+        )
+    });
     json!({
         "countries": c,
         "welfare_change_pct": by_country(c, &r.outcome.welfare_change_pct),
+        "sector_mean_tariff": sector_mean_tariff,
+        "sector_mean_subsidy": sector_mean_subsidy,
+        "rank_correlations": model.sector_findings(&r.summary),
         "mean_tariff": by_country(c, &r.summary.mean_tariff),
         "import_weighted_tariff": by_country(c, &r.summary.import_weighted_tariff),
         "mean_subsidy": mean_subsidy,
