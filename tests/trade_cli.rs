@@ -349,3 +349,80 @@ fn compare_shows_war_dual_and_cooperation_with_a_figure() {
     }
     assert!(out.join("manifest.json").is_file());
 }
+
+#[test]
+fn hybrid_method_and_start_from_an_earlier_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("war");
+    let stacked = json_of(&walras(&["trade", "nash", "--format", "json", "--quiet"]));
+    let hybrid = json_of(&walras(&[
+        "trade",
+        "nash",
+        "--method",
+        "best-response-then-stacked",
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "json",
+        "--quiet",
+    ]));
+    assert_eq!(hybrid["method"], "best-response-then-stacked");
+    assert_eq!(hybrid["converged"], true);
+    let rounds = hybrid["rounds"].as_u64().unwrap() as usize;
+    let history = hybrid["history"].as_array().unwrap();
+    assert_eq!(history.len(), rounds);
+    // Rounds are numbered on across the hand-over.
+    for (k, h) in history.iter().enumerate() {
+        assert_eq!(h["round"].as_u64().unwrap() as usize, k + 1);
+    }
+    for c in ["North", "South", "East"] {
+        let (a, b) = (
+            stacked["mean_tariff"][c].as_f64().unwrap(),
+            hybrid["mean_tariff"][c].as_f64().unwrap(),
+        );
+        assert!((a - b).abs() < 1e-6, "{c}: {a} vs {b}");
+    }
+    // Restarting from the equilibrium's own policy table: already there.
+    let policies = out.join("policies.csv");
+    let again = json_of(&walras(&[
+        "trade",
+        "nash",
+        "--start",
+        policies.to_str().unwrap(),
+        "--format",
+        "json",
+        "--quiet",
+    ]));
+    assert!(
+        again["rounds"].as_u64().unwrap() <= 2,
+        "{}",
+        again["rounds"]
+    );
+    assert!(
+        (again["mean_tariff"]["East"].as_f64().unwrap()
+            - stacked["mean_tariff"]["East"].as_f64().unwrap())
+        .abs()
+            < 1e-6
+    );
+    // Sector statistics: partner-sector tariffs vary by sector (three tariffable sectors).
+    let r = &stacked["rank_correlations"];
+    assert!(r["tariff_theta"].as_f64().unwrap().abs() <= 1.0, "{r}");
+    assert!(
+        r["subsidy_psi"].is_null(),
+        "no subsidies in a tariff war: {r}"
+    );
+    assert!(stacked["sector_mean_tariff"]["services"].is_null());
+    // A table from another structure names instruments this run does not have.
+    let o = walras(&[
+        "trade",
+        "nash",
+        "--tariff-structure",
+        "uniform",
+        "--start",
+        policies.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(!o.status.success());
+    let e = stderr(&o);
+    assert!(e.contains("--start") && e.contains("row 1"), "{e}");
+}

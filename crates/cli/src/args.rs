@@ -404,8 +404,9 @@ pub struct TradeGameArgs {
     /// The instruments.
     #[command(flatten)]
     pub instruments: InstrumentArgs,
-    /// Nash: auto (stacked first-order conditions, falling back to best responses), stacked
-    /// or best-response.
+    /// Nash: auto (stacked first-order conditions; if they fail, best responses until the
+    /// conditions hold to 1e-3 and the stacked conditions again from there), stacked,
+    /// best-response or best-response-then-stacked.
     #[arg(long, default_value = "auto")]
     pub method: String,
     /// Best responses: jacobi (all respond to last round, in parallel) or gauss-seidel (in
@@ -422,6 +423,11 @@ pub struct TradeGameArgs {
     /// Cooperate: aggregate sum of log welfare (sum-of-logs) or the sum of welfare (sum).
     #[arg(long, default_value = "sum-of-logs", value_parser = ["sum-of-logs", "sum"])]
     pub aggregation: String,
+    /// Start from the policies in this table (a `policies.csv` from an earlier `--out`, same
+    /// instruments and structure) instead of the baseline; unlisted instruments start at the
+    /// baseline.
+    #[arg(long, value_name = "FILE")]
+    pub start: Option<std::path::PathBuf>,
 }
 
 /// `walras trade optimal`.

@@ -23,7 +23,7 @@ use crate::model::Welfare;
 use crate::solve::{chord_solve, solve, SolverOptions};
 
 /// Up to this many instruments the initial Jacobian is built by finite differences.
-const FD_COLUMNS: usize = 256;
+const FD_COLUMNS: usize = 1024;
 
 /// Settings of the stacked-FOC Nash solver.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]

@@ -98,6 +98,26 @@ pub struct NashOutcome {
     pub wall_time: Duration,
 }
 
+impl NashOutcome {
+    /// This run followed by `next`, which started where this one stopped: `next`'s
+    /// equilibrium, the rounds, histories (renumbered), solves and times added up.
+    pub fn then(self, next: NashOutcome) -> NashOutcome {
+        let offset = self.rounds;
+        let mut history = self.history;
+        history.extend(next.history.into_iter().map(|mut r| {
+            r.round += offset;
+            r
+        }));
+        NashOutcome {
+            rounds: self.rounds + next.rounds,
+            history,
+            inner_solves: self.inner_solves + next.inner_solves,
+            wall_time: self.wall_time + next.wall_time,
+            ..next
+        }
+    }
+}
+
 /// Best-response dynamics, configured argmin-style with validated setters.
 ///
 /// Stops when, in one round, the largest policy change AND every player's projected gradient

@@ -18,14 +18,21 @@ use crate::report::PolicySummary;
 #[serde(rename_all = "kebab-case")]
 pub enum NashMethod {
     /// Stacked first-order conditions first (at most 60 iterations); if that fails, best
-    /// responses from the same start (the default).
+    /// responses from the same start until the conditions hold to 1e-3, then the stacked
+    /// conditions again from there (and best responses to the end if those fail) (the default).
     #[default]
     Auto,
     /// Root of all governments' stacked first-order conditions (quasi-Newton).
     Stacked,
     /// Best-response dynamics (Jacobi, players in parallel).
     BestResponse,
+    /// Best responses until the first-order conditions hold to 1e-3, then the stacked
+    /// conditions from there (what `Auto` falls back to).
+    BestResponseThenStacked,
 }
+
+/// The hybrid hands over from best responses to the stacked conditions at this FOC residual.
+const HANDOVER_TOL: f64 = 1e-3;
 
 impl std::str::FromStr for NashMethod {
     type Err = TradeError;
@@ -34,10 +41,11 @@ impl std::str::FromStr for NashMethod {
             "auto" => Ok(Self::Auto),
             "stacked" | "stacked-foc" => Ok(Self::Stacked),
             "best-response" | "br" => Ok(Self::BestResponse),
+            "best-response-then-stacked" => Ok(Self::BestResponseThenStacked),
             other => Err(invalid(
                 "method",
                 other,
-                "expected auto, stacked or best-response",
+                "expected auto, stacked, best-response or best-response-then-stacked",
             )),
         }
     }
@@ -193,36 +201,64 @@ pub fn nash_with(
 ) -> Result<(PolicyResult, NashOutcome, NashMethod)> {
     let t0 = std::time::Instant::now();
     let players = players_from_blocks(model.policy_space());
-    let stacked = |max_iter: usize, on_round: &mut dyn FnMut(&RoundRecord)| {
+    let stacked = |max_iter: usize, start: &[f64], on_round: &mut dyn FnMut(&RoundRecord)| {
         StackedFoc::new()
             .with_tol(tol)?
             .with_max_iter(max_iter)?
             .with_inner(inner)?
             .solve(model, &players, start, on_round)
     };
-    let best_response =
-        |on_round: &mut dyn FnMut(&RoundRecord)| -> walras_core::Result<NashOutcome> {
-            // Best responses are L-BFGS runs whose attainable gradient is bounded by the inner
-            // solve's accuracy: rounds stop at max(tol, 1e-6); each response stops at 1e-2 of
-            // that, or on a line-search stall once its gradient is below 10x that.
-            let tol = tol.max(1e-6);
-            let optimizer = PolicyOptimizer::new()
-                .with_pg_tol(tol * 1e-2)?
-                .with_stall_tol(tol * 10.0)?
-                .with_inner(inner)?;
-            BestResponse::new()
-                .with_tol(tol)?
-                .with_schedule(dynamics.schedule)
-                .with_damping(dynamics.damping)?
-                .with_optimizer(optimizer)
-                .solve(model, &players, start, on_round)
-        };
+    let best_response = |tol: f64,
+                         start: &[f64],
+                         on_round: &mut dyn FnMut(&RoundRecord)|
+     -> walras_core::Result<NashOutcome> {
+        // Best responses are L-BFGS runs whose attainable gradient is bounded by the inner
+        // solve's accuracy: rounds stop at max(tol, 1e-6); each response stops at 1e-2 of
+        // that, or on a line-search stall once its gradient is below 10x that.
+        let tol = tol.max(1e-6);
+        let optimizer = PolicyOptimizer::new()
+            .with_pg_tol(tol * 1e-2)?
+            .with_stall_tol(tol * 10.0)?
+            .with_inner(inner)?;
+        BestResponse::new()
+            .with_tol(tol)?
+            .with_schedule(dynamics.schedule)
+            .with_damping(dynamics.damping)?
+            .with_optimizer(optimizer)
+            .solve(model, &players, start, on_round)
+    };
+    // Best responses then the stacked conditions: responses bring the policies near the
+    // equilibrium, where the quasi-Newton iteration converges fast; if it fails there too,
+    // best responses go on to the tolerance.
+    let hybrid = |start: &[f64],
+                  on_round: &mut dyn FnMut(&RoundRecord)|
+     -> walras_core::Result<(NashOutcome, NashMethod)> {
+        let near = best_response(HANDOVER_TOL.max(tol), start, on_round)?;
+        if near
+            .history
+            .last()
+            .is_some_and(|r| r.max_projected_gradient() <= tol)
+        {
+            return Ok((near, NashMethod::BestResponse));
+        }
+        match stacked(60, &near.policy, on_round) {
+            Ok(last) => Ok((near.then(last), NashMethod::BestResponseThenStacked)),
+            Err(_) => {
+                let last = best_response(tol, &near.policy, on_round)?;
+                Ok((near.then(last), NashMethod::BestResponse))
+            }
+        }
+    };
     let (nash, used) = match method {
-        NashMethod::Stacked => (stacked(200, &mut on_round)?, NashMethod::Stacked),
-        NashMethod::BestResponse => (best_response(&mut on_round)?, NashMethod::BestResponse),
-        NashMethod::Auto => match stacked(60, &mut on_round) {
+        NashMethod::Stacked => (stacked(200, start, &mut on_round)?, NashMethod::Stacked),
+        NashMethod::BestResponse => (
+            best_response(tol, start, &mut on_round)?,
+            NashMethod::BestResponse,
+        ),
+        NashMethod::BestResponseThenStacked => hybrid(start, &mut on_round)?,
+        NashMethod::Auto => match stacked(60, start, &mut on_round) {
             Ok(n) => (n, NashMethod::Stacked),
-            Err(_) => (best_response(&mut on_round)?, NashMethod::BestResponse),
+            Err(_) => hybrid(start, &mut on_round)?,
         },
     };
     let result = finish(

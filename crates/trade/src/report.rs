@@ -15,7 +15,7 @@ pub struct PolicyRow {
     /// The sector (`*`: all eligible sectors).
     pub sector: String,
     /// tariff, subsidy or export_tax.
-    pub instrument: &'static str,
+    pub instrument: String,
     /// The rate (a fraction).
     pub value: f64,
 }
@@ -101,10 +101,53 @@ impl TradeModel {
                 sector: inst
                     .sector
                     .map_or("*".into(), |j| b.sectors[j].name.clone()),
-                instrument: inst.kind.name(),
+                instrument: inst.kind.name().to_string(),
                 value,
             })
             .collect()
+    }
+
+    /// The policy vector a policy table describes (as `policy_rows` writes it: country,
+    /// partner, sector, instrument, value; `*` for all). Instruments the table does not list
+    /// stay at the baseline; a row that names no instrument of this model is an error (`what`
+    /// names the table in it), as is a value outside the instrument's bounds.
+    pub fn policy_from_rows(&self, rows: &[PolicyRow], what: &str) -> crate::Result<Vec<f64>> {
+        let mut policy = self.baseline_policy();
+        let key =
+            |r: &PolicyRow| format!("{}|{}|{}|{}", r.country, r.partner, r.sector, r.instrument);
+        let index: std::collections::HashMap<String, usize> = self
+            .policy_rows(&policy)
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (key(r), i))
+            .collect();
+        let space = &self.policy_map().space;
+        for (k, row) in rows.iter().enumerate() {
+            let Some(&i) = index.get(&key(row)) else {
+                return Err(crate::error::invalid(
+                    what,
+                    format!(
+                        "row {} ({}, partner {}, sector {}, {})",
+                        k + 1,
+                        row.country,
+                        row.partner,
+                        row.sector,
+                        row.instrument
+                    ),
+                    "names no instrument of this run (check --instruments and --tariff-structure)",
+                ));
+            };
+            let (lo, hi) = (space.lower()[i], space.upper()[i]);
+            if !(row.value.is_finite() && row.value >= lo && row.value <= hi) {
+                return Err(crate::error::invalid(
+                    what,
+                    format!("row {}: value {}", k + 1, row.value),
+                    &format!("{} must lie in [{lo}, {hi}]", space.names()[i]),
+                ));
+            }
+            policy[i] = row.value;
+        }
+        Ok(policy)
     }
 
     /// Mean tariffs and subsidies by country under `policy`.

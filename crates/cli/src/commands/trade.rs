@@ -12,13 +12,13 @@ use walras_data::trade::{
     apply_elasticity_set, example_economy, load_tariff_changes, load_trade_dir,
 };
 use walras_data::trade_import::{import, RawLayout};
-use walras_data::{write_json, write_table, RunManifest, Table};
+use walras_data::{load_table, write_json, write_table, Check, RunManifest, Schema, Table};
 use walras_plot::{
     bar_chart, line_chart, scatter_chart, BarChart, LineChart, ScatterChart, Series, Theme,
 };
 use walras_trade::{
     counterfactual, nash, nash_with, unilateral, Baseline, FinalShares, InstrumentSet, Kind,
-    NashMethod, PolicyResult, ResponseDynamics, Schedule, Structure, TradeModel,
+    NashMethod, PolicyResult, PolicyRow, ResponseDynamics, Schedule, Structure, TradeModel,
 };
 
 use crate::args::{
@@ -366,6 +366,33 @@ fn write_run(
     Ok(())
 }
 
+/// The starting policy: the baseline, or a policy table from an earlier run (`--start`).
+fn start_policy(model: &TradeModel, start: Option<&Path>) -> Result<Vec<f64>> {
+    let Some(path) = start else {
+        return Ok(model.baseline_policy());
+    };
+    let columns = ["country", "partner", "sector", "instrument"];
+    let schema = columns
+        .iter()
+        .fold(Schema::new(), |s, c| s.str(c))
+        .float("value", Check::Any)
+        .key(&columns);
+    let what = format!("--start {}", path.display());
+    let table = load_table(path, &schema).with_context(|| what.clone())?;
+    let text = |c: &str| table.str(c).expect("schema column");
+    let values = table.f64("value").expect("schema column");
+    let rows: Vec<PolicyRow> = (0..table.n_rows())
+        .map(|k| PolicyRow {
+            country: text("country")[k].clone(),
+            partner: text("partner")[k].clone(),
+            sector: text("sector")[k].clone(),
+            instrument: text("instrument")[k].clone(),
+            value: values[k],
+        })
+        .collect();
+    Ok(model.policy_from_rows(&rows, &what)?)
+}
+
 fn report(
     common: &CommonArgs,
     model: &TradeModel,
@@ -389,8 +416,8 @@ fn game(
 ) -> Result<()> {
     let eco = economy(&args.economy, manifest, common.quiet)?;
     let model = TradeModel::new(eco.base.clone(), instrument_set(&args.instruments)?)?;
-    manifest.set_parameters(&json!({"instruments": args.instruments.instruments, "tariff_structure": args.instruments.tariff_structure, "method": args.method, "schedule": args.schedule, "damping": args.damping, "tol": args.tol, "baseline": eco.label, "cooperate": cooperative}))?;
-    let start = model.baseline_policy();
+    manifest.set_parameters(&json!({"instruments": args.instruments.instruments, "tariff_structure": args.instruments.tariff_structure, "method": args.method, "schedule": args.schedule, "damping": args.damping, "tol": args.tol, "baseline": eco.label, "cooperate": cooperative, "start": args.start}))?;
+    let start = start_policy(&model, args.start.as_deref())?;
     let spinner = Progress::spinner(
         if cooperative {
             "cooperative optimum"
