@@ -133,10 +133,22 @@ impl StackedFoc {
                 None => solve(model, &policy, warm, &self.inner)?.x,
             };
             inner_solves.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let (grads, factor) =
-                adjoint_gradients_factored(model, &x, &policy, &objectives, &indices)?;
-            *last_factor.lock().unwrap_or_else(|e| e.into_inner()) =
-                Some(std::sync::Arc::new(factor));
+            let reuse = last_factor
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone();
+            let (grads, factor) = adjoint_gradients_factored(
+                model,
+                &x,
+                &policy,
+                &objectives,
+                &indices,
+                reuse.as_deref(),
+            )?;
+            if let Some(factor) = factor {
+                *last_factor.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some(std::sync::Arc::new(factor));
+            }
             let mut residual = Vec::with_capacity(m);
             let mut projected = Vec::with_capacity(players.len());
             let mut col = 0;

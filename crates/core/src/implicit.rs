@@ -107,18 +107,22 @@ pub fn adjoint_gradients<M: Welfare + ?Sized>(
     objectives: &[usize],
     wrt: &[usize],
 ) -> Result<ObjectiveGradients> {
-    adjoint_gradients_factored(model, x, policy, objectives, wrt).map(|(g, _)| g)
+    adjoint_gradients_factored(model, x, policy, objectives, wrt, None).map(|(g, _)| g)
 }
 
-/// [`adjoint_gradients`], also returning the factorisation of dF/dx at `x` (for chord Newton
-/// steps at nearby policies).
+/// [`adjoint_gradients`] that can reuse `reuse`, a factorisation of dF/dx at a nearby point:
+/// the adjoint system is then solved by iterative refinement with it (exact at convergence,
+/// no new factorisation). If there is none, or refinement does not contract fast, dF/dx is
+/// factorised afresh and that factorisation is returned too (for chord Newton steps and
+/// later reuse at nearby policies).
 pub(crate) fn adjoint_gradients_factored<M: Welfare + ?Sized>(
     model: &M,
     x: &[f64],
     policy: &[f64],
     objectives: &[usize],
     wrt: &[usize],
-) -> Result<(ObjectiveGradients, crate::linalg::Factorization)> {
+    reuse: Option<&crate::linalg::Factorization>,
+) -> Result<(ObjectiveGradients, Option<crate::linalg::Factorization>)> {
     check_len("equilibrium x", model.n_unknowns(), x.len())?;
     model.policy_space().check(policy)?;
     for &k in objectives {
@@ -144,13 +148,48 @@ pub(crate) fn adjoint_gradients_factored<M: Welfare + ?Sized>(
             (values, jac_x, f_p, w_x, w_p)
         };
     // (dF/dx)^T V = (dW/dx)^T, one column per objective.
+    let rhs = w_x.transpose();
+    if let Some(v) = reuse.and_then(|factor| refine_transposed(factor, &jac_x, &rhs)) {
+        let gradients = w_p - v.transpose() * f_p;
+        return Ok((ObjectiveGradients { values, gradients }, None));
+    }
     let factor =
         crate::linalg::Factorization::new(&jac_x).ok_or_else(|| singular(model, &jac_x))?;
     let v = factor
-        .solve(&w_x.transpose(), true)
+        .solve(&rhs, true)
         .ok_or_else(|| singular(model, &jac_x))?;
     let gradients = w_p - v.transpose() * f_p;
-    Ok((ObjectiveGradients { values, gradients }, factor))
+    Ok((ObjectiveGradients { values, gradients }, Some(factor)))
+}
+
+const REFINE_STEPS: usize = 16;
+const REFINE_RATE: f64 = 0.3;
+
+/// Solve A^T V = B by iterative refinement with the factorisation of a nearby matrix: V += F^-T
+/// (B - A^T V) until the residual is at rounding level. None unless every step cuts the
+/// residual at least by a factor REFINE_RATE (within REFINE_STEPS steps): a step costs two
+/// triangular solves and a product, so a slow contraction is dearer than a new factorisation.
+fn refine_transposed(
+    factor: &crate::linalg::Factorization,
+    a: &DMatrix<f64>,
+    b: &DMatrix<f64>,
+) -> Option<DMatrix<f64>> {
+    let target = 1e-13 * b.amax().max(f64::MIN_POSITIVE) * (a.nrows() as f64).sqrt();
+    let mut v = factor.solve(b, true)?;
+    let mut previous = f64::INFINITY;
+    for _ in 0..REFINE_STEPS {
+        let r = b - a.tr_mul(&v);
+        let norm = r.amax();
+        if norm <= target {
+            return Some(v);
+        }
+        if norm.is_nan() || norm >= REFINE_RATE * previous {
+            return None;
+        }
+        previous = norm;
+        v += factor.solve(&r, true)?;
+    }
+    None
 }
 
 /// Value and adjoint gradient of a [`Criterion`] with respect to the policy indices `wrt`.
@@ -161,8 +200,22 @@ pub fn criterion_gradient<M: Welfare + ?Sized>(
     policy: &[f64],
     wrt: &[usize],
 ) -> Result<(f64, Vec<f64>)> {
+    criterion_gradient_factored(model, criterion, x, policy, wrt, None).map(|(v, g, _)| (v, g))
+}
+
+/// [`criterion_gradient`] reusing a nearby factorisation if it can (see
+/// `adjoint_gradients_factored`); returns a new factorisation if it made one.
+pub(crate) fn criterion_gradient_factored<M: Welfare + ?Sized>(
+    model: &M,
+    criterion: &Criterion,
+    x: &[f64],
+    policy: &[f64],
+    wrt: &[usize],
+    reuse: Option<&crate::linalg::Factorization>,
+) -> Result<(f64, Vec<f64>, Option<crate::linalg::Factorization>)> {
     criterion.validate(model.n_objectives())?;
-    let grads = adjoint_gradients(model, x, policy, &criterion.objectives(), wrt)?;
+    let (grads, factor) =
+        adjoint_gradients_factored(model, x, policy, &criterion.objectives(), wrt, reuse)?;
     let (value, weights) = criterion.combine(&grads.values)?;
     let gradient = (0..wrt.len())
         .map(|j| {
@@ -173,7 +226,7 @@ pub fn criterion_gradient<M: Welfare + ?Sized>(
                 .sum()
         })
         .collect();
-    Ok((value, gradient))
+    Ok((value, gradient, factor))
 }
 
 /// Tangent form: the sensitivity dx*/dp (n x wrt.len()) of the equilibrium to the policy
@@ -233,5 +286,51 @@ fn singular<M: Equilibrium + ?Sized>(model: &M, jac: &DMatrix<f64>) -> NfxpError
         } else {
             format!(": {}", parts.join("; "))
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::ArmingtonWorld;
+    use crate::solve::{solve, SolverOptions};
+
+    #[test]
+    fn a_nearby_factorisation_gives_the_same_gradients_without_a_new_one() {
+        let world = ArmingtonWorld::seeded(8, 5.0, 3);
+        let options = SolverOptions::default();
+        let all: Vec<usize> = (0..8).collect();
+        let p0 = vec![0.1; 8];
+        let x0 = solve(&world, &p0, None, &options).unwrap().x;
+        let (_, factor0) = adjoint_gradients_factored(&world, &x0, &p0, &all, &all, None).unwrap();
+        let factor0 = factor0.expect("no reuse asked: a factorisation is made");
+        // A nearby policy: refinement with the old factorisation, no new one, same gradients.
+        let p1: Vec<f64> = p0
+            .iter()
+            .enumerate()
+            .map(|(i, v)| v + 0.002 * (i as f64 + 1.0))
+            .collect();
+        let x1 = solve(&world, &p1, Some(&x0), &options).unwrap().x;
+        let fresh = adjoint_gradients(&world, &x1, &p1, &all, &all).unwrap();
+        let (reused, made) =
+            adjoint_gradients_factored(&world, &x1, &p1, &all, &all, Some(&factor0)).unwrap();
+        assert!(made.is_none(), "a nearby factorisation is reused");
+        let diff = (&fresh.gradients - &reused.gradients).amax();
+        assert!(diff < 1e-12 * fresh.gradients.amax().max(1.0), "{diff}");
+        // A factorisation of an unrelated matrix: refinement does not contract, so dF/dx is
+        // factorised afresh, and the gradients are still exact.
+        let n = x1.len();
+        let unrelated = DMatrix::from_fn(n, n, |i, j| {
+            if i == j {
+                10.0
+            } else {
+                1.0 / (1.0 + (i + 2 * j) as f64)
+            }
+        });
+        let far = crate::linalg::Factorization::new(&unrelated).unwrap();
+        let (again, made) =
+            adjoint_gradients_factored(&world, &x1, &p1, &all, &all, Some(&far)).unwrap();
+        assert!(made.is_some(), "a far factorisation is replaced");
+        assert!((&fresh.gradients - &again.gradients).amax() < 1e-12);
     }
 }

@@ -17,9 +17,9 @@ use serde::Serialize;
 
 use crate::autodiff::objective_values;
 use crate::error::{invalid, NfxpError, Result};
-use crate::implicit::{criterion_gradient, Criterion};
+use crate::implicit::{criterion_gradient_factored, Criterion};
 use crate::model::Welfare;
-use crate::solve::{solve, SolverOptions};
+use crate::solve::{chord_solve, solve, SolverOptions};
 
 /// Settings of the outer optimiser, built argmin-style with validated `with_*` setters.
 ///
@@ -183,6 +183,7 @@ impl PolicyOptimizer {
                     .map(<[f64]>::to_vec)
                     .unwrap_or_else(|| model.initial_guess(&start)),
                 anchor: None,
+                anchor_factor: None,
                 at: None,
                 value: f64::NAN,
                 gradient: None,
@@ -296,6 +297,8 @@ struct EvalState {
     /// Trial points warm-start from it, not from the last trial, so that a rejected far
     /// trial cannot carry later solves onto another equilibrium branch.
     anchor: Option<Vec<f64>>,
+    /// The factorised dF/dx at the anchor: trial solves first take chord steps with it.
+    anchor_factor: Option<crate::linalg::Factorization>,
     at: Option<Vec<f64>>,
     value: f64,
     gradient: Option<Vec<f64>>,
@@ -320,24 +323,44 @@ impl<M: Welfare + ?Sized> PolicyProblem<'_, M> {
         if st.at.as_deref() != Some(z) {
             let policy = with_free(&st.base, &self.free, z);
             let warm = st.anchor.clone().unwrap_or_else(|| st.x.clone());
-            let sol = solve(self.model, &policy, Some(&warm), &self.inner)?;
+            let chord = st.anchor_factor.as_ref().and_then(|factor| {
+                chord_solve(self.model, &policy, &warm, factor, self.inner.tol, 30)
+            });
+            let x = match chord {
+                Some((x, evals)) => {
+                    st.inner_iterations += evals;
+                    x
+                }
+                None => {
+                    let sol = solve(self.model, &policy, Some(&warm), &self.inner)?;
+                    st.inner_iterations += sol.report.iterations;
+                    sol.x
+                }
+            };
             st.inner_solves += 1;
-            st.inner_iterations += sol.report.iterations;
-            let values =
-                objective_values(self.model, &self.criterion.objectives(), &sol.x, &policy);
+            let values = objective_values(self.model, &self.criterion.objectives(), &x, &policy);
             let (value, _) = self.criterion.combine(&values)?;
-            st.x = sol.x;
+            st.x = x;
             st.at = Some(z.to_vec());
             st.value = value;
             st.gradient = None;
         }
         if with_gradient && st.gradient.is_none() {
             let policy = with_free(&st.base, &self.free, z);
-            let (_, grad) =
-                criterion_gradient(self.model, self.criterion, &st.x, &policy, &self.free)?;
+            let (_, grad, factor) = criterion_gradient_factored(
+                self.model,
+                self.criterion,
+                &st.x,
+                &policy,
+                &self.free,
+                st.anchor_factor.as_ref(),
+            )?;
             st.gradient_evals += 1;
             st.gradient = Some(grad);
             st.anchor = Some(st.x.clone());
+            if factor.is_some() {
+                st.anchor_factor = factor;
+            }
         }
         Ok((st.value, st.gradient.clone()))
     }

@@ -459,23 +459,27 @@ pub(crate) fn chord_solve<M: Equilibrium + ?Sized>(
     let mut f = vec![0.0; n];
     model.residual(&x, policy, &mut f);
     let mut norm = inf_norm(&f);
+    let mut trial = x.clone();
     for evals in 1..=max_iter {
         if !norm.is_finite() {
             return None;
         }
-        if norm <= tol {
+        // Polished below the tolerance, as in Newton's chord steps.
+        if norm <= CHORD_POLISH * tol {
             return Some((x, evals));
         }
         let step = factor.solve(&DMatrix::from_column_slice(n, 1, &f), false)?;
-        for (xi, s) in x.iter_mut().zip(step.iter()) {
-            *xi -= s;
+        for ((t, xi), s) in trial.iter_mut().zip(&x).zip(step.iter()) {
+            *t = xi - s;
         }
-        model.residual(&x, policy, &mut f);
+        model.residual(&trial, policy, &mut f);
         let next = inf_norm(&f);
         if next.is_nan() || next >= 0.5 * norm {
-            return None;
+            // No longer contracting: done if already within the tolerance.
+            return (norm <= tol).then_some((x, evals));
         }
+        std::mem::swap(&mut x, &mut trial);
         norm = next;
     }
-    None
+    (norm <= tol).then_some((x, max_iter))
 }

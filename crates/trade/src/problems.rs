@@ -5,8 +5,8 @@
 use serde::Serialize;
 use walras_core::{
     cooperate as core_cooperate, players_from_blocks, solve, Aggregation, BestResponse, Criterion,
-    Equilibrium, NashOutcome, PolicyOptimizer, RoundRecord, Schedule, SolveReport, SolverOptions,
-    StackedFoc,
+    Equilibrium, NashOutcome, Player, PolicyOptimizer, RoundRecord, Schedule, SolveReport,
+    SolverOptions, StackedFoc,
 };
 
 use crate::error::{invalid, Result, TradeError};
@@ -138,17 +138,50 @@ pub fn unilateral(
             "has no instruments",
         ));
     }
-    let best = optimizer.maximize(model, &Criterion::Single(country), start, Some(&free), None)?;
-    finish(
-        model,
-        best.policy,
-        best.x,
-        best.report.iterations as usize,
-        Vec::new(),
-        t0,
-        None,
-    )
+    // L-BFGS to the neighbourhood of the optimum, then Newton-type steps on the first-order
+    // conditions from there (exact gradients, a finite-difference Hessian built in parallel),
+    // which converge fast where L-BFGS crawls on these ill-conditioned problems. If they fail,
+    // or end lower, L-BFGS goes on to the tolerance.
+    let criterion = Criterion::Single(country);
+    let tol = optimizer.pg_tol();
+    let near_tol = POLISH_FROM.max(tol);
+    let near = optimizer
+        .with_pg_tol(near_tol)?
+        .with_stall_tol(near_tol * 10.0)?
+        .maximize(model, &criterion, start, Some(&free), None)?;
+    let mut iterations = near.report.iterations as usize;
+    let polished = (near_tol > tol)
+        .then(|| {
+            let player = Player {
+                name: model.baseline().countries[country].clone(),
+                indices: free.clone(),
+                objective: country,
+            };
+            StackedFoc::new()
+                .with_tol(tol)?
+                .with_max_iter(50)?
+                .with_inner(*optimizer.inner())?
+                .solve(model, &[player], &near.policy, |_| {})
+        })
+        .and_then(|r| r.ok())
+        .filter(|n| n.welfare[0] >= near.value - 1e-12 * near.value.abs().max(1.0));
+    let (policy, x) = match polished {
+        Some(n) => {
+            iterations += n.rounds;
+            (n.policy, n.x)
+        }
+        None if near_tol > tol => {
+            let best = optimizer.maximize(model, &criterion, &near.policy, Some(&free), None)?;
+            iterations += best.report.iterations as usize;
+            (best.policy, best.x)
+        }
+        None => (near.policy, near.x),
+    };
+    finish(model, policy, x, iterations, Vec::new(), t0, None)
 }
+
+/// A unilateral optimum switches from L-BFGS to Newton-type steps at this projected gradient.
+const POLISH_FROM: f64 = 1e-4;
 
 /// How best-response rounds are run: who responds to what, and how far each round moves.
 #[derive(Debug, Clone, Copy, PartialEq)]
