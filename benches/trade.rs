@@ -2,8 +2,9 @@
 //! `$WALRAS_DATA_DIR` (../shared/data; skipped with a message without it):
 //! a warm equilibrium solve of the 7x44 economy with IO links and scale economies (target
 //! <= 20 ms), the adjoint gradient of one country's welfare w.r.t. all its 132 tariffs
-//! (target <= 3 solves), and `walras trade nash` on WIOD 2014 with uniform tariffs, the whole
-//! process (target <= 0.25 s; Lashkaripour's package: about 2.5 s under Octave).
+//! (target <= 3 solves), the US's unilateral optimal tariffs (+ subsidies) (target <= 2 s), and
+//! `walras trade nash` on WIOD 2014 with uniform tariffs, the whole process (target <= 0.25 s;
+//! Lashkaripour's package: about 2.5 s under Octave).
 
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -59,6 +60,39 @@ fn dlopt(c: &mut Criterion) {
         |b| {
             b.iter(|| {
                 adjoint_gradients(&model, &x1, black_box(&p1), &[usa], &own).expect("gradient")
+            })
+        },
+    );
+    // A unilateral optimum: L-BFGS to 1e-4, then Newton-type steps on the first-order
+    // conditions (the path `walras trade optimal` takes).
+    let optimizer = walras::core::PolicyOptimizer::new()
+        .with_pg_tol(1e-8)
+        .expect("tol")
+        .with_stall_tol(1e-6)
+        .expect("tol");
+    let by_sector = InstrumentSet {
+        tariffs: Some(walras::trade::Structure::Sector),
+        subsidies: Some(walras::trade::Structure::Sector),
+        ..InstrumentSet::default()
+    };
+    let both = TradeModel::new(model.baseline().clone().into(), by_sector).expect("model");
+    let start = both.baseline_policy();
+    g.bench_function(
+        "dlopt 7x44: US unilateral optimal tariffs + subsidies (22 + 43, by sector)",
+        |b| {
+            b.iter(|| {
+                walras::trade::unilateral(&both, usa, black_box(&start), &optimizer)
+                    .expect("optimum")
+            })
+        },
+    );
+    let start = model.baseline_policy();
+    g.bench_function(
+        "dlopt 7x44: US unilateral optimal tariffs (132, by partner and sector)",
+        |b| {
+            b.iter(|| {
+                walras::trade::unilateral(&model, usa, black_box(&start), &optimizer)
+                    .expect("optimum")
             })
         },
     );

@@ -22,6 +22,11 @@ use crate::linalg::Factorization;
 use crate::model::Welfare;
 use crate::solve::{chord_solve, solve, SolverOptions};
 
+/// The iteration counts as stagnating if the residual is not below STALL_FACTOR times its
+/// value STALL_WINDOW iterations earlier.
+const STALL_WINDOW: usize = 10;
+const STALL_FACTOR: f64 = 0.5;
+
 /// Up to this many instruments the initial Jacobian is built by finite differences.
 const FD_COLUMNS: usize = 1024;
 
@@ -308,7 +313,12 @@ impl StackedFoc {
             history.push(record);
             // Stagnation: three line searches in a row found no decrease even with fresh
             // Jacobians; the quasi-Newton model does not describe this game here.
-            if !done && failures >= 3 {
+            // Or the residual did not even halve over the last STALL_WINDOW iterations.
+            let crawling = history.len() > STALL_WINDOW && {
+                let then = history[history.len() - 1 - STALL_WINDOW].max_projected_gradient();
+                norm(&next.residual) > STALL_FACTOR * then
+            };
+            if !done && (failures >= 3 || crawling) {
                 let last = history.pop().expect("just pushed");
                 return Err(not_converged(iter, last, &history));
             }
