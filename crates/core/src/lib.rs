@@ -30,6 +30,7 @@
 #![deny(missing_docs)]
 
 pub mod autodiff;
+mod criterion_model;
 mod error;
 pub mod fixtures;
 mod foc;
@@ -41,6 +42,7 @@ mod optimize;
 mod policy;
 mod solve;
 
+pub use criterion_model::CriterionModel;
 pub use error::{NfxpError, Result};
 pub use foc::StackedFoc;
 pub use game::{

@@ -4,9 +4,9 @@
 
 use serde::Serialize;
 use walras_core::{
-    cooperate as core_cooperate, players_from_blocks, solve, Aggregation, BestResponse, Criterion,
-    Equilibrium, NashOutcome, Player, PolicyOptimizer, RoundRecord, Schedule, SolveReport,
-    SolverOptions, StackedFoc,
+    players_from_blocks, solve, Aggregation, BestResponse, Criterion, CriterionModel, Equilibrium,
+    NashOutcome, Player, PolicyOptimizer, RoundRecord, Schedule, SolveReport, SolverOptions,
+    StackedFoc,
 };
 
 use crate::error::{invalid, Result, TradeError};
@@ -138,46 +138,59 @@ pub fn unilateral(
             "has no instruments",
         ));
     }
-    // L-BFGS to the neighbourhood of the optimum, then Newton-type steps on the first-order
-    // conditions from there (exact gradients, a finite-difference Hessian built in parallel),
-    // which converge fast where L-BFGS crawls on these ill-conditioned problems. If they fail,
-    // or end lower, L-BFGS goes on to the tolerance.
-    let criterion = Criterion::Single(country);
+    let (policy, x, iterations) =
+        maximize_polished(model, Criterion::Single(country), &free, start, optimizer)?;
+    finish(model, policy, x, iterations, Vec::new(), t0, None)
+}
+
+/// Maximise `criterion` over the `free` instruments: L-BFGS to the neighbourhood of the
+/// optimum, then Newton-type steps on the first-order conditions from there (exact gradients,
+/// a finite-difference Hessian built in parallel), which converge fast where L-BFGS crawls on
+/// these ill-conditioned problems. If they fail, or end lower, L-BFGS goes on to the
+/// tolerance. Returns the policy, the equilibrium and the iterations of both stages.
+fn maximize_polished(
+    model: &TradeModel,
+    criterion: Criterion,
+    free: &[usize],
+    start: &[f64],
+    optimizer: &PolicyOptimizer,
+) -> Result<(Vec<f64>, Vec<f64>, usize)> {
     let tol = optimizer.pg_tol();
     let near_tol = POLISH_FROM.max(tol);
     let near = optimizer
         .with_pg_tol(near_tol)?
         .with_stall_tol(near_tol * 10.0)?
-        .maximize(model, &criterion, start, Some(&free), None)?;
+        .maximize(model, &criterion, start, Some(free), None)?;
     let mut iterations = near.report.iterations as usize;
-    let polished = (near_tol > tol)
-        .then(|| {
-            let player = Player {
-                name: model.baseline().countries[country].clone(),
-                indices: free.clone(),
-                objective: country,
-            };
-            StackedFoc::new()
-                .with_tol(tol)?
-                .with_max_iter(50)?
-                .with_inner(*optimizer.inner())?
-                .solve(model, &[player], &near.policy, |_| {})
-        })
-        .and_then(|r| r.ok())
-        .filter(|n| n.welfare[0] >= near.value - 1e-12 * near.value.abs().max(1.0));
-    let (policy, x) = match polished {
+    if near_tol <= tol {
+        return Ok((near.policy, near.x, iterations));
+    }
+    let polished = (|| {
+        let single = CriterionModel::new(model, criterion.clone())?;
+        let player = Player {
+            name: "criterion".into(),
+            indices: free.to_vec(),
+            objective: 0,
+        };
+        StackedFoc::new()
+            .with_tol(tol)?
+            .with_max_iter(50)?
+            .with_inner(*optimizer.inner())?
+            .solve(&single, &[player], &near.policy, |_| {})
+    })()
+    .ok()
+    .filter(|n| n.welfare[0] >= near.value - 1e-12 * near.value.abs().max(1.0));
+    Ok(match polished {
         Some(n) => {
             iterations += n.rounds;
-            (n.policy, n.x)
+            (n.policy, n.x, iterations)
         }
-        None if near_tol > tol => {
-            let best = optimizer.maximize(model, &criterion, &near.policy, Some(&free), None)?;
+        None => {
+            let best = optimizer.maximize(model, &criterion, &near.policy, Some(free), None)?;
             iterations += best.report.iterations as usize;
-            (best.policy, best.x)
+            (best.policy, best.x, iterations)
         }
-        None => (near.policy, near.x),
-    };
-    finish(model, policy, x, iterations, Vec::new(), t0, None)
+    })
 }
 
 /// A unilateral optimum switches from L-BFGS to Newton-type steps at this projected gradient.
@@ -316,15 +329,15 @@ pub fn cooperate(
 ) -> Result<PolicyResult> {
     let t0 = std::time::Instant::now();
     let players = players_from_blocks(model.policy_space());
-    let weights = vec![1.0; players.len()];
-    let best = core_cooperate(model, &players, &weights, aggregation, start, optimizer)?;
-    finish(
-        model,
-        best.policy,
-        best.x,
-        best.report.iterations as usize,
-        Vec::new(),
-        t0,
-        None,
-    )
+    let terms: Vec<(usize, f64)> = players.iter().map(|p| (p.objective, 1.0)).collect();
+    let criterion = match aggregation {
+        Aggregation::WeightedSum => Criterion::Weighted(terms),
+        Aggregation::SumOfLogs => Criterion::SumOfLogs(terms),
+    };
+    let free: Vec<usize> = players
+        .iter()
+        .flat_map(|p| p.indices.iter().copied())
+        .collect();
+    let (policy, x, iterations) = maximize_polished(model, criterion, &free, start, optimizer)?;
+    finish(model, policy, x, iterations, Vec::new(), t0, None)
 }

@@ -126,3 +126,26 @@ fn analytic_derivatives_match_dual_numbers_without_io_links() {
         check(&tariffs_only, &format!("psi {psi} tariffs, wage numeraire"));
     }
 }
+
+#[test]
+fn a_criterion_of_countries_welfare_has_matching_analytic_and_dual_derivatives() {
+    use walras_core::{Criterion, CriterionModel};
+    let model =
+        TradeModel::new(calibrate(io_economy()), all_instruments(Structure::Sector)).unwrap();
+    let p = model.baseline_policy();
+    let x = walras_core::solve(&model, &p, None, &walras_core::SolverOptions::default())
+        .unwrap()
+        .x;
+    let wrt: Vec<usize> = (0..p.len()).collect();
+    for criterion in [
+        Criterion::SumOfLogs(vec![(0, 1.0), (1, 2.0), (2, 0.5)]),
+        Criterion::Weighted(vec![(0, 1.0), (2, 3.0)]),
+    ] {
+        let world = CriterionModel::new(&model, criterion.clone()).unwrap();
+        let exact = world.analytic_derivatives(&x, &p, &[0], &wrt).unwrap();
+        let dual = residual_and_objectives_all(&world, &[0], &x, &p, &wrt);
+        assert!((exact.values[0] - dual.values[0]).abs() < 1e-12);
+        let gap = (&exact.w_x - &dual.w_x).amax() + (&exact.w_p - &dual.w_p).amax();
+        assert!(gap < 1e-10, "{criterion:?}: {gap}");
+    }
+}
