@@ -149,6 +149,7 @@ pub(crate) fn adjoint_gradients_factored<M: Welfare + ?Sized>(
         };
     // (dF/dx)^T V = (dW/dx)^T, one column per objective.
     let rhs = w_x.transpose();
+    let reuse = reuse.filter(|f| f.worth_reusing());
     if let Some(v) = reuse.and_then(|factor| refine_transposed(factor, &jac_x, &rhs)) {
         let gradients = w_p - v.transpose() * f_p;
         return Ok((ObjectiveGradients { values, gradients }, None));
@@ -297,10 +298,11 @@ mod tests {
 
     #[test]
     fn a_nearby_factorisation_gives_the_same_gradients_without_a_new_one() {
-        let world = ArmingtonWorld::seeded(8, 5.0, 3);
+        // 60 countries: 119 unknowns, a system large enough for reuse to pay.
+        let world = ArmingtonWorld::seeded(60, 5.0, 3);
         let options = SolverOptions::default();
-        let all: Vec<usize> = (0..8).collect();
-        let p0 = vec![0.1; 8];
+        let all: Vec<usize> = (0..60).collect();
+        let p0 = vec![0.1; 60];
         let x0 = solve(&world, &p0, None, &options).unwrap().x;
         let (_, factor0) = adjoint_gradients_factored(&world, &x0, &p0, &all, &all, None).unwrap();
         let factor0 = factor0.expect("no reuse asked: a factorisation is made");
@@ -308,7 +310,7 @@ mod tests {
         let p1: Vec<f64> = p0
             .iter()
             .enumerate()
-            .map(|(i, v)| v + 0.002 * (i as f64 + 1.0))
+            .map(|(i, v)| v + 0.0002 * (i as f64 + 1.0))
             .collect();
         let x1 = solve(&world, &p1, Some(&x0), &options).unwrap().x;
         let fresh = adjoint_gradients(&world, &x1, &p1, &all, &all).unwrap();
@@ -332,5 +334,14 @@ mod tests {
             adjoint_gradients_factored(&world, &x1, &p1, &all, &all, Some(&far)).unwrap();
         assert!(made.is_some(), "a far factorisation is replaced");
         assert!((&fresh.gradients - &again.gradients).amax() < 1e-12);
+        // Small systems always refactorise (as cheap as a refinement step).
+        let small = ArmingtonWorld::seeded(4, 5.0, 3);
+        let some: Vec<usize> = (0..4).collect();
+        let q = vec![0.1; 4];
+        let xs = solve(&small, &q, None, &options).unwrap().x;
+        let (_, f) = adjoint_gradients_factored(&small, &xs, &q, &some, &some, None).unwrap();
+        let (_, made) =
+            adjoint_gradients_factored(&small, &xs, &q, &some, &some, f.as_ref()).unwrap();
+        assert!(made.is_some());
     }
 }

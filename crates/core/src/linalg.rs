@@ -41,6 +41,12 @@ impl Factorization {
         Some(Factorization::Large(lu))
     }
 
+    /// Whether reusing it is worth it: for small systems a fresh factorisation costs about as
+    /// much as a refinement step (and the small path's transposed solves refactorise).
+    pub(crate) fn worth_reusing(&self) -> bool {
+        matches!(self, Factorization::Large(_))
+    }
+
     /// Solve A X = B (or A^T X = B); None if the solution is not finite.
     pub(crate) fn solve(&self, b: &DMatrix<f64>, transpose: bool) -> Option<DMatrix<f64>> {
         let x = match self {
