@@ -1,5 +1,6 @@
 //! Where a dlopt 7x44 solve spends its time: the inner-solve reports of a cold solve, a warm
-//! solve from the baseline (all tariffs +0.01), and the phases of one Newton iteration.
+//! solve from the baseline (all tariffs +0.01), and the phases of one Newton iteration; also the
+//! analytic Jacobian against dual numbers and the conditioning of the Newton system.
 //! `WALRAS_DATA_DIR=../shared/data cargo run --release --example trade_timing`
 
 use std::sync::Arc;
@@ -83,7 +84,6 @@ fn main() {
     );
 }
 
-#[allow(dead_code)]
 fn compare(model: &TradeModel, x: &[f64], p: &[f64]) {
     use walras::core::Equilibrium;
     let exact = model.jacobian_x(x, p).expect("analytic");

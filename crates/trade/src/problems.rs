@@ -157,9 +157,12 @@ fn maximize_polished(
 ) -> Result<(Vec<f64>, Vec<f64>, usize)> {
     let tol = optimizer.pg_tol();
     let near_tol = POLISH_FROM.max(tol);
+    // The first stage only has to come near: a stalled line search or an exhausted budget is
+    // accepted up to a projected gradient of NEAR_ENOUGH (the second stage, or the final
+    // L-BFGS run, must still reach the tolerance).
     let near = optimizer
         .with_pg_tol(near_tol)?
-        .with_stall_tol(near_tol * 10.0)?
+        .with_stall_tol(NEAR_ENOUGH.max(near_tol))?
         .maximize(model, &criterion, start, Some(free), None)?;
     let mut iterations = near.report.iterations as usize;
     if near_tol <= tol {
@@ -193,8 +196,10 @@ fn maximize_polished(
     })
 }
 
-/// A unilateral optimum switches from L-BFGS to Newton-type steps at this projected gradient.
+/// A unilateral optimum switches from L-BFGS to Newton-type steps at this projected gradient...
 const POLISH_FROM: f64 = 1e-4;
+/// ...or, if L-BFGS stalls or runs out of iterations before, at this one.
+const NEAR_ENOUGH: f64 = 1e-2;
 
 /// How best-response rounds are run: who responds to what, and how far each round moves.
 #[derive(Debug, Clone, Copy, PartialEq)]
