@@ -178,13 +178,20 @@ fn refine_transposed(
     let target = 1e-13 * b.amax().max(f64::MIN_POSITIVE) * (a.nrows() as f64).sqrt();
     let mut v = factor.solve(b, true)?;
     let mut previous = f64::INFINITY;
-    for _ in 0..REFINE_STEPS {
+    for step in 0..REFINE_STEPS {
+        let step = step as f64;
         let r = b - a.tr_mul(&v);
         let norm = r.amax();
         if norm <= target {
             return Some(v);
         }
-        if norm.is_nan() || norm >= REFINE_RATE * previous {
+        let rate = norm / previous;
+        if norm.is_nan() || rate >= REFINE_RATE {
+            return None;
+        }
+        // Give up at once if this rate cannot reach the target within the step budget (a
+        // fresh factorisation is then cheaper than the steps still to come).
+        if previous.is_finite() && step + (target / norm).ln() / rate.ln() > REFINE_STEPS as f64 {
             return None;
         }
         previous = norm;

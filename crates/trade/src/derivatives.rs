@@ -334,13 +334,24 @@ impl TradeModel {
                     let row = jac.row_mut(x0 + m);
                     row[x0 + m] = self.spending_scale[m] * scale;
                     row[lay.income + dest] -= b.alpha[m] * b.income[dest] * scale;
-                    for k in 0..nj {
-                        let g = io_share(dest, j, k);
-                        if g != 0.0 {
-                            axpy(row, -g * scale, d_sales.row(sm(dest, k)));
-                        }
-                    }
                 }
+                // Spending rows -= Sum_k gamma(j -> k) d sales_dest^k / spending, as one product:
+                // (rows as columns) J^T[:, j] -= S^T[:, k] G[k, j]. The sales rows of `dest`
+                // are every N-th row of d_sales.
+                let scale = 1.0 / self.country_spending[dest];
+                let g = DMatrix::from_fn(nj, nj, |k, j| io_share(dest, j, k) * scale);
+                let start = dest * ncols;
+                let len = (nj - 1) * nc * ncols + ncols;
+                let s_rows = DMatrixView::from_slice_with_strides(
+                    &d_sales.data[start..start + len],
+                    ncols,
+                    nj,
+                    1,
+                    nc * ncols,
+                );
+                let block = (x0 + dest * nj) * ncols..(x0 + (dest + 1) * nj) * ncols;
+                let mut j_rows = DMatrixViewMut::from_slice(&mut jac.data[block], ncols, nj);
+                j_rows.gemm(-1.0, &s_rows, &g, 1.0);
             }
         }
         for dest in 0..nc {
