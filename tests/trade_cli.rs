@@ -425,4 +425,19 @@ fn hybrid_method_and_start_from_an_earlier_result() {
     assert!(!o.status.success());
     let e = stderr(&o);
     assert!(e.contains("--start") && e.contains("row 1"), "{e}");
+    // A value outside the instrument's bounds, named with its row.
+    let table = std::fs::read_to_string(&policies).unwrap();
+    let mut lines: Vec<String> = table.lines().map(String::from).collect();
+    let last = lines.len() - 1;
+    let cut = lines[last].rfind(',').unwrap();
+    lines[last] = format!("{},9.5", &lines[last][..cut]);
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, lines.join("\n") + "\n").unwrap();
+    let o = walras(&["trade", "nash", "--start", bad.to_str().unwrap(), "--quiet"]);
+    assert!(!o.status.success());
+    let e = stderr(&o);
+    assert!(
+        e.contains(&format!("row {last}: value 9.5")) && e.contains("must lie in [0, 5]"),
+        "{e}"
+    );
 }
