@@ -106,6 +106,20 @@ impl StackedFoc {
         model: &M,
         players: &[Player],
         start: &[f64],
+        on_iter: impl FnMut(&RoundRecord),
+    ) -> Result<NashOutcome> {
+        self.solve_from(model, players, start, None, on_iter)
+    }
+
+    /// [`solve`](Self::solve) with the equilibrium `warm_x` at (or near) `start` as the first
+    /// inner solve's starting point (policies far from the baseline may not be reachable from
+    /// the model's initial guess).
+    pub fn solve_from<M: Welfare + ?Sized>(
+        &self,
+        model: &M,
+        players: &[Player],
+        start: &[f64],
+        warm_x: Option<&[f64]>,
         mut on_iter: impl FnMut(&RoundRecord),
     ) -> Result<NashOutcome> {
         let t0 = Instant::now();
@@ -184,7 +198,7 @@ impl StackedFoc {
             }
             p
         };
-        let mut point = evaluate(space.project(start), None)?;
+        let mut point = evaluate(space.project(start), warm_x)?;
         let mut history = Vec::new();
         let mut jac: Option<DMatrix<f64>> = None;
         let mut failures = 0;

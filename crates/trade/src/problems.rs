@@ -179,7 +179,7 @@ fn maximize_polished(
             .with_tol(tol)?
             .with_max_iter(50)?
             .with_inner(*optimizer.inner())?
-            .solve(&single, &[player], &near.policy, |_| {})
+            .solve_from(&single, &[player], &near.policy, Some(&near.x), |_| {})
     })()
     .ok()
     .filter(|n| n.welfare[0] >= near.value - 1e-12 * near.value.abs().max(1.0));
@@ -189,7 +189,8 @@ fn maximize_polished(
             (n.policy, n.x, iterations)
         }
         None => {
-            let best = optimizer.maximize(model, &criterion, &near.policy, Some(free), None)?;
+            let best =
+                optimizer.maximize(model, &criterion, &near.policy, Some(free), Some(&near.x))?;
             iterations += best.report.iterations as usize;
             (best.policy, best.x, iterations)
         }
@@ -252,12 +253,15 @@ pub fn nash_with(
 ) -> Result<(PolicyResult, NashOutcome, NashMethod)> {
     let t0 = std::time::Instant::now();
     let players = players_from_blocks(model.policy_space());
-    let stacked = |max_iter: usize, start: &[f64], on_round: &mut dyn FnMut(&RoundRecord)| {
+    let stacked = |max_iter: usize,
+                   start: &[f64],
+                   warm_x: Option<&[f64]>,
+                   on_round: &mut dyn FnMut(&RoundRecord)| {
         StackedFoc::new()
             .with_tol(tol)?
             .with_max_iter(max_iter)?
             .with_inner(inner)?
-            .solve(model, &players, start, on_round)
+            .solve_from(model, &players, start, warm_x, on_round)
     };
     let best_response = |tol: f64,
                          start: &[f64],
@@ -292,7 +296,7 @@ pub fn nash_with(
         {
             return Ok((near, NashMethod::BestResponse));
         }
-        match stacked(60, &near.policy, on_round) {
+        match stacked(60, &near.policy, Some(&near.x), on_round) {
             Ok(last) => Ok((near.then(last), NashMethod::BestResponseThenStacked)),
             Err(_) => {
                 let last = best_response(tol, &near.policy, on_round)?;
@@ -301,13 +305,16 @@ pub fn nash_with(
         }
     };
     let (nash, used) = match method {
-        NashMethod::Stacked => (stacked(200, start, &mut on_round)?, NashMethod::Stacked),
+        NashMethod::Stacked => (
+            stacked(200, start, None, &mut on_round)?,
+            NashMethod::Stacked,
+        ),
         NashMethod::BestResponse => (
             best_response(tol, start, &mut on_round)?,
             NashMethod::BestResponse,
         ),
         NashMethod::BestResponseThenStacked => hybrid(start, &mut on_round)?,
-        NashMethod::Auto => match stacked(60, start, &mut on_round) {
+        NashMethod::Auto => match stacked(60, start, None, &mut on_round) {
             Ok(n) => (n, NashMethod::Stacked),
             Err(_) => hybrid(start, &mut on_round)?,
         },
