@@ -134,8 +134,9 @@ impl StackedFoc {
         let inner_solves = std::sync::atomic::AtomicUsize::new(0);
         let lower: Vec<f64> = indices.iter().map(|&i| space.lower()[i]).collect();
         let upper: Vec<f64> = indices.iter().map(|&i| space.upper()[i]).collect();
-        // The last evaluated point's Jacobian factorisation: warm solves at nearby policies take
-        // chord steps with it (a few residual evaluations) before falling back to Newton.
+        // The last Jacobian factorisation made: warm solves at nearby policies take chord steps
+        // with it (a few residual evaluations) before falling back to Newton, and the adjoint
+        // reuses it by iterative refinement while that contracts.
         let last_factor: std::sync::Mutex<Option<std::sync::Arc<Factorization>>> =
             std::sync::Mutex::new(None);
         let evaluate = |policy: Vec<f64>, warm: Option<&[f64]>| -> Result<Point> {
@@ -143,8 +144,8 @@ impl StackedFoc {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .clone();
-            let chord = match (warm, factor) {
-                (Some(w), Some(f)) => chord_solve(model, &policy, w, &f, self.inner.tol, 30),
+            let chord = match (warm, &factor) {
+                (Some(w), Some(f)) => chord_solve(model, &policy, w, f, self.inner.tol, 30),
                 _ => None,
             };
             let x = match chord {
@@ -152,19 +153,15 @@ impl StackedFoc {
                 None => solve(model, &policy, warm, &self.inner)?.x,
             };
             inner_solves.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let reuse = last_factor
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .clone();
-            let (grads, factor) = adjoint_gradients_factored(
+            let (grads, made) = adjoint_gradients_factored(
                 model,
                 &x,
                 &policy,
                 &objectives,
                 &indices,
-                reuse.as_deref(),
+                factor.as_deref(),
             )?;
-            if let Some(factor) = factor {
+            if let Some(factor) = made {
                 *last_factor.lock().unwrap_or_else(|e| e.into_inner()) =
                     Some(std::sync::Arc::new(factor));
             }

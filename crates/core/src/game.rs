@@ -370,6 +370,21 @@ pub enum Aggregation {
     SumOfLogs,
 }
 
+impl Aggregation {
+    /// The criterion that aggregates the `players`' objectives with `weights` (one each).
+    pub fn criterion(self, players: &[Player], weights: &[f64]) -> Criterion {
+        let terms: Vec<(usize, f64)> = players
+            .iter()
+            .zip(weights)
+            .map(|(p, &w)| (p.objective, w))
+            .collect();
+        match self {
+            Aggregation::WeightedSum => Criterion::Weighted(terms),
+            Aggregation::SumOfLogs => Criterion::SumOfLogs(terms),
+        }
+    }
+}
+
 /// The cooperative optimum: all players' policies chosen jointly to maximise an aggregate of
 /// their objectives with the given `weights` (one per player).
 pub fn cooperate<M: Welfare + ?Sized>(
@@ -388,15 +403,7 @@ pub fn cooperate<M: Welfare + ?Sized>(
             found: weights.len(),
         });
     }
-    let terms: Vec<(usize, f64)> = players
-        .iter()
-        .zip(weights)
-        .map(|(p, &w)| (p.objective, w))
-        .collect();
-    let criterion = match aggregation {
-        Aggregation::WeightedSum => Criterion::Weighted(terms),
-        Aggregation::SumOfLogs => Criterion::SumOfLogs(terms),
-    };
+    let criterion = aggregation.criterion(players, weights);
     let free: Vec<usize> = players
         .iter()
         .flat_map(|p| p.indices.iter().copied())

@@ -10,7 +10,6 @@
 use nalgebra::{DMatrix, DMatrixView, DMatrixViewMut};
 use walras_core::autodiff::AllDerivatives;
 
-use crate::instruments::Kind;
 use crate::model::{Deficits, Numeraire, TradeModel};
 
 /// Row-major dense rows over `ncols` columns.
@@ -50,40 +49,7 @@ fn add_sparse(dst: &mut [f64], a: f64, terms: &[(usize, f64)]) {
     }
 }
 
-/// Which requested policy column sets each flow's tariff and export tax and each cell's
-/// subsidy (the last instrument listed wins, as in `PolicyMap::apply`).
-struct Sources {
-    tariff: Vec<Option<usize>>,
-    export: Vec<Option<usize>>,
-    subsidy: Vec<Option<usize>>,
-}
-
 impl TradeModel {
-    fn sources(&self, n_policies: usize, wrt: &[usize], offset: usize) -> Sources {
-        let b = &*self.base;
-        let (nc, nj) = (b.n_countries(), b.n_sectors());
-        let mut column = vec![None; n_policies];
-        for (k, &i) in wrt.iter().enumerate() {
-            column[i] = Some(offset + k);
-        }
-        let mut src = Sources {
-            tariff: vec![None; nc * nc * nj],
-            export: vec![None; nc * nc * nj],
-            subsidy: vec![None; nc * nj],
-        };
-        for (i, inst) in self.map.instruments.iter().enumerate() {
-            let dest = match inst.kind {
-                Kind::Tariff => &mut src.tariff,
-                Kind::ExportTax => &mut src.export,
-                Kind::Subsidy => &mut src.subsidy,
-            };
-            for &t in &inst.targets {
-                dest[t] = column[i];
-            }
-        }
-        src
-    }
-
     /// All first derivatives at (x, p) for `objectives` (countries) and policy indices `wrt`.
     pub(crate) fn derivatives(
         &self,
@@ -97,7 +63,12 @@ impl TradeModel {
         let lay = self.layout;
         let n = lay.len;
         let ncols = n + wrt.len();
-        let src = self.sources(policy.len(), wrt, n);
+        // The column of each flow's tariff, export tax and subsidy, if it is in `wrt`.
+        let mut column = vec![None; policy.len()];
+        for (k, &i) in wrt.iter().enumerate() {
+            column[i] = Some(n + k);
+        }
+        let src = self.wedges.sources.map(|i| column[i]);
         let (t, s, ex) = self.map.apply(b, policy);
         let c = self.compute::<f64>(x, policy, true);
         let (lambda, spending) = (&c.lambda, &c.spending);

@@ -189,7 +189,50 @@ pub struct PolicyMap {
     blocks: Vec<Vec<usize>>,
 }
 
+/// Which policy index sets each flow's tariff and export tax and each country-sector's
+/// subsidy (None: it stays at the baseline). The last instrument listed wins, as in
+/// [`PolicyMap::apply`].
+#[derive(Clone, Debug)]
+pub(crate) struct Sources {
+    pub(crate) tariff: Vec<Option<usize>>,
+    pub(crate) export: Vec<Option<usize>>,
+    pub(crate) subsidy: Vec<Option<usize>>,
+}
+
+impl Sources {
+    /// The same sources with every policy index passed through `f`.
+    pub(crate) fn map(&self, f: impl Fn(usize) -> Option<usize>) -> Sources {
+        let each = |v: &[Option<usize>]| v.iter().map(|i| i.and_then(&f)).collect();
+        Sources {
+            tariff: each(&self.tariff),
+            export: each(&self.export),
+            subsidy: each(&self.subsidy),
+        }
+    }
+}
+
 impl PolicyMap {
+    /// Which instrument sets each flow and cell of `base`.
+    pub(crate) fn sources(&self, base: &Baseline) -> Sources {
+        let (nc, nj) = (base.n_countries(), base.n_sectors());
+        let mut src = Sources {
+            tariff: vec![None; nc * nc * nj],
+            export: vec![None; nc * nc * nj],
+            subsidy: vec![None; nc * nj],
+        };
+        for (i, inst) in self.instruments.iter().enumerate() {
+            let dest = match inst.kind {
+                Kind::Tariff => &mut src.tariff,
+                Kind::ExportTax => &mut src.export,
+                Kind::Subsidy => &mut src.subsidy,
+            };
+            for &t in &inst.targets {
+                dest[t] = Some(i);
+            }
+        }
+        src
+    }
+
     /// Instruments of `set` for every country of `base`.
     pub fn new(base: &Baseline, set: InstrumentSet) -> Result<Self> {
         set.validate()?;

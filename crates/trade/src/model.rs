@@ -17,7 +17,7 @@ use walras_core::{Equilibrium, PolicySpace, Scalar, Welfare};
 
 use crate::baseline::Baseline;
 use crate::error::{invalid, Result};
-use crate::instruments::{InstrumentSet, Kind, PolicyMap};
+use crate::instruments::{InstrumentSet, PolicyMap, Sources};
 
 /// What is held fixed as the unit of account.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -61,7 +61,7 @@ pub struct TradeModel {
     pub(crate) deficits: Deficits,
     pub(crate) layout: Layout,
     /// How the policy vector enters each flow's cost wedge.
-    wedges: Wedges,
+    pub(crate) wedges: Wedges,
     /// Scale of the spending unknowns.
     pub(crate) spending_scale: Vec<f64>,
     /// Total spending by country (scale of the spending equations).
@@ -73,7 +73,7 @@ pub struct TradeModel {
 /// (1 + p_i)^(-+theta_j), each computed once per (instrument, sector) "slot" rather than once
 /// per flow (a uniform tariff is one slot per sector, not one per flow).
 #[derive(Clone, Debug)]
-struct Wedges {
+pub(crate) struct Wedges {
     /// (policy index, exponent) of each slot: factor = (1 + p_i)^exponent.
     slots: Vec<(usize, f64)>,
     /// Per flow: the slots of its tariff, export tax and exporter's subsidy (`NONE` if that
@@ -81,6 +81,8 @@ struct Wedges {
     flow_slots: Vec<[u32; 3]>,
     /// Per flow: lambda_f times the baseline factor the slots replace.
     weight: Vec<f64>,
+    /// The instrument behind each flow's tariff, export tax and subsidy.
+    pub(crate) sources: Sources,
 }
 
 const NONE: u32 = u32::MAX;
@@ -88,21 +90,8 @@ const NONE: u32 = u32::MAX;
 impl Wedges {
     fn new(base: &Baseline, map: &PolicyMap) -> Self {
         let (nc, nj) = (base.n_countries(), base.n_sectors());
-        let (mut tariff, mut export, mut subsidy) = (
-            vec![None; nc * nc * nj],
-            vec![None; nc * nc * nj],
-            vec![None; nc * nj],
-        );
-        for (i, inst) in map.instruments.iter().enumerate() {
-            let dest = match inst.kind {
-                Kind::Tariff => &mut tariff,
-                Kind::ExportTax => &mut export,
-                Kind::Subsidy => &mut subsidy,
-            };
-            for &t in &inst.targets {
-                dest[t] = Some(i);
-            }
-        }
+        let sources = map.sources(base);
+        let (tariff, export, subsidy) = (&sources.tariff, &sources.export, &sources.subsidy);
         let mut slots = Vec::new();
         let mut index = std::collections::HashMap::new();
         let mut slot = |i: Option<usize>, j: usize, sign: f64| -> u32 {
@@ -144,6 +133,7 @@ impl Wedges {
             slots,
             flow_slots,
             weight,
+            sources,
         }
     }
 }

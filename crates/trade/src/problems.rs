@@ -341,11 +341,7 @@ pub fn cooperate(
 ) -> Result<PolicyResult> {
     let t0 = std::time::Instant::now();
     let players = players_from_blocks(model.policy_space());
-    let terms: Vec<(usize, f64)> = players.iter().map(|p| (p.objective, 1.0)).collect();
-    let criterion = match aggregation {
-        Aggregation::WeightedSum => Criterion::Weighted(terms),
-        Aggregation::SumOfLogs => Criterion::SumOfLogs(terms),
-    };
+    let criterion = aggregation.criterion(&players, &vec![1.0; players.len()]);
     let free: Vec<usize> = players
         .iter()
         .flat_map(|p| p.indices.iter().copied())
