@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use walras::core::{adjoint_gradients, solve, SolverOptions};
+use walras::core::{adjoint_gradients, solve, SolverOptions, WarmStart};
 use walras::trade::{Baseline, FinalShares, InstrumentSet, TradeModel};
 
 fn data_dir() -> Option<PathBuf> {
@@ -54,6 +54,13 @@ fn dlopt(c: &mut Criterion) {
     g.bench_function(
         "dlopt 7x44 (IO + scale): warm solve, all tariffs +0.01",
         |b| b.iter(|| solve(&model, black_box(&p1), Some(&x0), &options).expect("solve")),
+    );
+    // As in an optimiser's or a game's steps: the previous equilibrium with its factorised
+    // Jacobian (Broyden steps on it, no new Jacobian).
+    let warm = WarmStart::new(&model, x0.clone(), &p0).expect("factorise");
+    g.bench_function(
+        "dlopt 7x44 (IO + scale): warm solve with the kept factorisation, all tariffs +0.01",
+        |b| b.iter(|| warm.solve(&model, black_box(&p1), &options).expect("solve")),
     );
     g.bench_function(
         "dlopt 7x44: adjoint gradient of US welfare, 132 US tariffs",

@@ -54,6 +54,18 @@ fn main() {
             r.residual_evals
         );
     }
+    let warm = walras::core::WarmStart::new(&model, x0.clone(), &p0).expect("factorise");
+    for _ in 0..3 {
+        let sol = warm.solve(&model, &p1, &options).expect("solve");
+        let r = &sol.report;
+        println!(
+            "warm solve with the kept factorisation: {:.1} ms, {}, {} iterations, residual {:.1e}",
+            r.wall_time.as_secs_f64() * 1e3,
+            r.method,
+            r.iterations,
+            r.residual_inf_norm
+        );
+    }
     let reps = 5;
     let t = Instant::now();
     for _ in 0..reps {

@@ -404,9 +404,9 @@ pub struct TradeGameArgs {
     /// The instruments.
     #[command(flatten)]
     pub instruments: InstrumentArgs,
-    /// Nash: auto (stacked first-order conditions; if they fail, best responses until the
-    /// conditions hold to 1e-3 and the stacked conditions again from there), stacked,
-    /// best-response or best-response-then-stacked.
+    /// Nash: auto (stacked first-order conditions for games of up to 100 instruments; for
+    /// larger games, or if they fail, best responses until the conditions hold to 2e-2 and the
+    /// stacked conditions from there), stacked, best-response or best-response-then-stacked.
     #[arg(long, default_value = "auto")]
     pub method: String,
     /// Best responses: jacobi (all respond to last round, in parallel) or gauss-seidel (in

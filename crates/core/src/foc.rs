@@ -20,12 +20,17 @@ use crate::game::{validate_players, NashOutcome, Player, RoundRecord};
 use crate::implicit::adjoint_gradients_factored;
 use crate::linalg::Factorization;
 use crate::model::Welfare;
-use crate::solve::{chord_solve, solve, SolverOptions};
+use crate::solve::{broyden_solve, solve, SolverOptions};
 
 /// The iteration counts as stagnating if the residual is not below STALL_FACTOR times its
 /// value STALL_WINDOW iterations earlier.
 const STALL_WINDOW: usize = 10;
 const STALL_FACTOR: f64 = 0.5;
+
+/// The iteration gives up after WANDER_STEPS steps in a row that hit the trust region and cut
+/// the residual by less than a factor WANDER_FACTOR.
+const WANDER_STEPS: usize = 2;
+const WANDER_FACTOR: f64 = 0.5;
 
 /// Up to this many instruments the initial Jacobian is built by finite differences.
 const FD_COLUMNS: usize = 1024;
@@ -134,8 +139,8 @@ impl StackedFoc {
         let inner_solves = std::sync::atomic::AtomicUsize::new(0);
         let lower: Vec<f64> = indices.iter().map(|&i| space.lower()[i]).collect();
         let upper: Vec<f64> = indices.iter().map(|&i| space.upper()[i]).collect();
-        // The last Jacobian factorisation made: warm solves at nearby policies take chord steps
-        // with it (a few residual evaluations) before falling back to Newton, and the adjoint
+        // The last Jacobian factorisation made: warm solves at nearby policies take Broyden steps
+        // on it (a few residual evaluations) before falling back to Newton, and the adjoint
         // reuses it by iterative refinement while that contracts.
         let last_factor: std::sync::Mutex<Option<std::sync::Arc<Factorization>>> =
             std::sync::Mutex::new(None);
@@ -144,11 +149,11 @@ impl StackedFoc {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .clone();
-            let chord = match (warm, &factor) {
-                (Some(w), Some(f)) => chord_solve(model, &policy, w, f, self.inner.tol, 30),
+            let quasi_newton = match (warm, &factor) {
+                (Some(w), Some(f)) => broyden_solve(model, &policy, w, f, self.inner.tol, 30),
                 _ => None,
             };
-            let x = match chord {
+            let x = match quasi_newton {
                 Some((x, _)) => x,
                 None => solve(model, &policy, warm, &self.inner)?.x,
             };
@@ -199,6 +204,7 @@ impl StackedFoc {
         let mut history = Vec::new();
         let mut jac: Option<DMatrix<f64>> = None;
         let mut failures = 0;
+        let mut wandering = 0;
         for iter in 1..=self.max_iter {
             let z: Vec<f64> = indices.iter().map(|&i| point.policy[i]).collect();
             let r = DVector::from_column_slice(&point.residual);
@@ -260,7 +266,8 @@ impl StackedFoc {
             };
             // A trust region in policy units: no instrument moves more than max_step at once.
             let longest = step.amax();
-            if longest > self.max_step {
+            let truncated = longest > self.max_step;
+            if truncated {
                 step *= self.max_step / longest;
             }
             // Backtrack on |r|: up to 8 halvings; a trial whose inner solve fails counts as
@@ -312,6 +319,16 @@ impl StackedFoc {
             // A failed line search means the secant model is stale: rebuild it at the new point.
             jac = improved.then_some(b);
             failures = if improved { 0 } else { failures + 1 };
+            // Wandering: full trust-region steps that barely cut the residual. The model points
+            // along a near-flat direction (instruments on negligible flows), where the
+            // iteration would drift along a continuum of near-equilibria -- possibly to points
+            // that satisfy the first-order conditions without being best responses.
+            let slight = norm(&next.residual) > WANDER_FACTOR * norm(&point.residual);
+            wandering = if truncated && slight {
+                wandering + 1
+            } else {
+                0
+            };
             let record = RoundRecord {
                 round: iter,
                 max_policy_change: norm(dz.as_slice()),
@@ -329,7 +346,7 @@ impl StackedFoc {
                 let then = history[history.len() - 1 - STALL_WINDOW].max_projected_gradient();
                 norm(&next.residual) > STALL_FACTOR * then
             };
-            if !done && (failures >= 3 || crawling) {
+            if !done && (failures >= 3 || crawling || wandering >= WANDER_STEPS) {
                 let last = history.pop().expect("just pushed");
                 return Err(not_converged(iter, last, &history));
             }

@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use nalgebra::DMatrix;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -120,14 +121,15 @@ impl NashOutcome {
 
 /// Best-response dynamics, configured argmin-style with validated setters.
 ///
-/// Stops when, in one round, the largest policy change AND every player's projected gradient
-/// (own block) are below `tol`.
+/// Stops when, in one round, the largest policy change is below `policy_tol` (default: `tol`)
+/// AND every player's projected gradient (own block) is below `tol`.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct BestResponse {
     schedule: Schedule,
     damping: f64,
     max_rounds: usize,
     tol: f64,
+    policy_tol: Option<f64>,
     parallel: bool,
     optimizer: PolicyOptimizer,
 }
@@ -139,6 +141,7 @@ impl Default for BestResponse {
             damping: 1.0,
             max_rounds: 200,
             tol: 1e-8,
+            policy_tol: None,
             parallel: true,
             optimizer: PolicyOptimizer::default()
                 .with_pg_tol(1e-10)
@@ -186,6 +189,16 @@ impl BestResponse {
         Ok(self)
     }
 
+    /// Tolerance on the largest policy change of a round (> 0, may be infinite: then only the
+    /// projected gradients decide, e.g. to hand over to another method once they are small).
+    pub fn with_policy_tol(mut self, tol: f64) -> Result<Self> {
+        if tol.is_nan() || tol <= 0.0 {
+            return Err(invalid("policy_tol", tol, "must be > 0"));
+        }
+        self.policy_tol = Some(tol);
+        Ok(self)
+    }
+
     /// Solve Jacobi best responses in parallel (rayon) or one after another.
     pub fn with_parallel(mut self, parallel: bool) -> Self {
         self.parallel = parallel;
@@ -205,6 +218,19 @@ impl BestResponse {
         model: &M,
         players: &[Player],
         start: &[f64],
+        on_round: impl FnMut(&RoundRecord),
+    ) -> Result<NashOutcome> {
+        self.solve_from(model, players, start, None, on_round)
+    }
+
+    /// [`solve`](Self::solve) with `warm_x`, an equilibrium at or near `start`, as the first
+    /// inner solve's starting point.
+    pub fn solve_from<M: Welfare + ?Sized>(
+        &self,
+        model: &M,
+        players: &[Player],
+        start: &[f64],
+        warm_x: Option<&[f64]>,
         mut on_round: impl FnMut(&RoundRecord),
     ) -> Result<NashOutcome> {
         let t0 = Instant::now();
@@ -213,16 +239,16 @@ impl BestResponse {
         let mut policy = space.project(start);
         space.check(&policy)?;
         let inner = self.optimizer.inner();
-        let mut x = solve(model, &policy, None, inner)?.x;
+        let mut x = solve(model, &policy, warm_x, inner)?.x;
         let mut inner_solves = 1;
         let objectives: Vec<usize> = players.iter().map(|p| p.objective).collect();
         let all_indices: Vec<usize> = players
             .iter()
             .flat_map(|p| p.indices.iter().copied())
             .collect();
-        let mut history = Vec::new();
-        let respond = |policy: &[f64], x: &[f64], player: &Player| {
-            self.optimizer.maximize(
+        let mut history: Vec<RoundRecord> = Vec::new();
+        let respond = |optimizer: &PolicyOptimizer, policy: &[f64], x: &[f64], player: &Player| {
+            optimizer.maximize(
                 model,
                 &Criterion::Single(player.objective),
                 policy,
@@ -231,13 +257,20 @@ impl BestResponse {
             )
         };
         for round in 1..=self.max_rounds {
+            let optimizer = &self.optimizer;
             let old = policy.clone();
             match self.schedule {
                 Schedule::Jacobi => {
                     let responses: Vec<Result<Optimum>> = if self.parallel {
-                        players.par_iter().map(|pl| respond(&old, &x, pl)).collect()
+                        players
+                            .par_iter()
+                            .map(|pl| respond(optimizer, &old, &x, pl))
+                            .collect()
                     } else {
-                        players.iter().map(|pl| respond(&old, &x, pl)).collect()
+                        players
+                            .iter()
+                            .map(|pl| respond(optimizer, &old, &x, pl))
+                            .collect()
                     };
                     for (pl, br) in players.iter().zip(responses) {
                         let br = br?;
@@ -249,30 +282,30 @@ impl BestResponse {
                 }
                 Schedule::GaussSeidel => {
                     for pl in players {
-                        let br = respond(&policy, &x, pl)?;
+                        let br = respond(optimizer, &policy, &x, pl)?;
                         inner_solves += br.report.inner_solves;
                         for &i in &pl.indices {
                             policy[i] += self.damping * (br.policy[i] - policy[i]);
                         }
-                        x = br.x;
+                        // The next player starts from the equilibrium at the damped policies:
+                        // solved from the response's equilibrium, or from the one before it.
+                        x = if self.damping < 1.0 {
+                            inner_solves += 1;
+                            match solve(model, &policy, Some(&br.x), inner) {
+                                Ok(sol) => sol.x,
+                                Err(_) => solve(model, &policy, Some(&x), inner)?.x,
+                            }
+                        } else {
+                            br.x
+                        };
                     }
                 }
             }
             x = solve(model, &policy, Some(&x), inner)?.x;
             inner_solves += 1;
             let grads = adjoint_gradients(model, &x, &policy, &objectives, &all_indices)?;
-            let mut offset = 0;
-            let projected_gradients = players
-                .iter()
-                .enumerate()
-                .map(|(r, pl)| {
-                    let own: Vec<f64> = (0..pl.indices.len())
-                        .map(|j| grads.gradients[(r, offset + j)])
-                        .collect();
-                    offset += pl.indices.len();
-                    space.projected_gradient_norm(&policy, &own, &pl.indices)
-                })
-                .collect();
+            let projected_gradients =
+                projected_by_player(space, players, &policy, &grads.gradients);
             let max_policy_change = policy
                 .iter()
                 .zip(&old)
@@ -285,8 +318,8 @@ impl BestResponse {
                 policy: policy.clone(),
             };
             on_round(&record);
-            let done =
-                record.max_policy_change <= self.tol && record.max_projected_gradient() <= self.tol;
+            let done = record.max_policy_change <= self.policy_tol.unwrap_or(self.tol)
+                && record.max_projected_gradient() <= self.tol;
             history.push(record);
             if done {
                 let welfare = history
@@ -317,6 +350,28 @@ impl BestResponse {
             residual_history,
         })
     }
+}
+
+/// Each player's projected-gradient norm on its own block, from the gradients of every
+/// player's objective (row) with respect to all players' instruments (columns, in order).
+fn projected_by_player(
+    space: &PolicySpace,
+    players: &[Player],
+    policy: &[f64],
+    gradients: &DMatrix<f64>,
+) -> Vec<f64> {
+    let mut offset = 0;
+    players
+        .iter()
+        .enumerate()
+        .map(|(r, pl)| {
+            let own: Vec<f64> = (0..pl.indices.len())
+                .map(|j| gradients[(r, offset + j)])
+                .collect();
+            offset += pl.indices.len();
+            space.projected_gradient_norm(policy, &own, &pl.indices)
+        })
+        .collect()
 }
 
 pub(crate) fn validate_players<M: Welfare + ?Sized>(model: &M, players: &[Player]) -> Result<()> {

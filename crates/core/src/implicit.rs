@@ -113,7 +113,7 @@ pub fn adjoint_gradients<M: Welfare + ?Sized>(
 /// [`adjoint_gradients`] that can reuse `reuse`, a factorisation of dF/dx at a nearby point:
 /// the adjoint system is then solved by iterative refinement with it (exact at convergence,
 /// no new factorisation). If there is none, or refinement does not contract fast, dF/dx is
-/// factorised afresh and that factorisation is returned too (for chord Newton steps and
+/// factorised afresh and that factorisation is returned too (for Broyden steps and
 /// later reuse at nearby policies).
 pub(crate) fn adjoint_gradients_factored<M: Welfare + ?Sized>(
     model: &M,
@@ -125,6 +125,21 @@ pub(crate) fn adjoint_gradients_factored<M: Welfare + ?Sized>(
 ) -> Result<(ObjectiveGradients, Option<crate::linalg::Factorization>)> {
     check_len("equilibrium x", model.n_unknowns(), x.len())?;
     model.policy_space().check(policy)?;
+    crate::work::count(crate::work::Counter::Gradients);
+    let start = std::time::Instant::now();
+    let result = adjoint_inner(model, x, policy, objectives, wrt, reuse);
+    crate::work::add_time(crate::work::Timer::Gradient, start);
+    result
+}
+
+fn adjoint_inner<M: Welfare + ?Sized>(
+    model: &M,
+    x: &[f64],
+    policy: &[f64],
+    objectives: &[usize],
+    wrt: &[usize],
+    reuse: Option<&crate::linalg::Factorization>,
+) -> Result<(ObjectiveGradients, Option<crate::linalg::Factorization>)> {
     for &k in objectives {
         if k >= model.n_objectives() {
             return Err(NfxpError::UnknownObjective {
@@ -170,6 +185,8 @@ const REFINE_RATE: f64 = 0.3;
 /// (B - A^T V) until the residual is at rounding level. None unless every step cuts the
 /// residual at least by a factor REFINE_RATE (within REFINE_STEPS steps): a step costs two
 /// triangular solves and a product, so a slow contraction is dearer than a new factorisation.
+/// (GMRES preconditioned by the same factorisation was tried: on the trade model's Jacobians
+/// it needed as many iterations per column, and the columns cannot share them.)
 fn refine_transposed(
     factor: &crate::linalg::Factorization,
     a: &DMatrix<f64>,
@@ -180,7 +197,7 @@ fn refine_transposed(
     let mut previous = f64::INFINITY;
     for step in 0..REFINE_STEPS {
         let step = step as f64;
-        let r = b - a.tr_mul(&v);
+        let r = b - crate::linalg::mat_mul(a, &v, true);
         let norm = r.amax();
         if norm <= target {
             return Some(v);
@@ -195,6 +212,7 @@ fn refine_transposed(
             return None;
         }
         previous = norm;
+        crate::work::count(crate::work::Counter::RefinementSteps);
         v += factor.solve(&r, true)?;
     }
     None

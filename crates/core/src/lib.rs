@@ -41,6 +41,7 @@ mod model;
 mod optimize;
 mod policy;
 mod solve;
+pub mod work;
 
 pub use criterion_model::CriterionModel;
 pub use error::{NfxpError, Result};
@@ -53,7 +54,7 @@ pub use implicit::{adjoint_gradients, criterion_gradient, tangent, Criterion, Ob
 pub use model::{Equilibrium, Scalar, Welfare};
 pub use optimize::{Optimum, OptimumReport, PolicyOptimizer};
 pub use policy::{PolicyBlock, PolicySpace};
-pub use solve::{solve, Solution, SolveMethod, SolveReport, SolverOptions, Strategy};
+pub use solve::{solve, Solution, SolveMethod, SolveReport, SolverOptions, Strategy, WarmStart};
 
 /// Re-export of num-dual, so models can name dual types without a direct dependency.
 pub use num_dual;

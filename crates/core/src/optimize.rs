@@ -19,7 +19,7 @@ use crate::autodiff::objective_values;
 use crate::error::{invalid, NfxpError, Result};
 use crate::implicit::{criterion_gradient_factored, Criterion};
 use crate::model::Welfare;
-use crate::solve::{chord_solve, solve, SolverOptions};
+use crate::solve::{broyden_solve, solve, SolverOptions};
 
 /// Settings of the outer optimiser, built argmin-style with validated `with_*` setters.
 ///
@@ -297,7 +297,7 @@ struct EvalState {
     /// Trial points warm-start from it, not from the last trial, so that a rejected far
     /// trial cannot carry later solves onto another equilibrium branch.
     anchor: Option<Vec<f64>>,
-    /// The factorised dF/dx at the anchor: trial solves first take chord steps with it.
+    /// The factorised dF/dx at the anchor: trial solves first take Broyden steps on it.
     anchor_factor: Option<crate::linalg::Factorization>,
     at: Option<Vec<f64>>,
     value: f64,
@@ -323,10 +323,10 @@ impl<M: Welfare + ?Sized> PolicyProblem<'_, M> {
         if st.at.as_deref() != Some(z) {
             let policy = with_free(&st.base, &self.free, z);
             let warm = st.anchor.clone().unwrap_or_else(|| st.x.clone());
-            let chord = st.anchor_factor.as_ref().and_then(|factor| {
-                chord_solve(self.model, &policy, &warm, factor, self.inner.tol, 30)
+            let quasi_newton = st.anchor_factor.as_ref().and_then(|factor| {
+                broyden_solve(self.model, &policy, &warm, factor, self.inner.tol, 30)
             });
-            let x = match chord {
+            let x = match quasi_newton {
                 Some((x, evals)) => {
                     st.inner_iterations += evals;
                     x

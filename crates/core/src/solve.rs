@@ -119,6 +119,8 @@ pub enum SolveMethod {
     FixedPoint,
     /// Newton stalled; the fixed-point fallback finished (possibly polished by Newton).
     NewtonThenFixedPoint,
+    /// Broyden steps on a kept factorisation of a nearby Jacobian ([`WarmStart`]).
+    Broyden,
 }
 
 impl fmt::Display for SolveMethod {
@@ -128,6 +130,7 @@ impl fmt::Display for SolveMethod {
             SolveMethod::Newton => "newton",
             SolveMethod::FixedPoint => "fixed point",
             SolveMethod::NewtonThenFixedPoint => "newton then fixed point",
+            SolveMethod::Broyden => "broyden on a kept factorisation",
         })
     }
 }
@@ -168,6 +171,15 @@ pub struct Solution {
     pub x: Vec<f64>,
     /// How it was found.
     pub report: SolveReport,
+}
+
+/// Adds an inner solve's time to the work counters however it ends.
+struct SolveTimer(Instant);
+
+impl Drop for SolveTimer {
+    fn drop(&mut self) {
+        crate::work::add_time(crate::work::Timer::InnerSolve, self.0);
+    }
 }
 
 fn inf_norm(v: &[f64]) -> f64 {
@@ -220,6 +232,8 @@ pub fn solve<M: Equilibrium + ?Sized>(
     check_finite("starting point", &x0)?;
 
     let start = Instant::now();
+    crate::work::count(crate::work::Counter::InnerSolves);
+    let _timer = SolveTimer(start);
     let f0 = residual(model, &x0, policy);
     check_finite("residual at the starting point", &f0)?;
     let mut st = Progress {
@@ -307,6 +321,7 @@ fn newton<M: Equilibrium + ?Sized>(
         st.newton_iterations += 1;
         let (_, jac) = residual_and_jacobian_x(model, &st.x, policy);
         st.jacobian_evals += 1;
+        crate::work::count(crate::work::Counter::Jacobians);
         let Some(factor) = crate::linalg::Factorization::new(&jac) else {
             return false;
         };
@@ -442,11 +457,110 @@ fn fixed_point<M: Equilibrium + ?Sized>(
     inf_norm(&st.f) <= options.tol
 }
 
-/// Chord Newton: x <- x - A^{-1} F(x) with a fixed factorisation A of dF/dx at a nearby point
-/// (from the previous policy's adjoint). Converges linearly at a rate set by how far the
-/// Jacobian has moved; gives up (None) after `max_iter` steps or as soon as the residual
-/// stops shrinking by a factor 2 per step. Returns the solution and the residual evaluations.
-pub(crate) fn chord_solve<M: Equilibrium + ?Sized>(
+/// A solved equilibrium with its factorised Jacobian dF/dx: the warm start for solves at
+/// nearby policies, as in an optimiser's or a game's steps. Such a solve takes Broyden steps
+/// on the kept factorisation (a residual and two triangular-solve pairs each, no new
+/// Jacobian) and falls back to Newton from the kept equilibrium if they do not converge fast.
+///
+/// ```
+/// use walras_core::{fixtures::ArmingtonWorld, solve, SolveMethod, SolverOptions, WarmStart};
+/// let world = ArmingtonWorld::seeded(10, 5.0, 1);
+/// let options = SolverOptions::default();
+/// let x0 = solve(&world, &[0.1; 10], None, &options).unwrap().x;
+/// let warm = WarmStart::new(&world, x0, &[0.1; 10]).unwrap();
+/// let near = warm.solve(&world, &[0.11; 10], &options).unwrap();
+/// assert_eq!(near.report.method, SolveMethod::Broyden);
+/// assert_eq!(near.report.jacobian_evals, 0);
+/// ```
+#[derive(Clone)]
+pub struct WarmStart {
+    x: Vec<f64>,
+    factor: std::sync::Arc<crate::linalg::Factorization>,
+}
+
+impl fmt::Debug for WarmStart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WarmStart")
+            .field("unknowns", &self.x.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Most Broyden steps of a warm solve before Newton takes over.
+const BROYDEN_STEPS: usize = 30;
+
+impl WarmStart {
+    /// Factorise dF/dx at the equilibrium `x` of `policy`.
+    pub fn new<M: Equilibrium + ?Sized>(model: &M, x: Vec<f64>, policy: &[f64]) -> Result<Self> {
+        check_len("equilibrium x", model.n_unknowns(), x.len())?;
+        model.policy_space().check(policy)?;
+        let (_, jac) = residual_and_jacobian_x(model, &x, policy);
+        crate::work::count(crate::work::Counter::Jacobians);
+        let factor = crate::linalg::Factorization::new(&jac).ok_or_else(|| {
+            invalid(
+                "warm start",
+                "dF/dx",
+                "is singular or not finite at this point",
+            )
+        })?;
+        Ok(Self {
+            x,
+            factor: std::sync::Arc::new(factor),
+        })
+    }
+
+    /// The kept equilibrium.
+    pub fn x(&self) -> &[f64] {
+        &self.x
+    }
+
+    /// Solve at `policy`: Broyden steps on the kept factorisation, Newton (with the usual
+    /// fallback) from the kept equilibrium if they fail.
+    pub fn solve<M: Equilibrium + ?Sized>(
+        &self,
+        model: &M,
+        policy: &[f64],
+        options: &SolverOptions,
+    ) -> Result<Solution> {
+        options.validate()?;
+        model.policy_space().check(policy)?;
+        check_len("warm start", model.n_unknowns(), self.x.len())?;
+        let start = Instant::now();
+        let Some((x, evals)) = broyden_solve(
+            model,
+            policy,
+            &self.x,
+            &self.factor,
+            options.tol,
+            BROYDEN_STEPS,
+        ) else {
+            return solve(model, policy, Some(&self.x), options);
+        };
+        let f = residual(model, &x, policy);
+        let report = SolveReport {
+            method: SolveMethod::Broyden,
+            iterations: evals,
+            newton_iterations: 0,
+            fixed_point_iterations: 0,
+            residual_inf_norm: inf_norm(&f),
+            tolerance: options.tol,
+            residual_evals: evals + 1,
+            jacobian_evals: 0,
+            wall_time: start.elapsed(),
+            worst_unknown: None,
+        };
+        Ok(Solution { x, report })
+    }
+}
+
+/// Broyden's ("good") method on top of a fixed factorisation B0 of dF/dx at a nearby point:
+/// x <- x - H F(x), where H = B0^-1 plus one rank-one correction per step (Sherman-Morrison
+/// form of B <- B + (y - B s) s^T / s^T s). Converges superlinearly where the chord iteration
+/// with B0 alone is linear and slow (a large policy change moves the Jacobian). Each step
+/// costs one residual and two triangular-solve pairs. Gives up (None) after `max_iter` steps
+/// or when the residual grows twice in a row. Returns the solution and the residual
+/// evaluations.
+pub(crate) fn broyden_solve<M: Equilibrium + ?Sized>(
     model: &M,
     policy: &[f64],
     x0: &[f64],
@@ -454,32 +568,118 @@ pub(crate) fn chord_solve<M: Equilibrium + ?Sized>(
     tol: f64,
     max_iter: usize,
 ) -> Option<(Vec<f64>, usize)> {
+    crate::work::count(crate::work::Counter::InnerSolves);
+    let _timer = SolveTimer(Instant::now());
     let n = x0.len();
+    let apply0 = |v: &[f64], transpose: bool| -> Option<Vec<f64>> {
+        let s = factor.solve(&DMatrix::from_column_slice(n, 1, v), transpose)?;
+        Some(s.as_slice().to_vec())
+    };
+    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+    // H = H0 + Sum_j u_j v_j^T.
+    let mut us: Vec<Vec<f64>> = Vec::new();
+    let mut vs: Vec<Vec<f64>> = Vec::new();
+    let apply = |us: &[Vec<f64>], vs: &[Vec<f64>], r: &[f64]| -> Option<Vec<f64>> {
+        let mut out = apply0(r, false)?;
+        for (u, v) in us.iter().zip(vs) {
+            let c = dot(v, r);
+            for (o, ui) in out.iter_mut().zip(u) {
+                *o += c * ui;
+            }
+        }
+        Some(out)
+    };
     let mut x = x0.to_vec();
     let mut f = vec![0.0; n];
     model.residual(&x, policy, &mut f);
     let mut norm = inf_norm(&f);
-    let mut trial = x.clone();
+    // s = -H F.
+    let mut step: Vec<f64> = apply(&us, &vs, &f)?.iter().map(|v| -v).collect();
+    let mut growth = 0;
     for evals in 1..=max_iter {
         if !norm.is_finite() {
             return None;
         }
-        // Polished below the tolerance, as in Newton's chord steps.
         if norm <= CHORD_POLISH * tol {
             return Some((x, evals));
         }
-        let step = factor.solve(&DMatrix::from_column_slice(n, 1, &f), false)?;
-        for ((t, xi), s) in trial.iter_mut().zip(&x).zip(step.iter()) {
-            *t = xi - s;
-        }
-        model.residual(&trial, policy, &mut f);
-        let next = inf_norm(&f);
-        if next.is_nan() || next >= 0.5 * norm {
-            // No longer contracting: done if already within the tolerance.
+        let trial: Vec<f64> = x.iter().zip(&step).map(|(a, s)| a + s).collect();
+        let mut f_new = vec![0.0; n];
+        model.residual(&trial, policy, &mut f_new);
+        let next = inf_norm(&f_new);
+        if !next.is_finite() {
             return (norm <= tol).then_some((x, evals));
         }
-        std::mem::swap(&mut x, &mut trial);
+        growth = if next > norm { growth + 1 } else { 0 };
+        if growth >= 2 {
+            return (norm <= tol).then_some((x, evals));
+        }
+        // Update: H_new = H + (s - H y) s^T H / (s^T H y), with H y = H F_new + s (full step).
+        let h_f_new = apply(&us, &vs, &f_new)?;
+        let h_y: Vec<f64> = h_f_new.iter().zip(&step).map(|(a, s)| a + s).collect();
+        let denom = dot(&step, &h_y);
+        // v = H^T s = H0^T s + Sum_j v_j (u_j . s).
+        let mut v = apply0(&step, true)?;
+        for (uj, vj) in us.iter().zip(&vs) {
+            let c = dot(uj, &step);
+            for (o, vi) in v.iter_mut().zip(vj) {
+                *o += c * vi;
+            }
+        }
+        x = trial;
+        f = f_new;
         norm = next;
+        if denom.abs() > 1e-12 * dot(&step, &step).sqrt() * dot(&h_y, &h_y).sqrt() {
+            let u: Vec<f64> = step
+                .iter()
+                .zip(&h_y)
+                .map(|(s, hy)| (s - hy) / denom)
+                .collect();
+            // The next step -H_new F: -(H F + u (v . F)).
+            let c = dot(&v, &f);
+            step = h_f_new
+                .iter()
+                .zip(&u)
+                .map(|(a, ui)| -(a + c * ui))
+                .collect();
+            us.push(u);
+            vs.push(v);
+        } else {
+            step = h_f_new.iter().map(|a| -a).collect();
+        }
     }
     (norm <= tol).then_some((x, max_iter))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::autodiff::residual_and_jacobian_x;
+    use crate::fixtures::ArmingtonWorld;
+    use crate::linalg::Factorization;
+
+    #[test]
+    fn broyden_on_a_stale_factorisation_reaches_the_newton_solution() {
+        let world = ArmingtonWorld::seeded(40, 5.0, 7);
+        let options = SolverOptions::default();
+        let p0 = vec![0.05; 40];
+        let x0 = solve(&world, &p0, None, &options).unwrap().x;
+        let factor = Factorization::new(&residual_and_jacobian_x(&world, &x0, &p0).1).unwrap();
+        // A large move of every tariff: the Jacobian at the new equilibrium is far from B0.
+        let p1: Vec<f64> = (0..40).map(|i| 0.05 + 0.4 * (i % 3) as f64).collect();
+        let newton = solve(&world, &p1, Some(&x0), &options).unwrap().x;
+        let (x, evals) = broyden_solve(&world, &p1, &x0, &factor, 1e-10, 60).expect("converges");
+        let diff = x
+            .iter()
+            .zip(&newton)
+            .fold(0.0_f64, |m, (a, b)| m.max((a - b).abs()));
+        assert!(diff < 1e-9, "{diff}");
+        assert!(inf_norm(&crate::autodiff::residual(&world, &x, &p1)) <= 1e-10);
+        assert!(evals < 60);
+        // Garbage in: a factorisation of an unrelated matrix makes it give up, not return.
+        let n = x0.len();
+        let unrelated = DMatrix::from_fn(n, n, |i, j| if i == j { -3.0 } else { 0.0 });
+        let far = Factorization::new(&unrelated).unwrap();
+        assert!(broyden_solve(&world, &p1, &x0, &far, 1e-10, 30).is_none());
+    }
 }

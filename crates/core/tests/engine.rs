@@ -780,3 +780,60 @@ fn exhausted_budget_is_accepted_only_within_the_stall_tolerance() {
         .maximize(&e, &Criterion::utilitarian(2), &[0.0], None, None)
         .is_err());
 }
+
+#[test]
+fn best_responses_can_stop_on_the_first_order_conditions_alone_and_resume_warm() {
+    // A tariff war, damped Gauss-Seidel: welfare is flat near the best response, so the
+    // policies still move by more than the FOC residual; a policy tolerance of infinity
+    // stops earlier.
+    let g = ArmingtonTariffGame::symmetric(4.0, 1.5);
+    let players = players_from_blocks(g.policy_space());
+    let br = BestResponse::new()
+        .with_schedule(Schedule::GaussSeidel)
+        .with_damping(0.5)
+        .unwrap()
+        .with_tol(1e-3)
+        .unwrap();
+    let both = br.solve(&g, &players, &[0.0; 2], |_| {}).unwrap();
+    let foc_only = br
+        .with_policy_tol(f64::INFINITY)
+        .unwrap()
+        .solve(&g, &players, &[0.0; 2], |_| {})
+        .unwrap();
+    let last = foc_only.history.last().unwrap();
+    assert!(last.max_projected_gradient() <= 1e-3);
+    assert!(last.max_policy_change > 1e-3, "{}", last.max_policy_change);
+    assert!(foc_only.rounds < both.rounds);
+    assert!(br.with_policy_tol(0.0).is_err());
+    // Resuming from where it stopped, warm, to a tight tolerance: the Nash equilibrium.
+    let resumed = br
+        .with_tol(1e-9)
+        .unwrap()
+        .solve_from(&g, &players, &foc_only.policy, Some(&foc_only.x), |_| {})
+        .unwrap();
+    let t = symmetric_nash_tariff(4.0, 1.5);
+    for p in &resumed.policy {
+        assert!((p - t).abs() < 1e-7, "{p} vs {t}");
+    }
+}
+
+#[test]
+fn the_work_counters_count_solves_factorisations_and_gradients() {
+    let g = ArmingtonTariffGame::symmetric(4.0, 1.5);
+    let before = walras_core::work::snapshot();
+    let x = solve(&g, &[0.1, 0.1], None, &SolverOptions::default())
+        .unwrap()
+        .x;
+    adjoint_gradients(&g, &x, &[0.1, 0.1], &[0], &[0, 1]).unwrap();
+    // Other tests run in parallel in this process: the counts can only have grown more.
+    let done = walras_core::work::snapshot().since(&before);
+    assert!(
+        done.inner_solves >= 1.0 && done.gradients >= 1.0,
+        "{done:?}"
+    );
+    assert!(
+        done.jacobians >= 1.0 && done.factorizations >= 2.0,
+        "{done:?}"
+    );
+    assert!(done.inner_solve_s > 0.0 && done.gradient_s > 0.0);
+}

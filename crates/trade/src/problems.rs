@@ -17,22 +17,31 @@ use crate::report::PolicySummary;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum NashMethod {
-    /// Stacked first-order conditions first (at most 60 iterations); if that fails, best
-    /// responses from the same start until the conditions hold to 1e-3, then the stacked
-    /// conditions again from there (and best responses to the end if those fail) (the default).
+    /// Stacked first-order conditions first, for games with at most 100 instruments
+    /// (from the start); for larger games, or if that fails, `BestResponseThenStacked` (the
+    /// default).
     #[default]
     Auto,
     /// Root of all governments' stacked first-order conditions (quasi-Newton).
     Stacked,
     /// Best-response dynamics (Jacobi, players in parallel).
     BestResponse,
-    /// Best responses until the first-order conditions hold to 1e-3, then the stacked
-    /// conditions from there (what `Auto` falls back to).
+    /// Best responses until the first-order conditions hold to 2e-2, then the stacked
+    /// conditions from there; if those stall, best responses again to a 20x tighter handover
+    /// (twice at most), then to the tolerance (what `Auto` falls back to).
     BestResponseThenStacked,
 }
 
-/// The hybrid hands over from best responses to the stacked conditions at this FOC residual.
-const HANDOVER_TOL: f64 = 1e-3;
+/// The hybrid hands over from best responses to the stacked conditions at this FOC residual
+/// (on the dlopt 7x44 games the stacked iteration converges from here; best responses would
+/// need 5 to 10 more rounds to reach 1e-3)...
+const HANDOVER_TOL: f64 = 2e-2;
+/// ...and tries again, to a tighter handover, at most this many times after a stall.
+const HYBRID_ATTEMPTS: usize = 2;
+/// `auto` tries the stacked conditions from the start only up to this many instruments (its
+/// first step is a finite-difference Jacobian, one adjoint gradient per instrument: with more
+/// instruments, a failed attempt costs as much as a round or two of best responses).
+const FIRST_TRY_MAX_INSTRUMENTS: usize = 100;
 
 impl std::str::FromStr for NashMethod {
     type Err = TradeError;
@@ -264,7 +273,9 @@ pub fn nash_with(
             .solve_from(model, &players, start, warm_x, on_round)
     };
     let best_response = |tol: f64,
+                         policy_tol: f64,
                          start: &[f64],
+                         warm_x: Option<&[f64]>,
                          on_round: &mut dyn FnMut(&RoundRecord)|
      -> walras_core::Result<NashOutcome> {
         // Best responses are L-BFGS runs whose attainable gradient is bounded by the inner
@@ -277,32 +288,83 @@ pub fn nash_with(
             .with_inner(inner)?;
         BestResponse::new()
             .with_tol(tol)?
+            .with_policy_tol(policy_tol.max(tol))?
             .with_schedule(dynamics.schedule)
             .with_damping(dynamics.damping)?
             .with_optimizer(optimizer)
-            .solve(model, &players, start, on_round)
+            .solve_from(model, &players, start, warm_x, on_round)
     };
     // Best responses then the stacked conditions: responses bring the policies near the
-    // equilibrium, where the quasi-Newton iteration converges fast; if it fails there too,
-    // best responses go on to the tolerance.
+    // equilibrium, where the quasi-Newton iteration converges fast. If it stalls, best
+    // responses take over again from the better of the two points, to a handover 20x tighter
+    // than where it stalled; after HYBRID_ATTEMPTS such failures, best responses go on to the
+    // tolerance.
     let hybrid = |start: &[f64],
                   on_round: &mut dyn FnMut(&RoundRecord)|
      -> walras_core::Result<(NashOutcome, NashMethod)> {
-        let near = best_response(HANDOVER_TOL.max(tol), start, on_round)?;
-        if near
-            .history
-            .last()
-            .is_some_and(|r| r.max_projected_gradient() <= tol)
-        {
-            return Ok((near, NashMethod::BestResponse));
-        }
-        match stacked(60, &near.policy, Some(&near.x), on_round) {
-            Ok(last) => Ok((near.then(last), NashMethod::BestResponseThenStacked)),
-            Err(_) => {
-                let last = best_response(tol, &near.policy, on_round)?;
-                Ok((near.then(last), NashMethod::BestResponse))
+        let converged = |n: &NashOutcome| {
+            n.history
+                .last()
+                .is_some_and(|r| r.max_projected_gradient() <= tol)
+        };
+        let mut handover = HANDOVER_TOL;
+        // Where the next responses start (policies, warm equilibrium), best first.
+        let mut from: Vec<(Vec<f64>, Option<Vec<f64>>)> = vec![(start.to_vec(), None)];
+        let mut so_far: Option<NashOutcome> = None;
+        for attempt in 0..=HYBRID_ATTEMPTS {
+            let last_attempt = attempt == HYBRID_ATTEMPTS;
+            // The handover looks at the first-order conditions only: policies may still move
+            // (damped responses oscillate) where the stacked iteration already converges.
+            let (goal, policy_goal) = if last_attempt {
+                (tol, tol)
+            } else {
+                (handover.max(tol), f64::INFINITY)
+            };
+            let mut failure = None;
+            let mut reached = None;
+            for (policy, warm) in &from {
+                match best_response(goal, policy_goal, policy, warm.as_deref(), on_round) {
+                    Ok(n) => {
+                        reached = Some(n);
+                        break;
+                    }
+                    Err(e) => {
+                        failure.get_or_insert(e);
+                    }
+                }
+            }
+            let Some(near) = reached else {
+                return Err(failure.expect("at least one start"));
+            };
+            let near = match so_far.take() {
+                Some(before) => before.then(near),
+                None => near,
+            };
+            if converged(&near) || last_attempt {
+                return Ok((near, NashMethod::BestResponse));
+            }
+            match stacked(60, &near.policy, Some(&near.x), on_round) {
+                Ok(last) => return Ok((near.then(last), NashMethod::BestResponseThenStacked)),
+                Err(walras_core::NfxpError::GameNotConverged { last, .. }) => {
+                    let reached = last.max_projected_gradient();
+                    let here = near
+                        .history
+                        .last()
+                        .map_or(f64::INFINITY, |r| r.max_projected_gradient());
+                    handover = reached.min(here) / 20.0;
+                    // Resume where the residual is lower (warm-started from the responses'
+                    // equilibrium: the stacked iteration's own is not returned), or, if the
+                    // inner solve fails there, where the responses stopped.
+                    from = vec![(near.policy.clone(), Some(near.x.clone()))];
+                    if reached < here {
+                        from.insert(0, (last.policy.clone(), Some(near.x.clone())));
+                    }
+                    so_far = Some(near);
+                }
+                Err(e) => return Err(e),
             }
         }
+        unreachable!("the last attempt returns")
     };
     let (nash, used) = match method {
         NashMethod::Stacked => (
@@ -310,10 +372,16 @@ pub fn nash_with(
             NashMethod::Stacked,
         ),
         NashMethod::BestResponse => (
-            best_response(tol, start, &mut on_round)?,
+            best_response(tol, tol, start, None, &mut on_round)?,
             NashMethod::BestResponse,
         ),
         NashMethod::BestResponseThenStacked => hybrid(start, &mut on_round)?,
+        NashMethod::Auto
+            if players.iter().map(|p| p.indices.len()).sum::<usize>()
+                > FIRST_TRY_MAX_INSTRUMENTS =>
+        {
+            hybrid(start, &mut on_round)?
+        }
         NashMethod::Auto => match stacked(60, start, None, &mut on_round) {
             Ok(n) => (n, NashMethod::Stacked),
             Err(_) => hybrid(start, &mut on_round)?,

@@ -401,6 +401,17 @@ fn report(
     preface: &str,
     manifest: &mut RunManifest,
 ) -> Result<()> {
+    // Where the engine's time went (process-wide counters), for users tuning long runs.
+    let work = walras_core::work::snapshot();
+    let mut json = json;
+    json["engine_work"] = json!(work);
+    if common.verbose > 0 {
+        eprintln!(
+            "engine work: {} inner solves ({:.2} s), {} Jacobians, {} LU factorisations ({:.2} s), {} adjoint gradients ({:.2} s, {} refinement steps)",
+            work.inner_solves, work.inner_solve_s, work.jacobians, work.factorizations,
+            work.factorization_s, work.gradients, work.gradient_s, work.refinement_steps
+        );
+    }
     if let Some(dir) = &common.out {
         write_run(dir, model, r, &json, manifest)?;
     }
