@@ -27,10 +27,10 @@ use crate::solve::{broyden_solve, solve, SolverOptions};
 const STALL_WINDOW: usize = 10;
 const STALL_FACTOR: f64 = 0.5;
 
-/// The iteration gives up after WANDER_STEPS steps in a row that hit the trust region and cut
-/// the residual by less than a factor WANDER_FACTOR.
-const WANDER_STEPS: usize = 2;
+/// A step that hits the trust region and cuts the residual by less than this factor halves the
+/// region (down to MIN_RADIUS times `max_step`).
 const WANDER_FACTOR: f64 = 0.5;
+const MIN_RADIUS: f64 = 1e-3;
 
 /// Up to this many instruments the initial Jacobian is built by finite differences.
 const FD_COLUMNS: usize = 1024;
@@ -204,7 +204,8 @@ impl StackedFoc {
         let mut history = Vec::new();
         let mut jac: Option<DMatrix<f64>> = None;
         let mut failures = 0;
-        let mut wandering = 0;
+        // The trust region in policy units: no instrument moves more than this at once.
+        let mut radius = self.max_step;
         for iter in 1..=self.max_iter {
             let z: Vec<f64> = indices.iter().map(|&i| point.policy[i]).collect();
             let r = DVector::from_column_slice(&point.residual);
@@ -264,11 +265,12 @@ impl StackedFoc {
                 Some(s) => DVector::from_column_slice(s.as_slice()),
                 None => -&r,
             };
-            // A trust region in policy units: no instrument moves more than max_step at once.
-            let longest = step.amax();
-            let truncated = longest > self.max_step;
-            if truncated {
-                step *= self.max_step / longest;
+            // A trust region in policy units: no instrument moves more than `radius` at once,
+            // component by component: near-flat directions (huge Newton components) are
+            // capped while the others keep their full Newton step.
+            let truncated = step.amax() > radius;
+            for s in step.iter_mut() {
+                *s = s.clamp(-radius, radius);
             }
             // Backtrack on |r|: up to 8 halvings; a trial whose inner solve fails counts as
             // worse. The last feasible trial is accepted (Broyden learns from it).
@@ -319,16 +321,18 @@ impl StackedFoc {
             // A failed line search means the secant model is stale: rebuild it at the new point.
             jac = improved.then_some(b);
             failures = if improved { 0 } else { failures + 1 };
-            // Wandering: full trust-region steps that barely cut the residual. The model points
-            // along a near-flat direction (instruments on negligible flows), where the
+            // Wandering: a full trust-region step that barely cut the residual. The model
+            // points along a near-flat direction (instruments on negligible flows), where the
             // iteration would drift along a continuum of near-equilibria -- possibly to points
-            // that satisfy the first-order conditions without being best responses.
+            // that satisfy the first-order conditions without being best responses. The region
+            // shrinks, keeping such directions near the current point; it grows back after a
+            // step that cut the residual well.
             let slight = norm(&next.residual) > WANDER_FACTOR * norm(&point.residual);
-            wandering = if truncated && slight {
-                wandering + 1
-            } else {
-                0
-            };
+            if truncated && slight {
+                radius = (radius * 0.5).max(self.max_step * MIN_RADIUS);
+            } else if !slight {
+                radius = (radius * 2.0).min(self.max_step);
+            }
             let record = RoundRecord {
                 round: iter,
                 max_policy_change: norm(dz.as_slice()),
@@ -346,7 +350,7 @@ impl StackedFoc {
                 let then = history[history.len() - 1 - STALL_WINDOW].max_projected_gradient();
                 norm(&next.residual) > STALL_FACTOR * then
             };
-            if !done && (failures >= 3 || crawling || wandering >= WANDER_STEPS) {
+            if !done && (failures >= 3 || crawling) {
                 let last = history.pop().expect("just pushed");
                 return Err(not_converged(iter, last, &history));
             }
