@@ -206,6 +206,7 @@ impl StackedFoc {
         let mut failures = 0;
         // The trust region in policy units: no instrument moves more than this at once.
         let mut radius = self.max_step;
+        let mut clip = false;
         for iter in 1..=self.max_iter {
             let z: Vec<f64> = indices.iter().map(|&i| point.policy[i]).collect();
             let r = DVector::from_column_slice(&point.residual);
@@ -265,12 +266,19 @@ impl StackedFoc {
                 Some(s) => DVector::from_column_slice(s.as_slice()),
                 None => -&r,
             };
-            // A trust region in policy units: no instrument moves more than `radius` at once,
-            // component by component: near-flat directions (huge Newton components) are
-            // capped while the others keep their full Newton step.
-            let truncated = step.amax() > radius;
-            for s in step.iter_mut() {
-                *s = s.clamp(-radius, radius);
+            // A trust region in policy units: no instrument moves more than `radius` at once.
+            // The step is scaled down as a whole (keeping Newton's direction, which the secant
+            // update learns from) until a step has wandered; from then on it is capped
+            // component by component, so that near-flat directions (huge Newton components)
+            // stay near while the others keep their full Newton step.
+            let longest = step.amax();
+            let truncated = longest > radius;
+            if truncated && clip {
+                for s in step.iter_mut() {
+                    *s = s.clamp(-radius, radius);
+                }
+            } else if truncated {
+                step *= radius / longest;
             }
             // Backtrack on |r|: up to 8 halvings; a trial whose inner solve fails counts as
             // worse. The last feasible trial is accepted (Broyden learns from it).
@@ -329,6 +337,7 @@ impl StackedFoc {
             // step that cut the residual well.
             let slight = norm(&next.residual) > WANDER_FACTOR * norm(&point.residual);
             if truncated && slight {
+                clip = true;
                 radius = (radius * 0.5).max(self.max_step * MIN_RADIUS);
             } else if !slight {
                 radius = (radius * 2.0).min(self.max_step);

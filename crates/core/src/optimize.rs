@@ -19,7 +19,7 @@ use crate::autodiff::objective_values;
 use crate::error::{invalid, NfxpError, Result};
 use crate::implicit::{criterion_gradient_factored, Criterion};
 use crate::model::Welfare;
-use crate::solve::{broyden_solve, solve, SolverOptions};
+use crate::solve::{broyden_solve, solve, SolverOptions, Strategy};
 
 /// Settings of the outer optimiser, built argmin-style with validated `with_*` setters.
 ///
@@ -332,7 +332,14 @@ impl<M: Welfare + ?Sized> PolicyProblem<'_, M> {
                     x
                 }
                 None => {
-                    let sol = solve(self.model, &policy, Some(&warm), &self.inner)?;
+                    // Once there is an anchor, every point is a line-search trial near an
+                    // accepted iterate: if Newton cannot reach it, the step is cut back (the
+                    // slow fixed-point fallback is kept for the starting point).
+                    let mut inner = self.inner;
+                    if st.anchor.is_some() && inner.strategy == Strategy::NewtonWithFallback {
+                        inner.strategy = Strategy::NewtonOnly;
+                    }
+                    let sol = solve(self.model, &policy, Some(&warm), &inner)?;
                     st.inner_iterations += sol.report.iterations;
                     sol.x
                 }

@@ -313,9 +313,19 @@ fn newton<M: Equilibrium + ?Sized>(
     st: &mut Progress,
 ) -> bool {
     let mut trial = vec![0.0; st.x.len()];
+    let mut norms = Vec::new();
     for _ in 0..options.max_newton_iter {
         if inf_norm(&st.f) <= options.tol {
             return true;
+        }
+        // A stall: the line search keeps accepting steps that barely move the residual (each
+        // iteration still costs a Jacobian and a factorisation).
+        norms.push(inf_norm(&st.f));
+        if norms.len() > NEWTON_STALL_WINDOW
+            && norms[norms.len() - 1]
+                > NEWTON_STALL_FACTOR * norms[norms.len() - 1 - NEWTON_STALL_WINDOW]
+        {
+            return false;
         }
         st.used_newton = true;
         st.newton_iterations += 1;
@@ -376,6 +386,11 @@ fn newton<M: Equilibrium + ?Sized>(
     }
     inf_norm(&st.f) <= options.tol
 }
+
+/// Newton counts as stalled when NEWTON_STALL_WINDOW iterations cut the residual's infinity norm
+/// by less than a factor NEWTON_STALL_FACTOR.
+const NEWTON_STALL_WINDOW: usize = 5;
+const NEWTON_STALL_FACTOR: f64 = 0.9;
 
 /// Most chord steps after each full Newton step...
 const CHORD_STEPS: usize = 8;
