@@ -29,7 +29,7 @@ const STALL_FACTOR: f64 = 0.5;
 
 /// A step that hits the trust region and cuts the residual by less than this factor halves the
 /// region (down to MIN_RADIUS times `max_step`).
-const WANDER_FACTOR: f64 = 0.5;
+const WANDER_FACTOR: f64 = 0.9;
 const MIN_RADIUS: f64 = 1e-3;
 
 /// Up to this many instruments the initial Jacobian is built by finite differences.
