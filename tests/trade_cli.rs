@@ -46,6 +46,12 @@ fn nash_json_has_the_documented_keys_and_both_methods_agree() {
     }
     assert_eq!(stacked["converged"], true);
     assert_eq!(stacked["countries"].as_array().unwrap().len(), 3);
+    // Where the engine's time went: a game takes at least one solve and gradient per round.
+    let work = &stacked["engine_work"];
+    let rounds = stacked["rounds"].as_f64().unwrap();
+    assert!(work["inner_solves"].as_f64().unwrap() >= rounds, "{work}");
+    assert!(work["gradients"].as_f64().unwrap() >= rounds, "{work}");
+    assert!(work["gradient_s"].as_f64().unwrap() > 0.0, "{work}");
     assert!(stacked["baseline"].as_str().unwrap().contains("purged"));
     let br = json_of(&walras(&[
         "trade",
