@@ -20,7 +20,7 @@ use crate::game::{validate_players, NashOutcome, Player, RoundRecord};
 use crate::implicit::adjoint_gradients_factored;
 use crate::linalg::Factorization;
 use crate::model::Welfare;
-use crate::solve::{broyden_solve, solve, SolverOptions};
+use crate::solve::{broyden_solve, solve, SolverOptions, BROYDEN_STEPS};
 
 /// The iteration counts as stagnating if the residual is not below STALL_FACTOR times its
 /// value STALL_WINDOW iterations earlier.
@@ -150,11 +150,13 @@ impl StackedFoc {
                 .unwrap_or_else(|e| e.into_inner())
                 .clone();
             let quasi_newton = match (warm, &factor) {
-                (Some(w), Some(f)) => broyden_solve(model, &policy, w, f, self.inner.tol, 30),
+                (Some(w), Some(f)) => {
+                    broyden_solve(model, &policy, w, f, self.inner.tol, BROYDEN_STEPS)
+                }
                 _ => None,
             };
             let x = match quasi_newton {
-                Some((x, _)) => x,
+                Some((x, ..)) => x,
                 None => solve(model, &policy, warm, &self.inner)?.x,
             };
             inner_solves.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

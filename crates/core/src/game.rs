@@ -3,7 +3,6 @@
 
 use std::time::{Duration, Instant};
 
-use nalgebra::DMatrix;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -246,9 +245,9 @@ impl BestResponse {
             .iter()
             .flat_map(|p| p.indices.iter().copied())
             .collect();
-        let mut history: Vec<RoundRecord> = Vec::new();
-        let respond = |optimizer: &PolicyOptimizer, policy: &[f64], x: &[f64], player: &Player| {
-            optimizer.maximize(
+        let mut history = Vec::new();
+        let respond = |policy: &[f64], x: &[f64], player: &Player| {
+            self.optimizer.maximize(
                 model,
                 &Criterion::Single(player.objective),
                 policy,
@@ -257,20 +256,13 @@ impl BestResponse {
             )
         };
         for round in 1..=self.max_rounds {
-            let optimizer = &self.optimizer;
             let old = policy.clone();
             match self.schedule {
                 Schedule::Jacobi => {
                     let responses: Vec<Result<Optimum>> = if self.parallel {
-                        players
-                            .par_iter()
-                            .map(|pl| respond(optimizer, &old, &x, pl))
-                            .collect()
+                        players.par_iter().map(|pl| respond(&old, &x, pl)).collect()
                     } else {
-                        players
-                            .iter()
-                            .map(|pl| respond(optimizer, &old, &x, pl))
-                            .collect()
+                        players.iter().map(|pl| respond(&old, &x, pl)).collect()
                     };
                     for (pl, br) in players.iter().zip(responses) {
                         let br = br?;
@@ -282,7 +274,7 @@ impl BestResponse {
                 }
                 Schedule::GaussSeidel => {
                     for pl in players {
-                        let br = respond(optimizer, &policy, &x, pl)?;
+                        let br = respond(&policy, &x, pl)?;
                         inner_solves += br.report.inner_solves;
                         for &i in &pl.indices {
                             policy[i] += self.damping * (br.policy[i] - policy[i]);
@@ -304,8 +296,18 @@ impl BestResponse {
             x = solve(model, &policy, Some(&x), inner)?.x;
             inner_solves += 1;
             let grads = adjoint_gradients(model, &x, &policy, &objectives, &all_indices)?;
-            let projected_gradients =
-                projected_by_player(space, players, &policy, &grads.gradients);
+            let mut offset = 0;
+            let projected_gradients = players
+                .iter()
+                .enumerate()
+                .map(|(r, pl)| {
+                    let own: Vec<f64> = (0..pl.indices.len())
+                        .map(|j| grads.gradients[(r, offset + j)])
+                        .collect();
+                    offset += pl.indices.len();
+                    space.projected_gradient_norm(&policy, &own, &pl.indices)
+                })
+                .collect();
             let max_policy_change = policy
                 .iter()
                 .zip(&old)
@@ -350,28 +352,6 @@ impl BestResponse {
             residual_history,
         })
     }
-}
-
-/// Each player's projected-gradient norm on its own block, from the gradients of every
-/// player's objective (row) with respect to all players' instruments (columns, in order).
-fn projected_by_player(
-    space: &PolicySpace,
-    players: &[Player],
-    policy: &[f64],
-    gradients: &DMatrix<f64>,
-) -> Vec<f64> {
-    let mut offset = 0;
-    players
-        .iter()
-        .enumerate()
-        .map(|(r, pl)| {
-            let own: Vec<f64> = (0..pl.indices.len())
-                .map(|j| gradients[(r, offset + j)])
-                .collect();
-            offset += pl.indices.len();
-            space.projected_gradient_norm(policy, &own, &pl.indices)
-        })
-        .collect()
 }
 
 pub(crate) fn validate_players<M: Welfare + ?Sized>(model: &M, players: &[Player]) -> Result<()> {

@@ -125,21 +125,7 @@ pub(crate) fn adjoint_gradients_factored<M: Welfare + ?Sized>(
 ) -> Result<(ObjectiveGradients, Option<crate::linalg::Factorization>)> {
     check_len("equilibrium x", model.n_unknowns(), x.len())?;
     model.policy_space().check(policy)?;
-    crate::work::count(crate::work::Counter::Gradients);
-    let start = std::time::Instant::now();
-    let result = adjoint_inner(model, x, policy, objectives, wrt, reuse);
-    crate::work::add_time(crate::work::Timer::Gradient, start);
-    result
-}
-
-fn adjoint_inner<M: Welfare + ?Sized>(
-    model: &M,
-    x: &[f64],
-    policy: &[f64],
-    objectives: &[usize],
-    wrt: &[usize],
-    reuse: Option<&crate::linalg::Factorization>,
-) -> Result<(ObjectiveGradients, Option<crate::linalg::Factorization>)> {
+    let _measure = crate::work::measure(crate::work::Timed::Gradient);
     for &k in objectives {
         if k >= model.n_objectives() {
             return Err(NfxpError::UnknownObjective {

@@ -20,14 +20,7 @@ pub(crate) enum Factorization {
 impl Factorization {
     /// Factorise A; None if A is singular or not finite.
     pub(crate) fn new(a: &DMatrix<f64>) -> Option<Self> {
-        let start = std::time::Instant::now();
-        let f = Self::factorize(a);
-        crate::work::count(crate::work::Counter::Factorizations);
-        crate::work::add_time(crate::work::Timer::Factorization, start);
-        f
-    }
-
-    fn factorize(a: &DMatrix<f64>) -> Option<Self> {
+        let _measure = crate::work::measure(crate::work::Timed::Factorization);
         let n = a.nrows();
         if !a.iter().all(|v| v.is_finite()) {
             return None;

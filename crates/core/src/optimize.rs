@@ -19,7 +19,7 @@ use crate::autodiff::objective_values;
 use crate::error::{invalid, NfxpError, Result};
 use crate::implicit::{criterion_gradient_factored, Criterion};
 use crate::model::Welfare;
-use crate::solve::{broyden_solve, solve, SolverOptions, Strategy};
+use crate::solve::{broyden_solve, solve, SolverOptions, Strategy, BROYDEN_STEPS};
 
 /// Settings of the outer optimiser, built argmin-style with validated `with_*` setters.
 ///
@@ -324,10 +324,17 @@ impl<M: Welfare + ?Sized> PolicyProblem<'_, M> {
             let policy = with_free(&st.base, &self.free, z);
             let warm = st.anchor.clone().unwrap_or_else(|| st.x.clone());
             let quasi_newton = st.anchor_factor.as_ref().and_then(|factor| {
-                broyden_solve(self.model, &policy, &warm, factor, self.inner.tol, 30)
+                broyden_solve(
+                    self.model,
+                    &policy,
+                    &warm,
+                    factor,
+                    self.inner.tol,
+                    BROYDEN_STEPS,
+                )
             });
             let x = match quasi_newton {
-                Some((x, evals)) => {
+                Some((x, evals, _)) => {
                     st.inner_iterations += evals;
                     x
                 }

@@ -173,15 +173,6 @@ pub struct Solution {
     pub report: SolveReport,
 }
 
-/// Adds an inner solve's time to the work counters however it ends.
-struct SolveTimer(Instant);
-
-impl Drop for SolveTimer {
-    fn drop(&mut self) {
-        crate::work::add_time(crate::work::Timer::InnerSolve, self.0);
-    }
-}
-
 fn inf_norm(v: &[f64]) -> f64 {
     v.iter().fold(0.0, |m, a| m.max(a.abs()))
 }
@@ -232,8 +223,7 @@ pub fn solve<M: Equilibrium + ?Sized>(
     check_finite("starting point", &x0)?;
 
     let start = Instant::now();
-    crate::work::count(crate::work::Counter::InnerSolves);
-    let _timer = SolveTimer(start);
+    let _measure = crate::work::measure(crate::work::Timed::InnerSolve);
     let f0 = residual(model, &x0, policy);
     check_finite("residual at the starting point", &f0)?;
     let mut st = Progress {
@@ -502,7 +492,7 @@ impl fmt::Debug for WarmStart {
 }
 
 /// Most Broyden steps of a warm solve before Newton takes over.
-const BROYDEN_STEPS: usize = 30;
+pub(crate) const BROYDEN_STEPS: usize = 30;
 
 impl WarmStart {
     /// Factorise dF/dx at the equilibrium `x` of `policy`.
@@ -541,7 +531,7 @@ impl WarmStart {
         model.policy_space().check(policy)?;
         check_len("warm start", model.n_unknowns(), self.x.len())?;
         let start = Instant::now();
-        let Some((x, evals)) = broyden_solve(
+        let Some((x, evals, residual_inf_norm)) = broyden_solve(
             model,
             policy,
             &self.x,
@@ -551,15 +541,14 @@ impl WarmStart {
         ) else {
             return solve(model, policy, Some(&self.x), options);
         };
-        let f = residual(model, &x, policy);
         let report = SolveReport {
             method: SolveMethod::Broyden,
             iterations: evals,
             newton_iterations: 0,
             fixed_point_iterations: 0,
-            residual_inf_norm: inf_norm(&f),
+            residual_inf_norm,
             tolerance: options.tol,
-            residual_evals: evals + 1,
+            residual_evals: evals,
             jacobian_evals: 0,
             wall_time: start.elapsed(),
             worst_unknown: None,
@@ -573,8 +562,8 @@ impl WarmStart {
 /// form of B <- B + (y - B s) s^T / s^T s). Converges superlinearly where the chord iteration
 /// with B0 alone is linear and slow (a large policy change moves the Jacobian). Each step
 /// costs one residual and two triangular-solve pairs. Gives up (None) after `max_iter` steps
-/// or when the residual grows twice in a row. Returns the solution and the residual
-/// evaluations.
+/// or when the residual grows twice in a row. Returns the solution, the residual evaluations
+/// and the residual's infinity norm there.
 pub(crate) fn broyden_solve<M: Equilibrium + ?Sized>(
     model: &M,
     policy: &[f64],
@@ -582,9 +571,8 @@ pub(crate) fn broyden_solve<M: Equilibrium + ?Sized>(
     factor: &crate::linalg::Factorization,
     tol: f64,
     max_iter: usize,
-) -> Option<(Vec<f64>, usize)> {
-    crate::work::count(crate::work::Counter::InnerSolves);
-    let _timer = SolveTimer(Instant::now());
+) -> Option<(Vec<f64>, usize, f64)> {
+    let _measure = crate::work::measure(crate::work::Timed::InnerSolve);
     let n = x0.len();
     let apply0 = |v: &[f64], transpose: bool| -> Option<Vec<f64>> {
         let s = factor.solve(&DMatrix::from_column_slice(n, 1, v), transpose)?;
@@ -616,35 +604,35 @@ pub(crate) fn broyden_solve<M: Equilibrium + ?Sized>(
             return None;
         }
         if norm <= CHORD_POLISH * tol {
-            return Some((x, evals));
+            return Some((x, evals, norm));
         }
         let trial: Vec<f64> = x.iter().zip(&step).map(|(a, s)| a + s).collect();
         let mut f_new = vec![0.0; n];
         model.residual(&trial, policy, &mut f_new);
         let next = inf_norm(&f_new);
         if !next.is_finite() {
-            return (norm <= tol).then_some((x, evals));
+            return (norm <= tol).then_some((x, evals, norm));
         }
         growth = if next > norm { growth + 1 } else { 0 };
         if growth >= 2 {
-            return (norm <= tol).then_some((x, evals));
+            return (norm <= tol).then_some((x, evals, norm));
         }
         // Update: H_new = H + (s - H y) s^T H / (s^T H y), with H y = H F_new + s (full step).
         let h_f_new = apply(&us, &vs, &f_new)?;
         let h_y: Vec<f64> = h_f_new.iter().zip(&step).map(|(a, s)| a + s).collect();
         let denom = dot(&step, &h_y);
-        // v = H^T s = H0^T s + Sum_j v_j (u_j . s).
-        let mut v = apply0(&step, true)?;
-        for (uj, vj) in us.iter().zip(&vs) {
-            let c = dot(uj, &step);
-            for (o, vi) in v.iter_mut().zip(vj) {
-                *o += c * vi;
-            }
-        }
         x = trial;
         f = f_new;
         norm = next;
         if denom.abs() > 1e-12 * dot(&step, &step).sqrt() * dot(&h_y, &h_y).sqrt() {
+            // v = H^T s = H0^T s + Sum_j v_j (u_j . s).
+            let mut v = apply0(&step, true)?;
+            for (uj, vj) in us.iter().zip(&vs) {
+                let c = dot(uj, &step);
+                for (o, vi) in v.iter_mut().zip(vj) {
+                    *o += c * vi;
+                }
+            }
             let u: Vec<f64> = step
                 .iter()
                 .zip(&h_y)
@@ -663,7 +651,7 @@ pub(crate) fn broyden_solve<M: Equilibrium + ?Sized>(
             step = h_f_new.iter().map(|a| -a).collect();
         }
     }
-    (norm <= tol).then_some((x, max_iter))
+    (norm <= tol).then_some((x, max_iter, norm))
 }
 
 #[cfg(test)]
@@ -683,13 +671,15 @@ mod tests {
         // A large move of every tariff: the Jacobian at the new equilibrium is far from B0.
         let p1: Vec<f64> = (0..40).map(|i| 0.05 + 0.4 * (i % 3) as f64).collect();
         let newton = solve(&world, &p1, Some(&x0), &options).unwrap().x;
-        let (x, evals) = broyden_solve(&world, &p1, &x0, &factor, 1e-10, 60).expect("converges");
+        let (x, evals, norm) =
+            broyden_solve(&world, &p1, &x0, &factor, 1e-10, 60).expect("converges");
         let diff = x
             .iter()
             .zip(&newton)
             .fold(0.0_f64, |m, (a, b)| m.max((a - b).abs()));
         assert!(diff < 1e-9, "{diff}");
-        assert!(inf_norm(&crate::autodiff::residual(&world, &x, &p1)) <= 1e-10);
+        let check = inf_norm(&crate::autodiff::residual(&world, &x, &p1));
+        assert!(check <= 1e-10 && check == norm, "{check} vs {norm}");
         assert!(evals < 60);
         // Garbage in: a factorisation of an unrelated matrix makes it give up, not return.
         let n = x0.len();

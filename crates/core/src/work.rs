@@ -31,7 +31,7 @@ macro_rules! counters {
 }
 
 counters! {
-    inner_solves: "Inner solves (Newton, Broyden on a kept factorisation, or fixed point).",
+    inner_solves: "Inner-solve runs (Newton, or Broyden on a kept factorisation; a Broyden run that gives up and the Newton solve after it are two).",
     inner_solve_s: "Seconds in inner solves (Jacobians and factorisations included).",
     jacobians: "Jacobians dF/dx for Newton steps.",
     factorizations: "LU factorisations of dF/dx.",
@@ -49,37 +49,54 @@ fn scale(name: &str) -> f64 {
     }
 }
 
+/// Operations that are only counted.
 pub(crate) enum Counter {
-    InnerSolves,
     Jacobians,
-    Factorizations,
-    Gradients,
     RefinementSteps,
 }
 
 pub(crate) fn count(c: Counter) {
     let a = match c {
-        Counter::InnerSolves => &COUNTERS.inner_solves,
         Counter::Jacobians => &COUNTERS.jacobians,
-        Counter::Factorizations => &COUNTERS.factorizations,
-        Counter::Gradients => &COUNTERS.gradients,
         Counter::RefinementSteps => &COUNTERS.refinement_steps,
     };
     a.fetch_add(1, Ordering::Relaxed);
 }
 
-pub(crate) enum Timer {
+/// Operations that are counted and timed.
+#[derive(Clone, Copy)]
+pub(crate) enum Timed {
     InnerSolve,
     Factorization,
     Gradient,
 }
 
-/// Adds the time since `start` to a timer.
-pub(crate) fn add_time(t: Timer, start: Instant) {
-    let a = match t {
-        Timer::InnerSolve => &COUNTERS.inner_solve_s,
-        Timer::Factorization => &COUNTERS.factorization_s,
-        Timer::Gradient => &COUNTERS.gradient_s,
+/// Counts one `Timed` operation now and adds its time when dropped (however it ends).
+pub(crate) struct Measure {
+    what: Timed,
+    start: Instant,
+}
+
+pub(crate) fn measure(what: Timed) -> Measure {
+    let count = match what {
+        Timed::InnerSolve => &COUNTERS.inner_solves,
+        Timed::Factorization => &COUNTERS.factorizations,
+        Timed::Gradient => &COUNTERS.gradients,
     };
-    a.fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+    count.fetch_add(1, Ordering::Relaxed);
+    Measure {
+        what,
+        start: Instant::now(),
+    }
+}
+
+impl Drop for Measure {
+    fn drop(&mut self) {
+        let seconds = match self.what {
+            Timed::InnerSolve => &COUNTERS.inner_solve_s,
+            Timed::Factorization => &COUNTERS.factorization_s,
+            Timed::Gradient => &COUNTERS.gradient_s,
+        };
+        seconds.fetch_add(self.start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+    }
 }

@@ -302,10 +302,11 @@ pub fn nash_with(
     let hybrid = |start: &[f64],
                   on_round: &mut dyn FnMut(&RoundRecord)|
      -> walras_core::Result<(NashOutcome, NashMethod)> {
-        let converged = |n: &NashOutcome| {
+        // The FOC residual where a run stopped.
+        let residual = |n: &NashOutcome| {
             n.history
                 .last()
-                .is_some_and(|r| r.max_projected_gradient() <= tol)
+                .map_or(f64::INFINITY, RoundRecord::max_projected_gradient)
         };
         let mut handover = HANDOVER_TOL;
         // Where the next responses start (policies, warm equilibrium), best first.
@@ -321,11 +322,11 @@ pub fn nash_with(
                 (handover.max(tol), f64::INFINITY)
             };
             let mut failure = None;
-            let mut reached = None;
+            let mut outcome = None;
             for (policy, warm) in &from {
                 match best_response(goal, policy_goal, policy, warm.as_deref(), on_round) {
                     Ok(n) => {
-                        reached = Some(n);
+                        outcome = Some(n);
                         break;
                     }
                     Err(e) => {
@@ -333,24 +334,21 @@ pub fn nash_with(
                     }
                 }
             }
-            let Some(near) = reached else {
+            let Some(near) = outcome else {
                 return Err(failure.expect("at least one start"));
             };
             let near = match so_far.take() {
                 Some(before) => before.then(near),
                 None => near,
             };
-            if converged(&near) || last_attempt {
+            if residual(&near) <= tol || last_attempt {
                 return Ok((near, NashMethod::BestResponse));
             }
             match stacked(60, &near.policy, Some(&near.x), on_round) {
                 Ok(last) => return Ok((near.then(last), NashMethod::BestResponseThenStacked)),
                 Err(walras_core::NfxpError::GameNotConverged { last, .. }) => {
                     let reached = last.max_projected_gradient();
-                    let here = near
-                        .history
-                        .last()
-                        .map_or(f64::INFINITY, |r| r.max_projected_gradient());
+                    let here = residual(&near);
                     handover = reached.min(here) / 20.0;
                     // Resume where the residual is lower (warm-started from the responses'
                     // equilibrium: the stacked iteration's own is not returned), or, if the

@@ -397,13 +397,12 @@ fn report(
     common: &CommonArgs,
     model: &TradeModel,
     r: &PolicyResult,
-    json: Value,
+    mut json: Value,
     preface: &str,
     manifest: &mut RunManifest,
 ) -> Result<()> {
     // Where the engine's time went (process-wide counters), for users tuning long runs.
     let work = walras_core::work::snapshot();
-    let mut json = json;
     json["engine_work"] = json!(work);
     if common.verbose > 0 {
         eprintln!(
