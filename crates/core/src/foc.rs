@@ -42,6 +42,7 @@ pub struct StackedFoc {
     max_iter: usize,
     step: f64,
     max_step: f64,
+    secant_above: f64,
     inner: SolverOptions,
 }
 
@@ -52,6 +53,7 @@ impl Default for StackedFoc {
             max_iter: 200,
             step: 1e-4,
             max_step: 0.2,
+            secant_above: f64::INFINITY,
             inner: SolverOptions::default(),
         }
     }
@@ -95,6 +97,20 @@ impl StackedFoc {
             return Err(invalid("max_step", max_step, "must be finite and > 0"));
         }
         self.max_step = max_step;
+        Ok(self)
+    }
+
+    /// Far from the root, start from a diagonal secant Jacobian (one probe) instead of finite
+    /// differences (one probe per instrument) while the residual is above `residual` (> 0) and
+    /// no line search has failed; the finite-difference Jacobian is built once the residual
+    /// first falls to `residual`. Far away, steps are long and hit the trust region, so a full
+    /// Jacobian is outdated within a few steps; near the root it gives fast convergence. By
+    /// default (infinity) the finite-difference Jacobian is built at the start.
+    pub fn with_secant_start_above(mut self, residual: f64) -> Result<Self> {
+        if residual.is_nan() || residual <= 0.0 {
+            return Err(invalid("secant_above", residual, "must be > 0"));
+        }
+        self.secant_above = residual;
         Ok(self)
     }
 
@@ -212,9 +228,10 @@ impl StackedFoc {
         for iter in 1..=self.max_iter {
             let z: Vec<f64> = indices.iter().map(|&i| point.policy[i]).collect();
             let r = DVector::from_column_slice(&point.residual);
-            // Jacobian (initially, and after a failed line search): forward differences, column by column in parallel, for up to
-            // FD_COLUMNS instruments; beyond that a diagonal secant from one joint perturbation.
-            // (Steps go inward at bounds.)
+            // Jacobian (initially, and after a failed line search): forward differences, column
+            // by column in parallel, for up to FD_COLUMNS instruments, unless the iteration is
+            // still far from the root (see `with_secant_start_above`); otherwise a diagonal
+            // secant from one joint perturbation. (Steps go inward at bounds.)
             let b = match jac.take() {
                 Some(b) => b,
                 None => {
@@ -227,7 +244,8 @@ impl StackedFoc {
                             }
                         })
                         .collect();
-                    if m <= FD_COLUMNS {
+                    let far = failures == 0 && norm(&point.residual) > self.secant_above;
+                    if m <= FD_COLUMNS && !far {
                         let columns: Vec<Result<Vec<f64>>> = (0..m)
                             .into_par_iter()
                             .map(|k| {
@@ -330,6 +348,11 @@ impl StackedFoc {
             }
             // A failed line search means the secant model is stale: rebuild it at the new point.
             jac = improved.then_some(b);
+            // Arrived near the root: replace the secant model by finite differences.
+            if norm(&point.residual) > self.secant_above && norm(&next.residual) <= self.secant_above
+            {
+                jac = None;
+            }
             failures = if improved { 0 } else { failures + 1 };
             // Wandering: a full trust-region step that barely cut the residual. The model
             // points along a near-flat direction (instruments on negligible flows), where the

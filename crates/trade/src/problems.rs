@@ -38,6 +38,12 @@ pub enum NashMethod {
 const HANDOVER_TOL: f64 = 2e-2;
 /// ...and tries again, to a tighter handover, at most this many times after a stall.
 const HYBRID_ATTEMPTS: usize = 2;
+/// Started from the baseline, the stacked iteration takes secant steps until its residual is
+/// below this, and only then builds its finite-difference Jacobian (one adjoint gradient per
+/// instrument). On the WIOD uniform wars (all eight elasticity sets) this cuts the evaluations
+/// from 66-117 to 56-64: a Jacobian built at the baseline is stale after a few long steps,
+/// and the secant phase then crawls until a failed line search forces a second one.
+const SECANT_START_ABOVE: f64 = 1e-2;
 /// `auto` tries the stacked conditions from the start only up to this many instruments (its
 /// first step is a finite-difference Jacobian, one adjoint gradient per instrument: with more
 /// instruments, a failed attempt costs as much as a round or two of best responses).
@@ -262,13 +268,22 @@ pub fn nash_with(
 ) -> Result<(PolicyResult, NashOutcome, NashMethod)> {
     let t0 = std::time::Instant::now();
     let players = players_from_blocks(model.policy_space());
+    // From the start, the stacked iteration runs on a diagonal secant model until the
+    // conditions hold to SECANT_START_ABOVE; after best responses (at HANDOVER_TOL) it builds
+    // the finite-difference Jacobian at once.
     let stacked = |max_iter: usize,
                    start: &[f64],
                    warm_x: Option<&[f64]>,
                    on_round: &mut dyn FnMut(&RoundRecord)| {
+        let secant_above = if warm_x.is_some() {
+            f64::INFINITY
+        } else {
+            SECANT_START_ABOVE
+        };
         StackedFoc::new()
             .with_tol(tol)?
             .with_max_iter(max_iter)?
+            .with_secant_start_above(secant_above)?
             .with_inner(inner)?
             .solve_from(model, &players, start, warm_x, on_round)
     };
