@@ -1,7 +1,7 @@
 //! Tables: a polars-free in-memory representation, schemas, and validated loading from CSV,
 //! gzip CSV and Parquet (through polars).
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::fs::File;
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
@@ -503,18 +503,30 @@ fn check_unique_key(path: &Path, table: &Table, key: &[String]) -> Result<(), Da
             })
         })
         .collect::<Result<_, _>>()?;
-    let cell = |c: &ColumnData, row: usize| match c {
+    /// A key cell, borrowed (numbers by their bits: keys are compared exactly).
+    #[derive(Hash, PartialEq, Eq)]
+    enum Cell<'a> {
+        Str(&'a str),
+        Num(u64),
+    }
+    fn cell(c: &ColumnData, row: usize) -> Cell<'_> {
+        match c {
+            ColumnData::Str(v) => Cell::Str(&v[row]),
+            ColumnData::Float(v) => Cell::Num(v[row].to_bits()),
+        }
+    }
+    let shown = |c: &ColumnData, row: usize| match c {
         ColumnData::Str(v) => v[row].clone(),
         ColumnData::Float(v) => v[row].to_string(),
     };
-    let mut seen: HashMap<Vec<String>, usize> = HashMap::with_capacity(table.n_rows());
+    let mut seen: HashMap<Vec<Cell>, usize> =
+        HashMap::with_capacity_and_hasher(table.n_rows(), Default::default());
     for row in 0..table.n_rows() {
-        let k: Vec<String> = columns.iter().map(|(_, c)| cell(c, row)).collect();
+        let k: Vec<Cell> = columns.iter().map(|(_, c)| cell(c, row)).collect();
         if let Some(first) = seen.get(&k) {
             let key = columns
                 .iter()
-                .zip(&k)
-                .map(|((name, _), v)| format!("{name}={v}"))
+                .map(|(name, c)| format!("{name}={}", shown(c, row)))
                 .collect::<Vec<_>>()
                 .join(", ");
             return Err(DataError::DuplicateKey {

@@ -1,7 +1,7 @@
 //! The tidy trade-data layout (data/trade/LAYOUT.md): a directory of tables read into a
 //! [`TradeData`], with every key checked against the flows' countries and the sectors table.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::path::{Path, PathBuf};
 
 use walras_trade::{Sector, TradeData};
