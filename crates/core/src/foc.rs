@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::error::{invalid, NfxpError, Result};
 use crate::game::{validate_players, NashOutcome, Player, RoundRecord};
-use crate::implicit::adjoint_gradients_factored;
+use crate::implicit::{adjoint_gradients_factored, tangent_for_conditions};
 use crate::linalg::Factorization;
 use crate::model::Welfare;
 use crate::solve::{broyden_solve, solve, SolverOptions, BROYDEN_STEPS};
@@ -160,22 +160,15 @@ impl StackedFoc {
         // reuses it by iterative refinement while that contracts.
         let last_factor: std::sync::Mutex<Option<std::sync::Arc<Factorization>>> =
             std::sync::Mutex::new(None);
-        let evaluate = |policy: Vec<f64>, warm: Option<&[f64]>| -> Result<Point> {
-            let factor = last_factor
+        let kept = || {
+            last_factor
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .clone();
-            let quasi_newton = match (warm, &factor) {
-                (Some(w), Some(f)) => {
-                    broyden_solve(model, &policy, w, f, self.inner.tol, BROYDEN_STEPS)
-                }
-                _ => None,
-            };
-            let x = match quasi_newton {
-                Some((x, ..)) => x,
-                None => solve(model, &policy, warm, &self.inner)?.x,
-            };
-            inner_solves.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                .clone()
+        };
+        // The conditions at (x, policy): x the equilibrium, or its first-order prediction.
+        let conditions = |policy: Vec<f64>, x: Vec<f64>| -> Result<Point> {
+            let factor = kept();
             let (grads, made) = adjoint_gradients_factored(
                 model,
                 &x,
@@ -209,6 +202,20 @@ impl StackedFoc {
                 welfare: grads.values,
                 projected,
             })
+        };
+        let evaluate = |policy: Vec<f64>, warm: Option<&[f64]>| -> Result<Point> {
+            let quasi_newton = match (warm, kept()) {
+                (Some(w), Some(f)) => {
+                    broyden_solve(model, &policy, w, &f, self.inner.tol, BROYDEN_STEPS)
+                }
+                _ => None,
+            };
+            let x = match quasi_newton {
+                Some((x, ..)) => x,
+                None => solve(model, &policy, warm, &self.inner)?.x,
+            };
+            inner_solves.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            conditions(policy, x)
         };
         let norm = |r: &[f64]| r.iter().fold(0.0_f64, |a, v| a.max(v.abs()));
         let with = |base: &[f64], z: &[f64]| {
@@ -246,12 +253,23 @@ impl StackedFoc {
                         .collect();
                     let far = failures == 0 && norm(&point.residual) > self.secant_above;
                     if m <= FD_COLUMNS && !far {
+                        // Each probe's equilibrium is the tangent prediction x + h dx*/dp_k
+                        // (an error of order h^2, below the differences' own error of order h),
+                        // so a column costs one adjoint pass and no inner solve.
+                        let dxdp =
+                            tangent_for_conditions(model, &point.x, &point.policy, &indices)?;
                         let columns: Vec<Result<Vec<f64>>> = (0..m)
                             .into_par_iter()
                             .map(|k| {
                                 let mut zk = z.clone();
                                 zk[k] += h[k];
-                                let probe = evaluate(with(&point.policy, &zk), Some(&point.x))?;
+                                let xk: Vec<f64> = point
+                                    .x
+                                    .iter()
+                                    .zip(dxdp.column(k).iter())
+                                    .map(|(x, d)| x + h[k] * d)
+                                    .collect();
+                                let probe = conditions(with(&point.policy, &zk), xk)?;
                                 Ok((0..m)
                                     .map(|i| (probe.residual[i] - point.residual[i]) / h[k])
                                     .collect())
@@ -349,7 +367,8 @@ impl StackedFoc {
             // A failed line search means the secant model is stale: rebuild it at the new point.
             jac = improved.then_some(b);
             // Arrived near the root: replace the secant model by finite differences.
-            if norm(&point.residual) > self.secant_above && norm(&next.residual) <= self.secant_above
+            if norm(&point.residual) > self.secant_above
+                && norm(&next.residual) <= self.secant_above
             {
                 jac = None;
             }

@@ -256,6 +256,19 @@ pub fn tangent<M: Equilibrium + ?Sized>(
     crate::linalg::lu_solve(&jac_x, &(-f_p)).ok_or_else(|| singular(model, &jac_x))
 }
 
+/// [`tangent`] with the model's analytic derivatives when it has them.
+pub(crate) fn tangent_for_conditions<M: Welfare + ?Sized>(
+    model: &M,
+    x: &[f64],
+    policy: &[f64],
+    wrt: &[usize],
+) -> Result<DMatrix<f64>> {
+    let Some(d) = model.analytic_derivatives(x, policy, &[], wrt) else {
+        return tangent(model, x, policy, wrt);
+    };
+    crate::linalg::lu_solve(&d.f_x, &(-d.f_p)).ok_or_else(|| singular(model, &d.f_x))
+}
+
 /// The singular-Jacobian error, naming non-finite entries, unknowns with no effect on any
 /// equation (all-zero columns) and equations that no unknown moves (all-zero rows).
 fn singular<M: Equilibrium + ?Sized>(model: &M, jac: &DMatrix<f64>) -> NfxpError {
