@@ -258,20 +258,24 @@ impl StackedFoc {
                         // so a column costs one adjoint pass and no inner solve.
                         let dxdp =
                             tangent_for_conditions(model, &point.x, &point.policy, &indices)?;
+                        // The conditions at policy z + t e_k, with the predicted equilibrium.
+                        let probe = |k: usize, t: f64| {
+                            let mut zk = z.clone();
+                            zk[k] += t;
+                            let xk: Vec<f64> = point
+                                .x
+                                .iter()
+                                .zip(dxdp.column(k).iter())
+                                .map(|(x, d)| x + t * d)
+                                .collect();
+                            conditions(with(&point.policy, &zk), xk)
+                        };
                         let columns: Vec<Result<Vec<f64>>> = (0..m)
                             .into_par_iter()
                             .map(|k| {
-                                let mut zk = z.clone();
-                                zk[k] += h[k];
-                                let xk: Vec<f64> = point
-                                    .x
-                                    .iter()
-                                    .zip(dxdp.column(k).iter())
-                                    .map(|(x, d)| x + h[k] * d)
-                                    .collect();
-                                let probe = conditions(with(&point.policy, &zk), xk)?;
+                                let one = probe(k, h[k])?;
                                 Ok((0..m)
-                                    .map(|i| (probe.residual[i] - point.residual[i]) / h[k])
+                                    .map(|i| (one.residual[i] - point.residual[i]) / h[k])
                                     .collect())
                             })
                             .collect();
@@ -302,7 +306,11 @@ impl StackedFoc {
                 &DMatrix::from_column_slice(m, 1, (-&r).as_slice()),
             ) {
                 Some(s) => DVector::from_column_slice(s.as_slice()),
-                None => -&r,
+                // A singular model: instruments with no effect (zero rows and columns) or
+                // near-flat combinations. A regularised (Levenberg-Marquardt) step within the
+                // trust region leaves those alone and solves the rest; the plain residual step
+                // (what this fell back to before) crawled.
+                None => regularized_step(&b, &r, radius).unwrap_or_else(|| -&r),
             };
             // A trust region in policy units: no instrument moves more than `radius` at once.
             // The step is scaled down as a whole (keeping Newton's direction, which the secant
@@ -427,6 +435,47 @@ impl StackedFoc {
     }
 }
 
+/// Singular values below this fraction of the largest count as zero in a regularised step.
+const RCOND: f64 = 1e-8;
+
+/// For a singular model B: the Levenberg-Marquardt step d = -(B'B + mu I)^-1 B' r with the
+/// smallest mu >= 0 whose step stays within `radius` (Euclidean norm), from the SVD of B, with
+/// singular values below RCOND times the largest dropped. Directions B cannot see (instruments
+/// with no effect, near-flat combinations) are left alone instead of blowing the step up.
+/// None if the SVD fails or the step is not finite.
+fn regularized_step(b: &DMatrix<f64>, r: &DVector<f64>, radius: f64) -> Option<DVector<f64>> {
+    let svd = b.clone().svd(true, true);
+    let (u, v_t) = (svd.u.as_ref()?, svd.v_t.as_ref()?);
+    let sigma = &svd.singular_values;
+    let cutoff = RCOND * sigma.max();
+    let coeff: Vec<f64> = (0..sigma.len()).map(|i| -u.column(i).dot(r)).collect();
+    let step = |mu: f64| {
+        let mut d = DVector::zeros(b.ncols());
+        for (i, &c) in coeff.iter().enumerate() {
+            let s = sigma[i];
+            if s > cutoff {
+                d += v_t.row(i).transpose() * (c * s / (s * s + mu));
+            }
+        }
+        d
+    };
+    let mut d = step(0.0);
+    if d.norm() > radius {
+        // The step's norm falls as mu grows: bisect on log mu.
+        let (mut lo, mut hi) = (cutoff * cutoff, sigma.max().powi(2) * 1e8);
+        for _ in 0..60 {
+            let mid = (lo * hi).sqrt();
+            if step(mid).norm() > radius {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        d = step(hi);
+    }
+    d.iter().all(|v| v.is_finite()).then_some(d)
+}
+
 fn not_converged(rounds: usize, last: RoundRecord, history: &[RoundRecord]) -> NfxpError {
     let residual_history = history
         .iter()
@@ -438,5 +487,29 @@ fn not_converged(rounds: usize, last: RoundRecord, history: &[RoundRecord]) -> N
         rounds,
         last: Box::new(last),
         residual_history,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regularized_step_solves_the_visible_part_and_leaves_dead_instruments_alone() {
+        // Instrument 2 has no effect (zero row and column); instrument 1 is near-flat.
+        let b = DMatrix::from_row_slice(3, 3, &[2.0, 0.0, 0.0, 0.0, 1e-12, 0.0, 0.0, 0.0, 0.0]);
+        let r = DVector::from_vec(vec![0.4, 1e-14, 0.0]);
+        assert!(
+            crate::linalg::lu_solve(&b, &DMatrix::from_column_slice(3, 1, &[1.0; 3])).is_none()
+        );
+        let d = regularized_step(&b, &r, 1.0).unwrap();
+        assert!((d[0] + 0.2).abs() < 1e-12, "{d}");
+        assert_eq!(d[1], 0.0, "below RCOND: left alone");
+        assert_eq!(d[2], 0.0);
+        // A trust region smaller than the Newton step: the step is damped to its radius, along
+        // the same direction.
+        let d = regularized_step(&b, &r, 0.05).unwrap();
+        assert!(d.norm() <= 0.05 + 1e-12 && d.norm() > 0.049, "{d}");
+        assert!(d[0] < 0.0);
     }
 }
