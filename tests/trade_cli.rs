@@ -311,6 +311,12 @@ fn bad_trade_inputs_are_clear_errors_with_status_2() {
             ],
             "gtap",
         ),
+        // A tolerance below what the problem allows: the error says where it stalled and
+        // what tolerance to ask for.
+        (
+            vec!["trade", "cooperate", "--tol", "1e-30"],
+            "may be all this problem allows",
+        ),
     ] {
         let o = walras(&args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));

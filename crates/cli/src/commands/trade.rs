@@ -418,6 +418,31 @@ fn report(
     Ok(())
 }
 
+/// A policy optimisation that stalled well below the gradient scale of its problem but above
+/// `tol`: say what that usually means and what to do.
+fn stall_hint(e: walras_trade::TradeError, tol: f64) -> anyhow::Error {
+    let hint = match &e {
+        walras_trade::TradeError::Engine(walras_core::NfxpError::OptimizerFailed {
+            report,
+            ..
+        }) if report.projected_gradient_norm < 1e-4 && report.projected_gradient_norm > tol => {
+            let pg = report.projected_gradient_norm;
+            Some(format!(
+                "the projected gradient stalled at {pg:.1e} (tolerance {tol:.0e}): the optimum is \
+                 nearly flat along some instruments (or the inner solve's accuracy is reached); \
+                 --tol {:.0e} may be all this problem allows",
+                10f64.powf(pg.log10().ceil())
+            ))
+        }
+        _ => None,
+    };
+    let e = anyhow::Error::new(e);
+    match hint {
+        Some(h) => e.context(h),
+        None => e,
+    }
+}
+
 fn game(
     common: &CommonArgs,
     args: &TradeGameArgs,
@@ -444,6 +469,7 @@ fn game(
         };
         let optimizer = optimizer(args.tol, &eco)?;
         let r = walras_trade::cooperate(&model, aggregation, &start, &optimizer)
+            .map_err(|e| stall_hint(e, args.tol))
             .context("cooperative optimum")?;
         spinner.finish();
         let mut j = result_json(&model, &r, &eco);
