@@ -26,6 +26,8 @@ use crate::solve::{broyden_solve, solve, SolverOptions, BROYDEN_STEPS};
 /// value STALL_WINDOW iterations earlier.
 const STALL_WINDOW: usize = 10;
 const STALL_FACTOR: f64 = 0.5;
+/// A crawl is met by a rebuilt Jacobian at most this many times before it counts as a stall.
+const CRAWL_REBUILDS: usize = 2;
 
 /// A step that hits the trust region and cuts the residual by less than this factor halves the
 /// region (down to MIN_RADIUS times `max_step`).
@@ -229,6 +231,10 @@ impl StackedFoc {
         let mut history = Vec::new();
         let mut jac: Option<DMatrix<f64>> = None;
         let mut failures = 0;
+        // The iteration whose Jacobian was last rebuilt, and how many crawls have been met by a
+        // rebuild (CRAWL_REBUILDS at most) rather than an error.
+        let mut rebuilt_at = 0;
+        let mut crawl_rebuilds = 0;
         // The trust region in policy units: no instrument moves more than this at once.
         let mut radius = self.max_step;
         let mut clip = false;
@@ -242,6 +248,7 @@ impl StackedFoc {
             let b = match jac.take() {
                 Some(b) => b,
                 None => {
+                    rebuilt_at = iter;
                     let h: Vec<f64> = (0..m)
                         .map(|k| {
                             if z[k] + self.step <= upper[k] {
@@ -407,11 +414,20 @@ impl StackedFoc {
             // Stagnation: three line searches in a row found no decrease even with fresh
             // Jacobians; the quasi-Newton model does not describe this game here.
             // Or the residual did not even halve over the last STALL_WINDOW iterations.
+            // A crawl on a secant model at least STALL_WINDOW iterations old is first met by a
+            // rebuilt Jacobian and a full trust region: the secant updates along near-flat
+            // directions may have worn the model out.
             let crawling = history.len() > STALL_WINDOW && {
                 let then = history[history.len() - 1 - STALL_WINDOW].max_projected_gradient();
                 norm(&next.residual) > STALL_FACTOR * then
             };
-            if !done && (failures >= 3 || crawling) {
+            let stale = iter - rebuilt_at >= STALL_WINDOW;
+            if !done && crawling && stale && failures == 0 && crawl_rebuilds < CRAWL_REBUILDS {
+                crawl_rebuilds += 1;
+                jac = None;
+                radius = self.max_step;
+                clip = false;
+            } else if !done && (failures >= 3 || (crawling && stale)) {
                 let last = history.pop().expect("just pushed");
                 return Err(not_converged(iter, last, &history));
             }
