@@ -422,7 +422,7 @@ impl StackedFoc {
                 norm(&next.residual) > STALL_FACTOR * then
             };
             let stale = iter - rebuilt_at >= STALL_WINDOW;
-            if !done && crawling && stale && failures == 0 && crawl_rebuilds < CRAWL_REBUILDS {
+            if !done && failures < 3 && crawling && stale && crawl_rebuilds < CRAWL_REBUILDS {
                 crawl_rebuilds += 1;
                 jac = None;
                 radius = self.max_step;
