@@ -317,6 +317,10 @@ fn bad_trade_inputs_are_clear_errors_with_status_2() {
             vec!["trade", "cooperate", "--tol", "1e-30"],
             "may be all this problem allows",
         ),
+        (
+            vec!["trade", "optimal", "--country", "North", "--tol", "1e-30"],
+            "may be all this problem allows",
+        ),
     ] {
         let o = walras(&args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));

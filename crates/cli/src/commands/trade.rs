@@ -545,6 +545,7 @@ fn optimal(common: &CommonArgs, args: &OptimalArgs, manifest: &mut RunManifest) 
     let optimizer = optimizer(args.tol, &eco)?;
     let spinner = Progress::spinner("unilateral optimum", common.quiet);
     let r = unilateral(&model, country, &model.baseline_policy(), &optimizer)
+        .map_err(|e| stall_hint(e, args.tol))
         .with_context(|| format!("optimal policy of {}", args.country))?;
     spinner.finish();
     let mut j = result_json(&model, &r, &eco);
