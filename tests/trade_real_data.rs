@@ -143,26 +143,29 @@ fn world_mean(j: &serde_json::Value, key: &str) -> f64 {
     m.values().map(|v| v.as_f64().unwrap()).sum::<f64>() / m.len() as f64
 }
 
-/// `walras trade nash` on the tidy dlopt data by sector, damped Gauss-Seidel best responses
-/// handing over to the stacked first-order conditions; `extra` adds instruments.
-fn dlopt_nash(tidy: &str, extra: &[&str]) -> serde_json::Value {
+/// `walras trade COMMAND` on the tidy dlopt data by sector, JSON out; `extra` adds options.
+fn dlopt_by_sector(tidy: &str, command: &str, extra: &[&str]) -> serde_json::Value {
     let mut args = vec![
         "trade",
-        "nash",
+        command,
         "--data",
         tidy,
         "--tariff-structure",
         "sector",
-        "--schedule",
-        "gauss-seidel",
-        "--damping",
-        "0.5",
         "--format",
         "json",
         "--quiet",
     ];
     args.extend(extra);
     json_of(&walras(&args))
+}
+
+/// `walras trade nash` on the tidy dlopt data by sector, damped Gauss-Seidel best responses
+/// handing over to the stacked first-order conditions; `extra` adds instruments.
+fn dlopt_nash(tidy: &str, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["--schedule", "gauss-seidel", "--damping", "0.5"];
+    args.extend(extra);
+    dlopt_by_sector(tidy, "nash", &args)
 }
 
 #[test]
@@ -233,17 +236,7 @@ fn dlopt_tariff_war_dual_competition_and_cooperation_reproduce_the_dl_opt_findin
     // Cooperation (world welfare, sum of logs) over the same sector tariffs: far lower tariffs
     // than the war and a world gain. Not zero: without subsidies, tariffs are the only tool
     // against the scale externality (measured: mean 0.10 vs 0.45 in the war; +0.97% vs -2.5%).
-    let coop = json_of(&walras(&[
-        "trade",
-        "cooperate",
-        "--data",
-        &tidy,
-        "--tariff-structure",
-        "sector",
-        "--format",
-        "json",
-        "--quiet",
-    ]));
+    let coop = dlopt_by_sector(&tidy, "cooperate", &[]);
     assert_eq!(coop["converged"], true);
     let (coop_tariff, coop_welfare) = (
         world_mean(&coop, "mean_tariff"),
@@ -263,21 +256,11 @@ fn dlopt_tariff_war_dual_competition_and_cooperation_reproduce_the_dl_opt_findin
     // negligible flows, country-wide tariff-subsidy combinations): the projected gradient
     // stalls near 6e-6, so it is solved to 1e-5. More instruments can only raise the world
     // objective (sum of log welfare changes) over the tariffs-only optimum.
-    let first_best = json_of(&walras(&[
-        "trade",
-        "cooperate",
-        "--data",
+    let first_best = dlopt_by_sector(
         &tidy,
-        "--tariff-structure",
-        "sector",
-        "--instruments",
-        "tariffs,subsidies",
-        "--tol",
-        "1e-5",
-        "--format",
-        "json",
-        "--quiet",
-    ]));
+        "cooperate",
+        &["--instruments", "tariffs,subsidies", "--tol", "1e-5"],
+    );
     assert_eq!(first_best["converged"], true);
     let objective = |j: &serde_json::Value| -> f64 {
         j["welfare_change_pct"]

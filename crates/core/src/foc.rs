@@ -265,24 +265,20 @@ impl StackedFoc {
                         // so a column costs one adjoint pass and no inner solve.
                         let dxdp =
                             tangent_for_conditions(model, &point.x, &point.policy, &indices)?;
-                        // The conditions at policy z + t e_k, with the predicted equilibrium.
-                        let probe = |k: usize, t: f64| {
-                            let mut zk = z.clone();
-                            zk[k] += t;
-                            let xk: Vec<f64> = point
-                                .x
-                                .iter()
-                                .zip(dxdp.column(k).iter())
-                                .map(|(x, d)| x + t * d)
-                                .collect();
-                            conditions(with(&point.policy, &zk), xk)
-                        };
                         let columns: Vec<Result<Vec<f64>>> = (0..m)
                             .into_par_iter()
                             .map(|k| {
-                                let one = probe(k, h[k])?;
+                                let mut zk = z.clone();
+                                zk[k] += h[k];
+                                let xk: Vec<f64> = point
+                                    .x
+                                    .iter()
+                                    .zip(dxdp.column(k).iter())
+                                    .map(|(x, d)| x + h[k] * d)
+                                    .collect();
+                                let probe = conditions(with(&point.policy, &zk), xk)?;
                                 Ok((0..m)
-                                    .map(|i| (one.residual[i] - point.residual[i]) / h[k])
+                                    .map(|i| (probe.residual[i] - point.residual[i]) / h[k])
                                     .collect())
                             })
                             .collect();

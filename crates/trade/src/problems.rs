@@ -44,9 +44,10 @@ const HYBRID_ATTEMPTS: usize = 2;
 /// from 66-117 to 56-64: a Jacobian built at the baseline is stale after a few long steps,
 /// and the secant phase then crawls until a failed line search forces a second one.
 const SECANT_START_ABOVE: f64 = 1e-2;
-/// `auto` tries the stacked conditions from the start only up to this many instruments (its
-/// first step is a finite-difference Jacobian, one adjoint gradient per instrument: with more
-/// instruments, a failed attempt costs as much as a round or two of best responses).
+/// `auto` tries the stacked conditions from the start only up to this many instruments (a
+/// failed attempt still builds a finite-difference Jacobian, one adjoint gradient per
+/// instrument, once its residual reaches SECANT_START_ABOVE: with more instruments, that costs
+/// as much as a round or two of best responses, and the dlopt sector war stalls from there).
 const FIRST_TRY_MAX_INSTRUMENTS: usize = 100;
 
 impl std::str::FromStr for NashMethod {
