@@ -12,12 +12,11 @@
 use std::time::Instant;
 
 use nalgebra::{DMatrix, DVector};
-use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{invalid, NfxpError, Result};
 use crate::game::{validate_players, NashOutcome, Player, RoundRecord};
-use crate::implicit::{adjoint_gradients_factored, tangent_for_conditions};
+use crate::implicit::{adjoint_gradients_factored, probe_gradients};
 use crate::linalg::Factorization;
 use crate::model::Welfare;
 use crate::solve::{broyden_solve, solve, SolverOptions, BROYDEN_STEPS};
@@ -154,6 +153,12 @@ impl StackedFoc {
             .flat_map(|p| p.indices.iter().copied())
             .collect();
         let m = indices.len();
+        // The player (objective row) who controls each instrument.
+        let owner: Vec<usize> = players
+            .iter()
+            .enumerate()
+            .flat_map(|(r, p)| std::iter::repeat_n(r, p.indices.len()))
+            .collect();
         let inner_solves = std::sync::atomic::AtomicUsize::new(0);
         let lower: Vec<f64> = indices.iter().map(|&i| space.lower()[i]).collect();
         let upper: Vec<f64> = indices.iter().map(|&i| space.upper()[i]).collect();
@@ -262,31 +267,24 @@ impl StackedFoc {
                     if m <= FD_COLUMNS && !far {
                         // Each probe's equilibrium is the tangent prediction x + h dx*/dp_k
                         // (an error of order h^2, below the differences' own error of order h),
-                        // so a column costs one adjoint pass and no inner solve.
-                        let dxdp =
-                            tangent_for_conditions(model, &point.x, &point.policy, &indices)?;
-                        let columns: Vec<Result<Vec<f64>>> = (0..m)
-                            .into_par_iter()
-                            .map(|k| {
-                                let mut zk = z.clone();
-                                zk[k] += h[k];
-                                let xk: Vec<f64> = point
-                                    .x
-                                    .iter()
-                                    .zip(dxdp.column(k).iter())
-                                    .map(|(x, d)| x + h[k] * d)
-                                    .collect();
-                                let probe = conditions(with(&point.policy, &zk), xk)?;
-                                Ok((0..m)
-                                    .map(|i| (probe.residual[i] - point.residual[i]) / h[k])
-                                    .collect())
-                            })
-                            .collect();
-                        let mut b = DMatrix::zeros(m, m);
-                        for (k, col) in columns.into_iter().enumerate() {
-                            b.set_column(k, &DVector::from_vec(col?));
-                        }
-                        b
+                        // and its gradients are linearised to the same order: no inner solve,
+                        // and one shared factorisation (kept for later steps).
+                        let (gradients, factor) = probe_gradients(
+                            model,
+                            &point.x,
+                            &point.policy,
+                            &objectives,
+                            &indices,
+                            &owner,
+                            &h,
+                        )?;
+                        *last_factor.lock().unwrap_or_else(|e| e.into_inner()) =
+                            Some(std::sync::Arc::new(factor));
+                        DMatrix::from_fn(m, m, |i, k| {
+                            let zi = z[i] + if i == k { h[k] } else { 0.0 };
+                            let stepped = (zi + gradients[(i, k)]).clamp(lower[i], upper[i]);
+                            (zi - stepped - point.residual[i]) / h[k]
+                        })
                     } else {
                         let zp: Vec<f64> = z.iter().zip(&h).map(|(a, b)| a + b).collect();
                         let probe = evaluate(with(&point.policy, &zp), Some(&point.x))?;

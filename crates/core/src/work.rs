@@ -39,6 +39,10 @@ counters! {
     gradients: "Adjoint gradient evaluations.",
     gradient_s: "Seconds in adjoint gradients (derivatives, solves and refinement).",
     refinement_steps: "Iterative-refinement steps of adjoints with a reused factorisation.",
+    refinements: "Adjoint solves by refinement with a reused factorisation (successful or not).",
+    derivatives: "Evaluations of the derivatives dF/dx, dF/dp, dW/dx, dW/dp for adjoints.",
+    derivative_s: "Seconds in those derivative evaluations.",
+    refinement_s: "Seconds in iterative refinement of adjoints.",
 }
 
 fn scale(name: &str) -> f64 {
@@ -69,6 +73,8 @@ pub(crate) enum Timed {
     InnerSolve,
     Factorization,
     Gradient,
+    Derivatives,
+    Refinement,
 }
 
 /// Counts one `Timed` operation now and adds its time when dropped (however it ends).
@@ -82,6 +88,8 @@ pub(crate) fn measure(what: Timed) -> Measure {
         Timed::InnerSolve => &COUNTERS.inner_solves,
         Timed::Factorization => &COUNTERS.factorizations,
         Timed::Gradient => &COUNTERS.gradients,
+        Timed::Derivatives => &COUNTERS.derivatives,
+        Timed::Refinement => &COUNTERS.refinements,
     };
     count.fetch_add(1, Ordering::Relaxed);
     Measure {
@@ -96,6 +104,8 @@ impl Drop for Measure {
             Timed::InnerSolve => &COUNTERS.inner_solve_s,
             Timed::Factorization => &COUNTERS.factorization_s,
             Timed::Gradient => &COUNTERS.gradient_s,
+            Timed::Derivatives => &COUNTERS.derivative_s,
+            Timed::Refinement => &COUNTERS.refinement_s,
         };
         seconds.fetch_add(self.start.elapsed().as_nanos() as u64, Ordering::Relaxed);
     }

@@ -406,9 +406,10 @@ fn report(
     json["engine_work"] = json!(work);
     if common.verbose > 0 {
         eprintln!(
-            "engine work: {} inner solves ({:.2} s), {} Jacobians, {} LU factorisations ({:.2} s), {} adjoint gradients ({:.2} s, {} refinement steps)",
+            "engine work: {} inner solves ({:.2} s), {} Jacobians, {} LU factorisations ({:.2} s), {} adjoint gradients ({:.2} s: derivatives {:.2} s, {} refinements {:.2} s in {} steps)",
             work.inner_solves, work.inner_solve_s, work.jacobians, work.factorizations,
-            work.factorization_s, work.gradients, work.gradient_s, work.refinement_steps
+            work.factorization_s, work.gradients, work.gradient_s, work.derivative_s,
+            work.refinements, work.refinement_s, work.refinement_steps
         );
     }
     if let Some(dir) = &common.out {
