@@ -280,6 +280,31 @@ fn derivatives_at<M: Welfare + ?Sized>(
     }
 }
 
+/// [dW/dx - V^T dF/dx, dW/dp - V^T dF/dp] at (x, policy): the model's own, or from the
+/// full derivatives.
+fn adjoint_rows<M: Welfare + ?Sized>(
+    model: &M,
+    x: &[f64],
+    policy: &[f64],
+    objectives: &[usize],
+    wrt: &[usize],
+    v: &DMatrix<f64>,
+) -> DMatrix<f64> {
+    {
+        let _measure = crate::work::measure(crate::work::Timed::Derivatives);
+        if let Some(rows) = model.analytic_adjoint_rows(x, policy, objectives, wrt, v) {
+            return rows;
+        }
+    }
+    let d = derivatives_at(model, x, policy, objectives, wrt);
+    let mut rows = DMatrix::zeros(objectives.len(), x.len() + wrt.len());
+    rows.columns_mut(0, x.len())
+        .copy_from(&(d.w_x - crate::linalg::mat_mul(v, &d.f_x, true)));
+    rows.columns_mut(x.len(), wrt.len())
+        .copy_from(&(d.w_p - crate::linalg::mat_mul(v, &d.f_p, true)));
+    rows
+}
+
 /// Players' own gradients after a forward step `h[k]` on each policy index `wrt[k]` alone, at
 /// the tangent prediction x + h[k] dx*/dp_k of the equilibrium (no inner solve): the basis of
 /// a forward-difference Jacobian of Nash first-order conditions. Entry (i, k) is the gradient of
@@ -327,13 +352,9 @@ pub(crate) fn probe_gradients<M: Welfare + ?Sized>(
                 .collect();
             let mut pk = policy.to_vec();
             pk[wrt[k]] += h[k];
-            let dk = derivatives_at(model, &xk, &pk, objectives, wrt);
-            let vt_fp = crate::linalg::mat_mul(&dk.f_p, &v, true);
-            let a = (0..m)
-                .map(|i| dk.w_p[(owner[i], i)] - vt_fp[(i, owner[i])])
-                .collect();
-            let c = dk.w_x.transpose() - crate::linalg::mat_mul(&dk.f_x, &v, true);
-            (a, c)
+            let rows = adjoint_rows(model, &xk, &pk, objectives, wrt, &v);
+            let a = (0..m).map(|i| rows[(owner[i], n + i)]).collect();
+            (a, rows.columns(0, n).transpose())
         })
         .collect();
     let mut gradients = DMatrix::zeros(m, m);

@@ -81,6 +81,22 @@ pub trait Welfare: Equilibrium {
         None
     }
 
+    /// [dW/dx - V^T dF/dx, dW/dp - V^T dF/dp] (objectives x (n + wrt.len())) for an n x
+    /// objectives matrix V (column r goes with `objectives[r]`), if the model can form it more
+    /// cheaply than the full derivatives (adjoint probes need only this). `None` (the
+    /// default): it is formed from [`analytic_derivatives`](Welfare::analytic_derivatives) or
+    /// dual numbers.
+    fn analytic_adjoint_rows(
+        &self,
+        _x: &[f64],
+        _policy: &[f64],
+        _objectives: &[usize],
+        _wrt: &[usize],
+        _v: &DMatrix<f64>,
+    ) -> Option<DMatrix<f64>> {
+        None
+    }
+
     /// Human-readable name of objective `k`.
     fn objective_name(&self, k: usize) -> String {
         format!("W[{k}]")

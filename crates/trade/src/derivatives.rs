@@ -49,6 +49,161 @@ fn add_sparse(dst: &mut [f64], a: f64, terms: &[(usize, f64)]) {
     }
 }
 
+/// One of the dense functionals the residual and welfare rows combine.
+#[derive(Clone, Copy)]
+enum Source {
+    /// d ln T_n^j, by sector-major index j * N + n.
+    LnT,
+    /// d sales_i^j, by sector-major index.
+    Sales,
+    /// d tariff revenue, by country.
+    TariffRevenue,
+    /// d export-tax revenue, by country.
+    ExportRevenue,
+    /// d subsidy outlay, by country.
+    Subsidy,
+}
+
+/// The dense functionals at one point, and what the rows need besides.
+struct Functionals {
+    ncols: usize,
+    wage: Vec<f64>,
+    sales: Vec<f64>,
+    d_world: Vec<(usize, f64)>,
+    values: Vec<f64>,
+    ln_t: Rows,
+    d_sales: Rows,
+    tariff_revenue: Rows,
+    export_revenue: Rows,
+    subsidy: Rows,
+}
+
+impl Functionals {
+    fn rows(&self, source: Source) -> &Rows {
+        match source {
+            Source::LnT => &self.ln_t,
+            Source::Sales => &self.d_sales,
+            Source::TariffRevenue => &self.tariff_revenue,
+            Source::ExportRevenue => &self.export_revenue,
+            Source::Subsidy => &self.subsidy,
+        }
+    }
+}
+
+/// Where the rows of [dF/d(x, p); dW/d(x, p)] go, term by term: dense rows, or an adjoint
+/// combination of them.
+trait RowSink {
+    /// row[col] += value.
+    fn add(&mut self, row: usize, col: usize, value: f64);
+    /// row += coef * (functional `index` of `source`).
+    fn add_row(&mut self, row: usize, source: Source, index: usize, coef: f64);
+    /// Rows first + j (j < J) -= Sum_k g[(k, j)] * (d sales of `dest` in sector k).
+    fn subtract_io_block(&mut self, first: usize, dest: usize, g: &DMatrix<f64>);
+}
+
+/// The dense rows, row-major.
+struct DenseRows<'a> {
+    rows: Rows,
+    f: &'a Functionals,
+    nc: usize,
+}
+
+impl RowSink for DenseRows<'_> {
+    fn add(&mut self, row: usize, col: usize, value: f64) {
+        self.rows.row_mut(row)[col] += value;
+    }
+    fn add_row(&mut self, row: usize, source: Source, index: usize, coef: f64) {
+        axpy(self.rows.row_mut(row), coef, self.f.rows(source).row(index));
+    }
+    fn subtract_io_block(&mut self, first: usize, dest: usize, g: &DMatrix<f64>) {
+        // As one product: (rows as columns) J^T[:, j] -= S^T[:, k] G[k, j]. The sales rows of
+        // `dest` are every N-th row of d_sales.
+        let (ncols, nc, nj) = (self.f.ncols, self.nc, g.nrows());
+        let start = dest * ncols;
+        let len = (nj - 1) * nc * ncols + ncols;
+        let s_rows = DMatrixView::from_slice_with_strides(
+            &self.f.d_sales.data[start..start + len],
+            ncols,
+            nj,
+            1,
+            nc * ncols,
+        );
+        let block = first * ncols..(first + nj) * ncols;
+        let mut j_rows = DMatrixViewMut::from_slice(&mut self.rows.data[block], ncols, nj);
+        j_rows.gemm(-1.0, &s_rows, g, 1.0);
+    }
+}
+
+/// Sum_row weight(row, r) * row for each objective r, where the weights are -V for the residual
+/// rows and the identity for the objectives' rows: [dW/dx - V^T dF/dx, dW/dp - V^T dF/dp].
+/// Functionals are gathered as coefficients and applied once at the end.
+struct AdjointRows<'a> {
+    f: &'a Functionals,
+    v: &'a DMatrix<f64>,
+    n: usize,
+    nc: usize,
+    /// Output, column-major ncols x K (row r of the result is column r).
+    out: DMatrix<f64>,
+    /// Coefficients of each functional, (functional index, objective), in Source order.
+    coefs: [DMatrix<f64>; 5],
+}
+
+impl AdjointRows<'_> {
+    fn weight(&self, row: usize, r: usize) -> f64 {
+        if row < self.n {
+            -self.v[(row, r)]
+        } else if row - self.n == r {
+            1.0
+        } else {
+            0.0
+        }
+    }
+    fn finish(mut self) -> DMatrix<f64> {
+        let ncols = self.f.ncols;
+        for (source, coef) in [
+            Source::LnT,
+            Source::Sales,
+            Source::TariffRevenue,
+            Source::ExportRevenue,
+            Source::Subsidy,
+        ]
+        .into_iter()
+        .zip(&self.coefs)
+        {
+            let rows = self.f.rows(source);
+            let view = DMatrixView::from_slice(&rows.data, ncols, coef.nrows());
+            self.out.gemm(1.0, &view, coef, 1.0);
+        }
+        self.out.transpose()
+    }
+}
+
+impl RowSink for AdjointRows<'_> {
+    fn add(&mut self, row: usize, col: usize, value: f64) {
+        for r in 0..self.out.ncols() {
+            self.out[(col, r)] += self.weight(row, r) * value;
+        }
+    }
+    fn add_row(&mut self, row: usize, source: Source, index: usize, coef: f64) {
+        for r in 0..self.out.ncols() {
+            let w = self.weight(row, r);
+            self.coefs[source as usize][(index, r)] += w * coef;
+        }
+    }
+    fn subtract_io_block(&mut self, first: usize, dest: usize, g: &DMatrix<f64>) {
+        let nj = g.nrows();
+        for r in 0..self.out.ncols() {
+            for k in 0..nj {
+                let mut sum = 0.0;
+                for j in 0..nj {
+                    sum += self.weight(first + j, r) * g[(k, j)];
+                }
+                self.coefs[Source::Sales as usize][(k * self.nc + dest, r)] -= sum;
+            }
+        }
+    }
+}
+
 impl TradeModel {
     /// All first derivatives at (x, p) for `objectives` (countries) and policy indices `wrt`.
     pub(crate) fn derivatives(
@@ -58,6 +213,60 @@ impl TradeModel {
         objectives: &[usize],
         wrt: &[usize],
     ) -> AllDerivatives {
+        let f = self.functionals(x, policy, objectives, wrt);
+        let n = self.layout.len;
+        let (k, m) = (objectives.len(), wrt.len());
+        let mut dense = DenseRows {
+            rows: Rows::zeros(n + k, f.ncols),
+            f: &f,
+            nc: self.base.n_countries(),
+        };
+        self.visit_rows(&f, x, objectives, &mut dense);
+        let jac = dense.rows;
+        let ncols = f.ncols;
+        let at = |r: usize, col: usize| jac.data[r * ncols + col];
+        AllDerivatives {
+            values: f.values.clone(),
+            f_x: DMatrix::from_fn(n, n, at),
+            f_p: DMatrix::from_fn(n, m, |r, col| at(r, n + col)),
+            w_x: DMatrix::from_fn(k, n, |r, col| at(n + r, col)),
+            w_p: DMatrix::from_fn(k, m, |r, col| at(n + r, n + col)),
+        }
+    }
+
+    /// [dW/dx - V^T dF/dx, dW/dp - V^T dF/dp] (objectives x (n + wrt)) for an n x objectives
+    /// matrix V, without forming dF/dx.
+    pub(crate) fn adjoint_rows(
+        &self,
+        x: &[f64],
+        policy: &[f64],
+        objectives: &[usize],
+        wrt: &[usize],
+        v: &DMatrix<f64>,
+    ) -> DMatrix<f64> {
+        let f = self.functionals(x, policy, objectives, wrt);
+        let (nc, nj) = (self.base.n_countries(), self.base.n_sectors());
+        let k = objectives.len();
+        let mut sink = AdjointRows {
+            f: &f,
+            v,
+            n: self.layout.len,
+            nc,
+            out: DMatrix::zeros(f.ncols, k),
+            coefs: [nc * nj, nc * nj, nc, nc, nc].map(|rows| DMatrix::zeros(rows, k)),
+        };
+        self.visit_rows(&f, x, objectives, &mut sink);
+        sink.finish()
+    }
+
+    /// The dense functionals at (x, p), over the columns (x, then the policy indices `wrt`).
+    fn functionals(
+        &self,
+        x: &[f64],
+        policy: &[f64],
+        objectives: &[usize],
+        wrt: &[usize],
+    ) -> Functionals {
         let b = &*self.base;
         let (nc, nj) = (b.n_countries(), b.n_sectors());
         let lay = self.layout;
@@ -249,29 +458,62 @@ impl TradeModel {
         let d_world: Vec<(usize, f64)> = (0..nc)
             .map(|i| (i, wage[i] * b.wage_bill[i] / world0))
             .collect();
+        Functionals {
+            ncols,
+            wage,
+            sales,
+            d_world,
+            values: objectives.iter().map(|&k| self.welfare(&c, k)).collect(),
+            ln_t: d_ln_t,
+            d_sales,
+            tariff_revenue: d_tariff_rev,
+            export_revenue: d_export_rev,
+            subsidy: d_subsidy,
+        }
+    }
 
-        // The residual rows, in the order of TradeModel::compute.
-        let mut jac = Rows::zeros(n + objectives.len(), ncols);
+    /// Every row of [dF/d(x, p); dW/d(x, p)] (residual rows in the order of
+    /// TradeModel::compute, then one row per objective), term by term into `sink`.
+    fn visit_rows(
+        &self,
+        f: &Functionals,
+        x: &[f64],
+        objectives: &[usize],
+        sink: &mut impl RowSink,
+    ) {
+        let b = &*self.base;
+        let (nc, nj) = (b.n_countries(), b.n_sectors());
+        let lay = self.layout;
+        let n = lay.len;
+        let theta = |j: usize| b.sectors[j].theta;
+        let io_share =
+            |i: usize, k: usize, j: usize| b.io.as_ref().map_or(0.0, |g| g[(i * nj + k) * nj + j]);
+        let sm = |country: usize, j: usize| j * nc + country;
+        let (wage, sales) = (&f.wage, &f.sales);
+        let add_sparse = |sink: &mut dyn FnMut(usize, f64), a: f64, terms: &[(usize, f64)]| {
+            for &(col, v) in terms {
+                sink(col, a * v);
+            }
+        };
         match lay.labor {
             Some(l0) => {
                 for i in 0..nc {
                     for j in 0..nj {
                         let cell = i * nj + j;
-                        let va = b.value_added[cell];
-                        let row = jac.row_mut(l0 + cell);
-                        if va > 0.0 {
-                            axpy(row, 1.0 / sales[cell], d_sales.row(sm(i, j)));
-                            row[i] -= 1.0;
-                            row[l0 + cell] -= 1.0;
+                        let row = l0 + cell;
+                        if b.value_added[cell] > 0.0 {
+                            sink.add_row(row, Source::Sales, sm(i, j), 1.0 / sales[cell]);
+                            sink.add(row, i, -1.0);
+                            sink.add(row, l0 + cell, -1.0);
                         } else {
-                            row[l0 + cell] = 1.0;
+                            sink.add(row, l0 + cell, 1.0);
                         }
                     }
                     if i + 1 < nc {
                         for j in 0..nj {
                             let cell = i * nj + j;
-                            jac.row_mut(i)[l0 + cell] =
-                                x[l0 + cell].exp() * b.value_added[cell] / b.wage_bill[i];
+                            let v = x[l0 + cell].exp() * b.value_added[cell] / b.wage_bill[i];
+                            sink.add(i, l0 + cell, v);
                         }
                     }
                 }
@@ -279,88 +521,66 @@ impl TradeModel {
             None => {
                 for i in 0..nc - 1 {
                     let wb = b.wage_bill[i];
-                    let row = jac.row_mut(i);
                     for j in 0..nj {
-                        axpy(row, b.va_share[i * nj + j] / wb, d_sales.row(sm(i, j)));
+                        sink.add_row(i, Source::Sales, sm(i, j), b.va_share[i * nj + j] / wb);
                     }
-                    row[i] -= wage[i];
+                    sink.add(i, i, -wage[i]);
                 }
             }
         }
-        {
-            let row = jac.row_mut(nc - 1);
-            match self.numeraire {
-                Numeraire::WorldValueAdded => add_sparse(row, 1.0, &d_world),
-                Numeraire::Wage(k) => row[k] = 1.0,
+        match self.numeraire {
+            Numeraire::WorldValueAdded => {
+                add_sparse(&mut |col, v| sink.add(nc - 1, col, v), 1.0, &f.d_world)
             }
+            Numeraire::Wage(k) => sink.add(nc - 1, k, 1.0),
         }
         if let (Some(p0), Some(x0)) = (lay.price, lay.spending) {
             for dest in 0..nc {
+                let scale = 1.0 / self.country_spending[dest];
                 for j in 0..nj {
                     let m = dest * nj + j;
-                    let row = jac.row_mut(p0 + m);
-                    row[p0 + m] = 1.0;
-                    axpy(row, 1.0 / theta(j), d_ln_t.row(sm(dest, j)));
-                    let scale = 1.0 / self.country_spending[dest];
-                    let row = jac.row_mut(x0 + m);
-                    row[x0 + m] = self.spending_scale[m] * scale;
-                    row[lay.income + dest] -= b.alpha[m] * b.income[dest] * scale;
+                    sink.add(p0 + m, p0 + m, 1.0);
+                    sink.add_row(p0 + m, Source::LnT, sm(dest, j), 1.0 / theta(j));
+                    sink.add(x0 + m, x0 + m, self.spending_scale[m] * scale);
+                    sink.add(
+                        x0 + m,
+                        lay.income + dest,
+                        -b.alpha[m] * b.income[dest] * scale,
+                    );
                 }
-                // Spending rows -= Sum_k gamma(j -> k) d sales_dest^k / spending, as one product:
-                // (rows as columns) J^T[:, j] -= S^T[:, k] G[k, j]. The sales rows of `dest`
-                // are every N-th row of d_sales.
-                let scale = 1.0 / self.country_spending[dest];
+                // Spending rows -= Sum_k gamma(j -> k) d sales_dest^k / spending.
                 let g = DMatrix::from_fn(nj, nj, |k, j| io_share(dest, j, k) * scale);
-                let start = dest * ncols;
-                let len = (nj - 1) * nc * ncols + ncols;
-                let s_rows = DMatrixView::from_slice_with_strides(
-                    &d_sales.data[start..start + len],
-                    ncols,
-                    nj,
-                    1,
-                    nc * ncols,
-                );
-                let block = (x0 + dest * nj) * ncols..(x0 + (dest + 1) * nj) * ncols;
-                let mut j_rows = DMatrixViewMut::from_slice(&mut jac.data[block], ncols, nj);
-                j_rows.gemm(-1.0, &s_rows, &g, 1.0);
+                sink.subtract_io_block(x0 + dest * nj, dest, &g);
             }
         }
         for dest in 0..nc {
             let y0 = b.income[dest];
-            let row = jac.row_mut(lay.income + dest);
-            row[lay.income + dest] += 1.0;
-            row[dest] -= wage[dest] * b.wage_bill[dest] / y0;
-            axpy(row, -1.0 / y0, d_tariff_rev.row(dest));
-            axpy(row, -1.0 / y0, d_export_rev.row(dest));
-            axpy(row, 1.0 / y0, d_subsidy.row(dest));
+            let row = lay.income + dest;
+            sink.add(row, lay.income + dest, 1.0);
+            sink.add(row, dest, -wage[dest] * b.wage_bill[dest] / y0);
+            sink.add_row(row, Source::TariffRevenue, dest, -1.0 / y0);
+            sink.add_row(row, Source::ExportRevenue, dest, -1.0 / y0);
+            sink.add_row(row, Source::Subsidy, dest, 1.0 / y0);
             if self.deficits == Deficits::Keep {
-                add_sparse(row, -b.deficit[dest] / y0, &d_world);
+                add_sparse(
+                    &mut |col, v| sink.add(row, col, v),
+                    -b.deficit[dest] / y0,
+                    &f.d_world,
+                );
             }
         }
         // Welfare W_n = (Y_n / Y_n0) exp(-Sum_j alpha ln Phat_n^j).
-        let mut values = Vec::with_capacity(objectives.len());
         for (r, &k) in objectives.iter().enumerate() {
-            let w = self.welfare(&c, k);
-            values.push(w);
-            let row = jac.row_mut(n + r);
-            row[lay.income + k] += w / x[lay.income + k];
+            let w = f.values[r];
+            let row = n + r;
+            sink.add(row, lay.income + k, w / x[lay.income + k]);
             for j in 0..nj {
                 let m = k * nj + j;
                 match lay.price {
-                    Some(p0) => row[p0 + m] -= w * b.alpha[m],
-                    None => axpy(row, w * b.alpha[m] / theta(j), d_ln_t.row(sm(k, j))),
+                    Some(p0) => sink.add(row, p0 + m, -w * b.alpha[m]),
+                    None => sink.add_row(row, Source::LnT, sm(k, j), w * b.alpha[m] / theta(j)),
                 }
             }
-        }
-        let k = objectives.len();
-        let m = wrt.len();
-        let at = |r: usize, col: usize| jac.data[r * ncols + col];
-        AllDerivatives {
-            values,
-            f_x: DMatrix::from_fn(n, n, at),
-            f_p: DMatrix::from_fn(n, m, |r, col| at(r, n + col)),
-            w_x: DMatrix::from_fn(k, n, |r, col| at(n + r, col)),
-            w_p: DMatrix::from_fn(k, m, |r, col| at(n + r, n + col)),
         }
     }
 }

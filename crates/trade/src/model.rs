@@ -617,6 +617,16 @@ impl Welfare for TradeModel {
     ) -> Option<walras_core::autodiff::AllDerivatives> {
         Some(self.derivatives(x, policy, objectives, wrt))
     }
+    fn analytic_adjoint_rows(
+        &self,
+        x: &[f64],
+        policy: &[f64],
+        objectives: &[usize],
+        wrt: &[usize],
+        v: &nalgebra::DMatrix<f64>,
+    ) -> Option<nalgebra::DMatrix<f64>> {
+        Some(self.adjoint_rows(x, policy, objectives, wrt, v))
+    }
     fn objective_name(&self, k: usize) -> String {
         format!("welfare[{}]", self.base.countries[k])
     }

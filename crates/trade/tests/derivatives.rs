@@ -70,6 +70,26 @@ fn check(model: &TradeModel, label: &str) {
     }
     let jac = model.jacobian_x(&x, &policy).expect("analytic dF/dx");
     compare("jacobian_x", &jac, &dual.f_x);
+    // The adjoint combination [dW/dx - V^T dF/dx, dW/dp - V^T dF/dp], for a V with an
+    // objective subset in a shuffled order, against the dual-number derivatives.
+    let some: Vec<usize> = objectives.iter().rev().step_by(2).copied().collect();
+    let v = nalgebra::DMatrix::from_fn(n, some.len(), |i, r| wobble(5000 + 31 * i + r));
+    let rows = model
+        .analytic_adjoint_rows(&x, &policy, &some, &wrt, &v)
+        .expect("the trade model forms adjoint rows");
+    let pick = |m: &nalgebra::DMatrix<f64>| m.select_rows(&some);
+    let expected_x = pick(&dual.w_x) - v.transpose() * &dual.f_x;
+    let expected_p = pick(&dual.w_p) - v.transpose() * &dual.f_p;
+    compare(
+        "adjoint rows, x",
+        &rows.columns(0, n).into_owned(),
+        &expected_x,
+    );
+    compare(
+        "adjoint rows, p",
+        &rows.columns(n, wrt.len()).into_owned(),
+        &expected_p,
+    );
 }
 
 fn all_instruments(structure: Structure) -> InstrumentSet {
