@@ -14,7 +14,7 @@ use crate::autodiff::{
 };
 use crate::error::{check_len, invalid, NfxpError, Result};
 use crate::linalg::Factorization;
-use crate::model::{Equilibrium, Welfare};
+use crate::model::{AdjointOperator, Equilibrium, Welfare};
 
 /// A scalar criterion built from a model's objectives.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -135,50 +135,128 @@ pub(crate) fn adjoint_gradients_factored<M: Welfare + ?Sized>(
             });
         }
     }
-    let AllDerivatives {
-        values,
-        f_x: jac_x,
-        f_p,
-        w_x,
-        w_p,
-    } = derivatives_at(model, x, policy, objectives, wrt);
+    let n = x.len();
+    let d = PointDerivatives::at(model, x, policy, objectives, wrt);
     // (dF/dx)^T V = (dW/dx)^T, one column per objective.
-    let rhs = w_x.transpose();
+    let (rhs, w_p) = d.objective_rows();
     let reuse = reuse.filter(|f| f.worth_reusing());
-    if let Some(v) = reuse.and_then(|factor| refine_transposed(factor, &jac_x, &rhs)) {
-        let gradients = w_p - v.transpose() * f_p;
-        return Ok((ObjectiveGradients { values, gradients }, None));
+    if let Some(factor) = reuse {
+        // The adjoint residual B - (dF/dx)^T V; applied derivatives give the gradients with it.
+        let mut applied_rows = None;
+        let residual = |v: &DMatrix<f64>| match &d {
+            PointDerivatives::Formed(all) => &rhs - crate::linalg::mat_mul(&all.f_x, v, true),
+            PointDerivatives::Applied(op) => {
+                let rows = op.adjoint_rows(v);
+                let r = rows.columns(0, n).transpose();
+                applied_rows = Some(rows);
+                r
+            }
+        };
+        if let Some(v) = refine_transposed(factor, &rhs, residual) {
+            let gradients = match applied_rows {
+                Some(rows) => rows.columns(n, wrt.len()).into_owned(),
+                None => d.gradients(&w_p, &v),
+            };
+            let values = d.values().to_vec();
+            return Ok((ObjectiveGradients { values, gradients }, None));
+        }
     }
+    let jac_x = d.jacobian_x();
     let factor =
         crate::linalg::Factorization::new(&jac_x).ok_or_else(|| singular(model, &jac_x))?;
     let v = factor
         .solve(&rhs, true)
         .ok_or_else(|| singular(model, &jac_x))?;
-    let gradients = w_p - v.transpose() * f_p;
+    let gradients = d.gradients(&w_p, &v);
+    let values = d.values().to_vec();
     Ok((ObjectiveGradients { values, gradients }, Some(factor)))
+}
+
+/// A model's derivatives at one point: applied by the model (see [`AdjointOperator`]), or
+/// formed (analytic or dual numbers).
+enum PointDerivatives<'a> {
+    Applied(Box<dyn AdjointOperator + 'a>),
+    Formed(AllDerivatives),
+}
+
+impl<'a> PointDerivatives<'a> {
+    fn at<M: Welfare + ?Sized>(
+        model: &'a M,
+        x: &[f64],
+        policy: &[f64],
+        objectives: &[usize],
+        wrt: &[usize],
+    ) -> Self {
+        let applied = crate::work::measure_some(crate::work::Timed::Derivatives, || {
+            model.adjoint_operator(x, policy, objectives, wrt)
+        });
+        if let Some(op) = applied {
+            return PointDerivatives::Applied(op);
+        }
+        PointDerivatives::Formed(derivatives_at(model, x, policy, objectives, wrt))
+    }
+
+    fn values(&self) -> &[f64] {
+        match self {
+            PointDerivatives::Applied(op) => op.values(),
+            PointDerivatives::Formed(all) => &all.values,
+        }
+    }
+
+    /// (dW/dx)^T (n x objectives) and dW/dp.
+    fn objective_rows(&self) -> (DMatrix<f64>, DMatrix<f64>) {
+        match self {
+            PointDerivatives::Applied(op) => {
+                let n = op.jacobian_size();
+                let rows = op.adjoint_rows(&DMatrix::zeros(n, op.values().len()));
+                let m = rows.ncols() - n;
+                (rows.columns(0, n).transpose(), rows.columns(n, m).into_owned())
+            }
+            PointDerivatives::Formed(all) => (all.w_x.transpose(), all.w_p.clone()),
+        }
+    }
+
+    /// dW/dp - V^T dF/dp, given dW/dp.
+    fn gradients(&self, w_p: &DMatrix<f64>, v: &DMatrix<f64>) -> DMatrix<f64> {
+        match self {
+            PointDerivatives::Applied(op) => {
+                let rows = op.adjoint_rows(v);
+                let n = v.nrows();
+                rows.columns(n, rows.ncols() - n).into_owned()
+            }
+            PointDerivatives::Formed(all) => w_p - crate::linalg::mat_mul(v, &all.f_p, true),
+        }
+    }
+
+    fn jacobian_x(&self) -> std::borrow::Cow<'_, DMatrix<f64>> {
+        match self {
+            PointDerivatives::Applied(op) => std::borrow::Cow::Owned(op.jacobian_x()),
+            PointDerivatives::Formed(all) => std::borrow::Cow::Borrowed(&all.f_x),
+        }
+    }
 }
 
 const REFINE_STEPS: usize = 16;
 const REFINE_RATE: f64 = 0.3;
 
 /// Solve A^T V = B by iterative refinement with the factorisation of a nearby matrix: V += F^-T
-/// (B - A^T V) until the residual is at rounding level. None unless every step cuts the
+/// R(V), R(V) = B - A^T V given by `residual`, until the residual is at rounding level. None unless every step cuts the
 /// residual at least by a factor REFINE_RATE (within REFINE_STEPS steps): a step costs two
 /// triangular solves and a product, so a slow contraction is dearer than a new factorisation.
 /// (GMRES preconditioned by the same factorisation was tried: on the trade model's Jacobians
 /// it needed as many iterations per column, and the columns cannot share them.)
 fn refine_transposed(
     factor: &crate::linalg::Factorization,
-    a: &DMatrix<f64>,
     b: &DMatrix<f64>,
+    mut residual: impl FnMut(&DMatrix<f64>) -> DMatrix<f64>,
 ) -> Option<DMatrix<f64>> {
     let _measure = crate::work::measure(crate::work::Timed::Refinement);
-    let target = 1e-13 * b.amax().max(f64::MIN_POSITIVE) * (a.nrows() as f64).sqrt();
+    let target = 1e-13 * b.amax().max(f64::MIN_POSITIVE) * (b.nrows() as f64).sqrt();
     let mut v = factor.solve(b, true)?;
     let mut previous = f64::INFINITY;
     for step in 0..REFINE_STEPS {
         let step = step as f64;
-        let r = b - crate::linalg::mat_mul(a, &v, true);
+        let r = residual(&v);
         let norm = r.amax();
         if norm <= target {
             return Some(v);
@@ -290,11 +368,12 @@ fn adjoint_rows<M: Welfare + ?Sized>(
     wrt: &[usize],
     v: &DMatrix<f64>,
 ) -> DMatrix<f64> {
-    {
-        let _measure = crate::work::measure(crate::work::Timed::Derivatives);
-        if let Some(rows) = model.analytic_adjoint_rows(x, policy, objectives, wrt, v) {
-            return rows;
-        }
+    let applied = crate::work::measure_some(crate::work::Timed::Derivatives, || {
+        let op = model.adjoint_operator(x, policy, objectives, wrt)?;
+        Some(op.adjoint_rows(v))
+    });
+    if let Some(rows) = applied {
+        return rows;
     }
     let d = derivatives_at(model, x, policy, objectives, wrt);
     let mut rows = DMatrix::zeros(objectives.len(), x.len() + wrt.len());

@@ -51,7 +51,7 @@ pub use game::{
     Schedule,
 };
 pub use implicit::{adjoint_gradients, criterion_gradient, tangent, Criterion, ObjectiveGradients};
-pub use model::{Equilibrium, Scalar, Welfare};
+pub use model::{AdjointOperator, Equilibrium, Scalar, Welfare};
 pub use optimize::{Optimum, OptimumReport, PolicyOptimizer};
 pub use policy::{PolicyBlock, PolicySpace};
 pub use solve::{solve, Solution, SolveMethod, SolveReport, SolverOptions, Strategy, WarmStart};

@@ -81,19 +81,16 @@ pub trait Welfare: Equilibrium {
         None
     }
 
-    /// [dW/dx - V^T dF/dx, dW/dp - V^T dF/dp] (objectives x (n + wrt.len())) for an n x
-    /// objectives matrix V (column r goes with `objectives[r]`), if the model can form it more
-    /// cheaply than the full derivatives (adjoint probes need only this). `None` (the
-    /// default): it is formed from [`analytic_derivatives`](Welfare::analytic_derivatives) or
-    /// dual numbers.
-    fn analytic_adjoint_rows(
+    /// The derivatives at (x, p) for the listed objectives and policy indices `wrt` as an
+    /// [`AdjointOperator`], if the model can apply them without forming dF/dx (cheaper for
+    /// adjoints). `None` (the default): adjoints use the full derivatives.
+    fn adjoint_operator(
         &self,
         _x: &[f64],
         _policy: &[f64],
         _objectives: &[usize],
         _wrt: &[usize],
-        _v: &DMatrix<f64>,
-    ) -> Option<DMatrix<f64>> {
+    ) -> Option<Box<dyn AdjointOperator + '_>> {
         None
     }
 
@@ -118,4 +115,22 @@ pub trait Welfare: Equilibrium {
             *v = self.objective(k, x, policy);
         }
     }
+}
+
+/// A model's first derivatives at one point, for some objectives and policy indices, applied
+/// rather than formed: what adjoint solves need.
+pub trait AdjointOperator: Send + Sync {
+    /// The objectives' values W_k.
+    fn values(&self) -> &[f64];
+
+    /// n, the number of unknowns.
+    fn jacobian_size(&self) -> usize;
+
+    /// [dW/dx - V^T dF/dx, dW/dp - V^T dF/dp] (objectives x (n + wrt)) for an n x objectives
+    /// matrix V (column r goes with objective r). With V = 0: [dW/dx, dW/dp]. With the adjoint
+    /// V: the residual of the adjoint system (transposed), and the gradients.
+    fn adjoint_rows(&self, v: &DMatrix<f64>) -> DMatrix<f64>;
+
+    /// dF/dx (n x n), formed.
+    fn jacobian_x(&self) -> DMatrix<f64>;
 }

@@ -84,17 +84,30 @@ pub(crate) struct Measure {
 }
 
 pub(crate) fn measure(what: Timed) -> Measure {
-    let count = match what {
+    counter(what).fetch_add(1, Ordering::Relaxed);
+    Measure {
+        what,
+        start: Instant::now(),
+    }
+}
+
+/// Runs `f` as one `Timed` operation if it returns something (a `None` is neither counted nor
+/// timed: the operation was not available).
+pub(crate) fn measure_some<T>(what: Timed, f: impl FnOnce() -> Option<T>) -> Option<T> {
+    let start = Instant::now();
+    let out = f()?;
+    drop(Measure { what, start });
+    counter(what).fetch_add(1, Ordering::Relaxed);
+    Some(out)
+}
+
+fn counter(what: Timed) -> &'static AtomicU64 {
+    match what {
         Timed::InnerSolve => &COUNTERS.inner_solves,
         Timed::Factorization => &COUNTERS.factorizations,
         Timed::Gradient => &COUNTERS.gradients,
         Timed::Derivatives => &COUNTERS.derivatives,
         Timed::Refinement => &COUNTERS.refinements,
-    };
-    count.fetch_add(1, Ordering::Relaxed);
-    Measure {
-        what,
-        start: Instant::now(),
     }
 }
 

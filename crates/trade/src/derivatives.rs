@@ -9,6 +9,7 @@
 
 use nalgebra::{DMatrix, DMatrixView, DMatrixViewMut};
 use walras_core::autodiff::AllDerivatives;
+use walras_core::AdjointOperator;
 
 use crate::model::{Deficits, Numeraire, TradeModel};
 
@@ -204,6 +205,54 @@ impl RowSink for AdjointRows<'_> {
     }
 }
 
+/// The trade model's derivatives at one point, applied (see [`AdjointOperator`]).
+pub(crate) struct TradeAdjoint<'a> {
+    model: &'a TradeModel,
+    f: Functionals,
+    x: Vec<f64>,
+    objectives: Vec<usize>,
+}
+
+impl AdjointOperator for TradeAdjoint<'_> {
+    fn values(&self) -> &[f64] {
+        &self.f.values
+    }
+
+    fn jacobian_size(&self) -> usize {
+        self.model.layout.len
+    }
+
+    fn adjoint_rows(&self, v: &DMatrix<f64>) -> DMatrix<f64> {
+        let b = &*self.model.base;
+        let (nc, nj) = (b.n_countries(), b.n_sectors());
+        let k = self.objectives.len();
+        let mut sink = AdjointRows {
+            f: &self.f,
+            v,
+            n: self.model.layout.len,
+            nc,
+            out: DMatrix::zeros(self.f.ncols, k),
+            coefs: [nc * nj, nc * nj, nc, nc, nc].map(|rows| DMatrix::zeros(rows, k)),
+        };
+        self.model
+            .visit_rows(&self.f, &self.x, &self.objectives, &mut sink);
+        sink.finish()
+    }
+
+    fn jacobian_x(&self) -> DMatrix<f64> {
+        let n = self.model.layout.len;
+        let mut dense = DenseRows {
+            rows: Rows::zeros(n + self.objectives.len(), self.f.ncols),
+            f: &self.f,
+            nc: self.model.base.n_countries(),
+        };
+        self.model
+            .visit_rows(&self.f, &self.x, &self.objectives, &mut dense);
+        let ncols = self.f.ncols;
+        DMatrix::from_fn(n, n, |r, c| dense.rows.data[r * ncols + c])
+    }
+}
+
 impl TradeModel {
     /// All first derivatives at (x, p) for `objectives` (countries) and policy indices `wrt`.
     pub(crate) fn derivatives(
@@ -234,29 +283,21 @@ impl TradeModel {
         }
     }
 
-    /// [dW/dx - V^T dF/dx, dW/dp - V^T dF/dp] (objectives x (n + wrt)) for an n x objectives
-    /// matrix V, without forming dF/dx.
-    pub(crate) fn adjoint_rows(
+    /// The derivatives at (x, p) as an adjoint operator: the dense functionals are built once,
+    /// and each application visits the rows without forming dF/dx.
+    pub(crate) fn adjoint_operator_at(
         &self,
         x: &[f64],
         policy: &[f64],
         objectives: &[usize],
         wrt: &[usize],
-        v: &DMatrix<f64>,
-    ) -> DMatrix<f64> {
-        let f = self.functionals(x, policy, objectives, wrt);
-        let (nc, nj) = (self.base.n_countries(), self.base.n_sectors());
-        let k = objectives.len();
-        let mut sink = AdjointRows {
-            f: &f,
-            v,
-            n: self.layout.len,
-            nc,
-            out: DMatrix::zeros(f.ncols, k),
-            coefs: [nc * nj, nc * nj, nc, nc, nc].map(|rows| DMatrix::zeros(rows, k)),
-        };
-        self.visit_rows(&f, x, objectives, &mut sink);
-        sink.finish()
+    ) -> TradeAdjoint<'_> {
+        TradeAdjoint {
+            model: self,
+            f: self.functionals(x, policy, objectives, wrt),
+            x: x.to_vec(),
+            objectives: objectives.to_vec(),
+        }
     }
 
     /// The dense functionals at (x, p), over the columns (x, then the policy indices `wrt`).

@@ -617,15 +617,14 @@ impl Welfare for TradeModel {
     ) -> Option<walras_core::autodiff::AllDerivatives> {
         Some(self.derivatives(x, policy, objectives, wrt))
     }
-    fn analytic_adjoint_rows(
+    fn adjoint_operator(
         &self,
         x: &[f64],
         policy: &[f64],
         objectives: &[usize],
         wrt: &[usize],
-        v: &nalgebra::DMatrix<f64>,
-    ) -> Option<nalgebra::DMatrix<f64>> {
-        Some(self.adjoint_rows(x, policy, objectives, wrt, v))
+    ) -> Option<Box<dyn walras_core::AdjointOperator + '_>> {
+        Some(Box::new(self.adjoint_operator_at(x, policy, objectives, wrt)))
     }
     fn objective_name(&self, k: usize) -> String {
         format!("welfare[{}]", self.base.countries[k])

@@ -74,9 +74,14 @@ fn check(model: &TradeModel, label: &str) {
     // objective subset in a shuffled order, against the dual-number derivatives.
     let some: Vec<usize> = objectives.iter().rev().step_by(2).copied().collect();
     let v = nalgebra::DMatrix::from_fn(n, some.len(), |i, r| wobble(5000 + 31 * i + r));
-    let rows = model
-        .analytic_adjoint_rows(&x, &policy, &some, &wrt, &v)
-        .expect("the trade model forms adjoint rows");
+    let operator = model
+        .adjoint_operator(&x, &policy, &some, &wrt)
+        .expect("the trade model applies its derivatives");
+    compare("operator dF/dx", &operator.jacobian_x(), &dual.f_x);
+    for (a, &k) in operator.values().iter().zip(&some) {
+        assert!((a - dual.values[k]).abs() < 1e-12, "{label}: welfare {a}");
+    }
+    let rows = operator.adjoint_rows(&v);
     let pick = |m: &nalgebra::DMatrix<f64>| m.select_rows(&some);
     let expected_x = pick(&dual.w_x) - v.transpose() * &dual.f_x;
     let expected_p = pick(&dual.w_p) - v.transpose() * &dual.f_p;
