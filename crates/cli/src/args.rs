@@ -405,7 +405,7 @@ pub struct TradeGameArgs {
     #[command(flatten)]
     pub instruments: InstrumentArgs,
     /// Nash: auto (stacked first-order conditions for games of up to 100 instruments; for
-    /// larger games, or if they fail, best responses until the conditions hold to 2e-2 and the
+    /// larger games, or if they fail, best responses until the conditions hold to 5e-2 and the
     /// stacked conditions from there), stacked, best-response or best-response-then-stacked.
     #[arg(long, default_value = "auto")]
     pub method: String,

@@ -210,7 +210,10 @@ impl<'a> PointDerivatives<'a> {
                 let n = op.jacobian_size();
                 let rows = op.adjoint_rows(&DMatrix::zeros(n, op.values().len()));
                 let m = rows.ncols() - n;
-                (rows.columns(0, n).transpose(), rows.columns(n, m).into_owned())
+                (
+                    rows.columns(0, n).transpose(),
+                    rows.columns(n, m).into_owned(),
+                )
             }
             PointDerivatives::Formed(all) => (all.w_x.transpose(), all.w_p.clone()),
         }

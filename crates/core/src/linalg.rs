@@ -51,6 +51,15 @@ impl Factorization {
     /// Solve A X = B (or A^T X = B); None if the solution is not finite.
     pub(crate) fn solve(&self, b: &DMatrix<f64>, transpose: bool) -> Option<DMatrix<f64>> {
         let x = match self {
+            // Many right-hand sides: the inverse once, then one blocked product.
+            Factorization::Small(a, lu) if b.ncols() > a.nrows() => {
+                let inverse = if transpose {
+                    a.transpose().lu().try_inverse()?
+                } else {
+                    lu.try_inverse()?
+                };
+                mat_mul(&inverse, b, false)
+            }
             Factorization::Small(a, lu) => {
                 if transpose {
                     a.transpose().lu().solve(b)?
@@ -106,6 +115,24 @@ mod tests {
             let u = (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
             scale * u / (n as f64).sqrt() + if i == j { 2.0 } else { 0.0 }
         })
+    }
+
+    #[test]
+    fn solves_with_many_right_hand_sides_match_few() {
+        for n in [20, 130] {
+            let a = matrix(n, 7, 0.5);
+            let b = DMatrix::from_fn(n, 3 * n, |i, j| ((i * 7 + j) as f64).sin());
+            let factor = Factorization::new(&a).unwrap();
+            for transpose in [false, true] {
+                let many = factor.solve(&b, transpose).unwrap();
+                let op = if transpose { a.transpose() } else { a.clone() };
+                assert!((&op * &many - &b).amax() < 1e-10, "n = {n}");
+                let few = factor
+                    .solve(&b.columns(0, 2).into_owned(), transpose)
+                    .unwrap();
+                assert!((few - many.columns(0, 2)).amax() < 1e-12, "n = {n}");
+            }
+        }
     }
 
     #[test]

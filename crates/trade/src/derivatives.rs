@@ -225,7 +225,18 @@ impl AdjointOperator for TradeAdjoint<'_> {
     fn adjoint_rows(&self, v: &DMatrix<f64>) -> DMatrix<f64> {
         let b = &*self.model.base;
         let (nc, nj) = (b.n_countries(), b.n_sectors());
-        let k = self.objectives.len();
+        let (n, k) = (self.model.layout.len, self.objectives.len());
+        let functionals = 2 * nc * nj + 3 * nc;
+        if functionals > n + k {
+            // Fewer rows than functionals (no labour or price unknowns): form the rows, then
+            // combine them, [-V; I]^T rows, as one product.
+            let rows = self.dense_rows();
+            let mut weights = DMatrix::zeros(n + k, k);
+            weights.rows_mut(0, n).copy_from(&(-v));
+            weights.rows_mut(n, k).fill_with_identity();
+            let view = DMatrixView::from_slice(&rows.data, self.f.ncols, n + k);
+            return (view * weights).transpose();
+        }
         let mut sink = AdjointRows {
             f: &self.f,
             v,
@@ -240,16 +251,24 @@ impl AdjointOperator for TradeAdjoint<'_> {
     }
 
     fn jacobian_x(&self) -> DMatrix<f64> {
+        let rows = self.dense_rows();
+        let ncols = self.f.ncols;
         let n = self.model.layout.len;
+        DMatrix::from_fn(n, n, |r, c| rows.data[r * ncols + c])
+    }
+}
+
+impl TradeAdjoint<'_> {
+    /// All rows, formed.
+    fn dense_rows(&self) -> Rows {
         let mut dense = DenseRows {
-            rows: Rows::zeros(n + self.objectives.len(), self.f.ncols),
+            rows: Rows::zeros(self.model.layout.len + self.objectives.len(), self.f.ncols),
             f: &self.f,
             nc: self.model.base.n_countries(),
         };
         self.model
             .visit_rows(&self.f, &self.x, &self.objectives, &mut dense);
-        let ncols = self.f.ncols;
-        DMatrix::from_fn(n, n, |r, c| dense.rows.data[r * ncols + c])
+        dense.rows
     }
 }
 

@@ -624,7 +624,9 @@ impl Welfare for TradeModel {
         objectives: &[usize],
         wrt: &[usize],
     ) -> Option<Box<dyn walras_core::AdjointOperator + '_>> {
-        Some(Box::new(self.adjoint_operator_at(x, policy, objectives, wrt)))
+        Some(Box::new(
+            self.adjoint_operator_at(x, policy, objectives, wrt),
+        ))
     }
     fn objective_name(&self, k: usize) -> String {
         format!("welfare[{}]", self.base.countries[k])
