@@ -394,9 +394,10 @@ fn adjoint_rows<M: Welfare + ?Sized>(
 ///
 /// Each probe is linearised around (x, policy), to second order in h like the tangent
 /// prediction itself: with J = dF/dx and v the adjoint at the point, a probe's adjoint is
-/// v + J^-T c_k, where c_k = (dW/dx)_k^T - J_k^T v is of order h. So every probe costs one
-/// derivative evaluation, and all share one factorisation and one solve with many right-hand
-/// sides (no refinement per probe). Also returns that factorisation of dF/dx at x.
+/// v + J^-T c_k, where c_k = (dW/dx)_k^T - J_k^T v is of order h. Its gradients are then
+/// a_k - c_k^T J^-1 dF/dp = a_k + c_k^T dx*/dp, with a_k = (dW/dp)_k - v^T (dF/dp)_k: the
+/// tangent already holds J^-1 dF/dp, so a probe costs one application of the derivatives and
+/// a few dot products, and no solve. Also returns the factorisation of dF/dx at x.
 pub(crate) fn probe_gradients<M: Welfare + ?Sized>(
     model: &M,
     x: &[f64],
@@ -422,8 +423,8 @@ pub(crate) fn probe_gradients<M: Welfare + ?Sized>(
     let v = factor
         .solve(&d0.w_x.transpose(), true)
         .ok_or_else(unsolvable)?;
-    // Per probe: a_k = (dW/dp)_k - v^T (dF/dp)_k (own entries) and c_k.
-    let probes: Vec<(Vec<f64>, DMatrix<f64>)> = (0..m)
+    // Per probe, column k: own entries of a_k + c_k^T dx*/dp.
+    let columns: Vec<Vec<f64>> = (0..m)
         .into_par_iter()
         .map(|k| {
             let _measure = crate::work::measure(crate::work::Timed::Gradient);
@@ -435,31 +436,15 @@ pub(crate) fn probe_gradients<M: Welfare + ?Sized>(
             let mut pk = policy.to_vec();
             pk[wrt[k]] += h[k];
             let rows = adjoint_rows(model, &xk, &pk, objectives, wrt, &v);
-            let a = (0..m).map(|i| rows[(owner[i], n + i)]).collect();
-            (a, rows.columns(0, n).transpose())
+            let c = rows.columns(0, n).transpose();
+            (0..m)
+                .map(|i| rows[(owner[i], n + i)] + c.column(owner[i]).dot(&dxdp.column(i)))
+                .collect()
         })
         .collect();
     let mut gradients = DMatrix::zeros(m, m);
-    let mut c = DMatrix::zeros(n, m * k_obj);
-    for (k, (a, ck)) in probes.into_iter().enumerate() {
-        gradients.set_column(k, &nalgebra::DVector::from_vec(a));
-        c.columns_mut(k * k_obj, k_obj).copy_from(&ck);
-    }
-    // The adjoint corrections J^-T c_k, all at once; then subtract their products with dF/dp
-    // (at the point: the difference is of second order), one objective's instruments at a time.
-    let delta = factor.solve(&c, true).ok_or_else(unsolvable)?;
-    for r in 0..k_obj {
-        let owned: Vec<usize> = (0..m).filter(|&i| owner[i] == r).collect();
-        if owned.is_empty() {
-            continue;
-        }
-        let delta_r = DMatrix::from_fn(n, m, |row, k| delta[(row, k * k_obj + r)]);
-        let correction = crate::linalg::mat_mul(&delta_r, &d0.f_p.select_columns(&owned), true);
-        for (local, &i) in owned.iter().enumerate() {
-            for k in 0..m {
-                gradients[(i, k)] -= correction[(k, local)];
-            }
-        }
+    for (k, column) in columns.into_iter().enumerate() {
+        gradients.set_column(k, &nalgebra::DVector::from_vec(column));
     }
     Ok((gradients, factor))
 }
