@@ -25,8 +25,13 @@ use crate::solve::{broyden_solve, solve, SolverOptions, BROYDEN_STEPS};
 /// value STALL_WINDOW iterations earlier.
 const STALL_WINDOW: usize = 10;
 const STALL_FACTOR: f64 = 0.5;
-/// A crawl is met by a rebuilt Jacobian at most this many times before it counts as a stall.
-const CRAWL_REBUILDS: usize = 2;
+/// A secant model at least this many iterations old that has not halved the residual over as
+/// many iterations is rebuilt (with linearised probes a rebuild costs a few iterations' work;
+/// on the dlopt partner x sector war, windows of 5 and 3 took 10.0-11.0 s against 10.9-12.2 s
+/// with STALL_WINDOW)...
+const CRAWL_WINDOW: usize = 5;
+/// ...at most this many times; then a crawl over STALL_WINDOW iterations counts as a stall.
+const CRAWL_REBUILDS: usize = 4;
 
 /// A step that hits the trust region and cuts the residual by less than this factor halves the
 /// region (down to MIN_RADIUS times `max_step`).
@@ -408,15 +413,19 @@ impl StackedFoc {
             // Stagnation: three line searches in a row found no decrease even with fresh
             // Jacobians; the quasi-Newton model does not describe this game here.
             // Or the residual did not even halve over the last STALL_WINDOW iterations.
-            // A crawl on a secant model at least STALL_WINDOW iterations old is first met by a
+            // A crawl on a secant model at least CRAWL_WINDOW iterations old is first met by a
             // rebuilt Jacobian and a full trust region: the secant updates along near-flat
             // directions may have worn the model out.
-            let crawling = history.len() > STALL_WINDOW && {
-                let then = history[history.len() - 1 - STALL_WINDOW].max_projected_gradient();
-                norm(&next.residual) > STALL_FACTOR * then
+            let crawled = |window: usize| {
+                history.len() > window && {
+                    let then = history[history.len() - 1 - window].max_projected_gradient();
+                    norm(&next.residual) > STALL_FACTOR * then
+                }
             };
+            let crawling = crawled(STALL_WINDOW);
             let stale = iter - rebuilt_at >= STALL_WINDOW;
-            if !done && failures < 3 && crawling && stale && crawl_rebuilds < CRAWL_REBUILDS {
+            let rebuild = crawled(CRAWL_WINDOW) && iter - rebuilt_at >= CRAWL_WINDOW;
+            if !done && failures < 3 && rebuild && crawl_rebuilds < CRAWL_REBUILDS {
                 crawl_rebuilds += 1;
                 jac = None;
                 radius = self.max_step;
