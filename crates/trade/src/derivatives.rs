@@ -7,7 +7,7 @@
 //! d sales_i^j, which combines them; everything else is a few sparse terms. The result matches
 //! the dual-number derivatives to rounding (tests/derivatives.rs).
 
-use nalgebra::{DMatrix, DMatrixView, DMatrixViewMut};
+use nalgebra::{DMatrix, DMatrixView};
 use walras_core::autodiff::AllDerivatives;
 use walras_core::AdjointOperator;
 
@@ -67,26 +67,63 @@ enum Source {
 
 /// The dense functionals at one point, and what the rows need besides.
 struct Functionals {
+    nc: usize,
     ncols: usize,
     wage: Vec<f64>,
     sales: Vec<f64>,
     d_world: Vec<(usize, f64)>,
     values: Vec<f64>,
-    ln_t: Rows,
-    d_sales: Rows,
+    /// d ln T and d sales, sector by sector.
+    sectors: Vec<SectorBlock>,
     tariff_revenue: Rows,
     export_revenue: Rows,
     subsidy: Rows,
 }
 
-impl Functionals {
-    fn rows(&self, source: Source) -> &Rows {
-        match source {
+/// One sector's d ln T_n^j and d sales_n^j (a column per country), over only the columns they
+/// can touch: the wages, that sector's labour, the input prices, and the instruments on that
+/// sector's flows (a fifth of all columns with partner x sector tariffs on the 7 x 44 data).
+struct SectorBlock {
+    /// The global column of each local row.
+    cols: Vec<usize>,
+    ln_t: DMatrix<f64>,
+    sales: DMatrix<f64>,
+}
+
+impl SectorBlock {
+    /// The functional of `country` from `source` (LnT or Sales).
+    fn functional(&self, source: Source, country: usize) -> &[f64] {
+        let m = match source {
             Source::LnT => &self.ln_t,
-            Source::Sales => &self.d_sales,
-            Source::TariffRevenue => &self.tariff_revenue,
-            Source::ExportRevenue => &self.export_revenue,
-            Source::Subsidy => &self.subsidy,
+            _ => &self.sales,
+        };
+        let rows = m.nrows();
+        &m.as_slice()[country * rows..(country + 1) * rows]
+    }
+}
+
+/// dst[cols[l]] += a * src[l].
+fn scatter(dst: &mut [f64], a: f64, cols: &[usize], src: &[f64]) {
+    if a != 0.0 {
+        for (&c, &v) in cols.iter().zip(src) {
+            dst[c] += a * v;
+        }
+    }
+}
+
+impl Functionals {
+    /// Functional `index` of `source` as (columns, values): a sector-block column for LnT and
+    /// Sales (index j * N + country), a full row otherwise.
+    fn functional(&self, source: Source, index: usize) -> (Option<&[usize]>, &[f64]) {
+        let nc = self.nc;
+        match source {
+            Source::LnT | Source::Sales => {
+                let block = &self.sectors[index / nc];
+                (Some(&block.cols), block.functional(source, index % nc))
+            }
+            Source::TariffRevenue => (None, self.tariff_revenue.row(index)),
+            Source::ExportRevenue => (None, self.export_revenue.row(index)),
+            Source::Subsidy => (None, self.subsidy.row(index)),
         }
     }
 }
@@ -106,7 +143,6 @@ trait RowSink {
 struct DenseRows<'a> {
     rows: Rows,
     f: &'a Functionals,
-    nc: usize,
 }
 
 impl RowSink for DenseRows<'_> {
@@ -114,24 +150,18 @@ impl RowSink for DenseRows<'_> {
         self.rows.row_mut(row)[col] += value;
     }
     fn add_row(&mut self, row: usize, source: Source, index: usize, coef: f64) {
-        axpy(self.rows.row_mut(row), coef, self.f.rows(source).row(index));
+        match self.f.functional(source, index) {
+            (Some(cols), values) => scatter(self.rows.row_mut(row), coef, cols, values),
+            (None, values) => axpy(self.rows.row_mut(row), coef, values),
+        }
     }
     fn subtract_io_block(&mut self, first: usize, dest: usize, g: &DMatrix<f64>) {
-        // As one product: (rows as columns) J^T[:, j] -= S^T[:, k] G[k, j]. The sales rows of
-        // `dest` are every N-th row of d_sales.
-        let (ncols, nc, nj) = (self.f.ncols, self.nc, g.nrows());
-        let start = dest * ncols;
-        let len = (nj - 1) * nc * ncols + ncols;
-        let s_rows = DMatrixView::from_slice_with_strides(
-            &self.f.d_sales.data[start..start + len],
-            ncols,
-            nj,
-            1,
-            nc * ncols,
-        );
-        let block = first * ncols..(first + nj) * ncols;
-        let mut j_rows = DMatrixViewMut::from_slice(&mut self.rows.data[block], ncols, nj);
-        j_rows.gemm(-1.0, &s_rows, g, 1.0);
+        for (k, block) in self.f.sectors.iter().enumerate() {
+            let sales = block.functional(Source::Sales, dest);
+            for j in 0..g.ncols() {
+                scatter(self.rows.row_mut(first + j), -g[(k, j)], &block.cols, sales);
+            }
+        }
     }
 }
 
@@ -160,18 +190,25 @@ impl AdjointRows<'_> {
         }
     }
     fn finish(mut self) -> DMatrix<f64> {
-        let ncols = self.f.ncols;
-        for (source, coef) in [
-            Source::LnT,
-            Source::Sales,
-            Source::TariffRevenue,
-            Source::ExportRevenue,
-            Source::Subsidy,
+        let (ncols, nc) = (self.f.ncols, self.nc);
+        // Sector blocks: one small product each, scattered into the block's columns.
+        for (j, block) in self.f.sectors.iter().enumerate() {
+            let [ln_t, sales, ..] = &self.coefs;
+            let part = &block.ln_t * ln_t.rows(j * nc, nc) + &block.sales * sales.rows(j * nc, nc);
+            for (l, &col) in block.cols.iter().enumerate() {
+                for r in 0..part.ncols() {
+                    self.out[(col, r)] += part[(l, r)];
+                }
+            }
+        }
+        for (rows, coef) in [
+            &self.f.tariff_revenue,
+            &self.f.export_revenue,
+            &self.f.subsidy,
         ]
         .into_iter()
-        .zip(&self.coefs)
+        .zip(&self.coefs[2..])
         {
-            let rows = self.f.rows(source);
             let view = DMatrixView::from_slice(&rows.data, ncols, coef.nrows());
             self.out.gemm(1.0, &view, coef, 1.0);
         }
@@ -264,7 +301,6 @@ impl TradeAdjoint<'_> {
         let mut dense = DenseRows {
             rows: Rows::zeros(self.model.layout.len + self.objectives.len(), self.f.ncols),
             f: &self.f,
-            nc: self.model.base.n_countries(),
         };
         self.model
             .visit_rows(&self.f, &self.x, &self.objectives, &mut dense);
@@ -287,7 +323,6 @@ impl TradeModel {
         let mut dense = DenseRows {
             rows: Rows::zeros(n + k, f.ncols),
             f: &f,
-            nc: self.base.n_countries(),
         };
         self.visit_rows(&f, x, objectives, &mut dense);
         let jac = dense.rows;
@@ -392,33 +427,58 @@ impl TradeModel {
         };
         let active = |f: usize| b.lambda[f] > 0.0;
 
-        // Rows of d ln T and d sales are sector-major (j * N + country), so that one sector's
-        // rows form one matrix for the products below.
-        let sm = |country: usize, j: usize| j * nc + country;
-        // d ln T_n^j = Sum_h lambda_f (d ln A_h^j - theta d ln kappa_f).
-        let mut d_ln_t = Rows::zeros(nc * nj, ncols);
-        for dest in 0..nc {
-            for j in 0..nj {
-                let row = d_ln_t.row_mut(sm(dest, j));
-                for h in 0..nc {
+        // d ln T_n^j = Sum_h lambda_f (d ln A_h^j - theta d ln kappa_f), and d sales, sector by
+        // sector over the columns the sector can touch (`local`: global -> local column).
+        // d ln lambda_f = d ln A - theta d ln kappa - d ln T; a flow's value is lambda_f X_n^j.
+        // Producer sales_h^j = Sum_n lambda X (1+s)/((1+t)(1+x)).
+        let mut local = vec![usize::MAX; ncols];
+        let mut sales = vec![0.0; nc * nj];
+        let mut sectors = Vec::with_capacity(nj);
+        for j in 0..nj {
+            let mut cols = Vec::new();
+            let mut touch = |col: usize| {
+                if local[col] == usize::MAX {
+                    local[col] = cols.len();
+                    cols.push(col);
+                }
+            };
+            for h in 0..nc {
+                d_ln_a[h * nj + j].iter().for_each(|&(col, _)| touch(col));
+                for dest in 0..nc {
                     let f = b.flow(h, dest, j);
                     if active(f) {
-                        add_sparse(row, lambda[f], &d_ln_a[h * nj + j]);
-                        add_kappa(row, -theta(j) * lambda[f], f, h, j);
+                        d_ln_kappa(f, h, j)
+                            .into_iter()
+                            .flatten()
+                            .for_each(|(col, _)| touch(col));
                     }
                 }
             }
-        }
-        // d ln lambda_f = d ln A - theta d ln kappa - d ln T; a flow's value is lambda_f X_n^j.
-        // Producer sales_h^j = Sum_n lambda X (1+s)/((1+t)(1+x)).
-        let mut sales = vec![0.0; nc * nj];
-        let mut d_sales = Rows::zeros(nc * nj, ncols);
-        for j in 0..nj {
+            for dest in 0..nc {
+                touch(d_spending(dest * nj + j).0);
+            }
+            let at = |col: usize| local[col];
+            let mut ln_t = DMatrix::<f64>::zeros(cols.len(), nc);
+            for dest in 0..nc {
+                let mut row = ln_t.column_mut(dest);
+                for h in 0..nc {
+                    let f = b.flow(h, dest, j);
+                    if active(f) {
+                        for &(col, v) in &d_ln_a[h * nj + j] {
+                            row[at(col)] += lambda[f] * v;
+                        }
+                        for (col, v) in d_ln_kappa(f, h, j).into_iter().flatten() {
+                            row[at(col)] -= theta(j) * lambda[f] * v;
+                        }
+                    }
+                }
+            }
             // producer[(dest, h)]: h's producer revenue from sales to dest.
             let mut producer_of = DMatrix::<f64>::zeros(nc, nc);
+            let mut d_sales = DMatrix::<f64>::zeros(cols.len(), nc);
             for h in 0..nc {
                 let cell = h * nj + j;
-                let row = d_sales.row_mut(sm(h, j));
+                let mut row = d_sales.column_mut(h);
                 for dest in 0..nc {
                     let f = b.flow(h, dest, j);
                     if !active(f) {
@@ -429,27 +489,35 @@ impl TradeModel {
                     let producer = lambda[f] * spending[m] * wedge;
                     sales[cell] += producer;
                     producer_of[(dest, h)] = producer;
-                    add_kappa(row, -theta(j) * producer, f, h, j);
+                    for (col, v) in d_ln_kappa(f, h, j).into_iter().flatten() {
+                        row[at(col)] -= theta(j) * producer * v;
+                    }
                     for (col, v) in [d_ln1p(src.tariff[f], t[f]), d_ln1p(src.export[f], ex[f])]
                         .into_iter()
                         .flatten()
                     {
-                        row[col] -= producer * v;
+                        row[at(col)] -= producer * v;
                     }
                     let (col, v) = d_spending(m);
-                    row[col] += lambda[f] * wedge * v;
+                    row[at(col)] += lambda[f] * wedge * v;
                 }
-                add_sparse(row, sales[cell], &d_ln_a[cell]);
+                for &(col, v) in &d_ln_a[cell] {
+                    row[at(col)] += sales[cell] * v;
+                }
                 if let Some((col, v)) = d_ln1p(src.subsidy[cell], s[cell]) {
-                    row[col] += sales[cell] * v;
+                    row[at(col)] += sales[cell] * v;
                 }
             }
-            // d sales_h^j -= Sum_dest producer (d ln T_dest^j), as one product per sector:
-            // (rows as columns) S^T -= T^T P.
-            let block = j * nc * ncols..(j + 1) * nc * ncols;
-            let t_rows = DMatrixView::from_slice(&d_ln_t.data[block.clone()], ncols, nc);
-            let mut s_rows = DMatrixViewMut::from_slice(&mut d_sales.data[block], ncols, nc);
-            s_rows.gemm(-1.0, &t_rows, &producer_of, 1.0);
+            // d sales_h^j -= Sum_dest producer (d ln T_dest^j), as one product per sector.
+            d_sales.gemm(-1.0, &ln_t, &producer_of, 1.0);
+            for &col in &cols {
+                local[col] = usize::MAX;
+            }
+            sectors.push(SectorBlock {
+                cols,
+                ln_t,
+                sales: d_sales,
+            });
         }
         // Tax revenues and subsidy outlays by country.
         let mut d_tariff_rev = Rows::zeros(nc, ncols);
@@ -484,7 +552,8 @@ impl TradeModel {
                     let e_f = value * x_share;
                     let row = d_export_rev.row_mut(h);
                     if e_f != 0.0 {
-                        axpy(row, -e_f, d_ln_t.row(sm(dest, j)));
+                        let block = &sectors[j];
+                        scatter(row, -e_f, &block.cols, block.functional(Source::LnT, dest));
                         add_sparse(row, e_f, &d_ln_a[h * nj + j]);
                         add_kappa(row, -theta(j) * e_f, f, h, j);
                         let (col, v) = d_spending(m);
@@ -497,10 +566,12 @@ impl TradeModel {
                         row[col] += value / ((1.0 + t[f]) * (1.0 + ex[f]) * (1.0 + ex[f]));
                     }
                 }
-                axpy(
+                let block = &sectors[j];
+                scatter(
                     d_tariff_rev.row_mut(dest),
                     -revenue,
-                    d_ln_t.row(sm(dest, j)),
+                    &block.cols,
+                    block.functional(Source::LnT, dest),
                 );
             }
         }
@@ -508,7 +579,9 @@ impl TradeModel {
             for j in 0..nj {
                 let cell = i * nj + j;
                 let row = d_subsidy.row_mut(i);
-                axpy(row, s[cell] / (1.0 + s[cell]), d_sales.row(sm(i, j)));
+                let block = &sectors[j];
+                let sales_ij = block.functional(Source::Sales, i);
+                scatter(row, s[cell] / (1.0 + s[cell]), &block.cols, sales_ij);
                 if let Some(col) = src.subsidy[cell] {
                     row[col] += sales[cell] / ((1.0 + s[cell]) * (1.0 + s[cell]));
                 }
@@ -519,13 +592,13 @@ impl TradeModel {
             .map(|i| (i, wage[i] * b.wage_bill[i] / world0))
             .collect();
         Functionals {
+            nc,
             ncols,
             wage,
             sales,
             d_world,
             values: objectives.iter().map(|&k| self.welfare(&c, k)).collect(),
-            ln_t: d_ln_t,
-            d_sales,
+            sectors,
             tariff_revenue: d_tariff_rev,
             export_revenue: d_export_rev,
             subsidy: d_subsidy,
