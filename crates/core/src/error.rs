@@ -86,6 +86,8 @@ pub enum NfxpError {
         rounds: usize,
         /// The last round's record.
         last: Box<RoundRecord>,
+        /// The record of the round with the smallest residual (where to resume from).
+        best: Box<RoundRecord>,
         /// The largest first-order-condition residual (projected gradient) of every round.
         residual_history: Vec<f64>,
     },

@@ -345,10 +345,19 @@ impl BestResponse {
             .iter()
             .map(RoundRecord::max_projected_gradient)
             .collect();
+        let best = history
+            .iter()
+            .min_by(|a, b| {
+                a.max_projected_gradient()
+                    .total_cmp(&b.max_projected_gradient())
+            })
+            .cloned()
+            .expect("at least one round");
         Err(NfxpError::GameNotConverged {
             method: "best-response dynamics",
             rounds: self.max_rounds,
             last: Box::new(history.pop().expect("at least one round")),
+            best: Box::new(best),
             residual_history,
         })
     }

@@ -6,7 +6,7 @@ use walras_core::fixtures::{symmetric_nash_tariff, ArmingtonTariffGame, Cournot,
 use walras_core::{
     adjoint_gradients, cooperate, criterion_gradient, players_from_blocks, solve, tangent,
     Aggregation, BestResponse, Criterion, Equilibrium, NfxpError, PolicyOptimizer, PolicySpace,
-    Scalar, Schedule, SolveMethod, SolverOptions, Strategy, Welfare,
+    Scalar, Schedule, SolveMethod, SolverOptions, StackedFoc, Strategy, Welfare,
 };
 
 fn tight() -> SolverOptions {
@@ -640,6 +640,35 @@ fn unfinished_games_are_errors() {
         "{text}"
     );
     assert_eq!(residual_history, &vec![last.max_projected_gradient()]);
+
+    // Where to resume: the round with the smallest residual, for both Nash solvers.
+    let damped = BestResponse::new()
+        .with_max_rounds(4)
+        .unwrap()
+        .with_damping(0.3)
+        .unwrap()
+        .solve(&c, &players, &[0.0, 0.0], |_| {})
+        .unwrap_err();
+    let stacked = StackedFoc::new()
+        .with_max_iter(2)
+        .unwrap()
+        .solve(&c, &players, &[0.0, 0.0], |_| {})
+        .unwrap_err();
+    for err in [damped, stacked] {
+        let NfxpError::GameNotConverged {
+            best,
+            residual_history,
+            ..
+        } = &err
+        else {
+            panic!("{err:?}")
+        };
+        let smallest = residual_history
+            .iter()
+            .copied()
+            .fold(f64::INFINITY, f64::min);
+        assert_eq!(best.max_projected_gradient(), smallest, "{err}");
+    }
 }
 
 /// The exchange economy with a hand-written dF/dx that counts its calls.

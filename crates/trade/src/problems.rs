@@ -27,8 +27,9 @@ pub enum NashMethod {
     /// Best-response dynamics (Jacobi, players in parallel).
     BestResponse,
     /// Best responses until the first-order conditions hold to 5e-2, then the stacked
-    /// conditions from there; if those stall, best responses again to a 20x tighter handover
-    /// (twice at most), then to the tolerance (what `Auto` falls back to).
+    /// conditions from there; if those stall, best responses again, from the best point, to a
+    /// 5x tighter handover (four times at most), then to the tolerance (what `Auto` falls back
+    /// to).
     BestResponseThenStacked,
 }
 
@@ -37,8 +38,12 @@ pub enum NashMethod {
 /// its Jacobian costs less than a round of best responses: dual competition 30 s at 2e-2,
 /// 24 s here, 21 s at 1e-1, 39 s at 2e-1)...
 const HANDOVER_TOL: f64 = 5e-2;
-/// ...and tries again, to a tighter handover, at most this many times after a stall.
-const HYBRID_ATTEMPTS: usize = 2;
+/// ...and tries again, to a tighter handover, at most this many times after a stall...
+const HYBRID_ATTEMPTS: usize = 4;
+/// ...namely this fraction of the lower of the residuals where the responses handed over and
+/// where the stacked iteration did best. (Partner x sector dual competition on dlopt, which
+/// failed with 2 attempts at 1/20: 150 s at 1/20, 97 s at 1/5, 131 s at 1/2.)
+const HANDOVER_CUT: f64 = 0.2;
 /// Started from the baseline, the stacked iteration takes secant steps until its residual is
 /// below this, and only then builds its finite-difference Jacobian (one adjoint gradient per
 /// instrument). On the WIOD uniform wars (all eight elasticity sets) this cuts the evaluations
@@ -313,8 +318,8 @@ pub fn nash_with(
     };
     // Best responses then the stacked conditions: responses bring the policies near the
     // equilibrium, where the quasi-Newton iteration converges fast. If it stalls, best
-    // responses take over again from the better of the two points, to a handover 20x tighter
-    // than where it stalled; after HYBRID_ATTEMPTS such failures, best responses go on to the
+    // responses take over again from the better of the two points (the stacked iteration's
+    // best, not its last), to a handover 5x tighter than the lower residual; after HYBRID_ATTEMPTS such failures, best responses go on to the
     // tolerance.
     let hybrid = |start: &[f64],
                   on_round: &mut dyn FnMut(&RoundRecord)|
@@ -363,16 +368,16 @@ pub fn nash_with(
             }
             match stacked(60, &near.policy, Some(&near.x), on_round) {
                 Ok(last) => return Ok((near.then(last), NashMethod::BestResponseThenStacked)),
-                Err(walras_core::NfxpError::GameNotConverged { last, .. }) => {
-                    let reached = last.max_projected_gradient();
+                Err(walras_core::NfxpError::GameNotConverged { best, .. }) => {
+                    let reached = best.max_projected_gradient();
                     let here = residual(&near);
-                    handover = reached.min(here) / 20.0;
+                    handover = reached.min(here) * HANDOVER_CUT;
                     // Resume where the residual is lower (warm-started from the responses'
                     // equilibrium: the stacked iteration's own is not returned), or, if the
                     // inner solve fails there, where the responses stopped.
                     from = vec![(near.policy.clone(), Some(near.x.clone()))];
                     if reached < here {
-                        from.insert(0, (last.policy.clone(), Some(near.x.clone())));
+                        from.insert(0, (best.policy.clone(), Some(near.x.clone())));
                     }
                     so_far = Some(near);
                 }
