@@ -7,6 +7,11 @@
 //! Lashkaripour's package: about 2.5 s under Octave).
 
 use std::hint::black_box;
+
+// The binary's allocator, so that the benches time what `walras` does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 

@@ -7,7 +7,7 @@
 //! d sales_i^j, which combines them; everything else is a few sparse terms. The result matches
 //! the dual-number derivatives to rounding (tests/derivatives.rs).
 
-use nalgebra::{DMatrix, DMatrixView};
+use nalgebra::{DMatrix, DMatrixView, DMatrixViewMut};
 use walras_core::autodiff::AllDerivatives;
 use walras_core::AdjointOperator;
 
@@ -156,12 +156,17 @@ impl RowSink for DenseRows<'_> {
         }
     }
     fn subtract_io_block(&mut self, first: usize, dest: usize, g: &DMatrix<f64>) {
+        // `dest`'s sales functionals expanded to full rows (as columns), then one product:
+        // (rows as columns) J^T[:, j] -= S^T[:, k] G[k, j].
+        let (ncols, nj) = (self.f.ncols, g.nrows());
+        let mut s_rows = DMatrix::<f64>::zeros(ncols, nj);
         for (k, block) in self.f.sectors.iter().enumerate() {
             let sales = block.functional(Source::Sales, dest);
-            for j in 0..g.ncols() {
-                scatter(self.rows.row_mut(first + j), -g[(k, j)], &block.cols, sales);
-            }
+            scatter(s_rows.column_mut(k).as_mut_slice(), 1.0, &block.cols, sales);
         }
+        let rows = first * ncols..(first + nj) * ncols;
+        let mut j_rows = DMatrixViewMut::from_slice(&mut self.rows.data[rows], ncols, nj);
+        j_rows.gemm(-1.0, &s_rows, g, 1.0);
     }
 }
 
