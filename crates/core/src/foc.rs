@@ -15,7 +15,7 @@ use nalgebra::{DMatrix, DVector};
 use serde::Serialize;
 
 use crate::error::{invalid, NfxpError, Result};
-use crate::game::{validate_players, NashOutcome, Player, RoundRecord};
+use crate::game::{best_round, validate_players, NashOutcome, Player, RoundRecord};
 use crate::implicit::{adjoint_gradients_factored, probe_gradients};
 use crate::linalg::Factorization;
 use crate::model::Welfare;
@@ -502,20 +502,12 @@ fn not_converged(rounds: usize, last: RoundRecord, history: &[RoundRecord]) -> N
         .chain(std::iter::once(&last))
         .map(RoundRecord::max_projected_gradient)
         .collect();
-    let best = history
-        .iter()
-        .chain(std::iter::once(&last))
-        .min_by(|a, b| {
-            a.max_projected_gradient()
-                .total_cmp(&b.max_projected_gradient())
-        })
-        .cloned()
-        .expect("at least the last round");
+    let best = best_round(history.iter().chain(std::iter::once(&last)));
     NfxpError::GameNotConverged {
         method: "the stacked first-order conditions (quasi-Newton)",
         rounds,
         last: Box::new(last),
-        best: Box::new(best),
+        best,
         residual_history,
     }
 }

@@ -345,22 +345,26 @@ impl BestResponse {
             .iter()
             .map(RoundRecord::max_projected_gradient)
             .collect();
-        let best = history
-            .iter()
-            .min_by(|a, b| {
-                a.max_projected_gradient()
-                    .total_cmp(&b.max_projected_gradient())
-            })
-            .cloned()
-            .expect("at least one round");
+        let best = best_round(history.iter());
         Err(NfxpError::GameNotConverged {
             method: "best-response dynamics",
             rounds: self.max_rounds,
             last: Box::new(history.pop().expect("at least one round")),
-            best: Box::new(best),
+            best,
             residual_history,
         })
     }
+}
+
+/// The round with the smallest residual (of at least one).
+pub(crate) fn best_round<'a>(rounds: impl Iterator<Item = &'a RoundRecord>) -> Box<RoundRecord> {
+    let best = rounds
+        .min_by(|a, b| {
+            a.max_projected_gradient()
+                .total_cmp(&b.max_projected_gradient())
+        })
+        .expect("at least one round");
+    Box::new(best.clone())
 }
 
 pub(crate) fn validate_players<M: Welfare + ?Sized>(model: &M, players: &[Player]) -> Result<()> {

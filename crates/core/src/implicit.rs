@@ -138,7 +138,7 @@ pub(crate) fn adjoint_gradients_factored<M: Welfare + ?Sized>(
     let n = x.len();
     let d = PointDerivatives::at(model, x, policy, objectives, wrt);
     // (dF/dx)^T V = (dW/dx)^T, one column per objective.
-    let (rhs, w_p) = d.objective_rows();
+    let (rhs, w_p) = d.objective_rows(n);
     let reuse = reuse.filter(|f| f.worth_reusing());
     if let Some(factor) = reuse {
         // The adjoint residual B - (dF/dx)^T V; applied derivatives give the gradients with it.
@@ -203,11 +203,26 @@ impl<'a> PointDerivatives<'a> {
         }
     }
 
-    /// (dW/dx)^T (n x objectives) and dW/dp.
-    fn objective_rows(&self) -> (DMatrix<f64>, DMatrix<f64>) {
+    /// [dW/dx - V^T dF/dx, dW/dp - V^T dF/dp] (objectives x (n + wrt)).
+    fn rows(&self, v: &DMatrix<f64>) -> DMatrix<f64> {
+        match self {
+            PointDerivatives::Applied(op) => op.adjoint_rows(v),
+            PointDerivatives::Formed(all) => {
+                let (n, m) = (all.f_x.ncols(), all.f_p.ncols());
+                let mut rows = DMatrix::zeros(all.values.len(), n + m);
+                rows.columns_mut(0, n)
+                    .copy_from(&(&all.w_x - crate::linalg::mat_mul(v, &all.f_x, true)));
+                rows.columns_mut(n, m)
+                    .copy_from(&(&all.w_p - crate::linalg::mat_mul(v, &all.f_p, true)));
+                rows
+            }
+        }
+    }
+
+    /// (dW/dx)^T (n x objectives) and dW/dp, for n unknowns.
+    fn objective_rows(&self, n: usize) -> (DMatrix<f64>, DMatrix<f64>) {
         match self {
             PointDerivatives::Applied(op) => {
-                let n = op.jacobian_size();
                 let rows = op.adjoint_rows(&DMatrix::zeros(n, op.values().len()));
                 let m = rows.ncols() - n;
                 (
@@ -219,11 +234,11 @@ impl<'a> PointDerivatives<'a> {
         }
     }
 
-    /// dW/dp - V^T dF/dp, given dW/dp.
+    /// dW/dp - V^T dF/dp, given dW/dp (formed derivatives skip the dF/dx part).
     fn gradients(&self, w_p: &DMatrix<f64>, v: &DMatrix<f64>) -> DMatrix<f64> {
         match self {
-            PointDerivatives::Applied(op) => {
-                let rows = op.adjoint_rows(v);
+            PointDerivatives::Applied(_) => {
+                let rows = self.rows(v);
                 let n = v.nrows();
                 rows.columns(n, rows.ncols() - n).into_owned()
             }
@@ -242,9 +257,9 @@ impl<'a> PointDerivatives<'a> {
 const REFINE_STEPS: usize = 16;
 const REFINE_RATE: f64 = 0.3;
 
-/// Solve A^T V = B by iterative refinement with the factorisation of a nearby matrix: V += F^-T
-/// R(V), R(V) = B - A^T V given by `residual`, until the residual is at rounding level. None unless every step cuts the
-/// residual at least by a factor REFINE_RATE (within REFINE_STEPS steps): a step costs two
+/// Solve A^T V = B by iterative refinement with the factorisation of a nearby matrix:
+/// V += F^-T R(V), with R(V) = B - A^T V given by `residual`, until the residual is at rounding
+/// level. None unless every step cuts the residual at least by a factor REFINE_RATE (within REFINE_STEPS steps): a step costs two
 /// triangular solves and a product, so a slow contraction is dearer than a new factorisation.
 /// (GMRES preconditioned by the same factorisation was tried: on the trade model's Jacobians
 /// it needed as many iterations per column, and the columns cannot share them.)
@@ -361,32 +376,6 @@ fn derivatives_at<M: Welfare + ?Sized>(
     }
 }
 
-/// [dW/dx - V^T dF/dx, dW/dp - V^T dF/dp] at (x, policy): the model's own, or from the
-/// full derivatives.
-fn adjoint_rows<M: Welfare + ?Sized>(
-    model: &M,
-    x: &[f64],
-    policy: &[f64],
-    objectives: &[usize],
-    wrt: &[usize],
-    v: &DMatrix<f64>,
-) -> DMatrix<f64> {
-    let applied = crate::work::measure_some(crate::work::Timed::Derivatives, || {
-        let op = model.adjoint_operator(x, policy, objectives, wrt)?;
-        Some(op.adjoint_rows(v))
-    });
-    if let Some(rows) = applied {
-        return rows;
-    }
-    let d = derivatives_at(model, x, policy, objectives, wrt);
-    let mut rows = DMatrix::zeros(objectives.len(), x.len() + wrt.len());
-    rows.columns_mut(0, x.len())
-        .copy_from(&(d.w_x - crate::linalg::mat_mul(v, &d.f_x, true)));
-    rows.columns_mut(x.len(), wrt.len())
-        .copy_from(&(d.w_p - crate::linalg::mat_mul(v, &d.f_p, true)));
-    rows
-}
-
 /// Players' own gradients after a forward step `h[k]` on each policy index `wrt[k]` alone, at
 /// the tangent prediction x + h[k] dx*/dp_k of the equilibrium (no inner solve): the basis of
 /// a forward-difference Jacobian of Nash first-order conditions. Entry (i, k) is the gradient of
@@ -435,7 +424,7 @@ pub(crate) fn probe_gradients<M: Welfare + ?Sized>(
                 .collect();
             let mut pk = policy.to_vec();
             pk[wrt[k]] += h[k];
-            let rows = adjoint_rows(model, &xk, &pk, objectives, wrt, &v);
+            let rows = PointDerivatives::at(model, &xk, &pk, objectives, wrt).rows(&v);
             let c = rows.columns(0, n).transpose();
             (0..m)
                 .map(|i| rows[(owner[i], n + i)] + c.column(owner[i]).dot(&dxdp.column(i)))

@@ -123,9 +123,6 @@ pub trait AdjointOperator: Send + Sync {
     /// The objectives' values W_k.
     fn values(&self) -> &[f64];
 
-    /// n, the number of unknowns.
-    fn jacobian_size(&self) -> usize;
-
     /// [dW/dx - V^T dF/dx, dW/dp - V^T dF/dp] (objectives x (n + wrt)) for an n x objectives
     /// matrix V (column r goes with objective r). With V = 0: [dW/dx, dW/dp]. With the adjoint
     /// V: the residual of the adjoint system (transposed), and the gradients.

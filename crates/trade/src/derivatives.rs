@@ -260,10 +260,6 @@ impl AdjointOperator for TradeAdjoint<'_> {
         &self.f.values
     }
 
-    fn jacobian_size(&self) -> usize {
-        self.model.layout.len
-    }
-
     fn adjoint_rows(&self, v: &DMatrix<f64>) -> DMatrix<f64> {
         let b = &*self.model.base;
         let (nc, nj) = (b.n_countries(), b.n_sectors());
@@ -282,7 +278,7 @@ impl AdjointOperator for TradeAdjoint<'_> {
         let mut sink = AdjointRows {
             f: &self.f,
             v,
-            n: self.model.layout.len,
+            n,
             nc,
             out: DMatrix::zeros(self.f.ncols, k),
             coefs: [nc * nj, nc * nj, nc, nc, nc].map(|rows| DMatrix::zeros(rows, k)),
@@ -322,19 +318,14 @@ impl TradeModel {
         objectives: &[usize],
         wrt: &[usize],
     ) -> AllDerivatives {
-        let f = self.functionals(x, policy, objectives, wrt);
+        let op = self.adjoint_operator_at(x, policy, objectives, wrt);
+        let jac = op.dense_rows();
         let n = self.layout.len;
         let (k, m) = (objectives.len(), wrt.len());
-        let mut dense = DenseRows {
-            rows: Rows::zeros(n + k, f.ncols),
-            f: &f,
-        };
-        self.visit_rows(&f, x, objectives, &mut dense);
-        let jac = dense.rows;
-        let ncols = f.ncols;
+        let ncols = op.f.ncols;
         let at = |r: usize, col: usize| jac.data[r * ncols + col];
         AllDerivatives {
-            values: f.values.clone(),
+            values: op.f.values.clone(),
             f_x: DMatrix::from_fn(n, n, at),
             f_p: DMatrix::from_fn(n, m, |r, col| at(r, n + col)),
             w_x: DMatrix::from_fn(k, n, |r, col| at(n + r, col)),

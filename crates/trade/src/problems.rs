@@ -319,8 +319,8 @@ pub fn nash_with(
     // Best responses then the stacked conditions: responses bring the policies near the
     // equilibrium, where the quasi-Newton iteration converges fast. If it stalls, best
     // responses take over again from the better of the two points (the stacked iteration's
-    // best, not its last), to a handover 5x tighter than the lower residual; after HYBRID_ATTEMPTS such failures, best responses go on to the
-    // tolerance.
+    // best, not its last), to a handover 5x tighter than the lower residual; after
+    // HYBRID_ATTEMPTS such failures, best responses go on to the tolerance.
     let hybrid = |start: &[f64],
                   on_round: &mut dyn FnMut(&RoundRecord)|
      -> walras_core::Result<(NashOutcome, NashMethod)> {

@@ -170,30 +170,26 @@ fn symmetric_nash_tariff_is_0_265231() {
     for t in &nash.policy {
         assert!((t - 0.265231).abs() < 1e-6, "{:?}", nash.policy);
     }
-    // The same equilibrium as the root of the stacked first-order conditions.
-    let stacked = StackedFoc::new()
-        .with_tol(1e-10)
-        .unwrap()
-        .with_inner(tight())
-        .unwrap()
-        .solve(&model, &players, &model.baseline_policy(), |_| {})
-        .unwrap();
-    for t in &stacked.policy {
-        assert!((t - 0.265231).abs() < 1e-6, "{:?}", stacked.policy);
-    }
-    // Started on a diagonal secant model until the residual is below 1e-2 (as `walras trade
-    // nash` does from the baseline): the same root.
-    let secant = StackedFoc::new()
-        .with_tol(1e-10)
-        .unwrap()
-        .with_secant_start_above(1e-2)
-        .unwrap()
-        .with_inner(tight())
-        .unwrap()
-        .solve(&model, &players, &model.baseline_policy(), |_| {})
-        .unwrap();
-    for t in &secant.policy {
-        assert!((t - 0.265231).abs() < 1e-6, "{:?}", secant.policy);
+    // The same equilibrium as the root of the stacked first-order conditions, with a
+    // finite-difference Jacobian from the start, or on a diagonal secant model until the
+    // residual is below 1e-2 (as `walras trade nash` does from the baseline).
+    for secant_above in [f64::INFINITY, 1e-2] {
+        let stacked = StackedFoc::new()
+            .with_tol(1e-10)
+            .unwrap()
+            .with_secant_start_above(secant_above)
+            .unwrap()
+            .with_inner(tight())
+            .unwrap()
+            .solve(&model, &players, &model.baseline_policy(), |_| {})
+            .unwrap();
+        for t in &stacked.policy {
+            assert!(
+                (t - 0.265231).abs() < 1e-6,
+                "{secant_above}: {:?}",
+                stacked.policy
+            );
+        }
     }
     assert!(StackedFoc::new().with_secant_start_above(0.0).is_err());
     assert!(StackedFoc::new().with_secant_start_above(f64::NAN).is_err());
