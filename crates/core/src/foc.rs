@@ -275,7 +275,7 @@ impl StackedFoc {
                         // (an error of order h^2, below the differences' own error of order h),
                         // and its gradients are linearised to the same order: no inner solve,
                         // and one shared factorisation (kept for later steps).
-                        let (gradients, factor) = probe_gradients(
+                        let probed = probe_gradients(
                             model,
                             &point.x,
                             &point.policy,
@@ -285,11 +285,29 @@ impl StackedFoc {
                             &h,
                         )?;
                         *last_factor.lock().unwrap_or_else(|e| e.into_inner()) =
-                            Some(std::sync::Arc::new(factor));
+                            Some(std::sync::Arc::new(probed.factor));
+                        // The natural residual's Jacobian on the current active set (a
+                        // semismooth Newton model): rows of instruments pushed against a bound
+                        // are those of r = z - bound, the others are -dg/dz, differenced from
+                        // the point's own linearised gradients. Differencing r itself across
+                        // the kinks cycled the active set on cooperation with hundreds of
+                        // tariffs at zero.
+                        let active: Vec<bool> = (0..m)
+                            .map(|i| {
+                                let stepped = z[i] + probed.base[i];
+                                stepped <= lower[i] || stepped >= upper[i]
+                            })
+                            .collect();
                         DMatrix::from_fn(m, m, |i, k| {
-                            let zi = z[i] + if i == k { h[k] } else { 0.0 };
-                            let stepped = (zi + gradients[(i, k)]).clamp(lower[i], upper[i]);
-                            (zi - stepped - point.residual[i]) / h[k]
+                            if active[i] {
+                                if i == k {
+                                    1.0
+                                } else {
+                                    0.0
+                                }
+                            } else {
+                                -(probed.gradients[(i, k)] - probed.base[i]) / h[k]
+                            }
                         })
                     } else {
                         let zp: Vec<f64> = z.iter().zip(&h).map(|(a, b)| a + b).collect();
@@ -308,8 +326,10 @@ impl StackedFoc {
                     }
                 }
             };
+            let b_step = uphill(&b);
+            let b_step = b_step.as_ref().unwrap_or(&b);
             let mut step = match crate::linalg::lu_solve(
-                &b,
+                b_step,
                 &DMatrix::from_column_slice(m, 1, (-&r).as_slice()),
             ) {
                 Some(s) => DVector::from_column_slice(s.as_slice()),
@@ -317,7 +337,7 @@ impl StackedFoc {
                 // near-flat combinations. A regularised (Levenberg-Marquardt) step within the
                 // trust region leaves those alone and solves the rest; the plain residual step
                 // (what this fell back to before) crawled.
-                None => regularized_step(&b, &r, radius).unwrap_or_else(|| -&r),
+                None => regularized_step(b_step, &r, radius).unwrap_or_else(|| -&r),
             };
             // A trust region in policy units: no instrument moves more than `radius` at once.
             // The step is scaled down as a whole (keeping Newton's direction, which the secant
@@ -455,6 +475,25 @@ impl StackedFoc {
     }
 }
 
+/// The model with its wrong-signed diagonal entries flipped, if it has any (None if not).
+///
+/// At an interior instrument the diagonal entry of dr/dz is minus its owner's second derivative
+/// of welfare in it, positive at a maximum. A negative entry means the owner's welfare is
+/// locally convex along that instrument (in practice: a tariff on a negligible flow), and a
+/// Newton step would head for the minimum, a stationary point that is no best response; with
+/// the entry's magnitude the step goes uphill instead. (At a bound r = z - bound, whose entry
+/// is 1.)
+fn uphill(b: &DMatrix<f64>) -> Option<DMatrix<f64>> {
+    if !(0..b.nrows()).any(|k| b[(k, k)] < 0.0) {
+        return None;
+    }
+    let mut flipped = b.clone();
+    for k in 0..b.nrows() {
+        flipped[(k, k)] = flipped[(k, k)].abs();
+    }
+    Some(flipped)
+}
+
 /// Singular values below this fraction of the largest count as zero in a regularised step.
 const RCOND: f64 = 1e-8;
 
@@ -515,6 +554,27 @@ fn not_converged(rounds: usize, last: RoundRecord, history: &[RoundRecord]) -> N
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn steps_go_uphill_where_an_owner_s_welfare_is_convex() {
+        // Instrument 0: welfare concave (r = -g, dr/dz = 0.5 > 0); instrument 1: convex
+        // (dr/dz = -0.5), with g = 0.1 > 0, so welfare rises with it. Newton on the plain model
+        // heads down to the stationary point (a minimum); on the flipped one it goes up.
+        let b = DMatrix::from_row_slice(2, 2, &[0.5, 0.01, 0.0, -0.5]);
+        let r = DMatrix::from_column_slice(2, 1, &[0.05, -0.1]);
+        let plain = crate::linalg::lu_solve(&b, &(-&r)).unwrap();
+        assert!(plain[1] < 0.0, "{plain}");
+        let flipped = uphill(&b).expect("a negative diagonal entry");
+        let step = crate::linalg::lu_solve(&flipped, &(-&r)).unwrap();
+        assert!(step[1] > 0.0, "uphill: {step}");
+        assert!((step[1] - 0.2).abs() < 1e-12);
+        assert!(
+            step[0] < 0.0,
+            "the concave instrument keeps its Newton direction: {step}"
+        );
+        // Nothing to flip: no copy.
+        assert!(uphill(&DMatrix::identity(2, 2)).is_none());
+    }
 
     #[test]
     fn regularized_step_solves_the_visible_part_and_leaves_dead_instruments_alone() {

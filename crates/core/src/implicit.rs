@@ -386,7 +386,10 @@ fn derivatives_at<M: Welfare + ?Sized>(
 /// v + J^-T c_k, where c_k = (dW/dx)_k^T - J_k^T v is of order h. Its gradients are then
 /// a_k - c_k^T J^-1 dF/dp = a_k + c_k^T dx*/dp, with a_k = (dW/dp)_k - v^T (dF/dp)_k: the
 /// tangent already holds J^-1 dF/dp, so a probe costs one application of the derivatives and
-/// a few dot products, and no solve. Also returns the factorisation of dF/dx at x.
+/// a few dot products, and no solve. Also returns the gradients at the point itself through
+/// the same linearisation (the base a difference should be taken from: the same x, adjoint
+/// and arithmetic, so that the inner solve's error does not enter the differences) and the
+/// factorisation of dF/dx at x.
 pub(crate) fn probe_gradients<M: Welfare + ?Sized>(
     model: &M,
     x: &[f64],
@@ -395,7 +398,7 @@ pub(crate) fn probe_gradients<M: Welfare + ?Sized>(
     wrt: &[usize],
     owner: &[usize],
     h: &[f64],
-) -> Result<(DMatrix<f64>, Factorization)> {
+) -> Result<ProbedGradients> {
     use rayon::prelude::*;
     check_len("equilibrium x", model.n_unknowns(), x.len())?;
     model.policy_space().check(policy)?;
@@ -412,18 +415,24 @@ pub(crate) fn probe_gradients<M: Welfare + ?Sized>(
     let v = factor
         .solve(&d0.w_x.transpose(), true)
         .ok_or_else(unsolvable)?;
-    // Per probe, column k: own entries of a_k + c_k^T dx*/dp.
-    let columns: Vec<Vec<f64>> = (0..m)
+    // Per probe, column k: own entries of a_k + c_k^T dx*/dp; probe m is the point itself.
+    let mut columns: Vec<Vec<f64>> = (0..=m)
         .into_par_iter()
         .map(|k| {
             let _measure = crate::work::measure(crate::work::Timed::Gradient);
-            let xk: Vec<f64> = x
-                .iter()
-                .zip(dxdp.column(k).iter())
-                .map(|(a, d)| a + h[k] * d)
-                .collect();
+            let step = if k < m { h[k] } else { 0.0 };
+            let xk: Vec<f64> = if k < m {
+                x.iter()
+                    .zip(dxdp.column(k).iter())
+                    .map(|(a, d)| a + step * d)
+                    .collect()
+            } else {
+                x.to_vec()
+            };
             let mut pk = policy.to_vec();
-            pk[wrt[k]] += h[k];
+            if k < m {
+                pk[wrt[k]] += step;
+            }
             let rows = PointDerivatives::at(model, &xk, &pk, objectives, wrt).rows(&v);
             let c = rows.columns(0, n).transpose();
             (0..m)
@@ -431,11 +440,26 @@ pub(crate) fn probe_gradients<M: Welfare + ?Sized>(
                 .collect()
         })
         .collect();
+    let base = columns.pop().expect("the point's own column");
     let mut gradients = DMatrix::zeros(m, m);
     for (k, column) in columns.into_iter().enumerate() {
         gradients.set_column(k, &nalgebra::DVector::from_vec(column));
     }
-    Ok((gradients, factor))
+    Ok(ProbedGradients {
+        gradients,
+        base,
+        factor,
+    })
+}
+
+/// What [`probe_gradients`] returns.
+pub(crate) struct ProbedGradients {
+    /// Entry (i, k): the gradient of instrument i's owner with respect to it at probe k.
+    pub gradients: DMatrix<f64>,
+    /// The same gradients at the point itself, through the same linearisation.
+    pub base: Vec<f64>,
+    /// The factorisation of dF/dx at the point.
+    pub factor: Factorization,
 }
 
 /// The singular-Jacobian error, naming non-finite entries, unknowns with no effect on any
@@ -550,7 +574,8 @@ mod tests {
             let h: Vec<f64> = (0..countries)
                 .map(|i| if i % 2 == 0 { 1e-4 } else { -1e-4 })
                 .collect();
-            let (probes, _) = probe_gradients(&world, &x0, &p0, &all, &all, &all, &h).unwrap();
+            let probed = probe_gradients(&world, &x0, &p0, &all, &all, &all, &h).unwrap();
+            let probes = probed.gradients;
             let dxdp = tangent(&world, &x0, &p0, &all).unwrap();
             let mut worst: f64 = 0.0;
             for k in [0, countries / 2, countries - 1] {

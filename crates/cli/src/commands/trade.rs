@@ -496,6 +496,7 @@ fn game(
         },
         damping: args.damping,
     };
+    let started = std::time::Instant::now();
     let (r, game, used) = nash_with(
         &model,
         method,
@@ -511,7 +512,8 @@ fn game(
             ));
             if verbose {
                 eprintln!(
-                    "iteration {:>4}: max policy change {:.3e}, max FOC residual {:.3e}",
+                    "[{:>7.1} s] iteration {:>4}: max policy change {:.3e}, max FOC residual {:.3e}",
+                    started.elapsed().as_secs_f64(),
                     rec.round,
                     rec.max_policy_change,
                     rec.max_projected_gradient()
