@@ -289,25 +289,18 @@ impl StackedFoc {
                         // The natural residual's Jacobian on the current active set (a
                         // semismooth Newton model): rows of instruments pushed against a bound
                         // are those of r = z - bound, the others are -dg/dz, differenced from
-                        // the point's own linearised gradients. Differencing r itself across
-                        // the kinks cycled the active set on cooperation with hundreds of
-                        // tariffs at zero.
+                        // the point's own linearised gradients (not from r itself, whose
+                        // differences straddle the kinks at the bounds).
                         let active: Vec<bool> = (0..m)
                             .map(|i| {
                                 let stepped = z[i] + probed.base[i];
                                 stepped <= lower[i] || stepped >= upper[i]
                             })
                             .collect();
-                        DMatrix::from_fn(m, m, |i, k| {
-                            if active[i] {
-                                if i == k {
-                                    1.0
-                                } else {
-                                    0.0
-                                }
-                            } else {
-                                -(probed.gradients[(i, k)] - probed.base[i]) / h[k]
-                            }
+                        DMatrix::from_fn(m, m, |i, k| match (active[i], i == k) {
+                            (true, true) => 1.0,
+                            (true, false) => 0.0,
+                            (false, _) => -(probed.gradients[(i, k)] - probed.base[i]) / h[k],
                         })
                     } else {
                         let zp: Vec<f64> = z.iter().zip(&h).map(|(a, b)| a + b).collect();

@@ -415,32 +415,29 @@ pub(crate) fn probe_gradients<M: Welfare + ?Sized>(
     let v = factor
         .solve(&d0.w_x.transpose(), true)
         .ok_or_else(unsolvable)?;
-    // Per probe, column k: own entries of a_k + c_k^T dx*/dp; probe m is the point itself.
-    let mut columns: Vec<Vec<f64>> = (0..=m)
-        .into_par_iter()
-        .map(|k| {
-            let _measure = crate::work::measure(crate::work::Timed::Gradient);
-            let step = if k < m { h[k] } else { 0.0 };
-            let xk: Vec<f64> = if k < m {
-                x.iter()
-                    .zip(dxdp.column(k).iter())
-                    .map(|(a, d)| a + step * d)
-                    .collect()
-            } else {
-                x.to_vec()
-            };
-            let mut pk = policy.to_vec();
-            if k < m {
-                pk[wrt[k]] += step;
+    // Own entries of a_k + c_k^T dx*/dp at the point shifted by `step` along column k (none:
+    // the point itself).
+    let own_gradients = |shift: Option<(usize, f64)>| -> Vec<f64> {
+        let _measure = crate::work::measure(crate::work::Timed::Gradient);
+        let mut xk = x.to_vec();
+        let mut pk = policy.to_vec();
+        if let Some((k, step)) = shift {
+            for (a, d) in xk.iter_mut().zip(dxdp.column(k).iter()) {
+                *a += step * d;
             }
-            let rows = PointDerivatives::at(model, &xk, &pk, objectives, wrt).rows(&v);
-            let c = rows.columns(0, n).transpose();
-            (0..m)
-                .map(|i| rows[(owner[i], n + i)] + c.column(owner[i]).dot(&dxdp.column(i)))
-                .collect()
-        })
+            pk[wrt[k]] += step;
+        }
+        let rows = PointDerivatives::at(model, &xk, &pk, objectives, wrt).rows(&v);
+        let c = rows.columns(0, n).transpose();
+        (0..m)
+            .map(|i| rows[(owner[i], n + i)] + c.column(owner[i]).dot(&dxdp.column(i)))
+            .collect()
+    };
+    let columns: Vec<Vec<f64>> = (0..m)
+        .into_par_iter()
+        .map(|k| own_gradients(Some((k, h[k]))))
         .collect();
-    let base = columns.pop().expect("the point's own column");
+    let base = own_gradients(None);
     let mut gradients = DMatrix::zeros(m, m);
     for (k, column) in columns.into_iter().enumerate() {
         gradients.set_column(k, &nalgebra::DVector::from_vec(column));
