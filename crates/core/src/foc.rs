@@ -33,10 +33,10 @@ const CRAWL_WINDOW: usize = 5;
 /// ...at most this many times; then a crawl over STALL_WINDOW iterations counts as a stall.
 const CRAWL_REBUILDS: usize = 4;
 
-/// A step that hits the trust region and cuts the residual by less than this factor halves the
-/// region (down to MIN_RADIUS times `max_step`).
-const WANDER_FACTOR: f64 = 0.9;
-const MIN_RADIUS: f64 = 1e-3;
+/// Over twice STALL_WINDOW iterations the residual must halve, even when failed line searches
+/// keep rebuilding the model (which resets the staleness clock): otherwise the iteration is
+/// cycling between two points.
+const CYCLE_WINDOW: usize = 2 * STALL_WINDOW;
 
 /// Up to this many instruments the initial Jacobian is built by finite differences (with
 /// linearised probes, 1,225 columns on the 7 x 44 data take about 2 s).
@@ -59,7 +59,7 @@ impl Default for StackedFoc {
             tol: 1e-8,
             max_iter: 200,
             step: 1e-4,
-            max_step: 0.2,
+            max_step: 0.5,
             secant_above: f64::INFINITY,
             inner: SolverOptions::default(),
         }
@@ -72,6 +72,9 @@ struct Point {
     residual: Vec<f64>,
     welfare: Vec<f64>,
     projected: Vec<f64>,
+    /// Instruments pushed against a bound: z + g outside the box, or within `tol` of its edge
+    /// (an instrument at a bound with a vanishing gradient stays there).
+    active: Vec<bool>,
 }
 
 impl StackedFoc {
@@ -98,7 +101,8 @@ impl StackedFoc {
         Ok(self)
     }
 
-    /// Largest change of any instrument in one iteration (> 0; default 0.2).
+    /// Largest change of any instrument in one iteration (> 0; default 0.5): the box within
+    /// which Newton steps are truncated (see [`box_truncated`]).
     pub fn with_max_step(mut self, max_step: f64) -> Result<Self> {
         if !(max_step.is_finite() && max_step > 0.0) {
             return Err(invalid("max_step", max_step, "must be finite and > 0"));
@@ -195,13 +199,16 @@ impl StackedFoc {
                     Some(std::sync::Arc::new(factor));
             }
             let mut residual = Vec::with_capacity(m);
+            let mut active = Vec::with_capacity(m);
             let mut projected = Vec::with_capacity(players.len());
             let mut col = 0;
             for (r, pl) in players.iter().enumerate() {
                 let mut worst: f64 = 0.0;
                 for _ in &pl.indices {
                     let z = policy[indices[col]];
-                    let stepped = (z + grads.gradients[(r, col)]).clamp(lower[col], upper[col]);
+                    let free = z + grads.gradients[(r, col)];
+                    active.push(free <= lower[col] + self.tol || free >= upper[col] - self.tol);
+                    let stepped = free.clamp(lower[col], upper[col]);
                     residual.push(z - stepped);
                     worst = worst.max((z - stepped).abs());
                     col += 1;
@@ -214,6 +221,7 @@ impl StackedFoc {
                 residual,
                 welfare: grads.values,
                 projected,
+                active,
             })
         };
         let evaluate = |policy: Vec<f64>, warm: Option<&[f64]>| -> Result<Point> {
@@ -246,9 +254,6 @@ impl StackedFoc {
         // rebuild (CRAWL_REBUILDS at most) rather than an error.
         let mut rebuilt_at = 0;
         let mut crawl_rebuilds = 0;
-        // The trust region in policy units: no instrument moves more than this at once.
-        let mut radius = self.max_step;
-        let mut clip = false;
         for iter in 1..=self.max_iter {
             let z: Vec<f64> = indices.iter().map(|&i| point.policy[i]).collect();
             let r = DVector::from_column_slice(&point.residual);
@@ -291,13 +296,7 @@ impl StackedFoc {
                         // are those of r = z - bound, the others are -dg/dz, differenced from
                         // the point's own linearised gradients (not from r itself, whose
                         // differences straddle the kinks at the bounds).
-                        let active: Vec<bool> = (0..m)
-                            .map(|i| {
-                                let stepped = z[i] + probed.base[i];
-                                stepped <= lower[i] || stepped >= upper[i]
-                            })
-                            .collect();
-                        DMatrix::from_fn(m, m, |i, k| match (active[i], i == k) {
+                        DMatrix::from_fn(m, m, |i, k| match (point.active[i], i == k) {
                             (true, true) => 1.0,
                             (true, false) => 0.0,
                             (false, _) => -(probed.gradients[(i, k)] - probed.base[i]) / h[k],
@@ -330,21 +329,15 @@ impl StackedFoc {
                 // near-flat combinations. A regularised (Levenberg-Marquardt) step within the
                 // trust region leaves those alone and solves the rest; the plain residual step
                 // (what this fell back to before) crawled.
-                None => regularized_step(b_step, &r, radius).unwrap_or_else(|| -&r),
+                None => regularized_step(b_step, &r, self.max_step).unwrap_or_else(|| -&r),
             };
-            // A trust region in policy units: no instrument moves more than `radius` at once.
-            // The step is scaled down as a whole (keeping Newton's direction, which the secant
-            // update learns from) until a step has wandered; from then on it is capped
-            // component by component, so that near-flat directions (huge Newton components)
-            // stay near while the others keep their full Newton step.
-            let longest = step.amax();
-            let truncated = longest > radius;
-            if truncated && clip {
-                for s in step.iter_mut() {
-                    *s = s.clamp(-radius, radius);
-                }
-            } else if truncated {
-                step *= radius / longest;
+            // No instrument moves more than `max_step` at once. Near-flat directions (tariffs on
+            // negligible flows) have huge Newton components: they are held at the box's edge
+            // while the other instruments keep solving their own rows of the model. (Scaling
+            // the whole step down instead left the others a few percent of their Newton step;
+            // clipping components, a direction the model no longer predicted to descend.)
+            if step.amax() > self.max_step {
+                step = box_truncated(b_step, &r, step, self.max_step);
             }
             // Backtrack on |r|: up to 8 halvings; a trial whose inner solve fails counts as
             // worse. The last feasible trial is accepted (Broyden learns from it).
@@ -387,13 +380,9 @@ impl StackedFoc {
                     .map(|(k, &i)| next.policy[i] - z[k]),
             );
             let dr = DVector::from_column_slice(&next.residual) - &r;
-            let mut b = b;
-            let denom = dz.dot(&dz);
-            if denom > 0.0 {
-                b += (&dr - &b * &dz) * dz.transpose() / denom;
-            }
+            let (b, released) = secant_update(b, &dz, &dr, &point.active, &next.active);
             // A failed line search means the secant model is stale: rebuild it at the new point.
-            jac = improved.then_some(b);
+            jac = (improved && !released).then_some(b);
             // Arrived near the root: replace the secant model by finite differences.
             if norm(&point.residual) > self.secant_above
                 && norm(&next.residual) <= self.secant_above
@@ -401,19 +390,6 @@ impl StackedFoc {
                 jac = None;
             }
             failures = if improved { 0 } else { failures + 1 };
-            // Wandering: a full trust-region step that barely cut the residual. The model
-            // points along a near-flat direction (instruments on negligible flows), where the
-            // iteration would drift along a continuum of near-equilibria -- possibly to points
-            // that satisfy the first-order conditions without being best responses. The region
-            // shrinks, keeping such directions near the current point; it grows back after a
-            // step that cut the residual well.
-            let slight = norm(&next.residual) > WANDER_FACTOR * norm(&point.residual);
-            if truncated && slight {
-                clip = true;
-                radius = (radius * 0.5).max(self.max_step * MIN_RADIUS);
-            } else if !slight {
-                radius = (radius * 2.0).min(self.max_step);
-            }
             let record = RoundRecord {
                 round: iter,
                 max_policy_change: norm(dz.as_slice()),
@@ -428,8 +404,9 @@ impl StackedFoc {
             // Jacobians; the quasi-Newton model does not describe this game here.
             // Or the residual did not even halve over the last STALL_WINDOW iterations.
             // A crawl on a secant model at least CRAWL_WINDOW iterations old is first met by a
-            // rebuilt Jacobian and a full trust region: the secant updates along near-flat
-            // directions may have worn the model out.
+            // rebuilt Jacobian: the secant updates along near-flat directions may have worn the
+            // model out. No halving over CYCLE_WINDOW iterations is a stall whatever the model's
+            // age.
             let crawled = |window: usize| {
                 history.len() > window && {
                     let then = history[history.len() - 1 - window].max_projected_gradient();
@@ -442,9 +419,7 @@ impl StackedFoc {
             if !done && failures < 3 && rebuild && crawl_rebuilds < CRAWL_REBUILDS {
                 crawl_rebuilds += 1;
                 jac = None;
-                radius = self.max_step;
-                clip = false;
-            } else if !done && (failures >= 3 || (crawling && stale)) {
+            } else if !done && (failures >= 3 || (crawling && stale) || crawled(CYCLE_WINDOW)) {
                 let last = history.pop().expect("just pushed");
                 return Err(not_converged(iter, last, &history));
             }
@@ -486,6 +461,87 @@ fn uphill(b: &DMatrix<f64>) -> Option<DMatrix<f64>> {
     }
     Some(flipped)
 }
+
+/// Broyden's update of the natural residual's model B after a step dz that changed the
+/// residual by dr, on the rows of instruments free (not pushed against a bound) before and
+/// after; rows of instruments active after the step are their exact z - bound rows e_i. Also
+/// says whether an instrument was released from a bound: its row is then e_i, not -dg/dz, and
+/// the model should be rebuilt.
+///
+/// A secant update across a kink at a bound mixes the two regimes' rows: on the dlopt
+/// partner x sector dual the iteration stalled at 1e-5 on tariffs at zero whose updated rows
+/// predicted the opposite of what they did.
+fn secant_update(
+    mut b: DMatrix<f64>,
+    dz: &DVector<f64>,
+    dr: &DVector<f64>,
+    active_before: &[bool],
+    active_after: &[bool],
+) -> (DMatrix<f64>, bool) {
+    let denom = dz.dot(dz);
+    if denom > 0.0 {
+        let mut u = dr - &b * dz;
+        for (i, u) in u.iter_mut().enumerate() {
+            if active_before[i] || active_after[i] {
+                *u = 0.0;
+            }
+        }
+        b += u * dz.transpose() / denom;
+    }
+    let mut released = false;
+    for (i, (&before, &after)) in active_before.iter().zip(active_after).enumerate() {
+        if after {
+            b.row_mut(i).fill(0.0);
+            b[(i, i)] = 1.0;
+        }
+        released |= before && !after;
+    }
+    (b, released)
+}
+
+/// The Newton step `newton` of the model B d = -r truncated to the box |d_k| <= `radius`:
+/// instruments whose move would leave the box are held at its edge (in their Newton direction)
+/// and the others solve their own rows of the model given those moves, repeated while more
+/// leave the box (at most BOX_PASSES times; then, or if a reduced model is singular, the rest
+/// is clipped).
+fn box_truncated(
+    b: &DMatrix<f64>,
+    r: &DVector<f64>,
+    newton: DVector<f64>,
+    radius: f64,
+) -> DVector<f64> {
+    let m = r.len();
+    let mut d = newton;
+    let mut held = vec![false; m];
+    for _ in 0..BOX_PASSES {
+        let mut more = false;
+        for k in 0..m {
+            if !held[k] && d[k].abs() > radius {
+                held[k] = true;
+                d[k] = radius.copysign(d[k]);
+                more = true;
+            }
+        }
+        let free: Vec<usize> = (0..m).filter(|&k| !held[k]).collect();
+        if !more || free.is_empty() {
+            break;
+        }
+        // B_FF d_F = -(r_F + B_FH d_H): the held moves enter the free rows' right-hand side.
+        let moved = b * DVector::from_iterator(m, (0..m).map(|k| if held[k] { d[k] } else { 0.0 }));
+        let reduced = DMatrix::from_fn(free.len(), free.len(), |i, j| b[(free[i], free[j])]);
+        let rhs = DMatrix::from_fn(free.len(), 1, |i, _| -(r[free[i]] + moved[free[i]]));
+        let Some(solved) = crate::linalg::lu_solve(&reduced, &rhs) else {
+            break;
+        };
+        for (i, &k) in free.iter().enumerate() {
+            d[k] = solved[(i, 0)];
+        }
+    }
+    d.map(|v| v.clamp(-radius, radius))
+}
+
+/// At most this many passes of [`box_truncated`] (each one LU of the free instruments' block).
+const BOX_PASSES: usize = 6;
 
 /// Singular values below this fraction of the largest count as zero in a regularised step.
 const RCOND: f64 = 1e-8;
@@ -567,6 +623,55 @@ mod tests {
         );
         // Nothing to flip: no copy.
         assert!(uphill(&DMatrix::identity(2, 2)).is_none());
+    }
+
+    #[test]
+    fn box_truncated_steps_hold_long_moves_at_the_edge_and_solve_the_other_rows() {
+        // Instrument 2 is near-flat: its Newton move is huge and would drag the others along if
+        // the step were scaled as a whole.
+        let b = DMatrix::from_row_slice(3, 3, &[2.0, 0.3, 0.1, 0.2, 1.0, 0.05, 0.0, 0.01, 1e-4]);
+        let r = DVector::from_vec(vec![0.1, -0.05, 1e-3]);
+        let newton = DVector::from_column_slice(
+            crate::linalg::lu_solve(&b, &DMatrix::from_column_slice(3, 1, (-&r).as_slice()))
+                .unwrap()
+                .as_slice(),
+        );
+        assert!(newton[2].abs() > 1.0, "{newton}");
+        let d = box_truncated(&b, &r, newton.clone(), 0.5);
+        assert_eq!(d[2], 0.5_f64.copysign(newton[2]), "held at the edge: {d}");
+        assert!(d.amax() <= 0.5);
+        // The free instruments' rows of the model hold exactly given the held move.
+        let model = &r + &b * &d;
+        assert!(model[0].abs() < 1e-14 && model[1].abs() < 1e-14, "{model}");
+        // Within the box: the Newton step itself.
+        assert_eq!(box_truncated(&b, &r, newton.clone(), 1e3), newton);
+    }
+
+    #[test]
+    fn secant_updates_keep_exact_rows_at_bounds_and_flag_released_instruments() {
+        let b = DMatrix::from_row_slice(3, 3, &[1.0, 0.2, 0.0, 0.0, 1.0, 0.0, 0.1, 0.0, 0.5]);
+        let dz = DVector::from_vec(vec![0.1, -0.2, 0.05]);
+        let dr = DVector::from_vec(vec![0.3, 0.1, -0.2]);
+        // Instrument 1 at a bound before and after, instrument 2 pushed against one by the step.
+        let (updated, released) = secant_update(
+            b.clone(),
+            &dz,
+            &dr,
+            &[false, true, false],
+            &[false, true, true],
+        );
+        assert!(!released);
+        for i in 1..3 {
+            for k in 0..3 {
+                assert_eq!(updated[(i, k)], f64::from(u8::from(i == k)), "row {i}");
+            }
+        }
+        // The free row satisfies the secant condition.
+        assert!(((updated.row(0) * &dz)[0] - dr[0]).abs() < 1e-14);
+        // An instrument leaving its bound: flagged for a rebuilt model.
+        let (_, released) =
+            secant_update(b, &dz, &dr, &[false, true, false], &[false, false, false]);
+        assert!(released);
     }
 
     #[test]
