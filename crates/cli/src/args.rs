@@ -413,8 +413,10 @@ pub struct TradeGameArgs {
     /// turn, each to the latest policies).
     #[arg(long, default_value = "jacobi", value_parser = ["jacobi", "gauss-seidel"])]
     pub schedule: String,
-    /// Best responses: each round moves this fraction of the way to the responses, in (0, 1].
-    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+    /// Best responses: each round moves this fraction of the way to the responses, in (0, 1]
+    /// (1: undamped). Damped Jacobi rounds run the governments in parallel and do not overshoot:
+    /// on the dlopt partner x sector dual competition 20 s, against 75 s undamped.
+    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
     pub damping: f64,
     /// Convergence tolerance (Nash: natural residual of the first-order conditions; cooperate:
     /// projected gradient).
