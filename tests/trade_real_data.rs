@@ -286,3 +286,47 @@ fn dlopt_tariff_war_dual_competition_and_cooperation_reproduce_the_dl_opt_findin
     );
     assert!(first_best["walras_law_residual"].as_f64().unwrap().abs() < 1e-8);
 }
+
+#[test]
+#[ignore = "needs WALRAS_DATA_DIR (real data)"]
+fn dlopt_cooperation_with_tariffs_by_partner_and_sector_converges() {
+    // The default structure of `walras trade cooperate`: 924 tariffs, many on negligible flows
+    // (near-flat directions, some with locally convex world welfare). Tariffs by partner and
+    // sector include tariffs by sector (equal across partners), so the world objective (sum
+    // of log welfare changes) can only be higher than the sector-tariff optimum's.
+    let (_tmp, tidy) = dlopt_tidy();
+    let by_sector = dlopt_by_sector(&tidy, "cooperate", &[]);
+    let j = json_of(&walras(&[
+        "trade",
+        "cooperate",
+        "--data",
+        &tidy,
+        "--format",
+        "json",
+        "--quiet",
+    ]));
+    assert_eq!(j["converged"], true);
+    let objective = |j: &serde_json::Value| -> f64 {
+        j["welfare_change_pct"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| (1.0 + v.as_f64().unwrap() / 100.0).ln())
+            .sum()
+    };
+    eprintln!(
+        "dlopt cooperation, tariffs by partner and sector: mean tariff {:.4}, mean welfare \
+         {:.3}%, sum of log welfare {:.5} (by sector {:.5})",
+        world_mean(&j, "mean_tariff"),
+        world_mean(&j, "welfare_change_pct"),
+        objective(&j),
+        objective(&by_sector)
+    );
+    assert!(
+        objective(&j) >= objective(&by_sector) - 1e-9,
+        "{} < {}",
+        objective(&j),
+        objective(&by_sector)
+    );
+    assert!(j["walras_law_residual"].as_f64().unwrap().abs() < 1e-8);
+}

@@ -341,14 +341,29 @@ impl StackedFoc {
             }
             // Backtrack on |r|: up to 8 halvings; a trial whose inner solve fails counts as
             // worse. The last feasible trial is accepted (Broyden learns from it).
+            // With one player (an optimisation, e.g. the polish of an optimum) the objective
+            // is the merit: a trial is better if it raises the objective, or cuts |r| without
+            // lowering it (beyond rounding). Steps go uphill where the objective is locally
+            // convex, which raises that instrument's |r|: on |r| alone the dlopt partner x
+            // sector cooperation failed every line search from 8.5e-5.
             let mut t = 1.0;
+            let better = |trial: &Point| {
+                let (now, before) = (norm(&trial.residual), norm(&point.residual));
+                if players.len() == 1 {
+                    let (w, w0) = (trial.welfare[0], point.welfare[0]);
+                    let noise = 1e-12 * w0.abs().max(1.0);
+                    w > w0 + noise || (now < before && w >= w0 - noise)
+                } else {
+                    now < before
+                }
+            };
             let mut next: Option<Point> = None;
             let mut improved = false;
             for _ in 0..8 {
                 let zt = DVector::from_column_slice(&z) + &step * t;
                 match evaluate(with(&point.policy, zt.as_slice()), Some(&point.x)) {
                     Ok(trial) => {
-                        improved = norm(&trial.residual) < norm(&point.residual);
+                        improved = better(&trial);
                         next = Some(trial);
                         if improved {
                             break;
