@@ -457,3 +457,33 @@ fn hybrid_method_and_start_from_an_earlier_result() {
         "{e}"
     );
 }
+
+#[test]
+fn second_order_check_reports_each_government_s_own_curvature() {
+    let plain = json_of(&walras(&["trade", "nash", "--format", "json", "--quiet"]));
+    assert!(plain["second_order"].is_null(), "only on request");
+    let j = json_of(&walras(&[
+        "trade",
+        "nash",
+        "--instruments",
+        "tariffs,subsidies",
+        "--second-order",
+        "--format",
+        "json",
+        "--quiet",
+    ]));
+    let check = &j["second_order"];
+    assert_eq!(check["local_best_responses"], true, "{check}");
+    let players = check["players"].as_array().unwrap();
+    assert_eq!(players.len(), 3);
+    for p in players {
+        // 6 tariffs and 4 subsidies per country on the synthetic example, all interior.
+        assert!(p["interior"].as_u64().unwrap() > 0, "{p}");
+        let (max, min) = (
+            p["max_eigenvalue"].as_f64().unwrap(),
+            p["min_eigenvalue"].as_f64().unwrap(),
+        );
+        assert!(min <= max && max < 0.0, "{p}");
+        assert_eq!(p["convex_directions"], 0, "{p}");
+    }
+}

@@ -458,6 +458,100 @@ impl StackedFoc {
     }
 }
 
+/// The second-order conditions of one player at a point: the eigenvalues of its own Hessian
+/// (its objective's second derivatives in its own instruments, symmetrised) over the
+/// instruments strictly inside their bounds.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OwnCurvature {
+    /// The player.
+    pub player: String,
+    /// Instruments the Hessian is taken over (strictly inside their bounds).
+    pub interior: usize,
+    /// Largest eigenvalue: positive means the objective is locally convex along some
+    /// direction, so the point is no local best response.
+    pub max_eigenvalue: f64,
+    /// Smallest eigenvalue (the strongest concavity).
+    pub min_eigenvalue: f64,
+    /// Eigenvalues above [`CONVEX_TOL`] times the largest magnitude: directions along which
+    /// the objective is locally convex beyond the differences' accuracy.
+    pub convex_directions: usize,
+}
+
+/// Eigenvalues above this fraction of a player's largest eigenvalue magnitude count as
+/// convex directions (the forward differences' relative error is about 1e-8).
+pub const CONVEX_TOL: f64 = 1e-6;
+
+/// The second-order check of a Nash point (or of an optimum, with one player): each player's
+/// own Hessian at (`policy`, its equilibrium `x`), by forward differences of exact gradients
+/// at linearised probes (one application of the derivatives per instrument, one
+/// factorisation). A local best response needs every eigenvalue <= 0.
+pub fn own_curvature<M: Welfare + ?Sized>(
+    model: &M,
+    players: &[Player],
+    policy: &[f64],
+    x: &[f64],
+) -> Result<Vec<OwnCurvature>> {
+    validate_players(model, players)?;
+    let space = model.policy_space();
+    let (lower, upper) = (space.lower(), space.upper());
+    let h = StackedFoc::default().step;
+    let interior = |i: usize| policy[i] > lower[i] + h && policy[i] < upper[i] - h;
+    let mut indices = Vec::new();
+    let mut owner = Vec::new();
+    for (r, p) in players.iter().enumerate() {
+        for &i in p.indices.iter().filter(|&&i| interior(i)) {
+            indices.push(i);
+            owner.push(r);
+        }
+    }
+    let objectives: Vec<usize> = players.iter().map(|p| p.objective).collect();
+    let steps = vec![h; indices.len()];
+    let probed = if indices.is_empty() {
+        None
+    } else {
+        Some(probe_gradients(
+            model,
+            x,
+            policy,
+            &objectives,
+            &indices,
+            &owner,
+            &steps,
+        )?)
+    };
+    Ok(players
+        .iter()
+        .enumerate()
+        .map(|(r, p)| {
+            let own: Vec<usize> = (0..indices.len()).filter(|&k| owner[k] == r).collect();
+            let n = own.len();
+            let eigenvalues = probed.as_ref().filter(|_| n > 0).map(|probed| {
+                let hessian = DMatrix::from_fn(n, n, |a, b| {
+                    let (i, k) = (own[a], own[b]);
+                    (probed.gradients[(i, k)] - probed.base[i]) / h
+                });
+                let symmetric = (&hessian + hessian.transpose()) * 0.5;
+                nalgebra::SymmetricEigen::new(symmetric).eigenvalues
+            });
+            let (max, min, convex) = eigenvalues.map_or((0.0, 0.0, 0), |e| {
+                let scale = e.amax();
+                (
+                    e.max(),
+                    e.min(),
+                    e.iter().filter(|&&v| v > CONVEX_TOL * scale).count(),
+                )
+            });
+            OwnCurvature {
+                player: p.name.clone(),
+                interior: n,
+                max_eigenvalue: max,
+                min_eigenvalue: min,
+                convex_directions: convex,
+            }
+        })
+        .collect())
+}
+
 /// The model with its wrong-signed diagonal entries flipped, if it has any (None if not).
 ///
 /// At an interior instrument the diagonal entry of dr/dz is minus its owner's second derivative
@@ -638,6 +732,49 @@ mod tests {
         );
         // Nothing to flip: no copy.
         assert!(uphill(&DMatrix::identity(2, 2)).is_none());
+    }
+
+    #[test]
+    fn own_curvature_is_cournot_s_closed_form_and_flags_a_saddle() {
+        use crate::fixtures::Cournot;
+        // Profit (a - b Q - c_i) q_i: own second derivative -2b, exactly (quadratic, so the
+        // forward differences of exact gradients carry rounding only).
+        let (a, b) = (10.0, 0.5);
+        let market = Cournot::new(a, b, vec![1.0, 1.5, 2.0]).unwrap();
+        let q = market.nash_quantities();
+        let price = a - b * q.iter().sum::<f64>();
+        let players = crate::players_from_blocks(crate::model::Equilibrium::policy_space(&market));
+        let curvature = own_curvature(&market, &players, &q, &[price]).unwrap();
+        assert_eq!(curvature.len(), 3);
+        for c in &curvature {
+            assert_eq!(c.interior, 1);
+            assert!((c.max_eigenvalue + 2.0 * b).abs() < 1e-6, "{c:?}");
+            assert_eq!(c.convex_directions, 0);
+        }
+        // A player choosing firms 0 and 1's quantities for firm 0's profit: Hessian
+        // [[-2b, -b], [-b, 0]], eigenvalues b(-1 +- sqrt 2): a saddle, no best response.
+        let saddle = vec![Player {
+            name: "firm 0 owns firm 1".into(),
+            indices: vec![0, 1],
+            objective: 0,
+        }];
+        let c = &own_curvature(&market, &saddle, &q, &[price]).unwrap()[0];
+        assert_eq!(c.interior, 2);
+        assert!(
+            (c.max_eigenvalue - b * (2f64.sqrt() - 1.0)).abs() < 1e-6,
+            "{c:?}"
+        );
+        assert!(
+            (c.min_eigenvalue + b * (2f64.sqrt() + 1.0)).abs() < 1e-6,
+            "{c:?}"
+        );
+        assert_eq!(c.convex_directions, 1);
+        // At a bound an instrument is not interior: no Hessian, nothing flagged.
+        let mut at_zero = q.clone();
+        at_zero[2] = 0.0;
+        let price = a - b * at_zero.iter().sum::<f64>();
+        let c = own_curvature(&market, &players, &at_zero, &[price]).unwrap();
+        assert_eq!((c[2].interior, c[2].convex_directions), (0, 0));
     }
 
     #[test]

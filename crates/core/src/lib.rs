@@ -45,7 +45,7 @@ pub mod work;
 
 pub use criterion_model::CriterionModel;
 pub use error::{NfxpError, Result};
-pub use foc::StackedFoc;
+pub use foc::{own_curvature, OwnCurvature, StackedFoc, CONVEX_TOL};
 pub use game::{
     cooperate, players_from_blocks, Aggregation, BestResponse, NashOutcome, Player, RoundRecord,
     Schedule,

@@ -452,7 +452,7 @@ fn game(
 ) -> Result<()> {
     let eco = economy(&args.economy, manifest, common.quiet)?;
     let model = TradeModel::new(eco.base.clone(), instrument_set(&args.instruments)?)?;
-    manifest.set_parameters(&json!({"instruments": args.instruments.instruments, "tariff_structure": args.instruments.tariff_structure, "method": args.method, "schedule": args.schedule, "damping": args.damping, "tol": args.tol, "baseline": eco.label, "cooperate": cooperative, "start": args.start}))?;
+    manifest.set_parameters(&json!({"instruments": args.instruments.instruments, "tariff_structure": args.instruments.tariff_structure, "method": args.method, "schedule": args.schedule, "damping": args.damping, "tol": args.tol, "baseline": eco.label, "cooperate": cooperative, "start": args.start, "second_order": args.second_order}))?;
     let start = start_policy(&model, args.start.as_deref())?;
     let spinner = Progress::spinner(
         if cooperative {
@@ -530,6 +530,9 @@ fn game(
     j["method"] = json!(used);
     j["inner_solves"] = json!(game.inner_solves);
     j["history"] = json!(game.history.iter().map(|h| json!({"round": h.round, "max_policy_change": h.max_policy_change, "max_foc_residual": h.max_projected_gradient()})).collect::<Vec<_>>());
+    if args.second_order {
+        j["second_order"] = second_order(&model, &r, common.quiet)?;
+    }
     report(
         common,
         &model,
@@ -538,6 +541,37 @@ fn game(
         &format!("Nash equilibrium ({} rounds)", game.rounds),
         manifest,
     )
+}
+
+/// The second-order check of a Nash point: each government's own Hessian over its interior
+/// instruments (see [`walras_core::own_curvature`]); a warning on stderr if some government's
+/// welfare is locally convex there (a stationary point that is no best response).
+fn second_order(model: &TradeModel, r: &walras_trade::PolicyResult, quiet: bool) -> Result<Value> {
+    let players = walras_core::players_from_blocks(walras_core::Equilibrium::policy_space(model));
+    let curvature = walras_core::own_curvature(model, &players, &r.policy, &r.x)
+        .context("second-order check of the Nash point")?;
+    let convex: Vec<String> = curvature
+        .iter()
+        .filter(|c| c.convex_directions > 0)
+        .map(|c| {
+            format!(
+                "{} ({} of {} interior instruments' directions, largest eigenvalue {:.2e})",
+                c.player, c.convex_directions, c.interior, c.max_eigenvalue
+            )
+        })
+        .collect();
+    if !convex.is_empty() && !quiet {
+        eprintln!(
+            "warning: the first-order conditions hold, but welfare is locally convex along some \
+             own instruments of {}: not every policy is a local best response",
+            convex.join(", ")
+        );
+    }
+    Ok(json!({
+        "local_best_responses": convex.is_empty(),
+        "convex_tol": walras_core::CONVEX_TOL,
+        "players": curvature,
+    }))
 }
 
 fn optimal(common: &CommonArgs, args: &OptimalArgs, manifest: &mut RunManifest) -> Result<()> {
