@@ -25,8 +25,8 @@ pub use error::{Result, TradeError};
 pub use instruments::{Instrument, InstrumentSet, Kind, PolicyMap, Structure};
 pub use model::{Deficits, Numeraire, Outcome, TradeModel};
 pub use problems::{
-    cooperate, counterfactual, nash, nash_with, unilateral, NashMethod, PolicyResult,
-    ResponseDynamics,
+    continued_equilibrium, cooperate, counterfactual, nash, nash_with, unilateral, NashMethod,
+    PolicyResult, ResponseDynamics,
 };
 pub use report::{spearman, PolicyRow, PolicySummary, SectorFindings};
 pub use walras_core::Schedule;

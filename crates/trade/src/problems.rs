@@ -73,6 +73,77 @@ impl std::str::FromStr for NashMethod {
     }
 }
 
+/// The equilibrium at `start` when the solvers cannot reach it from the model's initial guess
+/// (policies far from the baseline, e.g. an earlier run's, given with `--start`), by
+/// [`continued_equilibrium`]. None if `start` is the baseline or a solve from the initial guess
+/// converges (the solvers then start as they always have).
+fn reachable_equilibrium(
+    model: &TradeModel,
+    start: &[f64],
+    inner: &SolverOptions,
+) -> Result<Option<Vec<f64>>> {
+    if start == model.baseline_policy().as_slice() {
+        return Ok(None);
+    }
+    match solve(model, start, None, inner) {
+        Ok(_) => Ok(None),
+        Err(walras_core::NfxpError::NotConverged(_)) => {
+            continued_equilibrium(model, start, inner).map(Some)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The equilibrium at `policy` continued from the baseline's along the straight path of
+/// policies, each solve warm-started from the last, with steps halved on failure (down to
+/// MIN_CONTINUATION_STEP of the way) and doubled on success. For policies the inner solver
+/// cannot reach from the model's initial guess; an `Infeasible` error says how far it got.
+pub fn continued_equilibrium(
+    model: &TradeModel,
+    policy: &[f64],
+    inner: &SolverOptions,
+) -> Result<Vec<f64>> {
+    let baseline = model.baseline_policy();
+    let target = walras_core::Equilibrium::policy_space(model).project(policy);
+    let along = |t: f64| -> Vec<f64> {
+        baseline
+            .iter()
+            .zip(&target)
+            .map(|(b, s)| b + t * (s - b))
+            .collect()
+    };
+    let mut x = solve(model, &baseline, None, inner)?.x;
+    let (mut t, mut dt) = (0.0_f64, 0.25_f64);
+    while t < 1.0 {
+        let next = (t + dt).min(1.0);
+        match solve(model, &along(next), Some(&x), inner) {
+            Ok(sol) => {
+                x = sol.x;
+                t = next;
+                dt *= 2.0;
+            }
+            Err(walras_core::NfxpError::NotConverged(report)) => {
+                dt *= 0.5;
+                if dt < MIN_CONTINUATION_STEP {
+                    return Err(TradeError::Infeasible(format!(
+                        "no equilibrium reached at the start policies: continued from the \
+                         baseline, the inner solve fails {:.0}% of the way there (residual \
+                         {:.1e} after {} iterations); the policies may have no equilibrium",
+                        100.0 * t,
+                        report.residual_inf_norm,
+                        report.iterations
+                    )));
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(x)
+}
+
+/// Continuation steps (fractions of the way from the baseline) are halved down to this.
+const MIN_CONTINUATION_STEP: f64 = 1.0 / 256.0;
+
 /// A solved policy problem: the policy, the equilibrium's outcomes and a summary.
 #[derive(Clone, Debug, Serialize)]
 pub struct PolicyResult {
@@ -185,7 +256,13 @@ fn maximize_polished(
     let near = optimizer
         .with_pg_tol(near_tol)?
         .with_stall_tol(NEAR_ENOUGH.max(near_tol))?
-        .maximize(model, &criterion, start, Some(free), None)?;
+        .maximize(
+            model,
+            &criterion,
+            start,
+            Some(free),
+            reachable_equilibrium(model, start, optimizer.inner())?.as_deref(),
+        )?;
     let mut iterations = near.report.iterations as usize;
     if near_tol <= tol {
         return Ok((near.policy, near.x, iterations));
@@ -275,6 +352,7 @@ pub fn nash_with(
 ) -> Result<(PolicyResult, NashOutcome, NashMethod)> {
     let t0 = std::time::Instant::now();
     let players = players_from_blocks(model.policy_space());
+    let reached = reachable_equilibrium(model, start, &inner)?;
     // From the start, the stacked iteration runs on a diagonal secant model until the
     // conditions hold to SECANT_START_ABOVE; after best responses (at HANDOVER_TOL) it builds
     // the finite-difference Jacobian at once.
@@ -332,7 +410,7 @@ pub fn nash_with(
         };
         let mut handover = HANDOVER_TOL;
         // Where the next responses start (policies, warm equilibrium), best first.
-        let mut from: Vec<(Vec<f64>, Option<Vec<f64>>)> = vec![(start.to_vec(), None)];
+        let mut from: Vec<(Vec<f64>, Option<Vec<f64>>)> = vec![(start.to_vec(), reached.clone())];
         let mut so_far: Option<NashOutcome> = None;
         for attempt in 0..=HYBRID_ATTEMPTS {
             let last_attempt = attempt == HYBRID_ATTEMPTS;
@@ -388,11 +466,11 @@ pub fn nash_with(
     };
     let (nash, used) = match method {
         NashMethod::Stacked => (
-            stacked(200, start, None, &mut on_round)?,
+            stacked(200, start, reached.as_deref(), &mut on_round)?,
             NashMethod::Stacked,
         ),
         NashMethod::BestResponse => (
-            best_response(tol, tol, start, None, &mut on_round)?,
+            best_response(tol, tol, start, reached.as_deref(), &mut on_round)?,
             NashMethod::BestResponse,
         ),
         NashMethod::BestResponseThenStacked => hybrid(start, &mut on_round)?,
@@ -402,7 +480,7 @@ pub fn nash_with(
         {
             hybrid(start, &mut on_round)?
         }
-        NashMethod::Auto => match stacked(60, start, None, &mut on_round) {
+        NashMethod::Auto => match stacked(60, start, reached.as_deref(), &mut on_round) {
             Ok(n) => (n, NashMethod::Stacked),
             Err(_) => hybrid(start, &mut on_round)?,
         },
