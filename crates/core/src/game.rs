@@ -323,6 +323,16 @@ impl BestResponse {
             let done = record.max_policy_change <= self.policy_tol.unwrap_or(self.tol)
                 && record.max_projected_gradient() <= self.tol;
             history.push(record);
+            // Responses that no longer move anything will not move them next round either:
+            // the dynamics are stuck short of the tolerance (e.g. at the responses' own
+            // accuracy), and further rounds would only repeat this one.
+            let frozen = history.len() >= FROZEN_ROUNDS
+                && history[history.len() - FROZEN_ROUNDS..]
+                    .iter()
+                    .all(|r| r.max_policy_change == 0.0);
+            if !done && frozen {
+                return Err(not_converged(history, round));
+            }
             if done {
                 let welfare = history
                     .last()
@@ -341,18 +351,27 @@ impl BestResponse {
                 });
             }
         }
-        let residual_history = history
-            .iter()
-            .map(RoundRecord::max_projected_gradient)
-            .collect();
-        let best = best_round(history.iter());
-        Err(NfxpError::GameNotConverged {
-            method: "best-response dynamics",
-            rounds: self.max_rounds,
-            last: Box::new(history.pop().expect("at least one round")),
-            best,
-            residual_history,
-        })
+        Err(not_converged(history, self.max_rounds))
+    }
+}
+
+/// Best responses stop as stuck after this many rounds in a row that changed no policy.
+const FROZEN_ROUNDS: usize = 3;
+
+/// The error of best-response dynamics that stopped after `rounds` rounds short of the
+/// tolerance, with the residual history and the best round.
+fn not_converged(mut history: Vec<RoundRecord>, rounds: usize) -> NfxpError {
+    let residual_history = history
+        .iter()
+        .map(RoundRecord::max_projected_gradient)
+        .collect();
+    let best = best_round(history.iter());
+    NfxpError::GameNotConverged {
+        method: "best-response dynamics",
+        rounds,
+        last: Box::new(history.pop().expect("at least one round")),
+        best,
+        residual_history,
     }
 }
 

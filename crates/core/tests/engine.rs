@@ -870,3 +870,20 @@ fn the_work_counters_count_solves_factorisations_and_gradients() {
     );
     assert!(done.inner_solve_s > 0.0 && done.gradient_s > 0.0);
 }
+
+#[test]
+fn best_responses_that_no_longer_move_stop_early_as_stuck() {
+    // A tolerance no residual can reach: once the responses sit at the equilibrium (to the
+    // optimiser's accuracy) they return the policies unchanged, and the dynamics stop after a
+    // few frozen rounds instead of running to the round limit.
+    let duopoly = Cournot::new(12.0, 0.8, vec![1.0, 2.0]).unwrap();
+    let players = players_from_blocks(duopoly.policy_space());
+    let unreachable = BestResponse::new().with_tol(1e-300).unwrap();
+    match unreachable.solve(&duopoly, &players, &[1.0, 1.0], |_| {}) {
+        Err(NfxpError::GameNotConverged { rounds, last, .. }) => {
+            assert!(rounds < 100, "stopped after {rounds} rounds");
+            assert_eq!(last.max_policy_change, 0.0);
+        }
+        other => panic!("expected a stuck game, got {other:?}"),
+    }
+}
