@@ -143,6 +143,16 @@ fn world_mean(j: &serde_json::Value, key: &str) -> f64 {
     m.values().map(|v| v.as_f64().unwrap()).sum::<f64>() / m.len() as f64
 }
 
+/// Cooperation's world objective: the sum of log welfare changes.
+fn world_objective(j: &serde_json::Value) -> f64 {
+    j["welfare_change_pct"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| (1.0 + v.as_f64().unwrap() / 100.0).ln())
+        .sum()
+}
+
 /// `walras trade COMMAND` on the tidy dlopt data by sector, JSON out; `extra` adds options.
 fn dlopt_by_sector(tidy: &str, command: &str, extra: &[&str]) -> serde_json::Value {
     let mut args = vec![
@@ -262,27 +272,19 @@ fn dlopt_tariff_war_dual_competition_and_cooperation_reproduce_the_dl_opt_findin
         &["--instruments", "tariffs,subsidies", "--tol", "1e-5"],
     );
     assert_eq!(first_best["converged"], true);
-    let objective = |j: &serde_json::Value| -> f64 {
-        j["welfare_change_pct"]
-            .as_object()
-            .unwrap()
-            .values()
-            .map(|v| (1.0 + v.as_f64().unwrap() / 100.0).ln())
-            .sum()
-    };
     eprintln!(
         "dlopt cooperation with subsidies: mean tariff {:.4}, mean welfare {:.3}%, \
          sum of log welfare {:.4} (tariffs only {:.4})",
         world_mean(&first_best, "mean_tariff"),
         world_mean(&first_best, "welfare_change_pct"),
-        objective(&first_best),
-        objective(&coop)
+        world_objective(&first_best),
+        world_objective(&coop)
     );
     assert!(
-        objective(&first_best) >= objective(&coop) - 1e-9,
+        world_objective(&first_best) >= world_objective(&coop) - 1e-9,
         "{} < {}",
-        objective(&first_best),
-        objective(&coop)
+        world_objective(&first_best),
+        world_objective(&coop)
     );
     assert!(first_best["walras_law_residual"].as_f64().unwrap().abs() < 1e-8);
 }
@@ -306,27 +308,19 @@ fn dlopt_cooperation_with_tariffs_by_partner_and_sector_converges() {
         "--quiet",
     ]));
     assert_eq!(j["converged"], true);
-    let objective = |j: &serde_json::Value| -> f64 {
-        j["welfare_change_pct"]
-            .as_object()
-            .unwrap()
-            .values()
-            .map(|v| (1.0 + v.as_f64().unwrap() / 100.0).ln())
-            .sum()
-    };
     eprintln!(
         "dlopt cooperation, tariffs by partner and sector: mean tariff {:.4}, mean welfare \
          {:.3}%, sum of log welfare {:.5} (by sector {:.5})",
         world_mean(&j, "mean_tariff"),
         world_mean(&j, "welfare_change_pct"),
-        objective(&j),
-        objective(&by_sector)
+        world_objective(&j),
+        world_objective(&by_sector)
     );
     assert!(
-        objective(&j) >= objective(&by_sector) - 1e-9,
+        world_objective(&j) >= world_objective(&by_sector) - 1e-9,
         "{} < {}",
-        objective(&j),
-        objective(&by_sector)
+        world_objective(&j),
+        world_objective(&by_sector)
     );
     assert!(j["walras_law_residual"].as_f64().unwrap().abs() < 1e-8);
 }

@@ -73,10 +73,10 @@ impl std::str::FromStr for NashMethod {
     }
 }
 
-/// The equilibrium at `start` when the solvers cannot reach it from the model's initial guess
-/// (policies far from the baseline, e.g. an earlier run's, given with `--start`), by
-/// [`continued_equilibrium`]. None if `start` is the baseline or a solve from the initial guess
-/// converges (the solvers then start as they always have).
+/// The equilibrium at a `start` other than the baseline, for the solvers to start from: solved
+/// from the model's initial guess or, for policies the inner solver cannot reach from there
+/// (far from the baseline, e.g. an earlier run's, given with `--start`), by
+/// [`continued_equilibrium`]. None at the baseline (the solvers start from the initial guess).
 fn reachable_equilibrium(
     model: &TradeModel,
     start: &[f64],
@@ -86,7 +86,7 @@ fn reachable_equilibrium(
         return Ok(None);
     }
     match solve(model, start, None, inner) {
-        Ok(_) => Ok(None),
+        Ok(sol) => Ok(Some(sol.x)),
         Err(walras_core::NfxpError::NotConverged(_)) => {
             continued_equilibrium(model, start, inner).map(Some)
         }
@@ -352,15 +352,16 @@ pub fn nash_with(
 ) -> Result<(PolicyResult, NashOutcome, NashMethod)> {
     let t0 = std::time::Instant::now();
     let players = players_from_blocks(model.policy_space());
-    let reached = reachable_equilibrium(model, start, &inner)?;
+    let start_x = reachable_equilibrium(model, start, &inner)?;
     // From the start, the stacked iteration runs on a diagonal secant model until the
     // conditions hold to SECANT_START_ABOVE; after best responses (at HANDOVER_TOL) it builds
     // the finite-difference Jacobian at once.
     let stacked = |max_iter: usize,
                    start: &[f64],
                    warm_x: Option<&[f64]>,
+                   after_responses: bool,
                    on_round: &mut dyn FnMut(&RoundRecord)| {
-        let secant_above = if warm_x.is_some() {
+        let secant_above = if after_responses {
             f64::INFINITY
         } else {
             SECANT_START_ABOVE
@@ -410,7 +411,7 @@ pub fn nash_with(
         };
         let mut handover = HANDOVER_TOL;
         // Where the next responses start (policies, warm equilibrium), best first.
-        let mut from: Vec<(Vec<f64>, Option<Vec<f64>>)> = vec![(start.to_vec(), reached.clone())];
+        let mut from: Vec<(Vec<f64>, Option<Vec<f64>>)> = vec![(start.to_vec(), start_x.clone())];
         let mut so_far: Option<NashOutcome> = None;
         for attempt in 0..=HYBRID_ATTEMPTS {
             let last_attempt = attempt == HYBRID_ATTEMPTS;
@@ -444,7 +445,7 @@ pub fn nash_with(
             if residual(&near) <= tol || last_attempt {
                 return Ok((near, NashMethod::BestResponse));
             }
-            match stacked(60, &near.policy, Some(&near.x), on_round) {
+            match stacked(60, &near.policy, Some(&near.x), true, on_round) {
                 Ok(last) => return Ok((near.then(last), NashMethod::BestResponseThenStacked)),
                 Err(walras_core::NfxpError::GameNotConverged { best, .. }) => {
                     let reached = best.max_projected_gradient();
@@ -466,11 +467,11 @@ pub fn nash_with(
     };
     let (nash, used) = match method {
         NashMethod::Stacked => (
-            stacked(200, start, reached.as_deref(), &mut on_round)?,
+            stacked(200, start, start_x.as_deref(), false, &mut on_round)?,
             NashMethod::Stacked,
         ),
         NashMethod::BestResponse => (
-            best_response(tol, tol, start, reached.as_deref(), &mut on_round)?,
+            best_response(tol, tol, start, start_x.as_deref(), &mut on_round)?,
             NashMethod::BestResponse,
         ),
         NashMethod::BestResponseThenStacked => hybrid(start, &mut on_round)?,
@@ -480,7 +481,7 @@ pub fn nash_with(
         {
             hybrid(start, &mut on_round)?
         }
-        NashMethod::Auto => match stacked(60, start, reached.as_deref(), &mut on_round) {
+        NashMethod::Auto => match stacked(60, start, start_x.as_deref(), false, &mut on_round) {
             Ok(n) => (n, NashMethod::Stacked),
             Err(_) => hybrid(start, &mut on_round)?,
         },
