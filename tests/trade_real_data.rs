@@ -361,3 +361,34 @@ fn dlopt_partner_by_sector_war_is_a_local_best_response_for_every_government() {
     assert!(r["tariff_theta"].as_f64().unwrap() < -0.42, "{r}");
     assert!(r["tariff_psi"].as_f64().unwrap() > 0.42, "{r}");
 }
+
+#[test]
+#[ignore = "needs WALRAS_DATA_DIR (real data)"]
+fn dlopt_tariff_and_export_tax_war_by_sector_converges_with_the_lerner_normalisation() {
+    // With both instruments, scaling a country's (1 + t) and (1 + x) together is nearly neutral
+    // (exactly, were services tariffable too): before each country's last export tax was
+    // pinned, best responses drifted along that direction for 200 s without converging.
+    let (_tmp, tidy) = dlopt_tidy();
+    let j = dlopt_by_sector(
+        &tidy,
+        "nash",
+        &["--instruments", "tariffs,export-taxes", "--second-order"],
+    );
+    assert_eq!(j["converged"], true);
+    assert_eq!(j["instruments"]["pin_export_tax"], true);
+    assert!(
+        j["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n.as_str().unwrap().contains("Lerner symmetry")),
+        "{}",
+        j["notes"]
+    );
+    let check = &j["second_order"];
+    assert_eq!(check["local_best_responses"], true, "{check}");
+    eprintln!(
+        "dlopt sector tariff + export-tax war ({} rounds): mean tariff {:.4}, mean welfare {:.3}%",
+        j["rounds"], j["world_mean_tariff"], j["world_mean_welfare_change_pct"]
+    );
+}

@@ -238,6 +238,8 @@ fn lerner_symmetry_scaling_tariffs_and_export_taxes_is_neutral() {
     let set = InstrumentSet {
         export_taxes: Some(Structure::PartnerSector),
         export_tax_bounds: (-0.5, 2.0),
+        // Every export tax is scaled, so none is pinned as the normalisation.
+        pin_export_tax: false,
         ..InstrumentSet::default()
     };
     let model = TradeModel::new(balanced.clone(), set).unwrap();
@@ -258,6 +260,103 @@ fn lerner_symmetry_scaling_tariffs_and_export_taxes_is_neutral() {
     let w = model.outcome(&s.x, &p).welfare;
     for n in 0..3 {
         assert!((w[n] - w0[n]).abs() < 1e-9, "{w:?} vs {w0:?}");
+    }
+}
+
+#[test]
+fn a_tariff_and_export_tax_war_pinned_by_lerner_symmetry_is_a_nash_equilibrium_of_the_free_game() {
+    // With both instruments, each country's last export-tax group stays at the baseline (the
+    // Lerner normalisation). Scaling all of a country's (1 + t) and (1 + x) is neutral (every
+    // sector tariffable, balanced trade), so the pinned export tax's first-order condition
+    // holds at the pinned game's equilibrium as well: it is an equilibrium of the free game.
+    let mut data = io_economy();
+    data.sectors[2].tariffable = true;
+    let balanced = calibrate(data).purge(&tight()).unwrap();
+    let balanced = Arc::new(balanced);
+    let pinned_set = InstrumentSet {
+        tariffs: Some(Structure::Sector),
+        export_taxes: Some(Structure::Sector),
+        ..InstrumentSet::default()
+    };
+    assert!(pinned_set.pins_export_tax());
+    let pinned = TradeModel::new(balanced.clone(), pinned_set).unwrap();
+    let free_set = InstrumentSet {
+        pin_export_tax: false,
+        ..pinned_set
+    };
+    let free = TradeModel::new(balanced.clone(), free_set).unwrap();
+    let nj = balanced.n_sectors();
+    for c in 0..balanced.n_countries() {
+        let kinds = |m: &TradeModel, kind: Kind| {
+            m.policy_map()
+                .instruments
+                .iter()
+                .filter(|i| i.country == c && i.kind == kind)
+                .map(|i| i.sector.unwrap())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(kinds(&pinned, Kind::Tariff), (0..nj).collect::<Vec<_>>());
+        assert_eq!(
+            kinds(&pinned, Kind::ExportTax),
+            (0..nj - 1).collect::<Vec<_>>()
+        );
+        assert_eq!(kinds(&free, Kind::ExportTax), (0..nj).collect::<Vec<_>>());
+    }
+    // Export taxes alone have no such symmetry: nothing is pinned.
+    let alone = InstrumentSet {
+        tariffs: None,
+        export_taxes: Some(Structure::Sector),
+        ..InstrumentSet::default()
+    };
+    assert!(!alone.pins_export_tax());
+
+    let players = players_from_blocks(pinned.policy_space());
+    let nash = StackedFoc::new()
+        .with_tol(1e-10)
+        .unwrap()
+        .with_inner(tight())
+        .unwrap()
+        .solve(&pinned, &players, &pinned.baseline_policy(), |_| {})
+        .unwrap();
+    // The same policies in the free game (the pinned export taxes at the baseline, zero).
+    let key = |i: &walras_trade::Instrument| (i.country, i.kind, i.partner, i.sector);
+    let mut policy = free.baseline_policy();
+    for (k, inst) in free.policy_map().instruments.iter().enumerate() {
+        if let Some(j) = pinned
+            .policy_map()
+            .instruments
+            .iter()
+            .position(|p| key(p) == key(inst))
+        {
+            policy[k] = nash.policy[j];
+        }
+    }
+    let x = solve(&free, &policy, None, &tight()).unwrap().x;
+    let free_players = players_from_blocks(free.policy_space());
+    for (c, player) in free_players.iter().enumerate() {
+        let g =
+            adjoint_gradients(&free, &x, &policy, &[player.objective], &player.indices).unwrap();
+        let own: Vec<f64> = (0..player.indices.len())
+            .map(|k| g.gradients[(0, k)])
+            .collect();
+        let pg = free
+            .policy_space()
+            .projected_gradient_norm(&policy, &own, &player.indices);
+        assert!(
+            pg < 1e-7,
+            "country {c}: projected gradient {pg} in the free game"
+        );
+    }
+    // Nash tariffs are positive: the normalisation did not push them to a bound.
+    for (k, inst) in pinned.policy_map().instruments.iter().enumerate() {
+        if inst.kind == Kind::Tariff {
+            assert!(
+                nash.policy[k] > 1e-3,
+                "{}: {}",
+                pinned.policy_space().names()[k],
+                nash.policy[k]
+            );
+        }
     }
 }
 

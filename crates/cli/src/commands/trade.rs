@@ -156,6 +156,10 @@ fn result_json(model: &TradeModel, r: &PolicyResult, eco: &Economy) -> Value {
             &r.summary.sector_mean_subsidy,
         )
     });
+    let mut notes = eco.notes.clone();
+    if set.pins_export_tax() {
+        notes.push(LERNER_NOTE.into());
+    }
     json!({
         "countries": c,
         "welfare_change_pct": by_country(c, &r.outcome.welfare_change_pct),
@@ -171,7 +175,7 @@ fn result_json(model: &TradeModel, r: &PolicyResult, eco: &Economy) -> Value {
         "world_mean_tariff": mean(&r.summary.mean_tariff),
         "world_mean_welfare_change_pct": mean(&r.outcome.welfare_change_pct),
         "baseline": eco.label,
-        "notes": eco.notes,
+        "notes": notes,
         "instruments": set,
         "subsidy_convention": SUBSIDY_CONVENTION,
         "units": "tariffs and subsidies as fractions (0.1 = 10%); changes as ratios new/baseline unless _pct",
@@ -179,6 +183,9 @@ fn result_json(model: &TradeModel, r: &PolicyResult, eco: &Economy) -> Value {
         "wall_time_s": r.wall_time_s,
     })
 }
+
+/// What the export-tax normalisation means for the reported policies.
+const LERNER_NOTE: &str = "export taxes: each country's last export-tax group (last tariffable sector, last partner, or its one rate) stays at the baseline; scaling all of a country's (1 + t) and (1 + x) together is neutral (Lerner symmetry), so only tariffs relative to export taxes are determined";
 
 /// The policy optimiser of `optimal`, `cooperate` and `compare`: projected gradient `tol`,
 /// accepting a line-search stall below 100 tol (the inner solve's accuracy bounds the gradient).
