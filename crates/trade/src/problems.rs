@@ -38,6 +38,14 @@ pub enum NashMethod {
 /// its Jacobian costs less than a round of best responses: dual competition 30 s at 2e-2,
 /// 24 s here, 21 s at 1e-1, 39 s at 2e-1)...
 const HANDOVER_TOL: f64 = 5e-2;
+/// With more than LARGE_GAME instruments the handover is at LARGE_GAME_HANDOVER instead, each
+/// response still solved to 1e-2 HANDOVER_TOL. The stacked stage's Jacobian costs one probe
+/// per instrument, and from 1e-2 its model is soon stale: on the dlopt partner x sector war
+/// (924 tariffs) the stacked stage took 9 Jacobians and 15 s from 1.3e-2, against 2.4 s from
+/// 1e-3 after two more rounds (whole run 10.1-13.7 s -> 6.8-8.5 s, same equilibrium); the
+/// partner x sector dual (1,225 instruments) takes 22-27 s either way.
+const LARGE_GAME: usize = 800;
+const LARGE_GAME_HANDOVER: f64 = 1e-3;
 /// ...and tries again, to a tighter handover, at most this many times after a stall...
 const HYBRID_ATTEMPTS: usize = 4;
 /// ...namely this fraction of the lower of the residuals where the responses handed over and
@@ -375,17 +383,19 @@ pub fn nash_with(
     };
     let best_response = |tol: f64,
                          policy_tol: f64,
+                         accuracy: f64,
                          start: &[f64],
                          warm_x: Option<&[f64]>,
                          on_round: &mut dyn FnMut(&RoundRecord)|
      -> walras_core::Result<NashOutcome> {
         // Best responses are L-BFGS runs whose attainable gradient is bounded by the inner
         // solve's accuracy: rounds stop at max(tol, 1e-6); each response stops at 1e-2 of
-        // that, or on a line-search stall once its gradient is below 10x that.
+        // `accuracy` (at least tol), or on a line-search stall below 10x that.
         let tol = tol.max(1e-6);
+        let accuracy = accuracy.max(tol);
         let optimizer = PolicyOptimizer::new()
-            .with_pg_tol(tol * 1e-2)?
-            .with_stall_tol(tol * 10.0)?
+            .with_pg_tol(accuracy * 1e-2)?
+            .with_stall_tol(accuracy * 10.0)?
             .with_inner(inner)?;
         BestResponse::new()
             .with_tol(tol)?
@@ -409,7 +419,15 @@ pub fn nash_with(
                 .last()
                 .map_or(f64::INFINITY, RoundRecord::max_projected_gradient)
         };
-        let mut handover = HANDOVER_TOL;
+        let instruments: usize = players.iter().map(|p| p.indices.len()).sum();
+        let mut handover = if instruments > LARGE_GAME {
+            LARGE_GAME_HANDOVER
+        } else {
+            HANDOVER_TOL
+        };
+        // How accurately each response is solved: 1e-2 of this (responses handing over at
+        // LARGE_GAME_HANDOVER are no more accurate than those handing over at HANDOVER_TOL).
+        let mut accuracy = HANDOVER_TOL;
         // Where the next responses start (policies, warm equilibrium), best first.
         let mut from: Vec<(Vec<f64>, Option<Vec<f64>>)> = vec![(start.to_vec(), start_x.clone())];
         let mut so_far: Option<NashOutcome> = None;
@@ -425,7 +443,19 @@ pub fn nash_with(
             let mut failure = None;
             let mut outcome = None;
             for (policy, warm) in &from {
-                match best_response(goal, policy_goal, policy, warm.as_deref(), on_round) {
+                let accuracy = if last_attempt {
+                    goal
+                } else {
+                    accuracy.min(HANDOVER_TOL)
+                };
+                match best_response(
+                    goal,
+                    policy_goal,
+                    accuracy,
+                    policy,
+                    warm.as_deref(),
+                    on_round,
+                ) {
                     Ok(n) => {
                         outcome = Some(n);
                         break;
@@ -451,6 +481,7 @@ pub fn nash_with(
                     let reached = best.max_projected_gradient();
                     let here = residual(&near);
                     handover = reached.min(here) * HANDOVER_CUT;
+                    accuracy = handover;
                     // Resume where the residual is lower (warm-started from the responses'
                     // equilibrium: the stacked iteration's own is not returned), or, if the
                     // inner solve fails there, where the responses stopped.
@@ -471,7 +502,7 @@ pub fn nash_with(
             NashMethod::Stacked,
         ),
         NashMethod::BestResponse => (
-            best_response(tol, tol, start, start_x.as_deref(), &mut on_round)?,
+            best_response(tol, tol, tol, start, start_x.as_deref(), &mut on_round)?,
             NashMethod::BestResponse,
         ),
         NashMethod::BestResponseThenStacked => hybrid(start, &mut on_round)?,
