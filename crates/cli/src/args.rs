@@ -381,7 +381,9 @@ pub struct EconomyArgs {
 /// Instruments and their structure.
 #[derive(Debug, Args, Clone)]
 pub struct InstrumentArgs {
-    /// Comma-separated: tariffs, subsidies, export-taxes.
+    /// Comma-separated: tariffs, subsidies, export-taxes. With tariffs and export taxes, each
+    /// country's last export-tax group stays at the baseline (Lerner symmetry: only tariffs
+    /// relative to export taxes are determined); with subsidies by sector, its last sector's.
     #[arg(long, default_value = "tariffs")]
     pub instruments: String,
     /// How finely tariffs (and export taxes) are set: uniform, partner, sector, partner-sector.
