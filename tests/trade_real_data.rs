@@ -153,21 +153,31 @@ fn world_objective(j: &serde_json::Value) -> f64 {
         .sum()
 }
 
-/// `walras trade COMMAND` on the tidy dlopt data by sector, JSON out; `extra` adds options.
-fn dlopt_by_sector(tidy: &str, command: &str, extra: &[&str]) -> serde_json::Value {
+/// Asserts that `better`'s world objective is at least `worse`'s (to 1e-9).
+fn assert_world_objective_at_least(better: &serde_json::Value, worse: &serde_json::Value) {
+    assert!(
+        world_objective(better) >= world_objective(worse) - 1e-9,
+        "{} < {}",
+        world_objective(better),
+        world_objective(worse)
+    );
+}
+
+/// `walras trade COMMAND` on the tidy dlopt data (default structure), JSON out; `extra` adds
+/// options.
+fn dlopt(tidy: &str, command: &str, extra: &[&str]) -> serde_json::Value {
     let mut args = vec![
-        "trade",
-        command,
-        "--data",
-        tidy,
-        "--tariff-structure",
-        "sector",
-        "--format",
-        "json",
-        "--quiet",
+        "trade", command, "--data", tidy, "--format", "json", "--quiet",
     ];
     args.extend(extra);
     json_of(&walras(&args))
+}
+
+/// [`dlopt`] with tariffs by sector.
+fn dlopt_by_sector(tidy: &str, command: &str, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["--tariff-structure", "sector"];
+    args.extend(extra);
+    dlopt(tidy, command, &args)
 }
 
 /// `walras trade nash` on the tidy dlopt data by sector, damped Gauss-Seidel best responses
@@ -280,12 +290,7 @@ fn dlopt_tariff_war_dual_competition_and_cooperation_reproduce_the_dl_opt_findin
         world_objective(&first_best),
         world_objective(&coop)
     );
-    assert!(
-        world_objective(&first_best) >= world_objective(&coop) - 1e-9,
-        "{} < {}",
-        world_objective(&first_best),
-        world_objective(&coop)
-    );
+    assert_world_objective_at_least(&first_best, &coop);
     assert!(first_best["walras_law_residual"].as_f64().unwrap().abs() < 1e-8);
 }
 
@@ -298,15 +303,7 @@ fn dlopt_cooperation_with_tariffs_by_partner_and_sector_converges() {
     // of log welfare changes) can only be higher than the sector-tariff optimum's.
     let (_tmp, tidy) = dlopt_tidy();
     let by_sector = dlopt_by_sector(&tidy, "cooperate", &[]);
-    let j = json_of(&walras(&[
-        "trade",
-        "cooperate",
-        "--data",
-        &tidy,
-        "--format",
-        "json",
-        "--quiet",
-    ]));
+    let j = dlopt(&tidy, "cooperate", &[]);
     assert_eq!(j["converged"], true);
     eprintln!(
         "dlopt cooperation, tariffs by partner and sector: mean tariff {:.4}, mean welfare \
@@ -316,12 +313,7 @@ fn dlopt_cooperation_with_tariffs_by_partner_and_sector_converges() {
         world_objective(&j),
         world_objective(&by_sector)
     );
-    assert!(
-        world_objective(&j) >= world_objective(&by_sector) - 1e-9,
-        "{} < {}",
-        world_objective(&j),
-        world_objective(&by_sector)
-    );
+    assert_world_objective_at_least(&j, &by_sector);
     assert!(j["walras_law_residual"].as_f64().unwrap().abs() < 1e-8);
 }
 
@@ -333,16 +325,7 @@ fn dlopt_partner_by_sector_war_is_a_local_best_response_for_every_government() {
     // own Hessian must be negative definite at the equilibrium. DL-opt's tariff findings hold
     // (measured: Spearman -0.72 with theta, +0.83 with psi).
     let (_tmp, tidy) = dlopt_tidy();
-    let j = json_of(&walras(&[
-        "trade",
-        "nash",
-        "--data",
-        &tidy,
-        "--second-order",
-        "--format",
-        "json",
-        "--quiet",
-    ]));
+    let j = dlopt(&tidy, "nash", &["--second-order"]);
     assert_eq!(j["converged"], true);
     let check = &j["second_order"];
     assert_eq!(check["local_best_responses"], true, "{check}");

@@ -360,6 +360,7 @@ pub fn nash_with(
 ) -> Result<(PolicyResult, NashOutcome, NashMethod)> {
     let t0 = std::time::Instant::now();
     let players = players_from_blocks(model.policy_space());
+    let instruments: usize = players.iter().map(|p| p.indices.len()).sum();
     let start_x = reachable_equilibrium(model, start, &inner)?;
     // From the start, the stacked iteration runs on a diagonal secant model until the
     // conditions hold to SECANT_START_ABOVE; after best responses (at HANDOVER_TOL) it builds
@@ -419,15 +420,11 @@ pub fn nash_with(
                 .last()
                 .map_or(f64::INFINITY, RoundRecord::max_projected_gradient)
         };
-        let instruments: usize = players.iter().map(|p| p.indices.len()).sum();
         let mut handover = if instruments > LARGE_GAME {
             LARGE_GAME_HANDOVER
         } else {
             HANDOVER_TOL
         };
-        // How accurately each response is solved: 1e-2 of this (responses handing over at
-        // LARGE_GAME_HANDOVER are no more accurate than those handing over at HANDOVER_TOL).
-        let mut accuracy = HANDOVER_TOL;
         // Where the next responses start (policies, warm equilibrium), best first.
         let mut from: Vec<(Vec<f64>, Option<Vec<f64>>)> = vec![(start.to_vec(), start_x.clone())];
         let mut so_far: Option<NashOutcome> = None;
@@ -440,14 +437,12 @@ pub fn nash_with(
             } else {
                 (handover.max(tol), f64::INFINITY)
             };
+            // Each response is solved to 1e-2 of this: in the first attempt, of HANDOVER_TOL
+            // even when handing over at LARGE_GAME_HANDOVER; later, of the goal.
+            let accuracy = if attempt == 0 { HANDOVER_TOL } else { goal };
             let mut failure = None;
             let mut outcome = None;
             for (policy, warm) in &from {
-                let accuracy = if last_attempt {
-                    goal
-                } else {
-                    accuracy.min(HANDOVER_TOL)
-                };
                 match best_response(
                     goal,
                     policy_goal,
@@ -481,7 +476,6 @@ pub fn nash_with(
                     let reached = best.max_projected_gradient();
                     let here = residual(&near);
                     handover = reached.min(here) * HANDOVER_CUT;
-                    accuracy = handover;
                     // Resume where the residual is lower (warm-started from the responses'
                     // equilibrium: the stacked iteration's own is not returned), or, if the
                     // inner solve fails there, where the responses stopped.
@@ -506,10 +500,7 @@ pub fn nash_with(
             NashMethod::BestResponse,
         ),
         NashMethod::BestResponseThenStacked => hybrid(start, &mut on_round)?,
-        NashMethod::Auto
-            if players.iter().map(|p| p.indices.len()).sum::<usize>()
-                > FIRST_TRY_MAX_INSTRUMENTS =>
-        {
+        NashMethod::Auto if instruments > FIRST_TRY_MAX_INSTRUMENTS => {
             hybrid(start, &mut on_round)?
         }
         NashMethod::Auto => match stacked(60, start, start_x.as_deref(), false, &mut on_round) {

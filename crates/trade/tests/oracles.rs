@@ -271,8 +271,7 @@ fn a_tariff_and_export_tax_war_pinned_by_lerner_symmetry_is_a_nash_equilibrium_o
     // holds at the pinned game's equilibrium as well: it is an equilibrium of the free game.
     let mut data = io_economy();
     data.sectors[2].tariffable = true;
-    let balanced = calibrate(data).purge(&tight()).unwrap();
-    let balanced = Arc::new(balanced);
+    let balanced = Arc::new(calibrate(data).purge(&tight()).unwrap());
     let pinned_set = InstrumentSet {
         tariffs: Some(Structure::Sector),
         export_taxes: Some(Structure::Sector),
