@@ -109,6 +109,52 @@ fn dlopt(c: &mut Criterion) {
         },
     );
     g.finish();
+    stacked_jacobians(c, &model);
+}
+
+/// The stacked Nash solver's Newton model (every government's own gradients differentiated in
+/// all instruments) at the baseline equilibrium: forward differences of adjoint gradients at
+/// linearised probes (what `StackedFoc` builds), against exact second derivatives from
+/// hyper-dual numbers (issue #4 asks to consider and measure them).
+fn stacked_jacobians(c: &mut Criterion, tariffs_by_partner_and_sector: &TradeModel) {
+    use walras::core::{
+        differenced_gradient_jacobian, exact_gradient_jacobian, players_from_blocks, Equilibrium,
+    };
+    let options = SolverOptions::default();
+    let mut g = c.benchmark_group("trade");
+    g.sample_size(10);
+    for (label, structure) in [
+        ("7 uniform tariffs", walras::trade::Structure::Uniform),
+        ("42 tariffs by partner", walras::trade::Structure::Partner),
+    ] {
+        let set = InstrumentSet {
+            tariffs: Some(structure),
+            ..InstrumentSet::default()
+        };
+        let model = TradeModel::new(tariffs_by_partner_and_sector.baseline().clone().into(), set)
+            .expect("model");
+        let p = model.baseline_policy();
+        let x = solve(&model, &p, None, &options).expect("baseline").x;
+        let players = players_from_blocks(model.policy_space());
+        g.bench_function(
+            format!("dlopt 7x44: stacked Nash Jacobian, {label}, forward differences"),
+            |b| {
+                b.iter(|| {
+                    differenced_gradient_jacobian(&model, &players, black_box(&p), &x, 1e-4)
+                        .expect("jacobian")
+                })
+            },
+        );
+        g.bench_function(
+            format!("dlopt 7x44: stacked Nash Jacobian, {label}, exact (hyper-dual)"),
+            |b| {
+                b.iter(|| {
+                    exact_gradient_jacobian(&model, &players, black_box(&p), &x).expect("jacobian")
+                })
+            },
+        );
+    }
+    g.finish();
 }
 
 fn wiod_nash(c: &mut Criterion) {

@@ -386,6 +386,22 @@ pub(crate) fn best_round<'a>(rounds: impl Iterator<Item = &'a RoundRecord>) -> B
     Box::new(best.clone())
 }
 
+/// The players' instruments in the stacked order of Nash first-order conditions: each player's
+/// objective, every instrument (player by player), and the player owning each instrument.
+pub(crate) fn stacked_layout(players: &[Player]) -> (Vec<usize>, Vec<usize>, Vec<usize>) {
+    let objectives = players.iter().map(|p| p.objective).collect();
+    let indices = players
+        .iter()
+        .flat_map(|p| p.indices.iter().copied())
+        .collect();
+    let owner = players
+        .iter()
+        .enumerate()
+        .flat_map(|(r, p)| std::iter::repeat_n(r, p.indices.len()))
+        .collect();
+    (objectives, indices, owner)
+}
+
 pub(crate) fn validate_players<M: Welfare + ?Sized>(model: &M, players: &[Player]) -> Result<()> {
     if players.is_empty() {
         return Err(invalid("players", "[]", "a game needs at least one player"));

@@ -350,7 +350,7 @@ pub fn tangent<M: Equilibrium + ?Sized>(
 /// Every first derivative at (x, policy): the model's analytic ones, or dual-number passes
 /// seeded on x and p together, unless the model's sparsity pattern makes colouring dF/dx
 /// separately cheaper.
-fn derivatives_at<M: Welfare + ?Sized>(
+pub(crate) fn derivatives_at<M: Welfare + ?Sized>(
     model: &M,
     x: &[f64],
     policy: &[f64],
@@ -461,7 +461,7 @@ pub(crate) struct ProbedGradients {
 
 /// The singular-Jacobian error, naming non-finite entries, unknowns with no effect on any
 /// equation (all-zero columns) and equations that no unknown moves (all-zero rows).
-fn singular<M: Equilibrium + ?Sized>(model: &M, jac: &DMatrix<f64>) -> NfxpError {
+pub(crate) fn singular<M: Equilibrium + ?Sized>(model: &M, jac: &DMatrix<f64>) -> NfxpError {
     let (n, m) = jac.shape();
     let names = |idx: Vec<usize>| {
         idx.iter()

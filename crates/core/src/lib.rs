@@ -8,7 +8,8 @@
 //!   fallback, warm starts, a [`SolveReport`];
 //! * exact derivatives at the solution by the implicit function theorem: adjoint
 //!   ([`adjoint_gradients`], [`criterion_gradient`]) and tangent ([`tangent`]) forms, with
-//!   Jacobians from num-dual dual numbers;
+//!   Jacobians from num-dual dual numbers; exact second derivatives along the equilibrium
+//!   from hyper-dual numbers ([`exact_gradient_jacobian`]);
 //! * the outer loop, [`PolicyOptimizer`]: projected L-BFGS (an argmin solver) over a box of
 //!   policies described by a [`PolicySpace`];
 //! * games: Nash equilibria by best-response dynamics ([`BestResponse`]) and cooperative
@@ -40,12 +41,13 @@ mod linalg;
 mod model;
 mod optimize;
 mod policy;
+mod second_order;
 mod solve;
 pub mod work;
 
 pub use criterion_model::CriterionModel;
 pub use error::{NfxpError, Result};
-pub use foc::{own_curvature, OwnCurvature, StackedFoc, CONVEX_TOL};
+pub use foc::{differenced_gradient_jacobian, own_curvature, OwnCurvature, StackedFoc, CONVEX_TOL};
 pub use game::{
     cooperate, players_from_blocks, Aggregation, BestResponse, NashOutcome, Player, RoundRecord,
     Schedule,
@@ -54,6 +56,7 @@ pub use implicit::{adjoint_gradients, criterion_gradient, tangent, Criterion, Ob
 pub use model::{AdjointOperator, Equilibrium, Scalar, Welfare};
 pub use optimize::{Optimum, OptimumReport, PolicyOptimizer};
 pub use policy::{PolicyBlock, PolicySpace};
+pub use second_order::exact_gradient_jacobian;
 pub use solve::{solve, Solution, SolveMethod, SolveReport, SolverOptions, Strategy, WarmStart};
 
 /// Re-export of num-dual, so models can name dual types without a direct dependency.

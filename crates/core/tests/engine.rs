@@ -4,9 +4,10 @@
 use walras_core::autodiff::{objective_values, residual_and_jacobian_x};
 use walras_core::fixtures::{symmetric_nash_tariff, ArmingtonTariffGame, Cournot, ExchangeEconomy};
 use walras_core::{
-    adjoint_gradients, cooperate, criterion_gradient, players_from_blocks, solve, tangent,
-    Aggregation, BestResponse, Criterion, Equilibrium, NfxpError, PolicyOptimizer, PolicySpace,
-    Scalar, Schedule, SolveMethod, SolverOptions, StackedFoc, Strategy, Welfare,
+    adjoint_gradients, cooperate, criterion_gradient, differenced_gradient_jacobian,
+    exact_gradient_jacobian, own_curvature, players_from_blocks, solve, tangent, Aggregation,
+    BestResponse, Criterion, Equilibrium, NfxpError, PolicyOptimizer, PolicySpace, Scalar,
+    Schedule, SolveMethod, SolverOptions, StackedFoc, Strategy, Welfare,
 };
 
 fn tight() -> SolverOptions {
@@ -885,5 +886,95 @@ fn best_responses_that_no_longer_move_stop_early_as_stuck() {
             assert_eq!(last.max_policy_change, 0.0);
         }
         other => panic!("expected a stuck game, got {other:?}"),
+    }
+}
+
+#[test]
+fn exact_gradient_jacobian_is_cournot_s_closed_form() {
+    // Profit (a - b Q - c_i) q_i: d/dq_k of dpi_i/dq_i = a - b Q - c_i - b q_i is -2b on the
+    // diagonal and -b off it, at any quantities.
+    let (a, b) = (10.0, 0.5);
+    let market = Cournot::new(a, b, vec![1.0, 1.5, 2.0]).unwrap();
+    let players = players_from_blocks(market.policy_space());
+    let q = [3.0, 2.5, 4.0];
+    let price = a - b * q.iter().sum::<f64>();
+    let jac = exact_gradient_jacobian(&market, &players, &q, &[price]).unwrap();
+    for i in 0..3 {
+        for k in 0..3 {
+            let expected = if i == k { -2.0 * b } else { -b };
+            assert!((jac[(i, k)] - expected).abs() < 1e-13, "({i}, {k}): {jac}");
+        }
+    }
+    // Players and shapes are checked.
+    let mut twice = players.clone();
+    twice[1].indices = vec![0];
+    assert!(exact_gradient_jacobian(&market, &twice, &q, &[price]).is_err());
+    assert!(exact_gradient_jacobian(&market, &players, &q[..2], &[price]).is_err());
+    assert!(exact_gradient_jacobian(&market, &players, &q, &[price, 1.0]).is_err());
+    assert!(differenced_gradient_jacobian(&market, &players, &q, &[price], 0.0).is_err());
+}
+
+#[test]
+fn exact_gradient_jacobian_matches_differences_of_resolved_gradients_and_own_curvature() {
+    use walras_core::fixtures::ArmingtonWorld;
+    // Nonlinear in x and p: a five-country Armington world away from any symmetry; more
+    // indices (5) than one hyper-dual pass carries would need, so passes are also padded.
+    let world = ArmingtonWorld::seeded(5, 5.0, 7);
+    let t = [0.1, 0.3, 0.02, 0.2, 0.05];
+    let players = players_from_blocks(world.policy_space());
+    let sol = solve(&world, &t, None, &tight()).unwrap();
+    let jac = exact_gradient_jacobian(&world, &players, &t, &sol.x).unwrap();
+    // One instrument per player here: row/column i is player i's tariff.
+    let objectives: Vec<usize> = players.iter().map(|p| p.objective).collect();
+    let wrt: Vec<usize> = players.iter().map(|p| p.indices[0]).collect();
+    let owner: Vec<usize> = (0..players.len()).collect();
+    // Column k: central differences, in p_k, of every owner's adjoint gradient at full
+    // re-solves.
+    let own_gradients = |policy: &[f64]| -> Vec<f64> {
+        let x = solve(&world, policy, None, &tight()).unwrap().x;
+        let g = adjoint_gradients(&world, &x, policy, &objectives, &wrt).unwrap();
+        (0..wrt.len()).map(|i| g.gradients[(owner[i], i)]).collect()
+    };
+    let h = 1e-5;
+    for k in 0..wrt.len() {
+        let (mut up, mut down) = (t.to_vec(), t.to_vec());
+        up[wrt[k]] += h;
+        down[wrt[k]] -= h;
+        let (g_up, g_down) = (own_gradients(&up), own_gradients(&down));
+        for i in 0..wrt.len() {
+            let fd = (g_up[i] - g_down[i]) / (2.0 * h);
+            assert!(
+                (jac[(i, k)] - fd).abs() <= 1e-6 * fd.abs().max(1e-2),
+                "({i}, {k}): exact {} vs resolved differences {fd}",
+                jac[(i, k)]
+            );
+        }
+    }
+    // The off-diagonal entries are not trivially zero (the test would not see a missing
+    // equilibrium response otherwise).
+    assert!(jac[(0, 1)].abs() > 1e-3, "{jac}");
+    // The stacked solver's forward-difference model approaches it at the rate of its step:
+    // its error is the probes' truncation, O(h).
+    let error = |h: f64| {
+        let d = differenced_gradient_jacobian(&world, &players, &t, &sol.x, h).unwrap();
+        (&d - &jac).amax() / jac.amax()
+    };
+    let (coarse, fine) = (error(1e-4), error(1e-5));
+    assert!(coarse < 1e-3, "relative error at h = 1e-4: {coarse:e}");
+    assert!(
+        coarse / fine > 5.0 && coarse / fine < 20.0,
+        "first order in h: {coarse:e} at 1e-4, {fine:e} at 1e-5"
+    );
+    // Each player's own block is the Hessian that own_curvature differences (one instrument
+    // each here: the diagonal) by central differences, whose error is of order h^2.
+    let curvature = own_curvature(&world, &players, &t, &sol.x).unwrap();
+    for (i, c) in curvature.iter().enumerate() {
+        assert!(
+            (c.max_eigenvalue - jac[(i, i)]).abs() <= 1e-7 * jac[(i, i)].abs(),
+            "{}: own_curvature {} vs exact {}",
+            c.player,
+            c.max_eigenvalue,
+            jac[(i, i)]
+        );
     }
 }

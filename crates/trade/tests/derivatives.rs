@@ -174,3 +174,82 @@ fn a_criterion_of_countries_welfare_has_matching_analytic_and_dual_derivatives()
         assert!(gap < 1e-10, "{criterion:?}: {gap}");
     }
 }
+
+#[test]
+fn second_derivatives_by_hyper_duals_match_differences_of_analytic_gradients() {
+    use walras_core::{
+        differenced_gradient_jacobian, exact_gradient_jacobian, players_from_blocks, solve,
+        SolverOptions,
+    };
+    // Two independent routes to the stacked Newton model of a dual-competition game at an
+    // equilibrium: hyper-dual numbers through the generic residual and welfare, and forward
+    // differences of adjoint gradients through the hand-written derivatives.
+    let base = calibrate(io_economy());
+    let set = InstrumentSet {
+        tariffs: Some(Structure::Sector),
+        subsidies: Some(Structure::Sector),
+        ..InstrumentSet::default()
+    };
+    let model = TradeModel::new(base, set).unwrap();
+    let space = model.policy_space();
+    let policy: Vec<f64> = model
+        .baseline_policy()
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| (v + 0.1 + 0.05 * wobble(i)).clamp(space.lower()[i], space.upper()[i]))
+        .collect();
+    let options = SolverOptions {
+        tol: 1e-13,
+        ..SolverOptions::default()
+    };
+    let x = solve(&model, &policy, None, &options).unwrap().x;
+    let players = players_from_blocks(space);
+    // Rows and columns: the players' instruments in order.
+    let owner: Vec<usize> = players
+        .iter()
+        .enumerate()
+        .flat_map(|(r, p)| std::iter::repeat_n(r, p.indices.len()))
+        .collect();
+    let m = owner.len();
+    assert!(m > 8, "more instruments than one hyper-dual pass: {m}");
+    let exact = exact_gradient_jacobian(&model, &players, &policy, &x).unwrap();
+    let error = |h: f64| {
+        let d = differenced_gradient_jacobian(&model, &players, &policy, &x, h).unwrap();
+        (&d - &exact).amax() / exact.amax()
+    };
+    let (coarse, fine) = (error(1e-4), error(1e-5));
+    assert!(fine < 1e-4, "relative error at h = 1e-5: {fine:e}");
+    assert!(
+        coarse / fine > 5.0,
+        "first order in h: {coarse:e} at 1e-4, {fine:e} at 1e-5"
+    );
+    // Cross-effects between governments are present (a tariff moves others' first-order
+    // conditions), so the comparison covers the equilibrium response, not only own terms.
+    let cross = (0..m)
+        .flat_map(|i| (0..m).map(move |k| (i, k)))
+        .filter(|&(i, k)| owner[i] != owner[k])
+        .map(|(i, k)| exact[(i, k)].abs())
+        .fold(0.0, f64::max);
+    assert!(cross > 1e-3 * exact.amax(), "largest cross entry {cross:e}");
+    // The second-order check (`--second-order`): each government's own Hessian by central
+    // differences, against the eigenvalues of the exact own block (all instruments interior).
+    let curvature = walras_core::own_curvature(&model, &players, &policy, &x).unwrap();
+    for (r, c) in curvature.iter().enumerate() {
+        let own: Vec<usize> = (0..m).filter(|&i| owner[i] == r).collect();
+        assert_eq!(c.interior, own.len(), "{}", c.player);
+        let block =
+            nalgebra::DMatrix::from_fn(own.len(), own.len(), |a, b| exact[(own[a], own[b])]);
+        let eigenvalues = ((&block + block.transpose()) * 0.5).symmetric_eigenvalues();
+        let scale = eigenvalues.amax();
+        for (found, expected) in [
+            (c.max_eigenvalue, eigenvalues.max()),
+            (c.min_eigenvalue, eigenvalues.min()),
+        ] {
+            assert!(
+                (found - expected).abs() <= 1e-6 * scale,
+                "{}: {found} vs exact {expected}",
+                c.player
+            );
+        }
+    }
+}

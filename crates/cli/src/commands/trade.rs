@@ -577,6 +577,7 @@ fn second_order(model: &TradeModel, r: &walras_trade::PolicyResult, quiet: bool)
     Ok(json!({
         "local_best_responses": convex.is_empty(),
         "convex_tol": walras_core::CONVEX_TOL,
+        "hessian": "central differences of exact (adjoint) gradients, step 1e-4",
         "players": curvature,
     }))
 }
