@@ -53,6 +53,11 @@ fn nash_json_has_the_documented_keys_and_both_methods_agree() {
     assert!(work["gradients"].as_f64().unwrap() >= rounds, "{work}");
     assert!(work["gradient_s"].as_f64().unwrap() > 0.0, "{work}");
     assert!(stacked["baseline"].as_str().unwrap().contains("purged"));
+    // Trade changes by country: every tariff rises from the baseline, so imports fall.
+    for v in by_country(&stacked["imports_change_pct"]) {
+        assert!(v < 0.0, "imports change {v}%");
+    }
+    assert_eq!(by_country(&stacked["exports_change_pct"]).len(), 3);
     let br = json_of(&walras(&[
         "trade",
         "nash",
@@ -331,6 +336,142 @@ fn bad_trade_inputs_are_clear_errors_with_status_2() {
             stderr(&o)
         );
     }
+}
+
+/// A copy of the example economy with `line` (1-based, the header is line 0) of `table`
+/// replaced by `with`, or appended if `line` is past the end.
+fn with_line(tmp: &Path, name: &str, table: &str, line: usize, with: &str) -> PathBuf {
+    let dir = copy_example(&tmp.join(name));
+    let path = dir.join(table);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    if line < lines.len() {
+        lines[line] = with.to_string();
+    } else {
+        lines.push(with.to_string());
+    }
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    dir
+}
+
+#[test]
+fn bad_values_name_the_table_key_and_value_and_write_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    for (dir, needles) in [
+        (
+            with_line(t, "neg", "flows.csv", 1, "North,North,food,-12.5"),
+            vec![
+                "flows.csv",
+                "exporter=North, importer=North, sector=food",
+                "-12.5",
+                "negative",
+            ],
+        ),
+        (
+            with_line(t, "nan", "flows.csv", 2, "North,North,machinery,NaN"),
+            vec![
+                "flows.csv",
+                "exporter=North, importer=North, sector=machinery",
+                "NaN",
+                "not finite",
+            ],
+        ),
+        (
+            with_line(t, "tariff", "tariffs.csv", 1, "North,South,food,-1"),
+            vec![
+                "tariffs.csv",
+                "exporter=North, importer=South, sector=food",
+                "`-1`",
+                "must be > -1",
+            ],
+        ),
+        (
+            with_line(t, "theta", "sectors.csv", 1, "food,Food,-4,0.2,true"),
+            vec!["sectors.csv", "sector=food", "theta", "must be > 0"],
+        ),
+        (
+            with_line(t, "share", "io.csv", 1, "North,food,food,0.5"),
+            vec!["io", "North", "food", "sum to"],
+        ),
+        (
+            with_line(t, "extra", "value_added.csv", 10_000, "Mars,food,0.4"),
+            vec![
+                "value_added.csv",
+                "Mars",
+                "not a country of the flows table",
+            ],
+        ),
+    ] {
+        let out = t.join(format!(
+            "out-{}",
+            dir.parent().unwrap().file_name().unwrap().to_str().unwrap()
+        ));
+        let args = [
+            "trade",
+            "nash",
+            "--data",
+            dir.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--format",
+            "json",
+        ];
+        let o = walras(&args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        for needle in needles {
+            assert!(err.contains(needle), "{args:?}: `{needle}` not in: {err}");
+        }
+        assert!(!out.exists(), "{args:?}: partial output left in {out:?}");
+    }
+}
+
+#[test]
+fn elasticity_sets_replace_theta_and_are_named_in_the_notes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = copy_example(tmp.path());
+    // Set `same` repeats the sectors table's theta; `high` raises it (theta psi stays < 1).
+    std::fs::write(
+        dir.join("elasticity_sets.csv"),
+        "sector,theta_same,theta_high\nfood,4,4.4\nmachinery,6,7\nmaterials,5,6\nservices,8,9\n",
+    )
+    .unwrap();
+    let nash = |set: Option<&str>| {
+        let mut args = vec!["trade", "nash", "--data", dir.to_str().unwrap()];
+        args.extend([
+            "--tariff-structure",
+            "sector",
+            "--format",
+            "json",
+            "--quiet",
+        ]);
+        if let Some(set) = set {
+            args.extend(["--elasticities", set]);
+        }
+        json_of(&walras(&args))
+    };
+    let (plain, same, high) = (nash(None), nash(Some("same")), nash(Some("high")));
+    assert_eq!(plain["mean_tariff"], same["mean_tariff"]);
+    let notes = high["notes"].to_string();
+    assert!(notes.contains("theta_high"), "{notes}");
+    // More elastic imports: lower optimal tariffs everywhere.
+    for (h, p) in by_country(&high["mean_tariff"])
+        .iter()
+        .zip(by_country(&plain["mean_tariff"]))
+    {
+        assert!(*h < p, "theta raised: {h} against {p}");
+    }
+    let o = walras(&[
+        "trade",
+        "nash",
+        "--data",
+        dir.to_str().unwrap(),
+        "--elasticities",
+        "XX",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("theta_same"), "{}", stderr(&o));
 }
 
 #[test]

@@ -383,7 +383,8 @@ pub struct EconomyArgs {
 pub struct InstrumentArgs {
     /// Comma-separated: tariffs, subsidies, export-taxes. With tariffs and export taxes, each
     /// country's last export-tax group stays at the baseline (Lerner symmetry: only tariffs
-    /// relative to export taxes are determined); with subsidies by sector, its last sector's.
+    /// relative to export taxes are determined); with subsidies by sector, each country's
+    /// subsidy in its last sector stays at the baseline too (only relative subsidies matter).
     #[arg(long, default_value = "tariffs")]
     pub instruments: String,
     /// How finely tariffs (and export taxes) are set: uniform, partner, sector, partner-sector.

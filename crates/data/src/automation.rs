@@ -82,6 +82,7 @@ fn bad(path: &Path, row: usize, column: &str, value: f64, reason: String) -> Dat
     DataError::BadValue {
         path: path.into(),
         row: row + 1,
+        key: None,
         column: column.into(),
         value: value.to_string(),
         reason,
@@ -129,6 +130,7 @@ fn matrix(path: &Path, n: usize, names: &[String], rows: usize) -> Result<Vec<f6
                 return Err(DataError::BadValue {
                     path: path.into(),
                     row: row + 1,
+                    key: None,
                     column: LABEL_COLUMN.into(),
                     value: label.clone(),
                     reason: format!(

@@ -49,12 +49,18 @@ pub enum DataError {
         column: String,
     },
     /// A cell holds a value of the wrong type or outside its allowed range.
-    #[error("{}: row {row}, column `{column}`: value `{value}` {reason}", .path.display())]
+    #[error(
+        "{}: row {row}{}, column `{column}`: value `{value}` {reason}",
+        .path.display(),
+        .key.as_ref().map(|k| format!(" ({k})")).unwrap_or_default()
+    )]
     BadValue {
         /// The file.
         path: PathBuf,
         /// Data row, 1-based (the header is not counted).
         row: usize,
+        /// The row's key (`column=value` pairs of the table's key columns), where known.
+        key: Option<Box<str>>,
         /// The column.
         column: String,
         /// The offending value as text.

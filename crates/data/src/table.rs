@@ -160,6 +160,8 @@ pub enum Check {
     Fraction,
     /// In [lower, upper].
     Range(f64, f64),
+    /// Strictly above the bound (tariffs > -1).
+    Above(f64),
 }
 
 impl Check {
@@ -170,6 +172,7 @@ impl Check {
             Check::Positive => v > 0.0,
             Check::Fraction => (0.0..=1.0).contains(&v),
             Check::Range(lo, hi) => v >= lo && v <= hi,
+            Check::Above(lo) => v > lo,
         };
         (!ok).then(|| match *self {
             Check::Any => unreachable!("Any accepts every finite value"),
@@ -177,6 +180,7 @@ impl Check {
             Check::Positive => "must be > 0".to_string(),
             Check::Fraction => "must lie in [0, 1]".to_string(),
             Check::Range(lo, hi) => format!("must lie in [{lo}, {hi}]"),
+            Check::Above(lo) => format!("must be > {lo}"),
         })
     }
 }
@@ -419,29 +423,77 @@ fn check_frame(path: &Path, df: DataFrame, schema: &Schema) -> Result<Table, Dat
         source: Some(path.to_path_buf()),
         ..Table::default()
     };
-    for spec in &schema.columns {
-        let Some(pos) = found.iter().position(|n| n == &spec.name) else {
-            if spec.required {
-                return Err(DataError::MissingColumn {
-                    path: path.into(),
-                    column: spec.name.clone(),
-                    found,
-                });
+    // Text columns first, so that a bad number's error can name its row's key.
+    let mut converted: Vec<Option<ColumnData>> = vec![None; schema.columns.len()];
+    for kind in [Kind::Str, Kind::Float] {
+        for (c, spec) in schema.columns.iter().enumerate() {
+            if spec.kind != kind {
+                continue;
             }
-            continue;
-        };
-        let series = df.columns()[pos].as_materialized_series();
-        let data = convert(path, series, spec)?;
-        table = table.with(&spec.name, data)?;
+            let Some(pos) = found.iter().position(|n| n == &spec.name) else {
+                if spec.required {
+                    return Err(DataError::MissingColumn {
+                        path: path.into(),
+                        column: spec.name.clone(),
+                        found,
+                    });
+                }
+                continue;
+            };
+            let series = df.columns()[pos].as_materialized_series();
+            converted[c] = Some(convert(path, series, spec).map_err(|e| match e {
+                DataError::BadValue {
+                    path,
+                    row,
+                    key: None,
+                    column,
+                    value,
+                    reason,
+                } => DataError::BadValue {
+                    key: row_key(schema, &converted, row - 1),
+                    path,
+                    row,
+                    column,
+                    value,
+                    reason,
+                },
+                other => other,
+            })?);
+        }
+    }
+    for (spec, data) in schema.columns.iter().zip(converted) {
+        if let Some(data) = data {
+            table = table.with(&spec.name, data)?;
+        }
     }
     check_unique_key(path, &table, &schema.key)?;
     Ok(table)
+}
+
+/// The key of data row `row` (0-based) as `column=value` pairs, if every key column is text
+/// and already converted.
+fn row_key(schema: &Schema, converted: &[Option<ColumnData>], row: usize) -> Option<Box<str>> {
+    let cells: Option<Vec<String>> = schema
+        .key
+        .iter()
+        .map(|k| {
+            let c = schema.columns.iter().position(|spec| &spec.name == k)?;
+            match converted[c].as_ref()? {
+                ColumnData::Str(v) => Some(format!("{k}={}", v.get(row)?)),
+                ColumnData::Float(_) => None,
+            }
+        })
+        .collect();
+    cells
+        .filter(|c| !c.is_empty())
+        .map(|c| c.join(", ").into_boxed_str())
 }
 
 fn convert(path: &Path, series: &Series, spec: &ColumnSpec) -> Result<ColumnData, DataError> {
     let bad = |row: usize, value: String, reason: String| DataError::BadValue {
         path: path.into(),
         row: row + 1,
+        key: None,
         column: spec.name.clone(),
         value,
         reason,
@@ -600,6 +652,7 @@ pub fn read_matrix(path: &Path, shape: Option<(usize, usize)>) -> Result<Matrix,
                 .ok_or_else(|| DataError::BadValue {
                     path: path.into(),
                     row: line_no + 1,
+                    key: None,
                     column: format!("field {}", j + 1),
                     value: f.to_string(),
                     reason: "is not a finite number".into(),

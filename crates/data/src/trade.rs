@@ -102,7 +102,7 @@ fn schema(table: &str) -> Schema {
             .str("exporter")
             .str("importer")
             .str("sector")
-            .float("tariff", Check::Range(-1.0 + f64::EPSILON, f64::MAX))
+            .float("tariff", Check::Above(-1.0))
             .key(&["exporter", "importer", "sector"])
             .min_rows(0),
         "value_added" => Schema::new()
@@ -157,6 +157,7 @@ fn bad(table: &Table, row: usize, column: &str, value: &str, reason: &str) -> Da
     DataError::BadValue {
         path: table.source().map(Path::to_path_buf).unwrap_or_default(),
         row: row + 1,
+        key: None,
         column: column.into(),
         value: value.into(),
         reason: reason.into(),

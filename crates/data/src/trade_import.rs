@@ -512,6 +512,7 @@ fn bad(
     DataError::BadValue {
         path: path.into(),
         row,
+        key: None,
         column: column.into(),
         value: value.to_string(),
         reason,
@@ -933,6 +934,7 @@ mod dlopt {
                     return Err(DataError::BadValue {
                         path: path.clone(),
                         row: first_row_of(&t, &keys, c, j)?,
+                        key: None,
                         column: "valueshare".into(),
                         value: sum.to_string(),
                         reason: format!(

@@ -469,19 +469,30 @@ impl TradeModel {
             })
             .collect();
         let base_flow = |f: usize| b.lambda[f] * b.spending[((f / nj) % nc) * nj + f % nj];
-        let trade = |fl: &dyn Fn(usize) -> f64| -> Vec<f64> {
+        // Each country's foreign sales (exports) or purchases (imports), all sectors.
+        let trade = |fl: &dyn Fn(usize) -> f64, exports: bool| -> Vec<f64> {
             (0..nc)
                 .map(|i| {
                     (0..nc)
                         .filter(|&n| n != i)
                         .flat_map(|n| (0..nj).map(move |j| (n, j)))
-                        .map(|(n, j)| fl(b.flow(i, n, j)))
+                        .map(|(n, j)| {
+                            fl(if exports {
+                                b.flow(i, n, j)
+                            } else {
+                                b.flow(n, i, j)
+                            })
+                        })
                         .sum()
                 })
                 .collect()
         };
-        let exports_new = trade(&|f| flows[f]);
-        let exports_old = trade(&base_flow);
+        let change_pct = |new: Vec<f64>, old: Vec<f64>| -> Vec<f64> {
+            new.iter()
+                .zip(&old)
+                .map(|(a, o)| if *o > 0.0 { 100.0 * (a / o - 1.0) } else { 0.0 })
+                .collect()
+        };
         let wage: Vec<f64> = x[..nc].iter().map(|v| v.exp()).collect();
         let world_income: f64 = c.income.iter().sum();
         let world_final: f64 = (0..nc * nj).map(|k| c.income[k / nj] * b.alpha[k]).sum();
@@ -495,11 +506,8 @@ impl TradeModel {
             tariff_revenue: c.tariff_revenue.clone(),
             export_tax_revenue: c.export_revenue.clone(),
             subsidy_outlay: c.subsidy_outlay.clone(),
-            exports_change_pct: exports_new
-                .iter()
-                .zip(&exports_old)
-                .map(|(a, o)| if *o > 0.0 { 100.0 * (a / o - 1.0) } else { 0.0 })
-                .collect(),
+            exports_change_pct: change_pct(trade(&|f| flows[f], true), trade(&base_flow, true)),
+            imports_change_pct: change_pct(trade(&|f| flows[f], false), trade(&base_flow, false)),
             flows,
             walras_law_residual: c.dropped,
             world_income_minus_final_spending: world_income - world_final,
@@ -531,6 +539,8 @@ pub struct Outcome {
     pub subsidy_outlay: Vec<f64>,
     /// Change in exports (at consumer prices, all sectors), percent.
     pub exports_change_pct: Vec<f64>,
+    /// Change in imports (at consumer prices, all sectors), percent.
+    pub imports_change_pct: Vec<f64>,
     /// X'_in^j by flow (exporter, importer, sector) at consumer prices.
     #[serde(skip)]
     pub flows: Vec<f64>,

@@ -66,6 +66,7 @@ fn economy(args: &EconomyArgs, manifest: &mut RunManifest, quiet: bool) -> Resul
     for f in &loaded.files {
         manifest.add_input(f)?;
     }
+    let mut elasticities = None;
     if let Some(set) = &args.elasticities {
         let Some(dir) = &args.data else {
             bail!("--elasticities needs --data (a directory with an elasticity_sets table)");
@@ -73,6 +74,10 @@ fn economy(args: &EconomyArgs, manifest: &mut RunManifest, quiet: bool) -> Resul
         let path = apply_elasticity_set(dir, &mut loaded.data, set)
             .with_context(|| format!("--elasticities {set}"))?;
         manifest.add_input(&path)?;
+        elasticities = Some(format!(
+            "trade elasticities theta_j: column theta_{set} of {}",
+            path.display()
+        ));
     }
     let final_shares = if args.final_shares == "implied" {
         FinalShares::Implied
@@ -87,6 +92,7 @@ fn economy(args: &EconomyArgs, manifest: &mut RunManifest, quiet: bool) -> Resul
     let raw = Baseline::calibrate(loaded.data, final_shares)
         .with_context(|| format!("calibrating {source}"))?;
     let mut notes = raw.notes.clone();
+    notes.extend(elasticities);
     let (base, label) = if args.keep_deficits {
         (raw, format!("{source}: deficits kept as in the data"))
     } else {
@@ -172,6 +178,7 @@ fn result_json(model: &TradeModel, r: &PolicyResult, eco: &Economy) -> Value {
         "wage_change": by_country(c, &r.outcome.wage_change),
         "price_index_change": by_country(c, &r.outcome.price_index_change),
         "exports_change_pct": by_country(c, &r.outcome.exports_change_pct),
+        "imports_change_pct": by_country(c, &r.outcome.imports_change_pct),
         "world_mean_tariff": mean(&r.summary.mean_tariff),
         "world_mean_welfare_change_pct": mean(&r.outcome.welfare_change_pct),
         "baseline": eco.label,
@@ -206,7 +213,12 @@ fn country_table(model: &TradeModel, r: &PolicyResult) -> TextTable {
     if subsidies {
         headers.push("mean subsidy");
     }
-    headers.extend(["welfare change %", "wage change", "price index change"]);
+    headers.extend([
+        "welfare change %",
+        "wage change",
+        "price index change",
+        "imports change %",
+    ]);
     let rows = (0..r.outcome.countries.len())
         .map(|n| {
             let mut row = vec![
@@ -221,6 +233,7 @@ fn country_table(model: &TradeModel, r: &PolicyResult) -> TextTable {
                 num(Some(r.outcome.welfare_change_pct[n])),
                 num(Some(r.outcome.wage_change[n])),
                 num(Some(r.outcome.price_index_change[n])),
+                num(Some(r.outcome.imports_change_pct[n])),
             ]);
             row
         })
