@@ -501,6 +501,11 @@ fn compare_shows_war_dual_and_cooperation_with_a_figure() {
             .len(),
         3
     );
+    for scenario in ["tariff war", "dual competition", "cooperation"] {
+        let s = &j["scenarios"][scenario];
+        assert_eq!(s["converged"], true, "{scenario}");
+        assert!(s["rounds"].as_u64().unwrap() >= 1, "{scenario}");
+    }
     for ext in ["svg", "png"] {
         assert!(out.join(format!("welfare_by_scenario.{ext}")).is_file());
     }

@@ -483,6 +483,48 @@ fn small_open_economy_sets_export_taxes_1_over_theta_and_pigouvian_subsidies() {
 }
 
 #[test]
+fn first_best_relative_subsidies_are_one_plus_psi_for_several_countries() {
+    // Spec oracle 5 (any N): with scale economies, the first best subsidises sector j by
+    // 1 + s_j proportional to 1 + psi_j. Three identical countries and a world planner over
+    // production subsidies (tariffs at zero): by symmetry there is no motive to shift income
+    // between countries, so the cooperative optimum is the first best. Each country's last
+    // sector's subsidy is the normalisation (held at 0), so 1 + s_j = (1 + psi_j)/(1 + psi_2).
+    let sectors = [(4.0, 0.1), (3.0, 0.2), (6.0, 0.05)];
+    let base = calibrate(structural(
+        &[1.0; 3],
+        &[vec![1.0; 3], vec![1.0; 3], vec![1.0; 3]],
+        1.5,
+        &sectors,
+        &[0.4, 0.3, 0.3],
+    ));
+    let set = InstrumentSet {
+        tariffs: None,
+        subsidies: Some(Structure::Sector),
+        ..InstrumentSet::default()
+    };
+    let model = TradeModel::new(base, set).unwrap();
+    let world = Criterion::Weighted((0..3).map(|n| (n, 1.0)).collect());
+    let best = optimizer()
+        .maximize(&model, &world, &model.baseline_policy(), None, None)
+        .unwrap();
+    let instruments = &model.policy_map().instruments;
+    assert_eq!(instruments.len(), 3 * 2, "two free subsidies per country");
+    for (k, inst) in instruments.iter().enumerate() {
+        assert_eq!(inst.kind, Kind::Subsidy);
+        let j = inst.sector.unwrap();
+        let expected = (1.0 + sectors[j].1) / (1.0 + sectors[2].1) - 1.0;
+        assert!(
+            (best.policy[k] - expected).abs() < 1e-6,
+            "country {} sector {j}: s = {}, (1 + psi_j)/(1 + psi_2) - 1 = {expected}",
+            inst.country,
+            best.policy[k]
+        );
+    }
+    // Not a corner of the box, and not the baseline: the subsidies moved to the formula.
+    assert!(best.policy.iter().all(|s| *s > 0.04), "{:?}", best.policy);
+}
+
+#[test]
 fn a_collapsed_sector_is_not_an_equilibrium() {
     // With external scale economies a sector's sales vanish like Lhat^(theta psi) as its
     // labour goes to zero, so in levels (sales x va share = w L VA) Lhat = 0 would clear the

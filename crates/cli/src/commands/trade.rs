@@ -720,7 +720,11 @@ fn compare(common: &CommonArgs, args: &TradeCompareArgs, manifest: &mut RunManif
     let mut json_scenarios = serde_json::Map::new();
     let mut rows = Vec::new();
     for (name, model, r) in &scenarios {
-        json_scenarios.insert(name.to_string(), result_json(model, r, &eco));
+        let mut j = result_json(model, r, &eco);
+        // Every scenario returned converged (a failure is an error, and nothing is written).
+        j["converged"] = json!(true);
+        j["rounds"] = json!(r.iterations);
+        json_scenarios.insert(name.to_string(), j);
         for (n, c) in countries.iter().enumerate() {
             rows.push(vec![
                 name.to_string(),
