@@ -203,9 +203,25 @@ fn counterfactual_applies_listed_tariffs_and_zero_change_is_zero() {
     let tmp = tempfile::tempdir().unwrap();
     let same = tmp.path().join("same.csv");
     std::fs::copy(example_dir().join("tariffs.csv"), &same).unwrap();
-    // From the purged baseline, and from the raw data with implied final shares (an exact
-    // equilibrium), unchanged tariffs change nothing.
-    for extra in [vec![], vec!["--keep-deficits", "--final-shares", "implied"]] {
+    // Final shares that do not match the flows' implied final demand: the raw data are then no
+    // equilibrium of the model, and `--keep-deficits` re-solves the baseline before measuring.
+    let shifted = copy_example(&tmp.path().join("shifted"));
+    let final_shares = std::fs::read_to_string(shifted.join("final.csv")).unwrap();
+    std::fs::write(
+        shifted.join("final.csv"),
+        final_shares
+            .replace("North,food,0.12", "North,food,0.20")
+            .replace("North,services,0.58", "North,services,0.50"),
+    )
+    .unwrap();
+    // From the purged baseline, from the raw data with implied final shares (an exact
+    // equilibrium) and from the re-solved raw data, unchanged tariffs change nothing.
+    for extra in [
+        vec![],
+        vec!["--keep-deficits", "--final-shares", "implied"],
+        vec!["--keep-deficits"],
+        vec!["--keep-deficits", "--data", shifted.to_str().unwrap()],
+    ] {
         let mut args = vec![
             "trade",
             "counterfactual",

@@ -23,7 +23,7 @@ pub use baseline::{Baseline, FinalShares};
 pub use data::{Sector, TradeData, SHARE_TOLERANCE};
 pub use error::{Result, TradeError};
 pub use instruments::{Instrument, InstrumentSet, Kind, PolicyMap, Structure};
-pub use model::{Deficits, Numeraire, Outcome, TradeModel};
+pub use model::{Deficits, Numeraire, Outcome, TradeModel, WelfareDecomposition};
 pub use problems::{
     continued_equilibrium, cooperate, counterfactual, nash, nash_with, unilateral, NashMethod,
     PolicyResult, ResponseDynamics,

@@ -143,6 +143,8 @@ pub(crate) struct Computed<D> {
     pub(crate) residual: Vec<D>,
     /// ln Phat_n^j.
     pub(crate) ln_price: Vec<D>,
+    /// ln chat_i^j, the change in the cost of the input bundle.
+    pub(crate) ln_cost: Vec<D>,
     /// Y'_n.
     pub(crate) income: Vec<D>,
     /// lambda' per flow (only if kept).
@@ -429,6 +431,7 @@ impl TradeModel {
         Computed {
             residual: r,
             ln_price,
+            ln_cost,
             income,
             lambda: if keep { lambda } else { Vec::new() },
             spending: if keep { spending } else { Vec::new() },
@@ -493,6 +496,7 @@ impl TradeModel {
                 .map(|(a, o)| if *o > 0.0 { 100.0 * (a / o - 1.0) } else { 0.0 })
                 .collect()
         };
+        let welfare_decomposition = self.welfare_decomposition(&c, policy);
         let wage: Vec<f64> = x[..nc].iter().map(|v| v.exp()).collect();
         let world_income: f64 = c.income.iter().sum();
         let world_final: f64 = (0..nc * nj).map(|k| c.income[k / nj] * b.alpha[k]).sum();
@@ -509,10 +513,85 @@ impl TradeModel {
             exports_change_pct: change_pct(trade(&|f| flows[f], true), trade(&base_flow, true)),
             imports_change_pct: change_pct(trade(&|f| flows[f], false), trade(&base_flow, false)),
             flows,
+            welfare_decomposition,
             walras_law_residual: c.dropped,
             world_income_minus_final_spending: world_income - world_final,
         }
     }
+}
+
+impl TradeModel {
+    /// Caliendo and Parro's (2015, s.5) first-order decomposition of the welfare change into
+    /// terms of trade, sum_{n,j} [E_in^j (chat_i^j - 1) - M_in^j (chat_n^j - 1)], and volume
+    /// of trade, sum_{n,j} t_ni^j (M_ni^j' - M_ni^j chat_n^j), each over baseline income (E and
+    /// M: i's exports and imports at pre-tariff prices in the baseline, t the baseline tariff).
+    /// Defined for their setting only: no scale economies, subsidies or export taxes (None
+    /// otherwise).
+    fn welfare_decomposition(
+        &self,
+        c: &Computed<f64>,
+        policy: &[f64],
+    ) -> Option<WelfareDecomposition> {
+        let b = &*self.base;
+        let (nc, nj) = (b.n_countries(), b.n_sectors());
+        let (t, s, ex) = self.map.apply(b, policy);
+        let zero = |v: &[f64]| v.iter().all(|&a| a == 0.0);
+        if b.has_scale_economies()
+            || !(zero(&s) && zero(&ex) && zero(&b.subsidy) && zero(&b.export_tax))
+        {
+            return None;
+        }
+        let chat: Vec<f64> = c.ln_cost.iter().map(|v| v.exp()).collect();
+        // Flow values at pre-tariff prices: baseline and counterfactual.
+        let before = |f: usize, n: usize, j: usize| {
+            b.lambda[f] * b.spending[n * nj + j] / (1.0 + b.tariff[f])
+        };
+        let after =
+            |f: usize, n: usize, j: usize| c.lambda[f] * c.spending[n * nj + j] / (1.0 + t[f]);
+        let mut terms_of_trade = vec![0.0; nc];
+        let mut volume_of_trade = vec![0.0; nc];
+        for i in 0..nc {
+            for n in 0..nc {
+                for j in 0..nj {
+                    // Flow from i to n: i's export, n's import.
+                    let f = b.flow(i, n, j);
+                    let m0 = before(f, n, j);
+                    terms_of_trade[i] += m0 * (chat[i * nj + j] - 1.0);
+                    terms_of_trade[n] -= m0 * (chat[i * nj + j] - 1.0);
+                    volume_of_trade[n] += b.tariff[f] * (after(f, n, j) - m0 * chat[i * nj + j]);
+                }
+            }
+        }
+        let pct = |v: Vec<f64>| -> Vec<f64> {
+            v.iter()
+                .zip(&b.income)
+                .map(|(a, y)| 100.0 * a / y)
+                .collect()
+        };
+        let (terms_of_trade, volume_of_trade) = (pct(terms_of_trade), pct(volume_of_trade));
+        Some(WelfareDecomposition {
+            total_pct: terms_of_trade
+                .iter()
+                .zip(&volume_of_trade)
+                .map(|(a, b)| a + b)
+                .collect(),
+            terms_of_trade_pct: terms_of_trade,
+            volume_of_trade_pct: volume_of_trade,
+        })
+    }
+}
+
+/// Caliendo and Parro's (2015) first-order welfare decomposition by country, in percent of
+/// baseline income. The exact change is `welfare_change_pct`; the two differ at second order
+/// (for large tariff cuts, the volume-of-trade term values extra imports at the old tariff).
+#[derive(Clone, Debug, Serialize)]
+pub struct WelfareDecomposition {
+    /// Terms of trade.
+    pub terms_of_trade_pct: Vec<f64>,
+    /// Volume of trade.
+    pub volume_of_trade_pct: Vec<f64>,
+    /// Their sum: the paper's welfare effect.
+    pub total_pct: Vec<f64>,
 }
 
 /// A counterfactual equilibrium's outcomes by country (levels in the data's currency units;
@@ -544,6 +623,9 @@ pub struct Outcome {
     /// X'_in^j by flow (exporter, importer, sector) at consumer prices.
     #[serde(skip)]
     pub flows: Vec<f64>,
+    /// Caliendo and Parro's first-order decomposition, in their setting (no scale economies,
+    /// subsidies or export taxes).
+    pub welfare_decomposition: Option<WelfareDecomposition>,
     /// The replaced labour equation at the solution (Walras's law: ~0).
     pub walras_law_residual: f64,
     /// World income minus world final spending (~0).
@@ -656,6 +738,26 @@ impl Baseline {
             &sol.x,
             &policy,
             "deficits purged (D' = 0 at the applied policies)",
+        ))
+    }
+}
+
+impl Baseline {
+    /// The baseline with deficits as in the data, re-solved at the applied policies and
+    /// re-based on that solution, so that changes are measured from an exact equilibrium of the
+    /// model. Data that are one already come back unchanged (up to the solver's tolerance);
+    /// raw data are often not exactly one (the cp2015 importer, like Caliendo and Parro's
+    /// code, sets negative implied final demand to zero), and without this a zero policy
+    /// change would show non-zero welfare changes.
+    pub fn settle(&self, options: &walras_core::SolverOptions) -> Result<Baseline> {
+        let model = TradeModel::new(Arc::new(self.clone()), InstrumentSet::none())?
+            .with_deficits(Deficits::Keep);
+        let policy: Vec<f64> = Vec::new();
+        let sol = walras_core::solve(&model, &policy, None, options)?;
+        Ok(model.rebase(
+            &sol.x,
+            &policy,
+            "deficits kept; the baseline re-solved at the applied policies (an exact equilibrium)",
         ))
     }
 }

@@ -562,6 +562,87 @@ fn first_best_relative_subsidies_are_one_plus_psi_for_several_countries() {
 }
 
 #[test]
+fn caliendo_parro_decomposition_is_the_first_order_welfare_change() {
+    // Three countries, two sectors, no scale economies, re-based at applied tariffs of 10-30%
+    // (so that the volume-of-trade term is not zero). For a tariff change of size d, terms of
+    // trade + volume of trade must equal the exact welfare change up to O(d^2).
+    let base = calibrate(structural(
+        &[1.0, 2.0, 3.0],
+        &[vec![1.0, 2.0], vec![1.5, 1.0], vec![1.2, 1.1]],
+        1.7,
+        &[(4.0, 0.0), (6.0, 0.0)],
+        &[0.6, 0.4],
+    ));
+    let model = TradeModel::new(base, InstrumentSet::default()).unwrap();
+    let applied: Vec<f64> = (0..model.policy_space().len())
+        .map(|k| 0.1 + 0.2 * ((k * 7) % 5) as f64 / 4.0)
+        .collect();
+    let x = solve(&model, &applied, None, &tight()).unwrap().x;
+    let rebased = Arc::new(model.rebase(&x, &applied, "applied tariffs"));
+    let model = TradeModel::new(rebased, InstrumentSet::default()).unwrap();
+    let p0 = model.baseline_policy();
+    assert_eq!(p0, applied);
+    let gap = |d: f64| -> (f64, f64) {
+        // Country 0 cuts its tariffs, country 1 raises its own.
+        let p: Vec<f64> = p0
+            .iter()
+            .enumerate()
+            .map(|(k, &t)| match model.policy_map().instruments[k].country {
+                0 => t - d,
+                1 => t + 0.5 * d,
+                _ => t,
+            })
+            .collect();
+        let x = solve(&model, &p, None, &tight()).unwrap().x;
+        let out = model.outcome(&x, &p);
+        let cp = out
+            .welfare_decomposition
+            .expect("the Caliendo-Parro setting");
+        let worst = (0..3)
+            .map(|n| (cp.total_pct[n] - out.welfare_change_pct[n]).abs())
+            .fold(0.0, f64::max);
+        let size = out
+            .welfare_change_pct
+            .iter()
+            .fold(0.0, |a: f64, v| a.max(v.abs()));
+        (worst, size)
+    };
+    let (coarse, size) = gap(1e-2);
+    let (fine, _) = gap(1e-3);
+    assert!(
+        coarse < 0.1 * size,
+        "gap {coarse:e} against changes of {size:e}"
+    );
+    assert!(
+        coarse / fine > 50.0,
+        "second order in the change: {coarse:e} at 1e-2, {fine:e} at 1e-3"
+    );
+    // With scale economies it is not defined.
+    let out = {
+        let model = TradeModel::new(three_country(), InstrumentSet::default()).unwrap();
+        let p = model.baseline_policy();
+        let x = solve(&model, &p, None, &tight()).unwrap().x;
+        model.outcome(&x, &p)
+    };
+    assert!(out.welfare_decomposition.is_none());
+}
+
+#[test]
+fn settling_a_consistent_baseline_changes_nothing() {
+    // The IO economy with its deficit is an exact equilibrium already: re-solving it (what
+    // `--keep-deficits` does first) returns the same flows and income.
+    let base = calibrate(io_economy());
+    let settled = base.settle(&tight()).unwrap();
+    for (a, b) in base.lambda.iter().zip(&settled.lambda) {
+        assert!((a - b).abs() < 1e-10, "{a} vs {b}");
+    }
+    for (a, b) in base.income.iter().zip(&settled.income) {
+        assert!((a - b).abs() < 1e-9 * a.abs(), "{a} vs {b}");
+    }
+    assert!(!settled.purged);
+}
+
+#[test]
 fn a_collapsed_sector_is_not_an_equilibrium() {
     // With external scale economies a sector's sales vanish like Lhat^(theta psi) as its
     // labour goes to zero, so in levels (sales x va share = w L VA) Lhat = 0 would clear the

@@ -94,7 +94,17 @@ fn economy(args: &EconomyArgs, manifest: &mut RunManifest, quiet: bool) -> Resul
     let mut notes = raw.notes.clone();
     notes.extend(elasticities);
     let (base, label) = if args.keep_deficits {
-        (raw, format!("{source}: deficits kept as in the data"))
+        let spinner = Progress::spinner("re-solving the baseline", quiet);
+        let settled = raw
+            .settle(&inner)
+            .context("re-solving the baseline with the data's deficits")?;
+        spinner.finish();
+        notes.push(
+            "deficits kept as in the data; the baseline is re-solved at the applied policies \
+             first, so changes are measured from an exact equilibrium of the model"
+                .into(),
+        );
+        (settled, format!("{source}: deficits kept as in the data"))
     } else {
         let spinner = Progress::spinner("purging deficits", quiet);
         let purged = raw
@@ -178,6 +188,12 @@ fn result_json(model: &TradeModel, r: &PolicyResult, eco: &Economy) -> Value {
         "wage_change": by_country(c, &r.outcome.wage_change),
         "price_index_change": by_country(c, &r.outcome.price_index_change),
         "exports_change_pct": by_country(c, &r.outcome.exports_change_pct),
+        "welfare_decomposition": r.outcome.welfare_decomposition.as_ref().map(|d| json!({
+            "method": "Caliendo and Parro (2015): first-order terms of trade + volume of trade, percent of baseline income; the exact change is welfare_change_pct",
+            "terms_of_trade_pct": by_country(c, &d.terms_of_trade_pct),
+            "volume_of_trade_pct": by_country(c, &d.volume_of_trade_pct),
+            "total_pct": by_country(c, &d.total_pct),
+        })),
         "imports_change_pct": by_country(c, &r.outcome.imports_change_pct),
         "world_mean_tariff": mean(&r.summary.mean_tariff),
         "world_mean_welfare_change_pct": mean(&r.outcome.welfare_change_pct),
