@@ -62,7 +62,10 @@ pub struct Baseline {
 }
 
 impl Baseline {
-    /// Calibrate from data (validated first).
+    /// Calibrate from data (validated first). The data need not be an exact equilibrium of the
+    /// model (final shares from a table, clamped cells): before policy exercises re-base on one,
+    /// with [`purge`](Baseline::purge) (zero deficits) or [`settle`](Baseline::settle) (the
+    /// data's deficits), so that a zero policy change is a zero change.
     pub fn calibrate(mut data: TradeData, final_shares: FinalShares) -> Result<Self> {
         let mut notes = data.validate()?;
         let (nc, nj) = (data.n_countries(), data.n_sectors());
