@@ -54,14 +54,9 @@ fn lashkaripour_2021_uniform_tariff_war_on_wiod_2014() {
     assert!(j["walras_law_residual"].as_f64().unwrap().abs() < 1e-8);
 }
 
-/// Import the raw `dataset` with `layout` into a temporary tidy directory, then run the
-/// counterfactual it ships as `counterfactuals/<tariffs>`; returns the JSON.
-fn import_and_counterfactual(
-    layout: &str,
-    dataset: &str,
-    tariffs: &str,
-    extra: &[&str],
-) -> serde_json::Value {
+/// Import the raw `dataset` with `layout` into a temporary tidy directory (kept while the
+/// guard lives).
+fn imported(layout: &str, dataset: &str) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let tidy = tmp.path().join(layout);
     let raw = data_dir().join(dataset);
@@ -70,14 +65,19 @@ fn import_and_counterfactual(
         "trade", "import", "--layout", layout, "--from", raw, "--to", tidy_s, "--quiet",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let file = tidy.join("counterfactuals").join(tariffs);
+    (tmp, tidy)
+}
+
+/// `walras trade counterfactual` on the tidy data in `tidy` with the tariffs in `tariffs`;
+/// `extra` adds options. Returns the JSON.
+fn counterfactual(tidy: &Path, tariffs: &Path, extra: &[&str]) -> serde_json::Value {
     let mut args = vec![
         "trade",
         "counterfactual",
         "--data",
-        tidy_s,
+        tidy.to_str().unwrap(),
         "--tariffs",
-        file.to_str().unwrap(),
+        tariffs.to_str().unwrap(),
     ];
     args.extend(extra);
     args.extend(["--format", "json", "--quiet"]);
@@ -87,7 +87,9 @@ fn import_and_counterfactual(
 #[test]
 #[ignore = "needs WALRAS_DATA_DIR (real data)"]
 fn dlopt_import_calibrate_and_us_china_wave5_counterfactual() {
-    let j = import_and_counterfactual("dlopt", "dlopt_7x44_2017", "us_china_wave5.csv", &[]);
+    let (_tmp, tidy) = imported("dlopt", "dlopt_7x44_2017");
+    let wave5 = tidy.join("counterfactuals").join("us_china_wave5.csv");
+    let j = counterfactual(&tidy, &wave5, &[]);
     let w = &j["welfare_change_pct"];
     eprintln!("US-China wave 5 (purged 7x44 baseline): {w}");
     // Both sides lose from the 2018-19 wave; China far more than the US.
@@ -99,28 +101,14 @@ fn dlopt_import_calibrate_and_us_china_wave5_counterfactual() {
 #[test]
 #[ignore = "needs WALRAS_DATA_DIR (real data)"]
 fn caliendo_parro_nafta_counterfactual_on_cp2015() {
-    let tmp = tempfile::tempdir().unwrap();
-    let tidy = tmp.path().join("cp2015");
-    let raw = data_dir().join("cp2015_31x40_1993");
-    let (raw, tidy_s) = (raw.to_str().unwrap(), tidy.to_str().unwrap());
-    let o = walras(&[
-        "trade", "import", "--layout", "cp2015", "--from", raw, "--to", tidy_s, "--quiet",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let run = |tariffs: &Path, extra: &[&str]| {
-        let mut args = vec!["trade", "counterfactual", "--data", tidy_s, "--tariffs"];
-        args.push(tariffs.to_str().unwrap());
-        args.extend(extra);
-        args.extend(["--format", "json", "--quiet"]);
-        json_of(&walras(&args))
-    };
+    let (_tmp, tidy) = imported("cp2015", "cp2015_31x40_1993");
     let nafta = tidy.join("counterfactuals").join("nafta_2005.csv");
     let country = |v: &serde_json::Value, c: &str| v[c].as_f64().unwrap();
     // Caliendo & Parro (2015, abstract; s.5, with zero deficits): NAFTA's tariff reductions
     // raise welfare by 1.31% in Mexico and 0.08% in the US and lower it by 0.06% in Canada.
     // Those numbers are their first-order decomposition (terms of trade + volume of trade),
     // which Walras reports as `welfare_decomposition` next to the exact change.
-    let purged = run(&nafta, &[]);
+    let purged = counterfactual(&tidy, &nafta, &[]);
     let cp = &purged["welfare_decomposition"];
     for (c, published) in [("MEX", 1.31), ("CAN", -0.06), ("USA", 0.08)] {
         let total = country(&cp["total_pct"], c);
@@ -153,11 +141,11 @@ fn caliendo_parro_nafta_counterfactual_on_cp2015() {
     assert!(country(exact, "MEX") < 0.5 * country(&cp["total_pct"], "MEX"));
     // With the data's deficits the baseline is re-solved first: a zero policy change (every
     // flow listed at its 1993 tariff) changes nothing.
-    let same = run(&tidy.join("tariffs.csv"), &["--keep-deficits"]);
+    let same = counterfactual(&tidy, &tidy.join("tariffs.csv"), &["--keep-deficits"]);
     for (c, v) in same["welfare_change_pct"].as_object().unwrap() {
         assert!(v.as_f64().unwrap().abs() < 1e-8, "{c}: {v}");
     }
-    let kept = run(&nafta, &["--keep-deficits"]);
+    let kept = counterfactual(&tidy, &nafta, &["--keep-deficits"]);
     for c in ["MEX", "CAN", "USA"] {
         eprintln!(
             "NAFTA, deficits kept, {c}: first order {:.3}, exact {:.4}",
@@ -169,23 +157,8 @@ fn caliendo_parro_nafta_counterfactual_on_cp2015() {
 
 /// Import dlopt_7x44_2017 into a temporary tidy directory.
 fn dlopt_tidy() -> (tempfile::TempDir, String) {
-    let tmp = tempfile::tempdir().unwrap();
-    let tidy = tmp.path().join("dlopt");
-    let raw = data_dir().join("dlopt_7x44_2017");
-    let o = walras(&[
-        "trade",
-        "import",
-        "--layout",
-        "dlopt",
-        "--from",
-        raw.to_str().unwrap(),
-        "--to",
-        tidy.to_str().unwrap(),
-        "--quiet",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let tidy = tidy.to_str().unwrap().to_string();
-    (tmp, tidy)
+    let (tmp, tidy) = imported("dlopt", "dlopt_7x44_2017");
+    (tmp, tidy.to_str().unwrap().to_string())
 }
 
 fn world_mean(j: &serde_json::Value, key: &str) -> f64 {

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::error::{invalid, NfxpError, Result};
 use crate::game::{best_round, stacked_layout, validate_players, NashOutcome, Player, RoundRecord};
-use crate::implicit::{adjoint_gradients_factored, probe_gradients};
+use crate::implicit::{adjoint_gradients_factored, Probes};
 use crate::linalg::Factorization;
 use crate::model::Welfare;
 use crate::solve::{broyden_solve, solve, SolverOptions, BROYDEN_STEPS};
@@ -271,17 +271,17 @@ impl StackedFoc {
                         // (an error of order h^2, below the differences' own error of order h),
                         // and its gradients are linearised to the same order: no inner solve,
                         // and one shared factorisation (kept for later steps).
-                        let probed = probe_gradients(
+                        let probes = Probes::new(
                             model,
                             &point.x,
                             &point.policy,
                             &objectives,
                             &indices,
                             &owner,
-                            &h,
                         )?;
+                        let (gradients, base) = (probes.gradients(&h)?, probes.base());
                         *last_factor.lock().unwrap_or_else(|e| e.into_inner()) =
-                            Some(std::sync::Arc::new(probed.factor));
+                            Some(std::sync::Arc::new(probes.into_factor()));
                         // The natural residual's Jacobian on the current active set (a
                         // semismooth Newton model): rows of instruments pushed against a bound
                         // are those of r = z - bound, the others are -dg/dz, differenced from
@@ -290,7 +290,7 @@ impl StackedFoc {
                         DMatrix::from_fn(m, m, |i, k| match (point.active[i], i == k) {
                             (true, true) => 1.0,
                             (true, false) => 0.0,
-                            (false, _) => -(probed.gradients[(i, k)] - probed.base[i]) / h[k],
+                            (false, _) => -(gradients[(i, k)] - base[i]) / h[k],
                         })
                     } else {
                         let zp: Vec<f64> = z.iter().zip(&h).map(|(a, b)| a + b).collect();
@@ -475,8 +475,8 @@ pub const CONVEX_TOL: f64 = 1e-6;
 
 /// The second-order check of a Nash point (or of an optimum, with one player): each player's
 /// own Hessian at (`policy`, its equilibrium `x`), by central differences of exact gradients
-/// at linearised probes (two applications of the derivatives per instrument, two
-/// factorisations; an error of order 1e-8 of the Hessian's scale with the step 1e-4, against
+/// at linearised probes (two applications of the derivatives per instrument, one
+/// factorisation; an error of order 1e-8 of the Hessian's scale with the step 1e-4, against
 /// 1e-4 for forward differences; exact second derivatives are in
 /// [`exact_gradient_jacobian`](crate::exact_gradient_jacobian), at a cost growing with the
 /// square of the number of instruments). A local best response needs every eigenvalue <= 0.
@@ -563,18 +563,17 @@ pub fn differenced_gradient_jacobian<M: Welfare + ?Sized>(
         return Err(invalid("h", h, "must be finite and > 0"));
     }
     let (objectives, wrt, owner) = stacked_layout(players);
-    let m = wrt.len();
-    let probed = probe_gradients(model, x, policy, &objectives, &wrt, &owner, &vec![h; m])?;
-    Ok(DMatrix::from_fn(m, m, |i, k| {
-        (probed.gradients[(i, k)] - probed.base[i]) / h
+    let probes = Probes::new(model, x, policy, &objectives, &wrt, &owner)?;
+    let (gradients, base) = (probes.gradients(&vec![h; wrt.len()])?, probes.base());
+    Ok(DMatrix::from_fn(wrt.len(), wrt.len(), |i, k| {
+        (gradients[(i, k)] - base[i]) / h
     }))
 }
 
 /// The Jacobian of [`differenced_gradient_jacobian`] over the indices `wrt` (owned by
 /// `owner`, rows of `objectives`) by central differences: probes at +h and -h on every
-/// index (twice the work and two factorisations at the point, as `wrt` may not repeat an
-/// index). The probes' second-order errors are the same on both sides and cancel, so the
-/// error is of order h^2.
+/// index (twice the work, one factorisation). The probes' second-order errors are the same on
+/// both sides and cancel, so the error is of order h^2.
 fn central_gradient_jacobian<M: Welfare + ?Sized>(
     model: &M,
     x: &[f64],
@@ -584,11 +583,9 @@ fn central_gradient_jacobian<M: Welfare + ?Sized>(
     owner: &[usize],
     h: f64,
 ) -> Result<DMatrix<f64>> {
-    let m = wrt.len();
-    let probe =
-        |step: f64| probe_gradients(model, x, policy, objectives, wrt, owner, &vec![step; m]);
-    let (up, down) = (probe(h)?, probe(-h)?);
-    Ok((up.gradients - down.gradients) / (2.0 * h))
+    let probes = Probes::new(model, x, policy, objectives, wrt, owner)?;
+    let steps = |step: f64| vec![step; wrt.len()];
+    Ok((probes.gradients(&steps(h))? - probes.gradients(&steps(-h))?) / (2.0 * h))
 }
 
 /// The model with its wrong-signed diagonal entries flipped, if it has any (None if not).

@@ -350,7 +350,7 @@ pub fn tangent<M: Equilibrium + ?Sized>(
 /// Every first derivative at (x, policy): the model's analytic ones, or dual-number passes
 /// seeded on x and p together, unless the model's sparsity pattern makes colouring dF/dx
 /// separately cheaper.
-pub(crate) fn derivatives_at<M: Welfare + ?Sized>(
+fn derivatives_at<M: Welfare + ?Sized>(
     model: &M,
     x: &[f64],
     policy: &[f64],
@@ -376,92 +376,142 @@ pub(crate) fn derivatives_at<M: Welfare + ?Sized>(
     }
 }
 
-/// Players' own gradients after a forward step `h[k]` on each policy index `wrt[k]` alone, at
-/// the tangent prediction x + h[k] dx*/dp_k of the equilibrium (no inner solve): the basis of
-/// a forward-difference Jacobian of Nash first-order conditions. Entry (i, k) is the gradient of
-/// objective `objectives[owner[i]]` with respect to `wrt[i]` at probe k.
+/// What probes and exact second derivatives share at a solved equilibrium (x, policy): the
+/// factorisation of dF/dx, the tangent dx*/dp for the policy indices `wrt`, and the adjoint of
+/// each objective (one column each).
+pub(crate) struct Sensitivities {
+    pub factor: Factorization,
+    pub dxdp: DMatrix<f64>,
+    pub adjoint: DMatrix<f64>,
+}
+
+pub(crate) fn sensitivities<M: Welfare + ?Sized>(
+    model: &M,
+    x: &[f64],
+    policy: &[f64],
+    objectives: &[usize],
+    wrt: &[usize],
+) -> Result<Sensitivities> {
+    check_len("equilibrium x", model.n_unknowns(), x.len())?;
+    model.policy_space().check(policy)?;
+    let d = derivatives_at(model, x, policy, objectives, wrt);
+    let unsolvable = || singular(model, &d.f_x);
+    let factor = Factorization::new(&d.f_x).ok_or_else(unsolvable)?;
+    let dxdp = factor.solve(&(-&d.f_p), false).ok_or_else(unsolvable)?;
+    let adjoint = factor
+        .solve(&d.w_x.transpose(), true)
+        .ok_or_else(unsolvable)?;
+    Ok(Sensitivities {
+        factor,
+        dxdp,
+        adjoint,
+    })
+}
+
+/// Players' own gradients after a step `h[k]` on each policy index `wrt[k]` alone, at the
+/// tangent prediction x + h[k] dx*/dp_k of the equilibrium (no inner solve): the basis of a
+/// finite-difference Jacobian of Nash first-order conditions. Entry (i, k) of
+/// [`gradients`](Probes::gradients) is the gradient of objective `objectives[owner[i]]` with
+/// respect to `wrt[i]` at probe k.
 ///
 /// Each probe is linearised around (x, policy), to second order in h like the tangent
 /// prediction itself: with J = dF/dx and v the adjoint at the point, a probe's adjoint is
 /// v + J^-T c_k, where c_k = (dW/dx)_k^T - J_k^T v is of order h. Its gradients are then
 /// a_k - c_k^T J^-1 dF/dp = a_k + c_k^T dx*/dp, with a_k = (dW/dp)_k - v^T (dF/dp)_k: the
 /// tangent already holds J^-1 dF/dp, so a probe costs one application of the derivatives and
-/// a few dot products, and no solve. Also returns the gradients at the point itself through
-/// the same linearisation (the base a difference should be taken from: the same x, adjoint
-/// and arithmetic, so that the inner solve's error does not enter the differences) and the
-/// factorisation of dF/dx at x.
-pub(crate) fn probe_gradients<M: Welfare + ?Sized>(
-    model: &M,
-    x: &[f64],
-    policy: &[f64],
-    objectives: &[usize],
-    wrt: &[usize],
-    owner: &[usize],
-    h: &[f64],
-) -> Result<ProbedGradients> {
-    use rayon::prelude::*;
-    check_len("equilibrium x", model.n_unknowns(), x.len())?;
-    model.policy_space().check(policy)?;
-    let (n, m, k_obj) = (x.len(), wrt.len(), objectives.len());
-    check_len("owners of the probed indices", m, owner.len())?;
-    check_len("probe steps", m, h.len())?;
-    if let Some(&bad) = owner.iter().find(|&&r| r >= k_obj) {
-        return Err(invalid("owner", bad, "must index the objectives"));
+/// a few dot products, and no solve. [`base`](Probes::base) gives the gradients at the point
+/// itself through the same linearisation (the base a difference should be taken from: the
+/// same x, adjoint and arithmetic, so that the inner solve's error does not enter the
+/// differences). One factorisation of dF/dx at x serves every set of steps.
+pub(crate) struct Probes<'a, M: ?Sized> {
+    model: &'a M,
+    x: &'a [f64],
+    policy: &'a [f64],
+    objectives: &'a [usize],
+    wrt: &'a [usize],
+    owner: &'a [usize],
+    at: Sensitivities,
+}
+
+impl<'a, M: Welfare + ?Sized> Probes<'a, M> {
+    pub(crate) fn new(
+        model: &'a M,
+        x: &'a [f64],
+        policy: &'a [f64],
+        objectives: &'a [usize],
+        wrt: &'a [usize],
+        owner: &'a [usize],
+    ) -> Result<Self> {
+        check_len("owners of the probed indices", wrt.len(), owner.len())?;
+        if let Some(&bad) = owner.iter().find(|&&r| r >= objectives.len()) {
+            return Err(invalid("owner", bad, "must index the objectives"));
+        }
+        let at = sensitivities(model, x, policy, objectives, wrt)?;
+        Ok(Probes {
+            model,
+            x,
+            policy,
+            objectives,
+            wrt,
+            owner,
+            at,
+        })
     }
-    let d0 = derivatives_at(model, x, policy, objectives, wrt);
-    let factor = Factorization::new(&d0.f_x).ok_or_else(|| singular(model, &d0.f_x))?;
-    let unsolvable = || singular(model, &d0.f_x);
-    let dxdp = factor.solve(&(-&d0.f_p), false).ok_or_else(unsolvable)?;
-    let v = factor
-        .solve(&d0.w_x.transpose(), true)
-        .ok_or_else(unsolvable)?;
-    // Own entries of a_k + c_k^T dx*/dp at the point shifted by `step` along column k (none:
-    // the point itself).
-    let own_gradients = |shift: Option<(usize, f64)>| -> Vec<f64> {
+
+    /// Entry (i, k): the gradient of instrument i's owner with respect to it at probe k.
+    pub(crate) fn gradients(&self, h: &[f64]) -> Result<DMatrix<f64>> {
+        use rayon::prelude::*;
+        let m = self.wrt.len();
+        check_len("probe steps", m, h.len())?;
+        let columns: Vec<Vec<f64>> = (0..m)
+            .into_par_iter()
+            .map(|k| self.own_gradients(Some((k, h[k]))))
+            .collect();
+        let mut gradients = DMatrix::zeros(m, m);
+        for (k, column) in columns.into_iter().enumerate() {
+            gradients.set_column(k, &nalgebra::DVector::from_vec(column));
+        }
+        Ok(gradients)
+    }
+
+    /// The same gradients at the point itself, through the same linearisation.
+    pub(crate) fn base(&self) -> Vec<f64> {
+        self.own_gradients(None)
+    }
+
+    /// The factorisation of dF/dx at the point.
+    pub(crate) fn into_factor(self) -> Factorization {
+        self.at.factor
+    }
+
+    /// Own entries of a_k + c_k^T dx*/dp at the point shifted by `step` along column k (none:
+    /// the point itself).
+    fn own_gradients(&self, shift: Option<(usize, f64)>) -> Vec<f64> {
         let _measure = crate::work::measure(crate::work::Timed::Gradient);
-        let mut xk = x.to_vec();
-        let mut pk = policy.to_vec();
+        let (n, dxdp) = (self.x.len(), &self.at.dxdp);
+        let mut xk = self.x.to_vec();
+        let mut pk = self.policy.to_vec();
         if let Some((k, step)) = shift {
             for (a, d) in xk.iter_mut().zip(dxdp.column(k).iter()) {
                 *a += step * d;
             }
-            pk[wrt[k]] += step;
+            pk[self.wrt[k]] += step;
         }
-        let rows = PointDerivatives::at(model, &xk, &pk, objectives, wrt).rows(&v);
+        let rows = PointDerivatives::at(self.model, &xk, &pk, self.objectives, self.wrt)
+            .rows(&self.at.adjoint);
         let c = rows.columns(0, n).transpose();
-        (0..m)
-            .map(|i| rows[(owner[i], n + i)] + c.column(owner[i]).dot(&dxdp.column(i)))
+        (0..self.wrt.len())
+            .map(|i| {
+                let r = self.owner[i];
+                rows[(r, n + i)] + c.column(r).dot(&dxdp.column(i))
+            })
             .collect()
-    };
-    let columns: Vec<Vec<f64>> = (0..m)
-        .into_par_iter()
-        .map(|k| own_gradients(Some((k, h[k]))))
-        .collect();
-    let base = own_gradients(None);
-    let mut gradients = DMatrix::zeros(m, m);
-    for (k, column) in columns.into_iter().enumerate() {
-        gradients.set_column(k, &nalgebra::DVector::from_vec(column));
     }
-    Ok(ProbedGradients {
-        gradients,
-        base,
-        factor,
-    })
-}
-
-/// What [`probe_gradients`] returns.
-pub(crate) struct ProbedGradients {
-    /// Entry (i, k): the gradient of instrument i's owner with respect to it at probe k.
-    pub gradients: DMatrix<f64>,
-    /// The same gradients at the point itself, through the same linearisation.
-    pub base: Vec<f64>,
-    /// The factorisation of dF/dx at the point.
-    pub factor: Factorization,
 }
 
 /// The singular-Jacobian error, naming non-finite entries, unknowns with no effect on any
 /// equation (all-zero columns) and equations that no unknown moves (all-zero rows).
-pub(crate) fn singular<M: Equilibrium + ?Sized>(model: &M, jac: &DMatrix<f64>) -> NfxpError {
+fn singular<M: Equilibrium + ?Sized>(model: &M, jac: &DMatrix<f64>) -> NfxpError {
     let (n, m) = jac.shape();
     let names = |idx: Vec<usize>| {
         idx.iter()
@@ -571,8 +621,10 @@ mod tests {
             let h: Vec<f64> = (0..countries)
                 .map(|i| if i % 2 == 0 { 1e-4 } else { -1e-4 })
                 .collect();
-            let probed = probe_gradients(&world, &x0, &p0, &all, &all, &all, &h).unwrap();
-            let probes = probed.gradients;
+            let probes = Probes::new(&world, &x0, &p0, &all, &all, &all)
+                .unwrap()
+                .gradients(&h)
+                .unwrap();
             let dxdp = tangent(&world, &x0, &p0, &all).unwrap();
             let mut worst: f64 = 0.0;
             for k in [0, countries / 2, countries - 1] {

@@ -14,10 +14,9 @@
 use nalgebra::{DMatrix, SMatrix};
 use num_dual::{Derivative, HyperDualSVec64};
 
-use crate::error::{check_len, Result};
+use crate::error::Result;
 use crate::game::{stacked_layout, validate_players, Player};
-use crate::implicit::{derivatives_at, singular};
-use crate::linalg::Factorization;
+use crate::implicit::{sensitivities, Sensitivities};
 use crate::model::Welfare;
 
 /// Second directions per hyper-dual pass: one pass seeds eps1 with one tangent direction and
@@ -41,30 +40,11 @@ pub fn exact_gradient_jacobian<M: Welfare + ?Sized>(
     policy: &[f64],
     x: &[f64],
 ) -> Result<DMatrix<f64>> {
+    use rayon::prelude::*;
     validate_players(model, players)?;
     let (objectives, wrt, owner) = stacked_layout(players);
-    jacobian(model, x, policy, &objectives, &wrt, &owner)
-}
-
-fn jacobian<M: Welfare + ?Sized>(
-    model: &M,
-    x: &[f64],
-    policy: &[f64],
-    objectives: &[usize],
-    wrt: &[usize],
-    owner: &[usize],
-) -> Result<DMatrix<f64>> {
-    use rayon::prelude::*;
-    check_len("equilibrium x", model.n_unknowns(), x.len())?;
-    model.policy_space().check(policy)?;
     let (n, m) = (x.len(), wrt.len());
-    let d = derivatives_at(model, x, policy, objectives, wrt);
-    let unsolvable = || singular(model, &d.f_x);
-    let factor = Factorization::new(&d.f_x).ok_or_else(unsolvable)?;
-    let dxdp = factor.solve(&(-&d.f_p), false).ok_or_else(unsolvable)?;
-    let adjoint = factor
-        .solve(&d.w_x.transpose(), true)
-        .ok_or_else(unsolvable)?;
+    let Sensitivities { dxdp, adjoint, .. } = sensitivities(model, x, policy, &objectives, &wrt)?;
     let rows: Vec<Vec<f64>> = (0..m)
         .into_par_iter()
         .map(|i| {
@@ -76,12 +56,12 @@ fn jacobian<M: Welfare + ?Sized>(
                 x,
                 policy,
             };
-            let first = Direction::new(&dxdp, wrt, i);
+            let first = Direction::new(&dxdp, &wrt, i);
             (0..m)
                 .step_by(DIRECTIONS_PER_PASS)
                 .flat_map(|k0| {
                     let seconds: Vec<Direction> = (k0..m.min(k0 + DIRECTIONS_PER_PASS))
-                        .map(|k| Direction::new(&dxdp, wrt, k))
+                        .map(|k| Direction::new(&dxdp, &wrt, k))
                         .collect();
                     lagrangian.second_derivatives(n, &first, &seconds)
                 })

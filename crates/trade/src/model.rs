@@ -730,19 +730,13 @@ impl Baseline {
     /// applied policies (scale economies on) and re-base the economy on it. The result is a
     /// balanced baseline that is an exact equilibrium; its final shares are this one's.
     pub fn purge(&self, options: &walras_core::SolverOptions) -> Result<Baseline> {
-        let model = TradeModel::new(Arc::new(self.clone()), InstrumentSet::none())?
-            .with_deficits(Deficits::Zero);
-        let policy: Vec<f64> = Vec::new();
-        let sol = walras_core::solve(&model, &policy, None, options)?;
-        Ok(model.rebase(
-            &sol.x,
-            &policy,
+        self.resolved(
+            Deficits::Zero,
+            options,
             "deficits purged (D' = 0 at the applied policies)",
-        ))
+        )
     }
-}
 
-impl Baseline {
     /// The baseline with deficits as in the data, re-solved at the applied policies and
     /// re-based on that solution, so that changes are measured from an exact equilibrium of the
     /// model. Data that are one already come back unchanged (up to the solver's tolerance);
@@ -750,15 +744,25 @@ impl Baseline {
     /// code, sets negative implied final demand to zero), and without this a zero policy
     /// change would show non-zero welfare changes.
     pub fn settle(&self, options: &walras_core::SolverOptions) -> Result<Baseline> {
-        let model = TradeModel::new(Arc::new(self.clone()), InstrumentSet::none())?
-            .with_deficits(Deficits::Keep);
+        self.resolved(
+            Deficits::Keep,
+            options,
+            "deficits kept; the baseline re-solved at the applied policies (an exact equilibrium)",
+        )
+    }
+
+    /// The equilibrium at the applied policies with `deficits`, as the new baseline.
+    fn resolved(
+        &self,
+        deficits: Deficits,
+        options: &walras_core::SolverOptions,
+        note: &str,
+    ) -> Result<Baseline> {
+        let model =
+            TradeModel::new(Arc::new(self.clone()), InstrumentSet::none())?.with_deficits(deficits);
         let policy: Vec<f64> = Vec::new();
         let sol = walras_core::solve(&model, &policy, None, options)?;
-        Ok(model.rebase(
-            &sol.x,
-            &policy,
-            "deficits kept; the baseline re-solved at the applied policies (an exact equilibrium)",
-        ))
+        Ok(model.rebase(&sol.x, &policy, note))
     }
 }
 

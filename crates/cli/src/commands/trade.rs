@@ -93,30 +93,29 @@ fn economy(args: &EconomyArgs, manifest: &mut RunManifest, quiet: bool) -> Resul
         .with_context(|| format!("calibrating {source}"))?;
     let mut notes = raw.notes.clone();
     notes.extend(elasticities);
-    let (base, label) = if args.keep_deficits {
-        let spinner = Progress::spinner("re-solving the baseline", quiet);
-        let settled = raw
-            .settle(&inner)
-            .context("re-solving the baseline with the data's deficits")?;
-        spinner.finish();
-        notes.push(
-            "deficits kept as in the data; the baseline is re-solved at the applied policies \
-             first, so changes are measured from an exact equilibrium of the model"
-                .into(),
-        );
-        (settled, format!("{source}: deficits kept as in the data"))
-    } else {
-        let spinner = Progress::spinner("purging deficits", quiet);
-        let purged = raw
-            .purge(&inner)
-            .context("purging the deficits (D' = 0 at the applied tariffs)")?;
-        spinner.finish();
-        notes.push("policy exercises start from the purged baseline (balanced trade at the applied tariffs)".into());
+    // Either way the baseline is re-solved at the applied policies (an exact equilibrium).
+    type Resolve = fn(&Baseline, &SolverOptions) -> walras_trade::Result<Baseline>;
+    let (resolve, doing, note, label): (Resolve, _, _, _) = if args.keep_deficits {
         (
-            purged,
-            format!("{source}: deficits purged (balanced-trade baseline)"),
+            Baseline::settle,
+            "re-solving the baseline with the data's deficits",
+            "deficits kept as in the data; the baseline is re-solved at the applied policies \
+             first, so changes are measured from an exact equilibrium of the model",
+            "deficits kept as in the data",
+        )
+    } else {
+        (
+            Baseline::purge,
+            "purging the deficits (D' = 0 at the applied tariffs)",
+            "policy exercises start from the purged baseline (balanced trade at the applied tariffs)",
+            "deficits purged (balanced-trade baseline)",
         )
     };
+    let spinner = Progress::spinner(doing, quiet);
+    let base = resolve(&raw, &inner).context(doing)?;
+    spinner.finish();
+    notes.push(note.into());
+    let label = format!("{source}: {label}");
     Ok(Economy {
         base: Arc::new(base),
         label,
