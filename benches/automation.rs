@@ -8,9 +8,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use walras::automation::monte_carlo::{monte_carlo, Range};
 use walras::automation::planner::{solve_planner, PlannerOptions};
 use walras::automation::scenario::Scenario;
-use walras::automation::sweep::{monte_carlo, Range};
 use walras::automation::{simulate, Network};
 
 fn no_files(_: &Path, _: usize) -> Result<Network, String> {

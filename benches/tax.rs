@@ -1,14 +1,15 @@
-//! Criterion benchmarks of the tax model against the foundation's targets (issue #3):
+//! Criterion benchmarks of the tax model against its performance targets:
 //! optimal 7-bracket rates with 100,000 agents (target <= 0.2 s) and the AI Economist's binned
 //! Saez estimator on 10,000,000 incomes (its numpy code: about 0.10 s on this machine class),
-//! and `walras tax compare` end to end (target <= 2 s).
+//! `walras tax compare` end to end (target <= 2 s), and the Mirrlees ABC fixed point with
+//! and without Anderson acceleration.
 
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use walras::tax::{
-    aie_binned_saez, SaezWeights, SkillDistribution, Swf, TaxEconomy, Utility,
-    AIE_US_FEDERAL_CUTOFFS,
+    aie_binned_saez, solve_mirrlees, MirrleesOptions, SaezWeights, SkillDistribution, Swf,
+    TaxEconomy, Utility, AIE_US_FEDERAL_CUTOFFS,
 };
 
 fn optimal_brackets(c: &mut Criterion) {
@@ -103,5 +104,33 @@ fn compare_end_to_end(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, optimal_brackets, saez, compare_end_to_end);
+fn mirrlees(c: &mut Criterion) {
+    // The default problem of `walras tax mirrlees`: log welfare, lognormal(0, 0.5) skills,
+    // e = 0.5, 400 grid points; Anderson memory 5 (default) against the plain damped iteration.
+    let dist = SkillDistribution::Lognormal {
+        mu: 0.0,
+        sigma: 0.5,
+    };
+    let swf = Swf::Atkinson { epsilon: 1.0 };
+    let mut g = c.benchmark_group("tax");
+    for memory in [5, 0] {
+        let options = MirrleesOptions {
+            anderson_memory: memory,
+            ..MirrleesOptions::default()
+        };
+        g.bench_function(
+            format!("Mirrlees ABC fixed point, 400 points, Anderson memory {memory}"),
+            |b| b.iter(|| solve_mirrlees(black_box(&dist), 0.5, &swf, &options).unwrap()),
+        );
+    }
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    optimal_brackets,
+    saez,
+    compare_end_to_end,
+    mirrlees
+);
 criterion_main!(benches);

@@ -1,4 +1,4 @@
-//! Criterion benchmarks of the trade model against issue #4's targets, on the real data in
+//! Criterion benchmarks of the trade model against its performance targets, on the real data in
 //! `$WALRAS_DATA_DIR` (../shared/data; skipped with a message without it):
 //! a warm equilibrium solve of the 7x44 economy with IO links and scale economies (target
 //! <= 20 ms), the adjoint gradient of one country's welfare w.r.t. all its 132 tariffs
@@ -13,11 +13,10 @@ use std::hint::black_box;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use walras::core::{adjoint_gradients, solve, SolverOptions, WarmStart};
-use walras::trade::{Baseline, FinalShares, InstrumentSet, TradeModel};
+use walras::trade::{InstrumentSet, TradeModel};
 
 fn data_dir() -> Option<PathBuf> {
     let dir = PathBuf::from(std::env::var("WALRAS_DATA_DIR").ok()?);
@@ -36,14 +35,10 @@ fn dlopt(c: &mut Criterion) {
         tmp.path(),
     )
     .expect("import dlopt");
-    let loaded = walras::data::trade::load_trade_dir(tmp.path()).expect("load");
-    let options = SolverOptions::default();
-    let base = Arc::new(
-        Baseline::calibrate(loaded.data, FinalShares::Table)
-            .expect("calibrate")
-            .purge(&options)
-            .expect("purge"),
-    );
+    let scenario = walras::data::TradeScenario::load(Some(tmp.path()), &Default::default())
+        .expect("calibrated, purged dlopt baseline");
+    let options = scenario.inner;
+    let base = scenario.baseline;
     let model = TradeModel::new(base, InstrumentSet::default()).expect("model");
     let p0 = model.baseline_policy();
     let x0 = solve(&model, &p0, None, &options).expect("baseline").x;
@@ -115,7 +110,7 @@ fn dlopt(c: &mut Criterion) {
 /// The stacked Nash solver's Newton model (every government's own gradients differentiated in
 /// all instruments) at the baseline equilibrium: forward differences of adjoint gradients at
 /// linearised probes (what `StackedFoc` builds), against exact second derivatives from
-/// hyper-dual numbers (issue #4 asks to consider and measure them).
+/// hyper-dual numbers.
 fn stacked_jacobians(c: &mut Criterion, tariffs_by_partner_and_sector: &TradeModel) {
     use walras::core::{
         differenced_gradient_jacobian, exact_gradient_jacobian, players_from_blocks, Equilibrium,

@@ -15,7 +15,7 @@
 use crate::economy::{check_per_task, Economy, ModelError};
 use std::cell::RefCell;
 
-use crate::equilibrium::{Equilibrium, EquilibriumSolver};
+use crate::equilibrium::{Allocation, EquilibriumSolver};
 
 /// Solow accumulation of AI capital: `dK/dt = saving Y - depreciation K`.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -123,7 +123,7 @@ pub struct SimulationResult {
     /// Data per task at the end.
     pub final_data: Vec<f64>,
     /// The equilibrium at the end.
-    pub final_equilibrium: Equilibrium,
+    pub final_equilibrium: Allocation,
     /// Why the path stopped.
     pub stop: StopReason,
     /// Estimated blow-up time T* when the path blew up.
@@ -158,7 +158,7 @@ struct System<'a> {
 /// The state's derivative and the equilibrium behind it.
 struct Evaluation {
     derivative: Vec<f64>,
-    equilibrium: Equilibrium,
+    equilibrium: Allocation,
 }
 
 impl<'a> System<'a> {
@@ -648,8 +648,8 @@ fn locate_switch(
 
 /// Records first automation (a task starts using AI) and full automation times.
 fn record_switches(
-    before: &Equilibrium,
-    after: &Equilibrium,
+    before: &Allocation,
+    after: &Allocation,
     t: f64,
     automation_time: &mut [Option<f64>],
     full_automation_time: &mut [Option<f64>],

@@ -1,4 +1,5 @@
-//! The static equilibrium of DDA-1 given data and capital (spec s.2).
+//! The static market equilibrium of DDA-1 given data and capital (spec s.2): [`equilibrium()`]
+//! returns the market [`Allocation`] (prices, factor use per task and aggregates).
 //!
 //! Task prices are `p_i = min(w / gamma_i, R / A_i)`: a task is automated iff
 //! `A_i / gamma_i > R / w`. Sorting tasks by that ratio, the automated set is a top segment;
@@ -21,9 +22,10 @@ pub enum TaskStatus {
     Automated,
 }
 
-/// The static equilibrium: prices, allocation (per unit of task mass) and aggregates.
+/// The market allocation of the static equilibrium: prices, allocation (per unit of task mass)
+/// and aggregates.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Equilibrium {
+pub struct Allocation {
     /// Final output Y (the price index is the numeraire).
     pub output: f64,
     /// Wage w (with no labour: the wage one unit of labour would earn in its best task).
@@ -54,7 +56,7 @@ pub struct Equilibrium {
     pub labor_income_share: f64,
 }
 
-impl Equilibrium {
+impl Allocation {
     /// Mass of tasks that use any AI (automated or split).
     pub fn automated_mass(&self, economy: &Economy) -> f64 {
         self.status
@@ -101,7 +103,7 @@ pub fn equilibrium(
     economy: &Economy,
     ln_ai: &[f64],
     capital: f64,
-) -> Result<Equilibrium, ModelError> {
+) -> Result<Allocation, ModelError> {
     EquilibriumSolver::new(economy).solve(ln_ai, capital)
 }
 
@@ -176,7 +178,7 @@ impl<'a> EquilibriumSolver<'a> {
     }
 
     /// Solves the static equilibrium (see [`equilibrium`]).
-    pub fn solve(&mut self, ln_ai: &[f64], capital: f64) -> Result<Equilibrium, ModelError> {
+    pub fn solve(&mut self, ln_ai: &[f64], capital: f64) -> Result<Allocation, ModelError> {
         let economy = self.economy;
         let n = economy.tasks();
         if ln_ai.len() != n {
@@ -338,7 +340,7 @@ impl<'a> EquilibriumSolver<'a> {
 
         let (y, w, r) = (ln_y.exp(), ln_w.exp(), ln_r.exp());
         let y_w_sigma = (ln_y - sigma * ln_w).exp();
-        let mut out = Equilibrium {
+        let mut out = Allocation {
             output: y,
             wage: w,
             rental: r,
@@ -494,7 +496,7 @@ mod tests {
         Economy::symmetric(n, sigma)
     }
 
-    fn check_identities(e: &Economy, eq: &Equilibrium, capital: f64) {
+    fn check_identities(e: &Economy, eq: &Allocation, capital: f64) {
         let n = e.tasks();
         // wL + RK = Y
         let income = eq.wage * e.labor + eq.rental * capital;

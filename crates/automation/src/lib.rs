@@ -4,21 +4,24 @@
 //! spills over across tasks through a network, raises AI productivity and pushes out the
 //! automation frontier. The ideas follow Farboodi, Koh & Xia (2026, "Data-Driven Automation");
 //! the task structure follows Acemoglu & Restrepo (2018) and the capital-accumulation
-//! singularity Aghion, Jones & Jones (2017). Equations: `specs/automation.md`.
+//! singularity Aghion, Jones & Jones (2017).
+//!
+//! Equations: `docs/automation-model.md` (cited as "spec s.N" / "spec PN" in this crate).
 //!
 //! Everything is per unit of task mass, so splitting a task into two identical halves changes
 //! no aggregate.
 //!
 //! - [`economy`]: the primitives (task masses, productivities, verifiability, the data
 //!   technology, the spillover matrix), validated.
-//! - [`equilibrium`]: the static equilibrium given data and capital (threshold solver with at
-//!   most one split task).
+//! - [`equilibrium`](mod@equilibrium): the static market equilibrium given data and capital,
+//!   as an [`Allocation`] (threshold solver with at most one split task).
 //! - [`dynamics`]: growth paths (adaptive Dormand-Prince on log data with event location at
 //!   automation switches, optional Solow capital with blow-up detection).
 //! - [`planner`]: the social optimum by forward-backward sweep, decentralising subsidies.
 //! - [`network`]: spillover topologies, normalisations and statistics.
 //! - [`scenario`]: TOML scenario files and the shipped presets.
-//! - [`sweep`]: seeded Monte Carlo and parameter grids in parallel.
+//! - [`monte_carlo`]: seeded Monte Carlo and parameter grids in parallel.
+//! - [`power_law`]: the P4 setting and log-log fits of the labour task share.
 #![deny(missing_docs)]
 // Numerical loops over task indices read better with the index.
 #![allow(clippy::needless_range_loop)]
@@ -26,16 +29,17 @@
 pub mod dynamics;
 pub mod economy;
 pub mod equilibrium;
+pub mod monte_carlo;
 pub mod network;
 pub mod planner;
+pub mod power_law;
 pub mod scenario;
-pub mod sweep;
 
 pub use dynamics::{simulate, PathOptions, PathPoint, SimulationResult, StopReason};
 pub use economy::{DataTechnology, Economy, ModelError};
-pub use equilibrium::{equilibrium, Equilibrium, TaskStatus};
+pub use equilibrium::{equilibrium, Allocation, TaskStatus};
 
 pub use network::{Network, NetworkSpec, NetworkStats, Normalization};
 pub use planner::{
-    solve_log_linear_planner, solve_planner, PlannerOptions, PlannerResult, Utility,
+    solve_log_linear_planner, solve_planner, PlannerOptions, PlannerResult, PlannerUtility,
 };

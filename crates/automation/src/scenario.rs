@@ -397,49 +397,29 @@ fn net_err(e: crate::network::NetworkError) -> ModelError {
 fn distribution(text: &str, n: usize) -> Result<Vec<f64>, ModelError> {
     let bad =
         |why: &str| ModelError::invalid("verifiability", format!("\"{text}\""), why.to_string());
-    let (kind, params) = text.split_once(':').unwrap_or((text, ""));
-    let mut values = std::collections::BTreeMap::new();
-    for part in params.split(',').filter(|p| !p.trim().is_empty()) {
-        let (k, v) = part
-            .split_once('=')
-            .ok_or_else(|| bad("parameters are written key=value"))?;
-        let v: f64 = v
-            .trim()
-            .parse()
-            .map_err(|_| bad(&format!("{} is not a number", v.trim())))?;
-        values.insert(k.trim().to_string(), v);
-    }
-    let take = |values: &mut std::collections::BTreeMap<String, f64>, key: &str| {
-        values
-            .remove(key)
-            .ok_or_else(|| bad(&format!("missing parameter {key}")))
-    };
+    let spec = walras_core::spec::Spec::parse(text).map_err(|e| bad(&e.to_string()))?;
     let q = |i: usize| (i as f64 + 0.5) / n as f64;
-    let out: Vec<f64> = match kind.trim() {
+    match spec.name.as_str() {
         "power" => {
-            let kappa = take(&mut values, "kappa")?;
+            let [kappa] = spec.numbers(["kappa"]).map_err(|e| bad(&e.to_string()))?;
             if !(kappa.is_finite() && kappa > 0.0) {
                 return Err(bad("kappa must be > 0"));
             }
-            (0..n).map(|i| q(i).powf(1.0 / kappa)).collect()
+            Ok((0..n).map(|i| q(i).powf(1.0 / kappa)).collect())
         }
         "uniform" => {
-            let (low, high) = (take(&mut values, "low")?, take(&mut values, "high")?);
+            let [low, high] = spec
+                .numbers(["low", "high"])
+                .map_err(|e| bad(&e.to_string()))?;
             if !(0.0 <= low && low <= high && high <= 1.0) {
                 return Err(bad("needs 0 <= low <= high <= 1"));
             }
-            (0..n).map(|i| low + (high - low) * q(i)).collect()
+            Ok((0..n).map(|i| low + (high - low) * q(i)).collect())
         }
-        _ => {
-            return Err(bad(
-                "unknown distribution; use power:kappa=K or uniform:low=A,high=B",
-            ))
-        }
-    };
-    if let Some(k) = values.keys().next() {
-        return Err(bad(&format!("unknown parameter {k}")));
+        _ => Err(bad(
+            "unknown distribution; use power:kappa=K or uniform:low=A,high=B",
+        )),
     }
-    Ok(out)
 }
 
 #[cfg(test)]

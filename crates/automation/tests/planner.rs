@@ -5,7 +5,7 @@
 use nalgebra::DMatrix;
 use walras_automation::planner::{
     hamiltonian_gradient, planner_allocation, solve_log_linear_planner, solve_planner,
-    LogLinearEconomy, PlannerOptions, Utility,
+    LogLinearEconomy, PlannerOptions, PlannerUtility,
 };
 use walras_automation::{equilibrium, DataTechnology, Economy, ModelError};
 
@@ -68,7 +68,7 @@ fn planner_with_zero_costates_is_the_market_equilibrium() {
     let mut checked = 0;
     for (e, data, capital) in &cases {
         let market = equilibrium(e, &e.ln_ai_productivity(data), *capital).unwrap();
-        for utility in [Utility::Log, Utility::Crra { eta: 2.5 }] {
+        for utility in [PlannerUtility::Log, PlannerUtility::Crra { eta: 2.5 }] {
             let p = planner_allocation(e, data, *capital, &vec![0.0; e.tasks()], utility).unwrap();
             let what = format!(
                 "sigma {} chi {} K {} {:?}",
@@ -135,9 +135,9 @@ fn planner_allocation_is_a_decentralised_augmented_optimum() {
     for &sigma in &[0.5, 1.0, 2.0] {
         for &chi in &[0.0, 0.5, 1.0] {
             for utility in [
-                Utility::Log,
-                Utility::Crra { eta: 0.5 },
-                Utility::Crra { eta: 3.0 },
+                PlannerUtility::Log,
+                PlannerUtility::Crra { eta: 0.5 },
+                PlannerUtility::Crra { eta: 3.0 },
             ] {
                 let e = seven_task_economy(sigma, chi);
                 let lam = [0.8, 0.1, 0.0, 0.5, 1.5, 0.3, 0.05];
@@ -268,9 +268,9 @@ fn planner_costate_gradient_matches_finite_differences() {
                 }
                 let lam = [0.8, 0.1, 0.0, 0.5, 1.5, 0.3, 0.05];
                 let utility = if chi > 0.0 {
-                    Utility::Crra { eta: 2.0 }
+                    PlannerUtility::Crra { eta: 2.0 }
                 } else {
-                    Utility::Log
+                    PlannerUtility::Log
                 };
                 let capital = 1.3;
                 let grad = hamiltonian_gradient(&e, &DATA7, capital, &lam, utility).unwrap();
@@ -487,7 +487,7 @@ fn planner_beats_the_market_with_a_data_externality() {
         &e,
         &DATA3,
         &PlannerOptions {
-            utility: Utility::Crra { eta: 2.0 },
+            utility: PlannerUtility::Crra { eta: 2.0 },
             ..Default::default()
         },
     )

@@ -144,7 +144,7 @@ fn complementarity_decides_full_vs_partial_automation() {
 fn core_periphery_gap_shrinks_with_core_to_periphery_spillovers() {
     let gap = |pc: f64| {
         let mut s = Scenario::preset("core-periphery").unwrap();
-        walras_automation::sweep::set_parameter(&mut s, "network.pc", pc).unwrap();
+        walras_automation::monte_carlo::set_parameter(&mut s, "network.pc", pc).unwrap();
         let m = s.resolve(None, &no_files).unwrap();
         let path = simulate(&m.economy, &m.initial_data, &m.path).unwrap();
         let mean = |r: std::ops::Range<usize>| {

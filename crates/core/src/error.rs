@@ -142,6 +142,22 @@ pub(crate) fn invalid(
     }
 }
 
+/// A shared [`check`](crate::check) of option `field`, failing as [`NfxpError::InvalidOption`].
+pub(crate) fn check_option(
+    field: &'static str,
+    value: f64,
+    check: fn(&str, f64) -> std::result::Result<f64, crate::check::Invalid>,
+) -> Result<f64> {
+    check(field, value).map_err(|e| NfxpError::InvalidOption {
+        field,
+        value: e.value,
+        reason: match e.rule {
+            std::borrow::Cow::Borrowed(rule) => rule,
+            std::borrow::Cow::Owned(_) => "is out of range",
+        },
+    })
+}
+
 /// Serialise a duration as seconds (reports' `wall_time_s`).
 pub(crate) fn serialize_secs<S: serde::Serializer>(
     d: &std::time::Duration,

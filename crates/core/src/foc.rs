@@ -14,7 +14,8 @@ use std::time::Instant;
 use nalgebra::{DMatrix, DVector};
 use serde::Serialize;
 
-use crate::error::{invalid, NfxpError, Result};
+use crate::check;
+use crate::error::{check_option, invalid, NfxpError, Result};
 use crate::game::{best_round, stacked_layout, validate_players, NashOutcome, Player, RoundRecord};
 use crate::implicit::{adjoint_gradients_factored, Probes};
 use crate::linalg::Factorization;
@@ -85,9 +86,7 @@ impl StackedFoc {
 
     /// Stop when every entry of the natural residual is at most `tol` (> 0).
     pub fn with_tol(mut self, tol: f64) -> Result<Self> {
-        if !(tol.is_finite() && tol > 0.0) {
-            return Err(invalid("tol", tol, "must be finite and > 0"));
-        }
+        check_option("tol", tol, check::positive)?;
         self.tol = tol;
         Ok(self)
     }
@@ -104,9 +103,7 @@ impl StackedFoc {
     /// Largest change of any instrument in one iteration (> 0; default 0.5): the box within
     /// which Newton steps are truncated (see [`box_truncated`]).
     pub fn with_max_step(mut self, max_step: f64) -> Result<Self> {
-        if !(max_step.is_finite() && max_step > 0.0) {
-            return Err(invalid("max_step", max_step, "must be finite and > 0"));
-        }
+        check_option("max_step", max_step, check::positive)?;
         self.max_step = max_step;
         Ok(self)
     }
@@ -559,9 +556,7 @@ pub fn differenced_gradient_jacobian<M: Welfare + ?Sized>(
     h: f64,
 ) -> Result<DMatrix<f64>> {
     validate_players(model, players)?;
-    if !(h.is_finite() && h > 0.0) {
-        return Err(invalid("h", h, "must be finite and > 0"));
-    }
+    check_option("h", h, check::positive)?;
     let (objectives, wrt, owner) = stacked_layout(players);
     let probes = Probes::new(model, x, policy, &objectives, &wrt, &owner)?;
     let (gradients, base) = (probes.gradients(&vec![h; wrt.len()])?, probes.base());

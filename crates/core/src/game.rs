@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::error::{invalid, NfxpError, Result};
+use crate::check;
+use crate::error::{check_option, invalid, NfxpError, Result};
 use crate::implicit::{adjoint_gradients, Criterion};
 use crate::model::Welfare;
 use crate::optimize::{Optimum, PolicyOptimizer};
@@ -181,9 +182,7 @@ impl BestResponse {
 
     /// Tolerance on the policy change and on every projected gradient (> 0).
     pub fn with_tol(mut self, tol: f64) -> Result<Self> {
-        if !(tol.is_finite() && tol > 0.0) {
-            return Err(invalid("tol", tol, "must be finite and > 0"));
-        }
+        check_option("tol", tol, check::positive)?;
         self.tol = tol;
         Ok(self)
     }

@@ -11,7 +11,11 @@
 //!   Jacobians from num-dual dual numbers; exact second derivatives along the equilibrium
 //!   from hyper-dual numbers ([`exact_gradient_jacobian`]);
 //! * the outer loop, [`PolicyOptimizer`]: projected L-BFGS (an argmin solver) over a box of
-//!   policies described by a [`PolicySpace`];
+//!   policies described by a [`PolicySpace`], optionally finished by Newton steps on the
+//!   first-order conditions ([`PolishedOptimizer`]), and a derivative-free Nelder-Mead search
+//!   ([`nelder_mead`]) for objectives that are not smooth;
+//! * fixed points x = G(x) of any map by damped, Anderson-accelerated iteration
+//!   ([`fixed_point`]);
 //! * games: Nash equilibria by best-response dynamics ([`BestResponse`]) and cooperative
 //!   optima ([`cooperate`]);
 //! * canonical economies with known answers in [`fixtures`].
@@ -31,22 +35,28 @@
 #![deny(missing_docs)]
 
 pub mod autodiff;
+pub mod check;
 mod criterion_model;
 mod error;
+mod fixed_point;
 pub mod fixtures;
 mod foc;
 mod game;
 mod implicit;
 mod linalg;
 mod model;
+mod nelder_mead;
 mod optimize;
 mod policy;
+mod polish;
 mod second_order;
 mod solve;
+pub mod spec;
 pub mod work;
 
 pub use criterion_model::CriterionModel;
 pub use error::{NfxpError, Result};
+pub use fixed_point::{fixed_point, try_fixed_point, FixedPoint, FixedPointOptions};
 pub use foc::{differenced_gradient_jacobian, own_curvature, OwnCurvature, StackedFoc, CONVEX_TOL};
 pub use game::{
     cooperate, players_from_blocks, Aggregation, BestResponse, NashOutcome, Player, RoundRecord,
@@ -54,8 +64,10 @@ pub use game::{
 };
 pub use implicit::{adjoint_gradients, criterion_gradient, tangent, Criterion, ObjectiveGradients};
 pub use model::{AdjointOperator, Equilibrium, Scalar, Welfare};
+pub use nelder_mead::{nelder_mead, simplex_in_box, NelderMeadOptions, NelderMeadReport};
 pub use optimize::{Optimum, OptimumReport, PolicyOptimizer};
 pub use policy::{PolicyBlock, PolicySpace};
+pub use polish::{PolishedOptimizer, PolishedOptimum};
 pub use second_order::exact_gradient_jacobian;
 pub use solve::{solve, Solution, SolveMethod, SolveReport, SolverOptions, Strategy, WarmStart};
 

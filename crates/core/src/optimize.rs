@@ -16,7 +16,8 @@ use argmin::core::{
 use serde::Serialize;
 
 use crate::autodiff::objective_values;
-use crate::error::{invalid, NfxpError, Result};
+use crate::check;
+use crate::error::{check_option, invalid, NfxpError, Result};
 use crate::implicit::{criterion_gradient_factored, Criterion};
 use crate::model::Welfare;
 use crate::solve::{broyden_solve, solve, SolverOptions, Strategy, BROYDEN_STEPS};
@@ -102,9 +103,7 @@ impl PolicyOptimizer {
 
     /// Stop once the projected gradient's infinity norm is at most `tol` (> 0).
     pub fn with_pg_tol(mut self, tol: f64) -> Result<Self> {
-        if !(tol.is_finite() && tol > 0.0) {
-            return Err(invalid("pg_tol", tol, "must be finite and > 0"));
-        }
+        check_option("pg_tol", tol, check::positive)?;
         self.pg_tol = tol;
         self.stall_tol = self.stall_tol.max(tol);
         Ok(self)
@@ -272,7 +271,9 @@ fn projected_norm(z: &[f64], g: &[f64], lo: &[f64], hi: &[f64]) -> f64 {
         .fold(0.0, f64::max)
 }
 
-fn into_nfxp(e: ArgminError) -> NfxpError {
+/// An argmin error as the engine's: its own errors unwrapped, anything else an optimiser
+/// failure.
+pub(crate) fn into_nfxp(e: ArgminError) -> NfxpError {
     match e.downcast::<NfxpError>() {
         Ok(err) => err,
         Err(other) => NfxpError::OptimizerFailed {

@@ -4,11 +4,13 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use nalgebra::{DMatrix, DVector};
+use nalgebra::DMatrix;
 use serde::Serialize;
 
 use crate::autodiff::{residual, residual_and_jacobian_x};
-use crate::error::{check_finite, check_len, invalid, NfxpError, Result};
+use crate::check;
+use crate::error::{check_finite, check_len, check_option, invalid, NfxpError, Result};
+use crate::fixed_point::AndersonMixer;
 use crate::model::Equilibrium;
 
 /// Which inner algorithm(s) to use.
@@ -63,9 +65,7 @@ impl Default for SolverOptions {
 impl SolverOptions {
     /// Check every field; the error names the first bad one.
     pub fn validate(&self) -> Result<()> {
-        if !(self.tol.is_finite() && self.tol > 0.0) {
-            return Err(invalid("tol", self.tol, "must be finite and > 0"));
-        }
+        check_option("tol", self.tol, check::positive)?;
         if self.max_newton_iter == 0 && self.strategy == Strategy::NewtonOnly {
             return Err(invalid(
                 "max_newton_iter",
@@ -389,8 +389,9 @@ const CHORD_CONTRACTION: f64 = 0.25;
 /// ...until it is this fraction of the tolerance.
 const CHORD_POLISH: f64 = 1e-3;
 
-/// Anderson-accelerated (type II) damped fixed-point iteration on the model's map G.
-/// Returns true on convergence.
+/// Anderson-accelerated (type II) damped fixed-point iteration on the model's map G (the
+/// mixing is [`fixed_point`](crate::fixed_point)'s); converged on the residual F, not on
+/// G(x) - x. Returns true on convergence.
 fn fixed_point<M: Equilibrium + ?Sized>(
     model: &M,
     policy: &[f64],
@@ -398,13 +399,8 @@ fn fixed_point<M: Equilibrium + ?Sized>(
     st: &mut Progress,
 ) -> bool {
     let n = st.x.len();
-    let m = options.anderson_memory;
-    let beta = options.damping;
+    let mut mixer = AndersonMixer::new(options.anderson_memory, options.damping);
     let mut g = vec![0.0; n];
-    // History of differences of iterates and of fixed-point residuals g(x) = G(x) - x.
-    let mut dx_hist: Vec<Vec<f64>> = Vec::new();
-    let mut dg_hist: Vec<Vec<f64>> = Vec::new();
-    let mut prev: Option<(Vec<f64>, Vec<f64>)> = None;
     for _ in 0..options.max_fixed_point_iter {
         if inf_norm(&st.f) <= options.tol {
             return true;
@@ -419,44 +415,21 @@ fn fixed_point<M: Equilibrium + ?Sized>(
         if !is_finite(&g) {
             return false;
         }
-        if let Some((px, pg)) = prev.take() {
-            dx_hist.push(st.x.iter().zip(&px).map(|(a, b)| a - b).collect());
-            dg_hist.push(g.iter().zip(&pg).map(|(a, b)| a - b).collect());
-            if dx_hist.len() > m {
-                dx_hist.remove(0);
-                dg_hist.remove(0);
-            }
-        }
         // Plain damped step, then the Anderson correction if the history allows one.
-        let mut next: Vec<f64> = st.x.iter().zip(&g).map(|(x, gi)| x + beta * gi).collect();
-        if m > 0 && !dg_hist.is_empty() {
-            let k = dg_hist.len();
-            let dg = DMatrix::from_fn(n, k, |i, j| dg_hist[j][i]);
-            if let Ok(gamma) = dg
-                .svd(true, true)
-                .solve(&DVector::from_column_slice(&g), 1e-12)
-            {
-                for (j, gj) in gamma.iter().enumerate() {
-                    for i in 0..n {
-                        next[i] -= gj * (dx_hist[j][i] + beta * dg_hist[j][i]);
-                    }
-                }
-            }
-        }
+        let (mut next, _) = mixer.step(&st.x, &g);
         let mut f_next = residual(model, &next, policy);
         st.residual_evals += 1;
         if !is_finite(&next) || !is_finite(&f_next) {
             // The extrapolation left the domain: restart from a plain damped step.
-            dx_hist.clear();
-            dg_hist.clear();
-            next = st.x.iter().zip(&g).map(|(x, gi)| x + beta * gi).collect();
+            mixer.clear_history();
+            next = mixer.damped(&st.x, &g);
             f_next = residual(model, &next, policy);
             st.residual_evals += 1;
             if !is_finite(&f_next) {
                 return false;
             }
         }
-        prev = Some((std::mem::replace(&mut st.x, next), g.clone()));
+        mixer.accept(std::mem::replace(&mut st.x, next), g.clone());
         st.f = f_next;
     }
     inf_norm(&st.f) <= options.tol

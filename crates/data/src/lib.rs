@@ -20,18 +20,24 @@
 #![deny(missing_docs)]
 
 pub mod automation;
+pub mod automation_scenario;
 mod error;
 mod manifest;
 mod table;
 pub mod tax;
+pub mod tax_population;
 pub mod trade;
 pub mod trade_import;
+pub mod trade_scenario;
 mod write;
 
+pub use automation_scenario::{AutomationScenario, AutomationScenarioError};
 pub use error::DataError;
 pub use manifest::{sha256_file, InputFile, NamedReport, RunManifest};
 pub use table::{
     load_table, load_table_from_bytes, read_frame, read_matrix, Check, ColumnData, ColumnSpec,
     Kind, Matrix, Schema, Table, TableFormat,
 };
+pub use tax_population::{PopulationError, SkillSource, TaxPopulation};
+pub use trade_scenario::{DeficitTreatment, ScenarioError, ScenarioOptions, TradeScenario};
 pub use write::{write_atomic, write_json, write_table};

@@ -450,3 +450,26 @@ pub fn load_tariff_changes(
     let table = load_table(path, &schema("tariffs").min_rows(1))?;
     tariff_rows(&table, &Keys::new(countries, sectors))
 }
+
+/// The rows of a policy table written by an earlier run (`policies.csv`: country, partner,
+/// sector, instrument, value), for [`walras_trade::TradeModel::policy_from_rows`].
+pub fn load_policy_rows(path: &Path) -> Result<Vec<walras_trade::PolicyRow>, DataError> {
+    let columns = ["country", "partner", "sector", "instrument"];
+    let schema = columns
+        .iter()
+        .fold(Schema::new(), |s, c| s.str(c))
+        .float("value", Check::Any)
+        .key(&columns);
+    let table = load_table(path, &schema)?;
+    let text = |c: &str| table.str(c).expect("schema column");
+    let values = table.f64("value").expect("schema column");
+    Ok((0..table.n_rows())
+        .map(|k| walras_trade::PolicyRow {
+            country: text("country")[k].clone(),
+            partner: text("partner")[k].clone(),
+            sector: text("sector")[k].clone(),
+            instrument: text("instrument")[k].clone(),
+            value: values[k],
+        })
+        .collect())
+}

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use serde::Serialize;
 use walras_core::{
-    solve, Criterion, Equilibrium, OptimumReport, PolicyOptimizer, PolicySpace, Scalar,
-    SolveReport, SolverOptions, Welfare,
+    nelder_mead, simplex_in_box, solve, Criterion, Equilibrium, NelderMeadOptions, OptimumReport,
+    PolicyOptimizer, PolicySpace, Scalar, SolveReport, SolverOptions, Welfare,
 };
 
 use crate::agent::{choose_with, outcome, Choice, LaborSupply, Outcome, PowerChoices};
@@ -484,70 +484,40 @@ impl TaxEconomy {
     }
 
     /// With integer hours the planner's objective jumps whenever an agent changes hours, so
-    /// gradients say nothing about optimality; this searches with argmin's derivative-free
-    /// Nelder-Mead over the (clamped) policy box instead. The report's projected-gradient norm
-    /// is NaN (not applicable).
+    /// gradients say nothing about optimality; this searches with the core's derivative-free
+    /// Nelder-Mead ([`walras_core::nelder_mead`]) over the (clamped) policy box instead, from a
+    /// simplex of steps of 5% of the box. The report's projected-gradient norm is NaN (not
+    /// applicable).
     fn optimize_derivative_free(
         &self,
         start: &[f64],
         inner: &SolverOptions,
     ) -> Result<(Evaluation, OptimumReport)> {
-        use argmin::core::{CostFunction, Executor, State};
-        use argmin::solver::neldermead::NelderMead;
-        struct Planner<'a>(&'a TaxEconomy, SolverOptions, std::cell::Cell<usize>);
-        impl CostFunction for Planner<'_> {
-            type Param = Vec<f64>;
-            type Output = f64;
-            fn cost(&self, p: &Vec<f64>) -> std::result::Result<f64, argmin::core::Error> {
-                self.2.set(self.2.get() + 1);
-                let p = self.0.space.project(p);
-                Ok(match solve(self.0, &p, None, &self.1) {
-                    Ok(sol) => -self.0.objective(0, &sol.x, &p),
-                    Err(_) => f64::INFINITY,
-                })
-            }
-        }
         let t0 = std::time::Instant::now();
         let start = self.space.project(start);
-        let mut simplex = vec![start.clone()];
-        for i in 0..start.len() {
-            let mut v = start.clone();
-            let (lo, hi) = (self.space.lower()[i], self.space.upper()[i]);
-            v[i] = if v[i] + 0.05 * (hi - lo) <= hi {
-                v[i] + 0.05 * (hi - lo)
-            } else {
-                v[i] - 0.05 * (hi - lo)
-            };
-            simplex.push(v);
-        }
-        let solver = NelderMead::new(simplex)
-            .with_sd_tolerance(1e-12)
-            .map_err(|e| invalid("nelder-mead", e, "bad settings"))?;
-        let planner = Planner(self, *inner, std::cell::Cell::new(0));
-        let result = Executor::new(planner, solver)
-            .configure(|s| s.max_iters(5_000))
-            .run()
-            .map_err(|e| invalid("nelder-mead", e, "derivative-free search failed"))?;
-        let state = result.state();
-        let best = self.space.project(
-            state
-                .get_best_param()
-                .expect("Nelder-Mead keeps a best point"),
-        );
-        let evals = result.problem.problem.as_ref().map_or(0, |p| p.2.get());
+        let simplex = simplex_in_box(&start, self.space.lower(), self.space.upper(), 0.05);
+        // Infeasible points (no equilibrium) cost +infinity.
+        let planner = |p: &[f64]| {
+            let p = self.space.project(p);
+            match solve(self, &p, None, inner) {
+                Ok(sol) => -self.objective(0, &sol.x, &p),
+                Err(_) => f64::INFINITY,
+            }
+        };
+        let options = NelderMeadOptions {
+            sd_tol: 1e-12,
+            max_iter: 5_000,
+        };
+        let search = nelder_mead(planner, simplex, &options)?;
+        let best = self.space.project(&search.x);
         let sol = solve(self, &best, None, inner)?;
         let report = OptimumReport {
-            iterations: state.get_iter(),
+            iterations: search.iterations,
             projected_gradient_norm: f64::NAN,
-            inner_solves: evals + 1,
+            inner_solves: search.evaluations + 1,
             inner_iterations: 0,
             gradient_evals: 0,
-            termination: format!(
-                "Nelder-Mead: {}",
-                state
-                    .get_termination_reason()
-                    .map_or("unknown", |r| r.text())
-            ),
+            termination: format!("Nelder-Mead: {}", search.termination),
             wall_time: t0.elapsed(),
         };
         Ok((self.report("optimal", &best, sol.x[0], sol.report), report))

@@ -37,6 +37,16 @@ pub enum TaxError {
 /// Result alias for the tax crate.
 pub type Result<T, E = TaxError> = std::result::Result<T, E>;
 
+impl From<walras_core::check::Invalid> for TaxError {
+    fn from(e: walras_core::check::Invalid) -> Self {
+        TaxError::InvalidParameter {
+            name: e.field,
+            value: e.value,
+            reason: e.rule.into_owned(),
+        }
+    }
+}
+
 pub(crate) fn invalid(name: &str, value: impl std::fmt::Display, reason: &str) -> TaxError {
     TaxError::InvalidParameter {
         name: name.into(),

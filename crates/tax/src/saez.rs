@@ -9,6 +9,7 @@
 
 use rayon::prelude::*;
 use serde::Serialize;
+use walras_core::check;
 
 use crate::error::{invalid, Result, TaxError};
 use crate::schedule::validate_brackets;
@@ -149,9 +150,7 @@ pub fn aie_binned_saez(
             "the binned estimator needs at least two brackets",
         ));
     }
-    if !(elasticity.is_finite() && elasticity > 0.0) {
-        return Err(invalid("elasticity", elasticity, "must be finite and > 0"));
-    }
+    check::positive("elasticity", elasticity)?;
     if !(rate_min <= rate_max && rate_min.is_finite() && rate_max.is_finite()) {
         return Err(invalid(
             "rate bounds",
@@ -373,9 +372,7 @@ pub fn smooth_saez(
     (rate_min, rate_max): (f64, f64),
 ) -> Result<SmoothSaez> {
     validate_brackets(cutoffs, &vec![0.0; cutoffs.len()])?;
-    if !(elasticity.is_finite() && elasticity > 0.0) {
-        return Err(invalid("elasticity", elasticity, "must be finite and > 0"));
-    }
+    check::positive("elasticity", elasticity)?;
     if grid < 2 {
         return Err(invalid("grid", grid, "need at least 2 points"));
     }

@@ -1,6 +1,7 @@
 //! Skill distributions, populations of agents, and the parsing of `--skills` specifications.
 
 use serde::Serialize;
+use walras_core::check;
 
 use crate::error::{invalid, Result, TaxError};
 
@@ -69,6 +70,15 @@ impl Population {
     /// Weights.
     pub fn weights(&self) -> &[f64] {
         &self.weights
+    }
+
+    /// Laissez-faire pre-tax incomes n^(1 + e) of quasi-linear agents with labour elasticity
+    /// `e` (hours n^e at wage n, no taxes), one per agent.
+    pub fn laissez_faire_incomes(&self, elasticity: f64) -> Vec<f64> {
+        self.skills()
+            .iter()
+            .map(|n| n.powf(1.0 + elasticity))
+            .collect()
     }
 
     /// Number of agents.
@@ -187,21 +197,16 @@ pub fn normal_cdf(x: f64) -> f64 {
 impl SkillDistribution {
     /// Check the parameters, naming the bad one.
     pub fn validate(&self) -> Result<()> {
-        let positive = |name: &str, v: f64| {
-            if v.is_finite() && v > 0.0 {
-                Ok(())
-            } else {
-                Err(invalid(name, v, "must be finite and > 0"))
-            }
+        let positive = |name: &str, v: f64| -> Result<()> {
+            check::positive(name, v)?;
+            Ok(())
         };
         match *self {
             SkillDistribution::Pareto { alpha, min } => {
                 positive("alpha", alpha).and(positive("min", min))
             }
             SkillDistribution::Lognormal { mu, sigma } => {
-                if !mu.is_finite() {
-                    return Err(invalid("mu", mu, "must be finite"));
-                }
+                check::finite("mu", mu)?;
                 positive("sigma", sigma)
             }
             SkillDistribution::LognormalPareto {
@@ -210,9 +215,7 @@ impl SkillDistribution {
                 alpha,
                 tail,
             } => {
-                if !mu.is_finite() {
-                    return Err(invalid("mu", mu, "must be finite"));
-                }
+                check::finite("mu", mu)?;
                 positive("sigma", sigma)?;
                 positive("alpha", alpha)?;
                 if !(tail > 0.0 && tail < 1.0) {
@@ -333,35 +336,19 @@ fn lognormal_pdf(n: f64, mu: f64, sigma: f64) -> f64 {
     (-0.5 * z * z).exp() / (n * sigma * (2.0 * std::f64::consts::PI).sqrt())
 }
 
-/// Split `name:key=value,key=value` into the name and its numeric parameters.
+/// Split `name:key=value,key=value` into the name (lower case) and its numeric parameters
+/// (the core's one spec parser, [`walras_core::spec`]).
 pub fn parse_spec(what: &'static str, input: &str) -> Result<(String, Vec<(String, f64)>)> {
-    let bad = |reason: String| TaxError::BadSpec {
+    let bad = |e: walras_core::spec::SpecError| TaxError::BadSpec {
         what,
         input: input.into(),
-        reason,
+        reason: e.to_string(),
     };
-    let (name, rest) = match input.split_once(':') {
-        Some((n, r)) => (n.trim(), r),
-        None => (input.trim(), ""),
-    };
-    if name.is_empty() {
-        return Err(bad("missing name before ':'".into()));
-    }
-    let mut params = Vec::new();
-    for part in rest.split(',').filter(|p| !p.trim().is_empty()) {
-        let (k, v) = part
-            .split_once('=')
-            .ok_or_else(|| bad(format!("`{part}` is not key=value")))?;
-        let v: f64 = v
-            .trim()
-            .parse()
-            .map_err(|_| bad(format!("`{}` is not a number (in `{part}`)", v.trim())))?;
-        if !v.is_finite() {
-            return Err(bad(format!("`{part}` is not finite")));
-        }
-        params.push((k.trim().to_string(), v));
-    }
-    Ok((name.to_lowercase(), params))
+    let spec = walras_core::spec::Spec::parse(input).map_err(bad)?;
+    Ok((
+        spec.name.to_lowercase(),
+        spec.numeric_params().map_err(bad)?,
+    ))
 }
 
 /// Take the named parameters (in order) from `params`, rejecting unknown or missing keys.
@@ -371,26 +358,11 @@ pub fn take_params<const N: usize>(
     params: &[(String, f64)],
     keys: [&str; N],
 ) -> Result<[f64; N]> {
-    let mut out = [f64::NAN; N];
-    for (k, v) in params {
-        let i = keys
-            .iter()
-            .position(|key| key == k)
-            .ok_or_else(|| TaxError::BadSpec {
-                what,
-                input: input.into(),
-                reason: format!("unknown parameter `{k}` (expected {})", keys.join(", ")),
-            })?;
-        out[i] = *v;
-    }
-    if let Some(i) = out.iter().position(|v| v.is_nan()) {
-        return Err(TaxError::BadSpec {
-            what,
-            input: input.into(),
-            reason: format!("missing parameter `{}`", keys[i]),
-        });
-    }
-    Ok(out)
+    walras_core::spec::take_numbers(params, keys).map_err(|e| TaxError::BadSpec {
+        what,
+        input: input.into(),
+        reason: e.to_string(),
+    })
 }
 
 impl std::str::FromStr for SkillDistribution {

@@ -1,10 +1,11 @@
 //! Social welfare functions of the planner, written once over any scalar.
 
 use serde::Serialize;
+use walras_core::check;
 use walras_core::Scalar;
 
 use crate::agent::Outcome;
-use crate::error::{invalid, Result, TaxError};
+use crate::error::{Result, TaxError};
 use crate::skills::{parse_spec, take_params, Population};
 
 /// The planner's objective.
@@ -40,14 +41,11 @@ impl Swf {
     /// Check the parameters.
     pub fn validate(&self) -> Result<()> {
         match *self {
-            Swf::Atkinson { epsilon } if !(epsilon.is_finite() && epsilon >= 0.0) => {
-                Err(invalid("eps", epsilon, "must be finite and >= 0"))
-            }
-            Swf::PowerWeights { k } if !(k.is_finite() && k >= 0.0) => {
-                Err(invalid("k", k, "must be finite and >= 0"))
-            }
-            _ => Ok(()),
+            Swf::Atkinson { epsilon } => check::non_negative("eps", epsilon).map(drop)?,
+            Swf::PowerWeights { k } => check::non_negative("k", k).map(drop)?,
+            _ => {}
         }
+        Ok(())
     }
 
     /// The SWF's value for agents' outcomes (NaN if an Atkinson SWF meets a utility <= 0).

@@ -1,6 +1,7 @@
 //! Agents' utility functions and their labour-supply first-order conditions.
 
 use serde::Serialize;
+use walras_core::check;
 use walras_core::Scalar;
 
 use crate::error::{invalid, Result};
@@ -35,15 +36,13 @@ impl Utility {
     /// Check the parameters, naming the bad one.
     pub fn validate(&self) -> Result<()> {
         match *self {
-            Utility::QuasiLinear { elasticity }
-                if !(elasticity.is_finite() && elasticity > 0.0) =>
-            {
-                Err(invalid("elasticity", elasticity, "must be finite and > 0"))
+            Utility::QuasiLinear { elasticity } => {
+                check::positive("elasticity", elasticity)?;
+                Ok(())
             }
             Utility::CoinMinusLabor { kappa, power } => {
-                if !(kappa.is_finite() && kappa > 0.0) {
-                    Err(invalid("kappa", kappa, "must be finite and > 0"))
-                } else if !(power.is_finite() && power > 1.0) {
+                check::positive("kappa", kappa)?;
+                if !(power.is_finite() && power > 1.0) {
                     Err(invalid("power", power, "must be finite and > 1"))
                 } else {
                     Ok(())
@@ -51,14 +50,11 @@ impl Utility {
             }
             Utility::Isoelastic { eta, kappa } => {
                 if !(0.0..=1.0).contains(&eta) {
-                    Err(invalid("eta", eta, "must lie in [0, 1]"))
-                } else if !(kappa.is_finite() && kappa > 0.0) {
-                    Err(invalid("kappa", kappa, "must be finite and > 0"))
-                } else {
-                    Ok(())
+                    return Err(invalid("eta", eta, "must lie in [0, 1]"));
                 }
+                check::positive("kappa", kappa)?;
+                Ok(())
             }
-            _ => Ok(()),
         }
     }
 

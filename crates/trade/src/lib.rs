@@ -17,6 +17,7 @@ mod error;
 mod instruments;
 mod model;
 mod problems;
+mod rebase;
 mod report;
 
 pub use baseline::{Baseline, FinalShares};
@@ -25,8 +26,8 @@ pub use error::{Result, TradeError};
 pub use instruments::{Instrument, InstrumentSet, Kind, PolicyMap, Structure};
 pub use model::{Deficits, Numeraire, Outcome, TradeModel, WelfareDecomposition};
 pub use problems::{
-    continued_equilibrium, cooperate, counterfactual, nash, nash_with, unilateral, NashMethod,
-    PolicyResult, ResponseDynamics,
+    continued_equilibrium, cooperate, counterfactual, nash, nash_with, policy_optimizer,
+    unilateral, NashMethod, PolicyResult, ResponseDynamics,
 };
 pub use report::{spearman, PolicyRow, PolicySummary, SectorFindings};
 pub use walras_core::Schedule;

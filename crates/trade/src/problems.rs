@@ -4,9 +4,8 @@
 
 use serde::Serialize;
 use walras_core::{
-    players_from_blocks, solve, Aggregation, BestResponse, Criterion, CriterionModel, Equilibrium,
-    NashOutcome, Player, PolicyOptimizer, RoundRecord, Schedule, SolveReport, SolverOptions,
-    StackedFoc,
+    players_from_blocks, solve, Aggregation, BestResponse, Criterion, Equilibrium, NashOutcome,
+    PolicyOptimizer, RoundRecord, Schedule, SolveReport, SolverOptions, StackedFoc,
 };
 
 use crate::error::{invalid, Result, TradeError};
@@ -204,6 +203,16 @@ fn finish(
     })
 }
 
+/// The policy optimiser of unilateral optima and cooperation: L-BFGS to a projected gradient
+/// of `tol`, accepting a line-search stall below 100 `tol` (the inner solve's accuracy bounds
+/// the gradient), inner solves with `inner`.
+pub fn policy_optimizer(tol: f64, inner: SolverOptions) -> Result<walras_core::PolicyOptimizer> {
+    Ok(walras_core::PolicyOptimizer::new()
+        .with_pg_tol(tol)?
+        .with_stall_tol(tol * 1e2)?
+        .with_inner(inner)?)
+}
+
 /// The equilibrium at `policy`.
 pub fn counterfactual(
     model: &TradeModel,
@@ -244,11 +253,13 @@ pub fn unilateral(
     finish(model, policy, x, iterations, Vec::new(), t0, None)
 }
 
-/// Maximise `criterion` over the `free` instruments: L-BFGS to the neighbourhood of the
-/// optimum, then Newton-type steps on the first-order conditions from there (exact gradients,
-/// a finite-difference Hessian built in parallel), which converge fast where L-BFGS crawls on
-/// these ill-conditioned problems. If they fail, or end lower, L-BFGS goes on to the
-/// tolerance. Returns the policy, the equilibrium and the iterations of both stages.
+/// Maximise `criterion` over the `free` instruments with the core's
+/// [`PolishedOptimizer`](walras_core::PolishedOptimizer): L-BFGS to the neighbourhood of the
+/// optimum, then Newton-type steps on the first-order conditions, which converge fast where
+/// L-BFGS crawls on these ill-conditioned problems (switching at a projected gradient of 1e-4,
+/// or 1e-2 after a stall). The first inner solve starts from the equilibrium reachable at
+/// `start` ([`continued_equilibrium`] if needed). Returns the policy, the equilibrium and the
+/// iterations of both stages.
 fn maximize_polished(
     model: &TradeModel,
     criterion: Criterion,
@@ -256,58 +267,13 @@ fn maximize_polished(
     start: &[f64],
     optimizer: &PolicyOptimizer,
 ) -> Result<(Vec<f64>, Vec<f64>, usize)> {
-    let tol = optimizer.pg_tol();
-    let near_tol = POLISH_FROM.max(tol);
-    // The first stage only has to come near: a stalled line search or an exhausted budget is
-    // accepted up to a projected gradient of NEAR_ENOUGH (the second stage, or the final
-    // L-BFGS run, must still reach the tolerance).
-    let near = optimizer
-        .with_pg_tol(near_tol)?
-        .with_stall_tol(NEAR_ENOUGH.max(near_tol))?
-        .maximize(
-            model,
-            &criterion,
-            start,
-            Some(free),
-            reachable_equilibrium(model, start, optimizer.inner())?.as_deref(),
-        )?;
-    let mut iterations = near.report.iterations as usize;
-    if near_tol <= tol {
-        return Ok((near.policy, near.x, iterations));
-    }
-    let polished = (|| {
-        let single = CriterionModel::new(model, criterion.clone())?;
-        let player = Player {
-            name: "criterion".into(),
-            indices: free.to_vec(),
-            objective: 0,
-        };
-        StackedFoc::new()
-            .with_tol(tol)?
-            .with_max_iter(50)?
-            .with_inner(*optimizer.inner())?
-            .solve_from(&single, &[player], &near.policy, Some(&near.x), |_| {})
-    })()
-    .ok()
-    .filter(|n| n.welfare[0] >= near.value - 1e-12 * near.value.abs().max(1.0));
-    Ok(match polished {
-        Some(n) => {
-            iterations += n.rounds;
-            (n.policy, n.x, iterations)
-        }
-        None => {
-            let best =
-                optimizer.maximize(model, &criterion, &near.policy, Some(free), Some(&near.x))?;
-            iterations += best.report.iterations as usize;
-            (best.policy, best.x, iterations)
-        }
-    })
+    let warm_x = reachable_equilibrium(model, start, optimizer.inner())?;
+    let best =
+        optimizer
+            .polished()
+            .maximize(model, &criterion, start, Some(free), warm_x.as_deref())?;
+    Ok((best.policy, best.x, best.iterations))
 }
-
-/// A unilateral optimum switches from L-BFGS to Newton-type steps at this projected gradient...
-const POLISH_FROM: f64 = 1e-4;
-/// ...or, if L-BFGS stalls or runs out of iterations before, at this one.
-const NEAR_ENOUGH: f64 = 1e-2;
 
 /// How best-response rounds are run: who responds to what, and how far each round moves.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -150,6 +150,69 @@ impl TradeModel {
         Ok(policy)
     }
 
+    /// The mean value of the instruments of `kind` in each sector (over countries and
+    /// partners), for the sectors that have such instruments: `(sector, mean)` pairs.
+    pub fn instrument_means_by_sector(
+        &self,
+        policy: &[f64],
+        kind: crate::instruments::Kind,
+    ) -> Vec<(usize, f64)> {
+        let mut sums = vec![(0.0, 0usize); self.baseline().n_sectors()];
+        for (inst, v) in self.policy_map().instruments.iter().zip(policy) {
+            if inst.kind == kind {
+                if let Some(j) = inst.sector {
+                    sums[j].0 += v;
+                    sums[j].1 += 1;
+                }
+            }
+        }
+        sums.iter()
+            .enumerate()
+            .filter(|(_, s)| s.1 > 0)
+            .map(|(j, s)| (j, s.0 / s.1 as f64))
+            .collect()
+    }
+
+    /// Applies bilateral tariff changes `(exporter, importer, sector, tariff)` to the baseline
+    /// policy: each sets the matching tariff instrument; a change on a sector without one is
+    /// an error unless it leaves the baseline tariff as it is. Domestic entries are skipped.
+    pub fn policy_with_tariffs(
+        &self,
+        changes: &[(usize, usize, usize, f64)],
+    ) -> crate::Result<Vec<f64>> {
+        use crate::instruments::Kind;
+        let b = self.baseline();
+        let mut policy = self.baseline_policy();
+        for &(i, n, j, t) in changes {
+            if i == n {
+                continue;
+            }
+            match self.policy_map().instruments.iter().position(|inst| {
+                inst.kind == Kind::Tariff
+                    && inst.country == n
+                    && inst.partner == Some(i)
+                    && inst.sector == Some(j)
+            }) {
+                Some(k) => policy[k] = t,
+                None if (t - b.tariff[b.flow(i, n, j)]).abs() < 1e-12 => {}
+                None => {
+                    return Err(crate::error::data_error(
+                        "tariffs",
+                        format!(
+                            "exporter {}, importer {}, sector {}",
+                            b.countries[i], b.countries[n], b.sectors[j].name
+                        ),
+                        format!(
+                            "sector {} is not tariffable (tariff {t})",
+                            b.sectors[j].name
+                        ),
+                    ))
+                }
+            }
+        }
+        Ok(policy)
+    }
+
     /// Mean tariffs and subsidies by country under `policy`.
     pub fn policy_summary(&self, policy: &[f64]) -> PolicySummary {
         let b = self.baseline();

@@ -35,3 +35,13 @@ pub use walras_trade as trade;
 #[doc = include_str!("../../../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
+
+/// The user guide's code examples, compiled and run as doctests.
+#[doc = include_str!("../../../docs/core.md")]
+#[cfg(doctest)]
+pub struct CoreGuideDoctests;
+
+/// The trade guide's code examples, compiled and run as doctests.
+#[doc = include_str!("../../../docs/trade.md")]
+#[cfg(doctest)]
+pub struct TradeGuideDoctests;

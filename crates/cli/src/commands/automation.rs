@@ -3,13 +3,16 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
-use walras_automation::planner::{solve_planner, PlannerOptions, Utility};
+use walras_automation::monte_carlo::{monte_carlo, parse_override, phase_diagram, GridAxis, Range};
+use walras_automation::planner::{solve_planner, PlannerOptions, PlannerUtility};
+use walras_automation::power_law::{power_law_setting, LogLogFit};
 use walras_automation::scenario::{Model, Scenario, PRESETS};
-use walras_automation::sweep::{monte_carlo, phase_diagram, set_parameter, Range};
 use walras_automation::{simulate, Network, NetworkSpec, SimulationResult};
-use walras_data::automation::{load_network_file, write_network_csv};
+use walras_data::automation::write_network_csv;
+use walras_data::automation_scenario::network_file_loader;
+use walras_data::AutomationScenario;
 use walras_data::{write_json, write_table, RunManifest, Table};
 use walras_plot::{
     heatmap, line_chart, scatter_chart, Heatmap, LineChart, ScatterChart, Series, Theme,
@@ -20,9 +23,6 @@ use crate::args::{
 };
 use crate::output::{draw_figure, emit, num, print, print_quantities, TextTable};
 use crate::progress::Progress;
-
-/// The preset used when neither --scenario nor --preset is given.
-const DEFAULT_PRESET: &str = "directed-chain";
 
 /// Run a `walras automation` subcommand.
 pub fn run(
@@ -61,44 +61,26 @@ pub fn run(
     }
 }
 
-/// Reads a user network file for a scenario.
-fn file_loader(path: &Path, tasks: usize) -> Result<Network, String> {
-    load_network_file(path, tasks).map_err(|e| e.to_string())
-}
-
 /// The scenario named by the arguments (file or preset), with --set overrides applied.
 fn scenario(
     args: &ScenarioArgs,
     manifest: &mut RunManifest,
 ) -> Result<(Scenario, Option<PathBuf>)> {
-    let (mut s, base) = match (&args.scenario, &args.preset) {
-        (Some(path), _) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("reading scenario {}", path.display()))?;
-            manifest.add_input(path)?;
-            let s = Scenario::parse(&text, &path.display().to_string())?;
-            (s, path.parent().map(Path::to_path_buf))
-        }
-        (None, preset) => (
-            Scenario::preset(preset.as_deref().unwrap_or(DEFAULT_PRESET))?,
-            None,
-        ),
-    };
-    for o in &args.overrides {
-        let (k, v) = o
-            .split_once('=')
-            .ok_or_else(|| anyhow!("--set {o}: write KEY=VALUE"))?;
-        let v: f64 = v
-            .trim()
-            .parse()
-            .map_err(|_| anyhow!("--set {o}: {} is not a number", v.trim()))?;
-        set_parameter(&mut s, k.trim(), v)?;
+    let overrides = args
+        .overrides
+        .iter()
+        .map(|o| parse_override(o).with_context(|| format!("--set {o}")))
+        .collect::<Result<Vec<_>>>()?;
+    let loaded =
+        AutomationScenario::load(args.scenario.as_deref(), args.preset.as_deref(), &overrides)?;
+    for path in &loaded.inputs {
+        manifest.add_input(path)?;
     }
-    Ok((s, base))
+    Ok((loaded.scenario, loaded.base))
 }
 
 fn resolve(s: &Scenario, base: Option<&Path>) -> Result<Model> {
-    s.resolve(base, &file_loader)
+    s.resolve(base, &network_file_loader)
         .with_context(|| format!("scenario {}", s.name))
 }
 
@@ -250,15 +232,6 @@ fn write_simulation(
     Ok(())
 }
 
-/// Least-squares slope of y on x.
-fn slope(x: &[f64], y: &[f64]) -> f64 {
-    let n = x.len() as f64;
-    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
-    let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
-    let sxx: f64 = x.iter().map(|a| (a - mx) * (a - mx)).sum();
-    sxy / sxx
-}
-
 fn simulation_figures(
     dir: &Path,
     model: &Model,
@@ -371,13 +344,13 @@ fn simulation_figures(
         .iter()
         .filter(|p| p.labor_task_share > 0.0 && p.labor_task_share < 0.5)
         .collect();
-    if tail.len() >= 4 {
-        let lx: Vec<f64> = tail.iter().map(|p| p.t.ln()).collect();
-        let ly: Vec<f64> = tail.iter().map(|p| p.labor_task_share.ln()).collect();
-        let b = slope(&lx, &ly);
-        let a =
-            ly.iter().sum::<f64>() / ly.len() as f64 - b * lx.iter().sum::<f64>() / lx.len() as f64;
-        let fit: Vec<f64> = tail.iter().map(|p| (a + b * p.t.ln()).exp()).collect();
+    let fitted = LogLogFit::fit(
+        &tail.iter().map(|p| p.t).collect::<Vec<_>>(),
+        &tail.iter().map(|p| p.labor_task_share).collect::<Vec<_>>(),
+    );
+    if let (true, Some(line)) = (tail.len() >= 4, fitted) {
+        let b = line.slope;
+        let fit: Vec<f64> = tail.iter().map(|p| line.predict(p.t)).collect();
         let mut s = vec![
             Series::new(
                 "labour task share m",
@@ -390,7 +363,7 @@ fn simulation_figures(
                 fit,
             ),
         ];
-        if let Some((theta, kappa)) = power_law_setting(model) {
+        if let Some((theta, kappa)) = power_law_setting(&model.economy) {
             let q = 1.0 / theta + 1.0 / kappa;
             let ms: Vec<f64> = (0..40)
                 .map(|k| 0.9 * (0.01f64 / 0.9).powf(k as f64 / 39.0))
@@ -509,27 +482,6 @@ fn simulation_figures(
     Ok(())
 }
 
-/// (theta, kappa) when the scenario is in the P4 setting (Cobb-Douglas, chi = 1, no
-/// spillovers, power-law verifiability), else None.
-fn power_law_setting(model: &Model) -> Option<(f64, f64)> {
-    let e = &model.economy;
-    let n = e.tasks();
-    let identity =
-        (0..n).all(|i| (0..n).all(|j| e.spill[(i, j)] == if i == j { 1.0 } else { 0.0 }));
-    let power = matches!(
-        e.technology,
-        walras_automation::DataTechnology::Power { .. }
-    );
-    if (e.sigma - 1.0).abs() > 1e-9 || e.chi != 1.0 || !identity || !power || n < 3 {
-        return None;
-    }
-    // nu_i = ((i - 1/2)/N)^{1/kappa}: recover kappa from the last quantile and check the rest.
-    let q = |i: usize| (i as f64 + 0.5) / n as f64;
-    let inv_kappa = e.verifiability[n - 1].ln() / q(n - 1).ln();
-    let fits = (0..n).all(|i| (e.verifiability[i] - q(i).powf(inv_kappa)).abs() < 1e-9);
-    (fits && inv_kappa > 0.0).then(|| (e.theta(), 1.0 / inv_kappa))
-}
-
 fn planner_cmd(common: &CommonArgs, args: &PlannerArgs, manifest: &mut RunManifest) -> Result<()> {
     let (s, base) = scenario(&args.scenario, manifest)?;
     let model = resolve(&s, base.as_deref())?;
@@ -537,9 +489,9 @@ fn planner_cmd(common: &CommonArgs, args: &PlannerArgs, manifest: &mut RunManife
         bail!("scenario {}: the planner keeps capital fixed; remove [capital_accumulation] (or use `walras automation simulate`)", s.name);
     }
     let utility = if (args.eta - 1.0).abs() < 1e-12 {
-        Utility::Log
+        PlannerUtility::Log
     } else {
-        Utility::Crra { eta: args.eta }
+        PlannerUtility::Crra { eta: args.eta }
     };
     let options = PlannerOptions {
         horizon: args.horizon.unwrap_or(s.horizon.min(200.0)),
@@ -655,39 +607,6 @@ fn planner_cmd(common: &CommonArgs, args: &PlannerArgs, manifest: &mut RunManife
     Ok(())
 }
 
-/// Parses `KEY=LOW:HIGH` (or `KEY=LOW:HIGH:N` when `points`).
-fn parse_range(text: &str, points: bool) -> Result<(String, f64, f64, usize)> {
-    let form = if points {
-        "KEY=LOW:HIGH:N"
-    } else {
-        "KEY=LOW:HIGH"
-    };
-    let (k, v) = text
-        .split_once('=')
-        .ok_or_else(|| anyhow!("{text}: write {form}"))?;
-    let parts: Vec<&str> = v.split(':').collect();
-    if parts.len() != if points { 3 } else { 2 } {
-        bail!("{text}: write {form}");
-    }
-    let f = |s: &str| {
-        s.trim()
-            .parse::<f64>()
-            .map_err(|_| anyhow!("{text}: {s} is not a number"))
-    };
-    let n = if points {
-        parts[2]
-            .trim()
-            .parse::<usize>()
-            .map_err(|_| anyhow!("{text}: {} is not a count", parts[2]))?
-    } else {
-        0
-    };
-    if points && n < 2 {
-        bail!("{text}: a grid needs at least 2 points");
-    }
-    Ok((k.trim().to_string(), f(parts[0])?, f(parts[1])?, n))
-}
-
 fn sweep_cmd(common: &CommonArgs, args: &SweepArgs, manifest: &mut RunManifest) -> Result<()> {
     let (s, base) = scenario(&args.scenario, manifest)?;
     if base.is_some()
@@ -703,26 +622,18 @@ fn sweep_cmd(common: &CommonArgs, args: &SweepArgs, manifest: &mut RunManifest) 
         if args.grid.len() != 2 || !args.ranges.is_empty() {
             bail!("a phase diagram takes exactly two --grid KEY=LOW:HIGH:N (and no --range)");
         }
-        let axes: Vec<(String, Vec<f64>)> = args
+        let axes: Vec<GridAxis> = args
             .grid
             .iter()
-            .map(|g| {
-                let (k, lo, hi, n) = parse_range(g, true)?;
-                Ok((
-                    k,
-                    (0..n)
-                        .map(|i| lo + (hi - lo) * i as f64 / (n - 1) as f64)
-                        .collect(),
-                ))
-            })
+            .map(|g| GridAxis::parse(g).with_context(|| format!("--grid {g}")))
             .collect::<Result<_>>()?;
         manifest.set_parameters(&json!({"scenario": s, "grid": args.grid}))?;
         let spinner = Progress::spinner("phase diagram", common.quiet);
         let d = phase_diagram(
             &s,
-            (&axes[0].0, &axes[0].1),
-            (&axes[1].0, &axes[1].1),
-            &file_loader,
+            (&axes[0].key, &axes[0].values),
+            (&axes[1].key, &axes[1].values),
+            &network_file_loader,
         )?;
         spinner.finish();
         let j = serde_json::to_value(&d)?;
@@ -789,13 +700,13 @@ fn sweep_cmd(common: &CommonArgs, args: &SweepArgs, manifest: &mut RunManifest) 
     let ranges: Vec<Range> = args
         .ranges
         .iter()
-        .map(|r| parse_range(r, false).map(|(key, low, high, _)| Range { key, low, high }))
+        .map(|r| Range::parse(r).with_context(|| format!("--range {r}")))
         .collect::<Result<_>>()?;
     manifest.set_parameters(
         &json!({"scenario": s, "ranges": ranges, "draws": args.draws, "seed": seed}),
     )?;
     let spinner = Progress::spinner(&format!("Monte Carlo ({} draws)", args.draws), common.quiet);
-    let mc = monte_carlo(&s, &ranges, args.draws, seed, 101, &file_loader)?;
+    let mc = monte_carlo(&s, &ranges, args.draws, seed, 101, &network_file_loader)?;
     spinner.finish();
     let j = json!({
         "scenario": s.name,
@@ -890,25 +801,8 @@ fn sweep_cmd(common: &CommonArgs, args: &SweepArgs, manifest: &mut RunManifest) 
 
 fn network_cmd(common: &CommonArgs, args: &NetworkArgs, manifest: &mut RunManifest) -> Result<()> {
     let network = match &args.spec {
-        Some(spec) => {
-            let mut table = toml::Table::new();
-            for part in spec.split(',').filter(|p| !p.trim().is_empty()) {
-                let (k, v) = part.split_once('=').ok_or_else(|| {
-                    anyhow!("--spec {spec}: write key=value pairs separated by commas")
-                })?;
-                let value = match v.trim() {
-                    "true" => toml::Value::Boolean(true),
-                    "false" => toml::Value::Boolean(false),
-                    t => t
-                        .parse::<i64>()
-                        .map(toml::Value::Integer)
-                        .or_else(|_| t.parse::<f64>().map(toml::Value::Float))
-                        .unwrap_or_else(|_| toml::Value::String(t.to_string())),
-                };
-                table.insert(k.trim().to_string(), value);
-            }
-            let spec: NetworkSpec = serde::Deserialize::deserialize(toml::Value::Table(table))
-                .map_err(|e| anyhow!("--spec {spec}: {e}"))?;
+        Some(text) => {
+            let spec = NetworkSpec::from_pairs(text).with_context(|| format!("--spec {text}"))?;
             Network::build(&spec, args.tasks, args.seed)?
         }
         None => {

@@ -67,26 +67,6 @@ fn validate(args: &ExamplesArgs) -> Result<()> {
     Ok(())
 }
 
-/// The utilitarian planner's transfer from the closed-form utilities, by bisection on the
-/// slope of their sum (an independent reference for the optimiser).
-fn closed_form_planner_transfer(e: &ExchangeEconomy) -> f64 {
-    let slope = |t: f64| {
-        let h = 1e-6;
-        let w = |t: f64| e.closed_form_utility(0, t) + e.closed_form_utility(1, t);
-        (w(t + h) - w(t - h)) / (2.0 * h)
-    };
-    let (mut lo, mut hi) = (e.policy_space().lower()[0], e.policy_space().upper()[0]);
-    for _ in 0..100 {
-        let mid = 0.5 * (lo + hi);
-        if slope(mid) > 0.0 {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    0.5 * (lo + hi)
-}
-
 pub fn run(common: &CommonArgs, args: &ExamplesArgs, command_line: Vec<String>) -> Result<()> {
     validate(args)?;
     let mut manifest = RunManifest::start(env!("CARGO_PKG_VERSION"), command_line);
@@ -119,7 +99,7 @@ pub fn run(common: &CommonArgs, args: &ExamplesArgs, command_line: Vec<String>) 
         "utilitarian transfer of good 1",
         "units",
         planner.policy[0],
-        Some(closed_form_planner_transfer(&exchange)),
+        Some(exchange.closed_form_planner_transfer()),
     ));
 
     // Cournot oligopoly.

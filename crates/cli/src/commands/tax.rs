@@ -2,16 +2,18 @@
 
 use std::path::Path;
 
-use anyhow::{bail, ensure, Context, Result};
+use anyhow::{anyhow, bail, ensure, Context, Result};
 use serde_json::json;
 use walras_data::tax::{cps_sample, cutoffs_from_spec, load_incomes, IncomeSample};
-use walras_data::{write_json, write_table, RunManifest, Table};
+use walras_data::{
+    write_json, write_table, PopulationError, RunManifest, SkillSource, Table, TaxPopulation,
+};
 use walras_plot::{
     bar_chart, line_chart, scatter_chart, BarChart, LineChart, ScatterChart, Series, Theme,
 };
 use walras_tax::{
-    aie_binned_saez, quantile_cutoffs, skills_from_earnings, solve_mirrlees, BracketSchedule,
-    MirrleesOptions, Population, SaezWeights, SkillDistribution, Swf, TaxEconomy, Utility,
+    aie_binned_saez, quantile_cutoffs, solve_mirrlees, MirrleesOptions, SaezWeights,
+    SkillDistribution, Swf, TaxEconomy, Utility,
 };
 
 use walras_tax::Evaluation;
@@ -254,60 +256,30 @@ fn saez(common: &CommonArgs, args: &SaezArgs, manifest: &mut RunManifest) -> Res
     Ok(())
 }
 
-/// Agents for `--skills`: a parametric distribution on a quantile grid, or skills inverted
-/// from an earnings sample (`cps` or a file) under the US 2018 schedule.
+/// Agents for `--skills` (see [`TaxPopulation::load`]), with the manifest's inputs recorded.
 fn population(
     spec: &str,
     agents: usize,
     elasticity: f64,
     manifest: &mut RunManifest,
-) -> Result<(Population, String)> {
-    let invert = |sample: IncomeSample| -> Result<(Population, String)> {
-        let (pop, floored) = skills_from_earnings(
-            &sample.incomes,
-            sample.weights.as_deref(),
-            elasticity,
-            &BracketSchedule::us_federal_2018(),
-        )?;
-        Ok((pop, format!("skills inverted from {} under US federal 2018 ({floored} non-positive earners kept at a near-zero skill)", sample.source)))
-    };
-    if spec == "cps" {
-        return invert(cps_sample()?);
+) -> Result<TaxPopulation> {
+    let loaded = TaxPopulation::load(spec, agents, elasticity).map_err(|e| match e {
+        PopulationError::TooFewAgents(n) => anyhow!("--agents must be at least 2, got {n}"),
+        e => anyhow::Error::new(e).context(format!("--skills {spec}")),
+    })?;
+    for path in &loaded.inputs {
+        manifest.add_input(path)?;
     }
-    if let Some(rest) = spec.strip_prefix("aie:") {
-        let (_, params) = walras_tax::parse_spec("skills", spec)?;
-        let [n, seed] = walras_tax::take_params("skills", spec, &params, ["agents", "seed"])?;
-        ensure!(
-            n >= 1.0 && n.fract() == 0.0 && seed >= 0.0 && seed.fract() == 0.0,
-            "--skills {spec}: agents and seed must be whole numbers >= 0 ({rest})"
-        );
-        let pop = walras_tax::aie_one_step_skills(n as usize, 1_000, seed as u64)?;
-        return Ok((
-            pop,
-            format!(
-                "AI Economist one-step skills ({} agents, seed {seed}, mean of 1,000 sorted draws)",
-                n as usize
-            ),
-        ));
-    }
-    if spec.contains(':') || !Path::new(spec).exists() {
-        let dist: SkillDistribution = spec.parse().context("--skills (expected pareto:.., lognormal:.., lognormal-pareto:.., aie:.., cps or an income file)")?;
-        ensure!(agents >= 2, "--agents must be at least 2, got {agents}");
-        return Ok((
-            dist.population(agents)?,
-            format!("{spec}, {agents} agents on a quantile grid"),
-        ));
-    }
-    manifest.add_input(Path::new(spec))?;
-    invert(load_incomes(Path::new(spec)).with_context(|| format!("--skills {spec}"))?)
+    Ok(loaded)
 }
 
 fn optimize(common: &CommonArgs, args: &OptimizeArgs, manifest: &mut RunManifest) -> Result<()> {
     let swf: Swf = args.swf.parse().context("--swf")?;
     let utility =
         Utility::parse(&args.utility, args.elasticity).context("--utility / --elasticity")?;
-    let data_skills =
-        args.skills == "cps" || (!args.skills.contains(':') && Path::new(&args.skills).exists());
+    let data_skills = SkillSource::parse(&args.skills)
+        .map(|s| s.is_earnings_data())
+        .unwrap_or(false);
     ensure!(
         !data_skills || matches!(utility, Utility::QuasiLinear { .. }),
         "--skills {}: skills are inferred from earnings with the quasi-linear first-order condition; use --utility ql",
@@ -326,7 +298,11 @@ fn optimize(common: &CommonArgs, args: &OptimizeArgs, manifest: &mut RunManifest
         "--rate-max must lie in (0, 1], got {}",
         args.rate_max
     );
-    let (pop, skills) = population(&args.skills, args.agents, args.elasticity, manifest)?;
+    let TaxPopulation {
+        population: pop,
+        description: skills,
+        ..
+    } = population(&args.skills, args.agents, args.elasticity, manifest)?;
     let cutoffs = match &args.cutoffs {
         Some(spec) => cutoffs(spec, manifest)?,
         None => {
@@ -482,23 +458,6 @@ fn mirrlees(common: &CommonArgs, args: &MirrleesArgs, manifest: &mut RunManifest
     Ok(())
 }
 
-/// Incomes to feed the Saez estimator for `--skills`: the earnings sample itself, or the
-/// laissez-faire incomes of a parametric population.
-fn saez_incomes(spec: &str, pop: &Population, utility: &Utility) -> Result<IncomeSample> {
-    if spec == "cps" {
-        return Ok(cps_sample()?);
-    }
-    if !spec.contains(':') && Path::new(spec).exists() {
-        return Ok(load_incomes(Path::new(spec))?);
-    }
-    let e = utility.elasticity().unwrap_or(1.0);
-    Ok(IncomeSample {
-        source: format!("laissez-faire incomes of {spec}"),
-        incomes: pop.skills().iter().map(|n| n.powf(1.0 + e)).collect(),
-        weights: Some(pop.weights().to_vec()),
-    })
-}
-
 fn compare(common: &CommonArgs, args: &CompareArgs, manifest: &mut RunManifest) -> Result<()> {
     let swf: Swf = args.swf.parse().context("--swf")?;
     let utility = Utility::QuasiLinear {
@@ -511,9 +470,10 @@ fn compare(common: &CommonArgs, args: &CompareArgs, manifest: &mut RunManifest) 
         args.rate_max
     );
     let cutoffs = cutoffs(&args.cutoffs, manifest)?;
-    let (pop, skills) = population(&args.skills, args.agents, args.elasticity, manifest)?;
+    let loaded = population(&args.skills, args.agents, args.elasticity, manifest)?;
     manifest.set_parameters(&json!({"skills": args.skills, "elasticity": args.elasticity, "swf": args.swf, "cutoffs": cutoffs, "rate_max": args.rate_max}))?;
-    let sample = saez_incomes(&args.skills, &pop, &utility)?;
+    let sample = loaded.saez_incomes(utility.elasticity().unwrap_or(1.0));
+    let (pop, skills) = (loaded.population, loaded.description);
     let economy = TaxEconomy::new(pop, utility, swf, cutoffs.clone())?
         .with_rate_bounds(0.0, args.rate_max)?;
     let inner = walras_core::SolverOptions::default();

@@ -3,22 +3,22 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 use walras_core::{Aggregation, PolicyOptimizer, RoundRecord, SolverOptions};
-use walras_data::trade::{
-    apply_elasticity_set, example_economy, load_tariff_changes, load_trade_dir,
-};
+use walras_data::trade::{load_policy_rows, load_tariff_changes};
 use walras_data::trade_import::{import, RawLayout};
-use walras_data::{load_table, write_json, write_table, Check, RunManifest, Schema, Table};
+use walras_data::{
+    write_json, write_table, DeficitTreatment, RunManifest, ScenarioError, ScenarioOptions, Table,
+    TradeScenario,
+};
 use walras_plot::{
     bar_chart, line_chart, scatter_chart, BarChart, LineChart, ScatterChart, Series, Theme,
 };
 use walras_trade::{
-    counterfactual, nash, nash_with, unilateral, Baseline, FinalShares, InstrumentSet, Kind,
-    NashMethod, PolicyResult, PolicyRow, ResponseDynamics, Schedule, Structure, TradeModel,
+    counterfactual, nash, nash_with, unilateral, FinalShares, InstrumentSet, Kind, NashMethod,
+    PolicyResult, ResponseDynamics, Schedule, Structure, TradeModel,
 };
 
 use crate::args::{
@@ -38,90 +38,54 @@ pub fn run(common: &CommonArgs, command: &TradeCommand, command_line: Vec<String
         TradeCommand::Nash(args) => game(common, args, &mut manifest, false),
         TradeCommand::Cooperate(args) => game(common, args, &mut manifest, true),
         TradeCommand::Optimal(args) => optimal(common, args, &mut manifest),
-        TradeCommand::Counterfactual(args) => cf(common, args, &mut manifest),
+        TradeCommand::Counterfactual(args) => counterfactual_cmd(common, args, &mut manifest),
         TradeCommand::Import(args) => import_raw(common, args, &mut manifest),
         TradeCommand::Compare(args) => compare(common, args, &mut manifest),
     }
 }
 
 /// The calibrated (and, by default, purged) baseline, with a description of it.
-struct Economy {
-    base: Arc<Baseline>,
-    label: String,
-    notes: Vec<String>,
-    inner: SolverOptions,
-}
+type Economy = TradeScenario;
 
 fn economy(args: &EconomyArgs, manifest: &mut RunManifest, quiet: bool) -> Result<Economy> {
-    let (mut loaded, source) = match &args.data {
-        Some(dir) => (
-            load_trade_dir(dir).with_context(|| format!("--data {}", dir.display()))?,
-            dir.display().to_string(),
-        ),
-        None => (
-            example_economy()?,
-            "embedded synthetic example (data/trade/example)".to_string(),
-        ),
-    };
-    for f in &loaded.files {
-        manifest.add_input(f)?;
-    }
-    let mut elasticities = None;
-    if let Some(set) = &args.elasticities {
-        let Some(dir) = &args.data else {
-            bail!("--elasticities needs --data (a directory with an elasticity_sets table)");
-        };
-        let path = apply_elasticity_set(dir, &mut loaded.data, set)
-            .with_context(|| format!("--elasticities {set}"))?;
-        manifest.add_input(&path)?;
-        elasticities = Some(format!(
-            "trade elasticities theta_j: column theta_{set} of {}",
-            path.display()
-        ));
-    }
-    let final_shares = if args.final_shares == "implied" {
-        FinalShares::Implied
-    } else {
-        FinalShares::Table
-    };
     let inner = SolverOptions {
         tol: args.solver_tol,
         ..SolverOptions::default()
     };
     inner.validate()?;
-    let raw = Baseline::calibrate(loaded.data, final_shares)
-        .with_context(|| format!("calibrating {source}"))?;
-    let mut notes = raw.notes.clone();
-    notes.extend(elasticities);
-    // Either way the baseline is re-solved at the applied policies (an exact equilibrium).
-    type Resolve = fn(&Baseline, &SolverOptions) -> walras_trade::Result<Baseline>;
-    let (resolve, doing, note, label): (Resolve, _, _, _) = if args.keep_deficits {
-        (
-            Baseline::settle,
-            "re-solving the baseline with the data's deficits",
-            "deficits kept as in the data; the baseline is re-solved at the applied policies \
-             first, so changes are measured from an exact equilibrium of the model",
-            "deficits kept as in the data",
-        )
-    } else {
-        (
-            Baseline::purge,
-            "purging the deficits (D' = 0 at the applied tariffs)",
-            "policy exercises start from the purged baseline (balanced trade at the applied tariffs)",
-            "deficits purged (balanced-trade baseline)",
-        )
-    };
-    let spinner = Progress::spinner(doing, quiet);
-    let base = resolve(&raw, &inner).context(doing)?;
-    spinner.finish();
-    notes.push(note.into());
-    let label = format!("{source}: {label}");
-    Ok(Economy {
-        base: Arc::new(base),
-        label,
-        notes,
+    if args.elasticities.is_some() && args.data.is_none() {
+        bail!("--elasticities needs --data (a directory with an elasticity_sets table)");
+    }
+    let options = ScenarioOptions {
+        elasticities: args.elasticities.clone(),
+        final_shares: if args.final_shares == "implied" {
+            FinalShares::Implied
+        } else {
+            FinalShares::Table
+        },
+        deficits: if args.keep_deficits {
+            DeficitTreatment::Keep
+        } else {
+            DeficitTreatment::Purge
+        },
         inner,
-    })
+    };
+    let spinner = Progress::spinner(options.deficits.doing(), quiet);
+    let scenario = TradeScenario::load(args.data.as_deref(), &options).map_err(|e| match e {
+        // The flag the user wrote, as context for a data error.
+        ScenarioError::Read { dir, source } => {
+            anyhow::Error::new(source).context(format!("--data {}", dir.display()))
+        }
+        ScenarioError::Elasticities { set, source } => {
+            anyhow::Error::new(source).context(format!("--elasticities {set}"))
+        }
+        other => other.into(),
+    })?;
+    spinner.finish();
+    for f in &scenario.inputs {
+        manifest.add_input(f)?;
+    }
+    Ok(scenario)
 }
 
 fn instrument_set(args: &InstrumentArgs) -> Result<InstrumentSet> {
@@ -209,13 +173,10 @@ fn result_json(model: &TradeModel, r: &PolicyResult, eco: &Economy) -> Value {
 /// What the export-tax normalisation means for the reported policies.
 const LERNER_NOTE: &str = "export taxes: each country's last export-tax group (last tariffable sector, last partner, or its one rate) stays at the baseline; scaling all of a country's (1 + t) and (1 + x) together is neutral (Lerner symmetry), so only tariffs relative to export taxes are determined";
 
-/// The policy optimiser of `optimal`, `cooperate` and `compare`: projected gradient `tol`,
-/// accepting a line-search stall below 100 tol (the inner solve's accuracy bounds the gradient).
+/// The policy optimiser of `optimal`, `cooperate` and `compare` (see
+/// [`walras_trade::policy_optimizer`]).
 fn optimizer(tol: f64, eco: &Economy) -> Result<PolicyOptimizer> {
-    Ok(PolicyOptimizer::new()
-        .with_pg_tol(tol)?
-        .with_stall_tol(tol * 1e2)?
-        .with_inner(eco.inner)?)
+    Ok(walras_trade::policy_optimizer(tol, eco.inner)?)
 }
 
 fn mean(v: &[f64]) -> f64 {
@@ -313,22 +274,6 @@ fn write_run(
         manifest,
     )?;
     // Mean instrument by sector against the sector's elasticity.
-    let by_sector = |kind: Kind| -> Vec<(usize, f64)> {
-        let mut sums = vec![(0.0, 0usize); b.n_sectors()];
-        for (inst, v) in model.policy_map().instruments.iter().zip(&r.policy) {
-            if inst.kind == kind {
-                if let Some(j) = inst.sector {
-                    sums[j].0 += v;
-                    sums[j].1 += 1;
-                }
-            }
-        }
-        sums.iter()
-            .enumerate()
-            .filter(|(_, s)| s.1 > 0)
-            .map(|(j, s)| (j, s.0 / s.1 as f64))
-            .collect()
-    };
     for (kind, stem, x_label, param) in [
         (
             Kind::Tariff,
@@ -343,7 +288,7 @@ fn write_run(
             1,
         ),
     ] {
-        let points = by_sector(kind);
+        let points = model.instrument_means_by_sector(&r.policy, kind);
         if points.len() < 2 {
             continue;
         }
@@ -406,25 +351,8 @@ fn start_policy(model: &TradeModel, start: Option<&Path>) -> Result<Vec<f64>> {
     let Some(path) = start else {
         return Ok(model.baseline_policy());
     };
-    let columns = ["country", "partner", "sector", "instrument"];
-    let schema = columns
-        .iter()
-        .fold(Schema::new(), |s, c| s.str(c))
-        .float("value", Check::Any)
-        .key(&columns);
     let what = format!("--start {}", path.display());
-    let table = load_table(path, &schema).with_context(|| what.clone())?;
-    let text = |c: &str| table.str(c).expect("schema column");
-    let values = table.f64("value").expect("schema column");
-    let rows: Vec<PolicyRow> = (0..table.n_rows())
-        .map(|k| PolicyRow {
-            country: text("country")[k].clone(),
-            partner: text("partner")[k].clone(),
-            sector: text("sector")[k].clone(),
-            instrument: text("instrument")[k].clone(),
-            value: values[k],
-        })
-        .collect();
+    let rows = load_policy_rows(path).with_context(|| what.clone())?;
     Ok(model.policy_from_rows(&rows, &what)?)
 }
 
@@ -486,7 +414,7 @@ fn game(
     cooperative: bool,
 ) -> Result<()> {
     let eco = economy(&args.economy, manifest, common.quiet)?;
-    let model = TradeModel::new(eco.base.clone(), instrument_set(&args.instruments)?)?;
+    let model = TradeModel::new(eco.baseline.clone(), instrument_set(&args.instruments)?)?;
     manifest.set_parameters(&json!({"instruments": args.instruments.instruments, "tariff_structure": args.instruments.tariff_structure, "method": args.method, "schedule": args.schedule, "damping": args.damping, "tol": args.tol, "baseline": eco.label, "cooperate": cooperative, "start": args.start, "second_order": args.second_order}))?;
     let start = start_policy(&model, args.start.as_deref())?;
     let spinner = Progress::spinner(
@@ -612,8 +540,8 @@ fn second_order(model: &TradeModel, r: &walras_trade::PolicyResult, quiet: bool)
 
 fn optimal(common: &CommonArgs, args: &OptimalArgs, manifest: &mut RunManifest) -> Result<()> {
     let eco = economy(&args.economy, manifest, common.quiet)?;
-    let model = TradeModel::new(eco.base.clone(), instrument_set(&args.instruments)?)?;
-    let country = eco.base.country(&args.country)?;
+    let model = TradeModel::new(eco.baseline.clone(), instrument_set(&args.instruments)?)?;
+    let country = eco.baseline.country(&args.country)?;
     manifest.set_parameters(&json!({"country": args.country, "instruments": args.instruments.instruments, "tariff_structure": args.instruments.tariff_structure, "tol": args.tol}))?;
     let optimizer = optimizer(args.tol, &eco)?;
     let spinner = Progress::spinner("unilateral optimum", common.quiet);
@@ -635,39 +563,27 @@ fn optimal(common: &CommonArgs, args: &OptimalArgs, manifest: &mut RunManifest) 
     )
 }
 
-fn cf(common: &CommonArgs, args: &CounterfactualArgs, manifest: &mut RunManifest) -> Result<()> {
+fn counterfactual_cmd(
+    common: &CommonArgs,
+    args: &CounterfactualArgs,
+    manifest: &mut RunManifest,
+) -> Result<()> {
     let eco = economy(&args.economy, manifest, common.quiet)?;
     let set = InstrumentSet {
         tariff_bounds: (-0.99, 1e6),
         ..InstrumentSet::default()
     };
-    let model = TradeModel::new(eco.base.clone(), set)?;
-    let changes = load_tariff_changes(&args.tariffs, &eco.base.countries, &eco.base.sectors)
-        .with_context(|| format!("--tariffs {}", args.tariffs.display()))?;
+    let model = TradeModel::new(eco.baseline.clone(), set)?;
+    let changes = load_tariff_changes(
+        &args.tariffs,
+        &eco.baseline.countries,
+        &eco.baseline.sectors,
+    )
+    .with_context(|| format!("--tariffs {}", args.tariffs.display()))?;
     manifest.add_input(&args.tariffs)?;
-    let mut policy = model.baseline_policy();
-    let b = &eco.base;
-    for (i, n, j, t) in changes {
-        if i == n {
-            continue;
-        }
-        match model.policy_map().instruments.iter().position(|inst| {
-            inst.kind == Kind::Tariff
-                && inst.country == n
-                && inst.partner == Some(i)
-                && inst.sector == Some(j)
-        }) {
-            Some(k) => policy[k] = t,
-            None if (t - b.tariff[b.flow(i, n, j)]).abs() < 1e-12 => {}
-            None => bail!(
-                "--tariffs {}: sector {} is not tariffable (exporter {}, importer {}, tariff {t})",
-                args.tariffs.display(),
-                b.sectors[j].name,
-                b.countries[i],
-                b.countries[n]
-            ),
-        }
-    }
+    let policy = model
+        .policy_with_tariffs(&changes)
+        .with_context(|| format!("--tariffs {}", args.tariffs.display()))?;
     manifest.set_parameters(&json!({"tariffs": args.tariffs, "baseline": eco.label}))?;
     let r = counterfactual(&model, &policy, &eco.inner).context("counterfactual equilibrium")?;
     if let Some(rep) = &r.solve_report {
@@ -707,7 +623,7 @@ fn compare(common: &CommonArgs, args: &TradeCompareArgs, manifest: &mut RunManif
         ("dual competition", "tariffs,subsidies"),
     ] {
         spinner.message(name.to_string());
-        let model = TradeModel::new(eco.base.clone(), InstrumentSet::parse(list, structure)?)?;
+        let model = TradeModel::new(eco.baseline.clone(), InstrumentSet::parse(list, structure)?)?;
         let start = model.baseline_policy();
         let (r, _, _) = nash(
             &model,
@@ -722,7 +638,7 @@ fn compare(common: &CommonArgs, args: &TradeCompareArgs, manifest: &mut RunManif
     }
     spinner.message("cooperation".into());
     let model = TradeModel::new(
-        eco.base.clone(),
+        eco.baseline.clone(),
         InstrumentSet::parse("tariffs", structure)?,
     )?;
     let optimizer = optimizer(args.tol, &eco)?;
@@ -731,7 +647,7 @@ fn compare(common: &CommonArgs, args: &TradeCompareArgs, manifest: &mut RunManif
         .context("cooperation")?;
     scenarios.push(("cooperation", model, r));
     spinner.finish();
-    let countries = eco.base.countries.clone();
+    let countries = eco.baseline.countries.clone();
     let mut json_scenarios = serde_json::Map::new();
     let mut rows = Vec::new();
     for (name, model, r) in &scenarios {

@@ -25,6 +25,99 @@ pub struct Range {
     pub high: f64,
 }
 
+impl Range {
+    /// Parses `KEY=LOW:HIGH`.
+    pub fn parse(text: &str) -> Result<Self, ModelError> {
+        let (key, values) = split_axis("range", text, "KEY=LOW:HIGH", 2)?;
+        Ok(Range {
+            key,
+            low: values[0],
+            high: values[1],
+        })
+    }
+}
+
+/// One axis of a phase diagram: `key` at `points` evenly spaced values from `low` to `high`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GridAxis {
+    /// Scenario key (see [`set_parameter`]).
+    pub key: String,
+    /// The values, in order.
+    pub values: Vec<f64>,
+}
+
+impl GridAxis {
+    /// Parses `KEY=LOW:HIGH:N` (N >= 2 points, both ends included).
+    pub fn parse(text: &str) -> Result<Self, ModelError> {
+        let form = "KEY=LOW:HIGH:N";
+        let (key, parts) = split_axis("grid", text, form, 3)?;
+        let n = parts[2];
+        if !(n.fract() == 0.0 && n >= 0.0) {
+            return Err(ModelError::invalid(
+                "grid",
+                format!("\"{text}\""),
+                format!("{n} is not a count (write {form})"),
+            ));
+        }
+        let n = n as usize;
+        if n < 2 {
+            return Err(ModelError::invalid(
+                "grid",
+                format!("\"{text}\""),
+                "a grid needs at least 2 points",
+            ));
+        }
+        let (low, high) = (parts[0], parts[1]);
+        Ok(GridAxis {
+            key,
+            values: (0..n)
+                .map(|i| low + (high - low) * i as f64 / (n - 1) as f64)
+                .collect(),
+        })
+    }
+}
+
+/// Splits `KEY=A:B[:C]` into the key and `count` numbers; errors name `what` and the text.
+fn split_axis(
+    what: &str,
+    text: &str,
+    form: &str,
+    count: usize,
+) -> Result<(String, Vec<f64>), ModelError> {
+    let bad = |why: String| ModelError::invalid(what, format!("\"{text}\""), why);
+    let (key, values) = text
+        .split_once('=')
+        .ok_or_else(|| bad(format!("write {form}")))?;
+    let parts: Vec<&str> = values.split(':').collect();
+    if parts.len() != count {
+        return Err(bad(format!("write {form}")));
+    }
+    let numbers = parts
+        .iter()
+        .map(|p| {
+            p.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| bad(format!("{} is not a finite number", p.trim())))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok((key.trim().to_string(), numbers))
+}
+
+/// Parses an override `KEY=VALUE` (a numeric scenario parameter, see [`set_parameter`]).
+pub fn parse_override(text: &str) -> Result<(String, f64), ModelError> {
+    let bad = |why: String| ModelError::invalid("override", format!("\"{text}\""), why);
+    let (key, value) = text
+        .split_once('=')
+        .ok_or_else(|| bad("write KEY=VALUE".into()))?;
+    let value: f64 = value
+        .trim()
+        .parse()
+        .map_err(|_| bad(format!("{} is not a number", value.trim())))?;
+    Ok((key.trim().to_string(), value))
+}
+
 /// The long-run regime of a path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -159,7 +252,8 @@ fn draw_seed(seed: u64, index: usize) -> u64 {
     z ^ (z >> 31)
 }
 
-/// Simulates the scenario; sweeps ignore its `stop_labor_share` so paths share a horizon.
+/// Simulates the scenario; Monte Carlo draws and grids ignore its `stop_labor_share` so paths
+/// share a horizon.
 fn run(
     scenario: &Scenario,
     load_file: &(dyn Fn(&Path, usize) -> Result<Network, String> + Sync),
