@@ -1,4 +1,4 @@
-//! Criterion benchmarks of the automation model against issue #5's targets (2 cores):
+//! Criterion benchmarks of the automation model against its performance targets (2 cores):
 //! a growth path with N = 1,000 tasks until the labour task share falls below 0.01 in the P4
 //! power-law setting (target <= 1 s), the planner with N = 100 tasks (target <= 10 s), and a
 //! Monte Carlo of 1,000 draws of a 100-task economy (target <= 30 s).

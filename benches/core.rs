@@ -9,8 +9,8 @@ use std::hint::black_box;
 use criterion::{criterion_group, criterion_main, Criterion};
 use walras::core::fixtures::{ArmingtonTariffGame, ArmingtonWorld, Cournot, ExchangeEconomy};
 use walras::core::{
-    adjoint_gradients, players_from_blocks, solve, BestResponse, Equilibrium, Schedule,
-    SolverOptions,
+    adjoint_gradients, players_from_blocks, solve, BestResponse, Equilibrium, SolverOptions,
+    UpdateOrder,
 };
 
 fn inner_and_gradient(c: &mut Criterion) {
@@ -96,7 +96,7 @@ fn nash(c: &mut Criterion) {
     g.bench_function("cournot 4 firms, gauss-seidel", |b| {
         b.iter(|| {
             BestResponse::new()
-                .with_schedule(Schedule::GaussSeidel)
+                .with_update_order(UpdateOrder::GaussSeidel)
                 .solve(&cournot, &firms, black_box(&[1.0; 4]), |_| {})
                 .unwrap()
         })

@@ -37,7 +37,7 @@ fn examples_json_matches_closed_forms() {
     let v: serde_json::Value =
         serde_json::from_str(stdout(&o).trim()).expect("one JSON object on stdout");
     assert!(v["max_abs_error"].as_f64().unwrap() < 1e-7, "{v}");
-    // theta = 4, tau = 1.5: Nash tariff 0.265231 (foundation issue's oracle).
+    // theta = 4, tau = 1.5: Nash tariff 0.265231 (the Armington oracle of docs/results.md).
     let t = v["armington"]["nash_tariff"][0].as_f64().unwrap();
     assert!((t - 0.265231).abs() < 1e-6, "{t}");
     assert_eq!(v["armington"]["converged"], true);

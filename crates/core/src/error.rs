@@ -10,7 +10,7 @@ use crate::solve::SolveReport;
 /// (residual and iteration count), the optimiser's its [`OptimumReport`], and the game drivers'
 /// the last round of best-response dynamics.
 #[derive(Debug, thiserror::Error)]
-pub enum NfxpError {
+pub enum EngineError {
     /// An option or setting is out of its allowed range.
     #[error("invalid option `{field}` = {value}: {reason}")]
     InvalidOption {
@@ -101,15 +101,19 @@ pub enum NfxpError {
     },
 }
 
-/// Result alias for the engine.
-pub type Result<T, E = NfxpError> = std::result::Result<T, E>;
+/// The former name of [`EngineError`].
+#[deprecated(note = "renamed to EngineError")]
+pub type NfxpError = EngineError;
 
-/// Fail with [`NfxpError::DimensionMismatch`] unless `found == expected`.
+/// Result alias for the engine.
+pub type Result<T, E = EngineError> = std::result::Result<T, E>;
+
+/// Fail with [`EngineError::DimensionMismatch`] unless `found == expected`.
 pub(crate) fn check_len(what: &str, expected: usize, found: usize) -> Result<()> {
     if expected == found {
         Ok(())
     } else {
-        Err(NfxpError::DimensionMismatch {
+        Err(EngineError::DimensionMismatch {
             what: what.to_string(),
             expected,
             found,
@@ -117,11 +121,11 @@ pub(crate) fn check_len(what: &str, expected: usize, found: usize) -> Result<()>
     }
 }
 
-/// Fail with [`NfxpError::NonFinite`] at the first NaN or infinity.
+/// Fail with [`EngineError::NonFinite`] at the first NaN or infinity.
 pub(crate) fn check_finite(what: &'static str, values: &[f64]) -> Result<()> {
     match values.iter().position(|v| !v.is_finite()) {
         None => Ok(()),
-        Some(index) => Err(NfxpError::NonFinite {
+        Some(index) => Err(EngineError::NonFinite {
             what,
             index,
             value: values[index],
@@ -129,26 +133,26 @@ pub(crate) fn check_finite(what: &'static str, values: &[f64]) -> Result<()> {
     }
 }
 
-/// [`NfxpError::InvalidOption`] for option `field` with `value`.
+/// [`EngineError::InvalidOption`] for option `field` with `value`.
 pub(crate) fn invalid(
     field: &'static str,
     value: impl std::fmt::Display,
     reason: &'static str,
-) -> NfxpError {
-    NfxpError::InvalidOption {
+) -> EngineError {
+    EngineError::InvalidOption {
         field,
         value: value.to_string(),
         reason,
     }
 }
 
-/// A shared [`check`](crate::check) of option `field`, failing as [`NfxpError::InvalidOption`].
+/// A shared [`check`](crate::check) of option `field`, failing as [`EngineError::InvalidOption`].
 pub(crate) fn check_option(
     field: &'static str,
     value: f64,
     check: fn(&str, f64) -> std::result::Result<f64, crate::check::Invalid>,
 ) -> Result<f64> {
-    check(field, value).map_err(|e| NfxpError::InvalidOption {
+    check(field, value).map_err(|e| EngineError::InvalidOption {
         field,
         value: e.value,
         reason: match e.rule {

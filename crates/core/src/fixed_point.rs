@@ -14,7 +14,7 @@ use nalgebra::{DMatrix, DVector};
 use serde::Serialize;
 
 use crate::check;
-use crate::error::{check_finite, check_option, invalid, NfxpError, Result};
+use crate::error::{check_finite, check_option, invalid, EngineError, Result};
 use crate::solve::{SolveMethod, SolveReport};
 
 /// The Anderson mixing state: the last `memory` differences of iterates and of fixed-point
@@ -170,9 +170,9 @@ pub struct FixedPoint {
 /// Solve x = G(x) from `x0` by the damped, Anderson-accelerated iteration (see the module
 /// documentation). `map(x, out)` writes G(x) into `out`.
 ///
-/// Errors: invalid options or a non-finite `x0`; [`NfxpError::NonFinite`] if G is not finite
+/// Errors: invalid options or a non-finite `x0`; [`EngineError::NonFinite`] if G is not finite
 /// at a plain damped iterate (at an Anderson extrapolation the iteration instead restarts from
-/// the plain step); [`NfxpError::NotConverged`] after `max_iter` evaluations, whose report
+/// the plain step); [`EngineError::NotConverged`] after `max_iter` evaluations, whose report
 /// carries the iterations and the last residual max |G(x) - x|.
 ///
 /// ```
@@ -201,7 +201,7 @@ pub fn fixed_point(
 /// the caller's error type `E`, which also carries the engine's errors. An error at an Anderson
 /// extrapolation restarts the iteration from the plain damped step; an error at a plain damped
 /// iterate (or at `x0`) is returned as it is.
-pub fn try_fixed_point<E: From<NfxpError>>(
+pub fn try_fixed_point<E: From<EngineError>>(
     mut map: impl FnMut(&[f64], &mut [f64]) -> std::result::Result<(), E>,
     x0: &[f64],
     options: &FixedPointOptions,
@@ -239,7 +239,7 @@ pub fn try_fixed_point<E: From<NfxpError>>(
                 restarts += 1;
                 continue;
             }
-            return Err(NfxpError::NonFinite {
+            return Err(EngineError::NonFinite {
                 what: "fixed-point map",
                 index,
                 value: image[index],
@@ -261,7 +261,7 @@ pub fn try_fixed_point<E: From<NfxpError>>(
         fallback = mixed.then(|| mixer.damped(&x, &g));
         mixer.accept(std::mem::replace(&mut x, next), g);
     }
-    Err(NfxpError::NotConverged(Box::new(SolveReport {
+    Err(EngineError::NotConverged(Box::new(SolveReport {
         method: SolveMethod::FixedPoint,
         iterations,
         newton_iterations: 0,

@@ -15,7 +15,7 @@ use nalgebra::{DMatrix, DVector};
 use serde::Serialize;
 
 use crate::check;
-use crate::error::{check_option, invalid, NfxpError, Result};
+use crate::error::{check_option, invalid, EngineError, Result};
 use crate::game::{best_round, stacked_layout, validate_players, NashOutcome, Player, RoundRecord};
 use crate::implicit::{adjoint_gradients_factored, Probes};
 use crate::linalg::Factorization;
@@ -357,7 +357,7 @@ impl StackedFoc {
                             break;
                         }
                     }
-                    Err(NfxpError::NotConverged(_)) => {}
+                    Err(EngineError::NotConverged(_)) => {}
                     Err(e) => return Err(e),
                 }
                 t *= 0.5;
@@ -724,14 +724,14 @@ fn regularized_step(b: &DMatrix<f64>, r: &DVector<f64>, radius: f64) -> Option<D
     d.iter().all(|v| v.is_finite()).then_some(d)
 }
 
-fn not_converged(rounds: usize, last: RoundRecord, history: &[RoundRecord]) -> NfxpError {
+fn not_converged(rounds: usize, last: RoundRecord, history: &[RoundRecord]) -> EngineError {
     let residual_history = history
         .iter()
         .chain(std::iter::once(&last))
         .map(RoundRecord::max_projected_gradient)
         .collect();
     let best = best_round(history.iter().chain(std::iter::once(&last)));
-    NfxpError::GameNotConverged {
+    EngineError::GameNotConverged {
         method: "the stacked first-order conditions (quasi-Newton)",
         rounds,
         last: Box::new(last),

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::check;
-use crate::error::{check_option, invalid, NfxpError, Result};
+use crate::error::{check_option, invalid, EngineError, Result};
 use crate::implicit::{adjoint_gradients, Criterion};
 use crate::model::Welfare;
 use crate::optimize::{Optimum, PolicyOptimizer};
@@ -42,7 +42,7 @@ pub fn players_from_blocks(space: &PolicySpace) -> Vec<Player> {
 /// Order of best-response updates within a round.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Schedule {
+pub enum UpdateOrder {
     /// Every player responds to last round's policies, in parallel (default).
     #[default]
     Jacobi,
@@ -125,7 +125,7 @@ impl NashOutcome {
 /// AND every player's projected gradient (own block) is below `tol`.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct BestResponse {
-    schedule: Schedule,
+    schedule: UpdateOrder,
     damping: f64,
     max_rounds: usize,
     tol: f64,
@@ -137,7 +137,7 @@ pub struct BestResponse {
 impl Default for BestResponse {
     fn default() -> Self {
         Self {
-            schedule: Schedule::Jacobi,
+            schedule: UpdateOrder::Jacobi,
             damping: 1.0,
             max_rounds: 200,
             tol: 1e-8,
@@ -157,9 +157,15 @@ impl BestResponse {
     }
 
     /// Update order.
-    pub fn with_schedule(mut self, schedule: Schedule) -> Self {
-        self.schedule = schedule;
+    pub fn with_update_order(mut self, order: UpdateOrder) -> Self {
+        self.schedule = order;
         self
+    }
+
+    /// The former name of [`BestResponse::with_update_order`].
+    #[deprecated(note = "renamed to with_update_order")]
+    pub fn with_schedule(self, order: UpdateOrder) -> Self {
+        self.with_update_order(order)
     }
 
     /// Move this fraction of the way to each best response, in (0, 1].
@@ -257,7 +263,7 @@ impl BestResponse {
         for round in 1..=self.max_rounds {
             let old = policy.clone();
             match self.schedule {
-                Schedule::Jacobi => {
+                UpdateOrder::Jacobi => {
                     let responses: Vec<Result<Optimum>> = if self.parallel {
                         players.par_iter().map(|pl| respond(&old, &x, pl)).collect()
                     } else {
@@ -271,7 +277,7 @@ impl BestResponse {
                         }
                     }
                 }
-                Schedule::GaussSeidel => {
+                UpdateOrder::GaussSeidel => {
                     for pl in players {
                         let br = respond(&policy, &x, pl)?;
                         inner_solves += br.report.inner_solves;
@@ -359,13 +365,13 @@ const FROZEN_ROUNDS: usize = 3;
 
 /// The error of best-response dynamics that stopped after `rounds` rounds short of the
 /// tolerance, with the residual history and the best round.
-fn not_converged(mut history: Vec<RoundRecord>, rounds: usize) -> NfxpError {
+fn not_converged(mut history: Vec<RoundRecord>, rounds: usize) -> EngineError {
     let residual_history = history
         .iter()
         .map(RoundRecord::max_projected_gradient)
         .collect();
     let best = best_round(history.iter());
-    NfxpError::GameNotConverged {
+    EngineError::GameNotConverged {
         method: "best-response dynamics",
         rounds,
         last: Box::new(history.pop().expect("at least one round")),
@@ -409,7 +415,7 @@ pub(crate) fn validate_players<M: Welfare + ?Sized>(model: &M, players: &[Player
     let mut owner = vec![None; n];
     for pl in players {
         if pl.objective >= model.n_objectives() {
-            return Err(NfxpError::UnknownObjective {
+            return Err(EngineError::UnknownObjective {
                 index: pl.objective,
                 count: model.n_objectives(),
             });
@@ -423,14 +429,14 @@ pub(crate) fn validate_players<M: Welfare + ?Sized>(model: &M, players: &[Player
         }
         for &i in &pl.indices {
             if i >= n {
-                return Err(NfxpError::DimensionMismatch {
+                return Err(EngineError::DimensionMismatch {
                     what: format!("policy index of player `{}`", pl.name),
                     expected: n,
                     found: i + 1,
                 });
             }
             if let Some(other) = owner[i].replace(&pl.name) {
-                return Err(NfxpError::InvalidPolicySpace(format!(
+                return Err(EngineError::InvalidPolicySpace(format!(
                     "policy `{}` is controlled by both `{other}` and `{}`",
                     model.policy_space().names()[i],
                     pl.name
@@ -479,7 +485,7 @@ pub fn cooperate<M: Welfare + ?Sized>(
 ) -> Result<Optimum> {
     validate_players(model, players)?;
     if weights.len() != players.len() {
-        return Err(NfxpError::DimensionMismatch {
+        return Err(EngineError::DimensionMismatch {
             what: "cooperative weights".into(),
             expected: players.len(),
             found: weights.len(),

@@ -12,7 +12,7 @@ use crate::autodiff::{
     jacobian_p, objectives_dx, residual_and_jacobian_x, residual_and_objectives_all,
     residual_and_objectives_dp, AllDerivatives,
 };
-use crate::error::{check_len, invalid, NfxpError, Result};
+use crate::error::{check_len, invalid, EngineError, Result};
 use crate::linalg::Factorization;
 use crate::model::{AdjointOperator, Equilibrium, Welfare};
 
@@ -45,7 +45,7 @@ impl Criterion {
     pub(crate) fn validate(&self, n_objectives: usize) -> Result<()> {
         for k in self.objectives() {
             if k >= n_objectives {
-                return Err(NfxpError::UnknownObjective {
+                return Err(EngineError::UnknownObjective {
                     index: k,
                     count: n_objectives,
                 });
@@ -53,7 +53,7 @@ impl Criterion {
         }
         if let Criterion::Weighted(w) | Criterion::SumOfLogs(w) = self {
             if let Some(&(_, bad)) = w.iter().find(|(_, wt)| !wt.is_finite()) {
-                return Err(NfxpError::InvalidOption {
+                return Err(EngineError::InvalidOption {
                     field: "criterion weight",
                     value: bad.to_string(),
                     reason: "weights must be finite",
@@ -75,7 +75,7 @@ impl Criterion {
                 if let Some((&(k, _), &v)) =
                     w.iter().zip(values).find(|(_, &v)| v.is_nan() || v <= 0.0)
                 {
-                    return Err(NfxpError::InvalidOption {
+                    return Err(EngineError::InvalidOption {
                         field: "criterion",
                         value: format!("objective {k} = {v}"),
                         reason: "a sum of logs needs every objective > 0",
@@ -129,7 +129,7 @@ pub(crate) fn adjoint_gradients_factored<M: Welfare + ?Sized>(
     let _measure = crate::work::measure(crate::work::Timed::Gradient);
     for &k in objectives {
         if k >= model.n_objectives() {
-            return Err(NfxpError::UnknownObjective {
+            return Err(EngineError::UnknownObjective {
                 index: k,
                 count: model.n_objectives(),
             });
@@ -511,7 +511,7 @@ impl<'a, M: Welfare + ?Sized> Probes<'a, M> {
 
 /// The singular-Jacobian error, naming non-finite entries, unknowns with no effect on any
 /// equation (all-zero columns) and equations that no unknown moves (all-zero rows).
-fn singular<M: Equilibrium + ?Sized>(model: &M, jac: &DMatrix<f64>) -> NfxpError {
+fn singular<M: Equilibrium + ?Sized>(model: &M, jac: &DMatrix<f64>) -> EngineError {
     let (n, m) = jac.shape();
     let names = |idx: Vec<usize>| {
         idx.iter()
@@ -545,7 +545,7 @@ fn singular<M: Equilibrium + ?Sized>(model: &M, jac: &DMatrix<f64>) -> NfxpError
             names(zero_rows)
         ));
     }
-    NfxpError::SingularJacobian {
+    EngineError::SingularJacobian {
         detail: if parts.is_empty() {
             String::new()
         } else {

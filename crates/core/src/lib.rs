@@ -55,12 +55,14 @@ pub mod spec;
 pub mod work;
 
 pub use criterion_model::CriterionModel;
-pub use error::{NfxpError, Result};
+#[allow(deprecated)]
+pub use error::NfxpError;
+pub use error::{EngineError, Result};
 pub use fixed_point::{fixed_point, try_fixed_point, FixedPoint, FixedPointOptions};
 pub use foc::{differenced_gradient_jacobian, own_curvature, OwnCurvature, StackedFoc, CONVEX_TOL};
 pub use game::{
     cooperate, players_from_blocks, Aggregation, BestResponse, NashOutcome, Player, RoundRecord,
-    Schedule,
+    UpdateOrder,
 };
 pub use implicit::{adjoint_gradients, criterion_gradient, tangent, Criterion, ObjectiveGradients};
 pub use model::{AdjointOperator, Equilibrium, Scalar, Welfare};

@@ -10,7 +10,7 @@ use argmin::solver::neldermead::NelderMead;
 use serde::Serialize;
 
 use crate::check;
-use crate::error::{check_finite, check_option, invalid, NfxpError, Result};
+use crate::error::{check_finite, check_option, invalid, EngineError, Result};
 use crate::optimize::into_nfxp;
 
 /// Options of [`nelder_mead`].
@@ -120,7 +120,7 @@ impl<F: FnMut(&[f64]) -> f64> CostFunction for Objective<F> {
 /// NaN counts as +infinity. Bounds are the caller's business (e.g. project inside `f`).
 ///
 /// Errors: invalid options or simplex (naming what is wrong); an internal failure of argmin as
-/// [`NfxpError::OptimizerFailed`]. Running out of iterations is not an error (see
+/// [`EngineError::OptimizerFailed`]. Running out of iterations is not an error (see
 /// [`NelderMeadReport::converged`]).
 ///
 /// ```
@@ -145,7 +145,7 @@ pub fn nelder_mead(
         ));
     }
     if simplex.len() != n + 1 || simplex.iter().any(|v| v.len() != n) {
-        return Err(NfxpError::DimensionMismatch {
+        return Err(EngineError::DimensionMismatch {
             what: "Nelder-Mead simplex (points of the first point's dimension, plus one)".into(),
             expected: n + 1,
             found: simplex.len(),

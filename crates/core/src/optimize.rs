@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::autodiff::objective_values;
 use crate::check;
-use crate::error::{check_option, invalid, NfxpError, Result};
+use crate::error::{check_option, invalid, EngineError, Result};
 use crate::implicit::{criterion_gradient_factored, Criterion};
 use crate::model::Welfare;
 use crate::solve::{broyden_solve, solve, SolverOptions, Strategy, BROYDEN_STEPS};
@@ -163,7 +163,7 @@ impl PolicyOptimizer {
         let all: Vec<usize> = (0..space.len()).collect();
         let free = free.unwrap_or(&all).to_vec();
         if let Some(&bad) = free.iter().find(|&&i| i >= space.len()) {
-            return Err(NfxpError::DimensionMismatch {
+            return Err(EngineError::DimensionMismatch {
                 what: format!("free policy index {bad}"),
                 expected: space.len(),
                 found: bad + 1,
@@ -246,7 +246,7 @@ impl PolicyOptimizer {
             wall_time: t0.elapsed(),
         };
         if !(converged || pg <= self.pg_tol || (stalled && pg <= self.stall_tol)) {
-            return Err(NfxpError::OptimizerFailed {
+            return Err(EngineError::OptimizerFailed {
                 reason: report.termination.clone(),
                 report: Box::new(report),
             });
@@ -273,10 +273,10 @@ fn projected_norm(z: &[f64], g: &[f64], lo: &[f64], hi: &[f64]) -> f64 {
 
 /// An argmin error as the engine's: its own errors unwrapped, anything else an optimiser
 /// failure.
-pub(crate) fn into_nfxp(e: ArgminError) -> NfxpError {
-    match e.downcast::<NfxpError>() {
+pub(crate) fn into_nfxp(e: ArgminError) -> EngineError {
+    match e.downcast::<EngineError>() {
         Ok(err) => err,
-        Err(other) => NfxpError::OptimizerFailed {
+        Err(other) => EngineError::OptimizerFailed {
             reason: format!("{other:#}"),
             report: Box::new(OptimumReport {
                 iterations: 0,
@@ -470,12 +470,12 @@ impl ProjectedLbfgs {
 /// should shorten the step rather than abort.
 fn is_trial_failure(e: &ArgminError) -> bool {
     matches!(
-        e.downcast_ref::<NfxpError>(),
+        e.downcast_ref::<EngineError>(),
         Some(
-            NfxpError::NotConverged(_)
-                | NfxpError::SingularJacobian { .. }
-                | NfxpError::NonFinite { .. }
-                | NfxpError::InvalidOption {
+            EngineError::NotConverged(_)
+                | EngineError::SingularJacobian { .. }
+                | EngineError::NonFinite { .. }
+                | EngineError::InvalidOption {
                     field: "criterion",
                     ..
                 }

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::error::{check_len, NfxpError, Result};
+use crate::error::{check_len, EngineError, Result};
 
 /// One block of policy parameters owned by a player (a government, a planner).
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -55,12 +55,12 @@ impl PolicySpace {
             || lower == f64::INFINITY
             || upper == f64::NEG_INFINITY
         {
-            return Err(NfxpError::InvalidPolicySpace(format!(
+            return Err(EngineError::InvalidPolicySpace(format!(
                 "parameter `{name}` has bounds [{lower}, {upper}]; need lower <= upper, not NaN"
             )));
         }
         if self.index.contains_key(&name) {
-            return Err(NfxpError::InvalidPolicySpace(format!(
+            return Err(EngineError::InvalidPolicySpace(format!(
                 "duplicate parameter name `{name}`"
             )));
         }
@@ -76,7 +76,7 @@ impl PolicySpace {
     pub fn add_block(&mut self, owner: impl Into<String>, indices: Vec<usize>) -> Result<usize> {
         let owner = owner.into();
         if indices.is_empty() {
-            return Err(NfxpError::InvalidPolicySpace(format!(
+            return Err(EngineError::InvalidPolicySpace(format!(
                 "block of `{owner}` is empty"
             )));
         }
@@ -84,19 +84,19 @@ impl PolicySpace {
         let mut seen = std::collections::HashSet::with_capacity(indices.len());
         for &i in &indices {
             if i >= self.len() {
-                return Err(NfxpError::InvalidPolicySpace(format!(
+                return Err(EngineError::InvalidPolicySpace(format!(
                     "block of `{owner}` names parameter {i}, but the space has {} parameters",
                     self.len()
                 )));
             }
             if let Some(b) = self.owner[i] {
-                return Err(NfxpError::InvalidPolicySpace(format!(
+                return Err(EngineError::InvalidPolicySpace(format!(
                     "parameter `{}` is owned by both `{}` and `{owner}`",
                     self.names[i], self.blocks[b].owner
                 )));
             }
             if !seen.insert(i) {
-                return Err(NfxpError::InvalidPolicySpace(format!(
+                return Err(EngineError::InvalidPolicySpace(format!(
                     "block of `{owner}` lists parameter `{}` twice",
                     self.names[i]
                 )));
@@ -158,7 +158,7 @@ impl PolicySpace {
         check_len("policy vector", self.len(), policy.len())?;
         for (i, &v) in policy.iter().enumerate() {
             if !(v.is_finite() && v >= self.lower[i] && v <= self.upper[i]) {
-                return Err(NfxpError::PolicyOutOfBounds {
+                return Err(EngineError::PolicyOutOfBounds {
                     name: self.names[i].clone(),
                     value: v,
                     lower: self.lower[i],

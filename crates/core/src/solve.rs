@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::autodiff::{residual, residual_and_jacobian_x};
 use crate::check;
-use crate::error::{check_finite, check_len, check_option, invalid, NfxpError, Result};
+use crate::error::{check_finite, check_len, check_option, invalid, EngineError, Result};
 use crate::fixed_point::AndersonMixer;
 use crate::model::Equilibrium;
 
@@ -290,7 +290,7 @@ pub fn solve<M: Equilibrium + ?Sized>(
     if converged(&st) {
         Ok(Solution { x: st.x, report })
     } else {
-        Err(NfxpError::NotConverged(Box::new(report)))
+        Err(EngineError::NotConverged(Box::new(report)))
     }
 }
 

@@ -6,8 +6,8 @@ use walras_core::fixtures::{symmetric_nash_tariff, ArmingtonTariffGame, Cournot,
 use walras_core::{
     adjoint_gradients, cooperate, criterion_gradient, differenced_gradient_jacobian,
     exact_gradient_jacobian, own_curvature, players_from_blocks, solve, tangent, Aggregation,
-    BestResponse, Criterion, Equilibrium, NfxpError, PolicyOptimizer, PolicySpace, Scalar,
-    Schedule, SolveMethod, SolverOptions, StackedFoc, Strategy, Welfare,
+    BestResponse, Criterion, EngineError, Equilibrium, PolicyOptimizer, PolicySpace, Scalar,
+    SolveMethod, SolverOptions, StackedFoc, Strategy, UpdateOrder, Welfare,
 };
 
 fn tight() -> SolverOptions {
@@ -178,7 +178,7 @@ fn newton_stall_falls_back_to_fixed_point() {
         ..SolverOptions::default()
     };
     match solve(&model, &[], None, &newton_only) {
-        Err(NfxpError::NotConverged(report)) => {
+        Err(EngineError::NotConverged(report)) => {
             assert_eq!(report.method, SolveMethod::Newton);
             assert!(report.residual_inf_norm > 0.5, "stalled away from the root");
             // It gives up once 5 iterations cut the residual by less than 10%, instead of
@@ -219,7 +219,7 @@ fn non_convergence_is_an_error_carrying_the_report() {
         ..SolverOptions::default()
     };
     let err = solve(&NoRoot(PolicySpace::new()), &[], None, &opts).unwrap_err();
-    let NfxpError::NotConverged(report) = &err else {
+    let EngineError::NotConverged(report) = &err else {
         panic!("unexpected {err:?}")
     };
     assert!(report.residual_inf_norm >= 1.0);
@@ -295,7 +295,7 @@ fn bad_options_are_rejected_by_name() {
     ];
     for (opts, field) in cases {
         match solve(&e, &[0.0], None, &opts) {
-            Err(NfxpError::InvalidOption { field: f, .. }) => assert_eq!(f, field),
+            Err(EngineError::InvalidOption { field: f, .. }) => assert_eq!(f, field),
             other => panic!("{field}: expected InvalidOption, got {other:?}"),
         }
     }
@@ -312,18 +312,18 @@ fn bad_policies_and_shapes_are_rejected() {
     let err = solve(&g, &[-0.1, 0.0], None, &SolverOptions::default()).unwrap_err();
     assert!(err.to_string().contains("tariff_Home"), "{err}");
     let err = solve(&g, &[f64::NAN, 0.0], None, &SolverOptions::default()).unwrap_err();
-    assert!(matches!(err, NfxpError::PolicyOutOfBounds { .. }));
+    assert!(matches!(err, EngineError::PolicyOutOfBounds { .. }));
     let err = solve(&g, &[0.0], None, &SolverOptions::default()).unwrap_err();
     assert!(matches!(
         err,
-        NfxpError::DimensionMismatch {
+        EngineError::DimensionMismatch {
             expected: 2,
             found: 1,
             ..
         }
     ));
     let err = solve(&g, &[0.0, 0.0], Some(&[1.0]), &SolverOptions::default()).unwrap_err();
-    assert!(matches!(err, NfxpError::DimensionMismatch { .. }));
+    assert!(matches!(err, EngineError::DimensionMismatch { .. }));
     let err = solve(
         &g,
         &[0.0, 0.0],
@@ -331,11 +331,11 @@ fn bad_policies_and_shapes_are_rejected() {
         &SolverOptions::default(),
     )
     .unwrap_err();
-    assert!(matches!(err, NfxpError::NonFinite { index: 1, .. }));
+    assert!(matches!(err, EngineError::NonFinite { index: 1, .. }));
     let sol = solve(&g, &[0.0, 0.0], None, &tight()).unwrap();
     assert!(matches!(
         adjoint_gradients(&g, &sol.x, &[0.0, 0.0], &[2], &[0]),
-        Err(NfxpError::UnknownObjective { index: 2, count: 2 })
+        Err(EngineError::UnknownObjective { index: 2, count: 2 })
     ));
 }
 
@@ -533,27 +533,27 @@ fn cournot_nash_matches_closed_form_under_every_schedule() {
     let four = Cournot::new(12.0, 0.8, vec![1.0, 2.0, 1.5, 0.5]).unwrap();
     assert_cournot_nash(
         &four,
-        BestResponse::new().with_schedule(Schedule::GaussSeidel),
+        BestResponse::new().with_update_order(UpdateOrder::GaussSeidel),
     );
     assert_cournot_nash(&four, BestResponse::new().with_damping(0.5).unwrap());
     let undamped = BestResponse::new().with_max_rounds(50).unwrap();
     let players = players_from_blocks(four.policy_space());
     assert!(matches!(
         undamped.solve(&four, &players, &[1.0; 4], |_| {}),
-        Err(NfxpError::GameNotConverged { rounds: 50, .. })
+        Err(EngineError::GameNotConverged { rounds: 50, .. })
     ));
 }
 
 #[test]
 fn armington_nash_tariff_matches_the_formula() {
-    // theta = 4, tau = 1.5 gives t = 0.265231 (the foundation issue's oracle).
+    // theta = 4, tau = 1.5 gives t = 0.265231 (the Armington oracle of docs/results.md).
     let t = symmetric_nash_tariff(4.0, 1.5);
     assert!((t - 0.265231).abs() < 5e-7);
     let g = ArmingtonTariffGame::symmetric(4.0, 1.5);
     let players = players_from_blocks(g.policy_space());
     for br in [
         BestResponse::new(),
-        BestResponse::new().with_schedule(Schedule::GaussSeidel),
+        BestResponse::new().with_update_order(UpdateOrder::GaussSeidel),
     ] {
         let nash = br.solve(&g, &players, &[0.0, 0.0], |_| {}).unwrap();
         assert!(
@@ -624,7 +624,7 @@ fn unfinished_games_are_errors() {
         .unwrap()
         .solve(&c, &players, &[0.0, 0.0], |_| {})
         .unwrap_err();
-    let NfxpError::GameNotConverged {
+    let EngineError::GameNotConverged {
         rounds: 1,
         last,
         residual_history,
@@ -656,7 +656,7 @@ fn unfinished_games_are_errors() {
         .solve(&c, &players, &[0.0, 0.0], |_| {})
         .unwrap_err();
     for err in [damped, stacked] {
-        let NfxpError::GameNotConverged {
+        let EngineError::GameNotConverged {
             best,
             residual_history,
             ..
@@ -798,8 +798,8 @@ fn exhausted_budget_is_accepted_only_within_the_stall_tolerance() {
     let err = strict
         .maximize(&e, &Criterion::utilitarian(2), &[0.0], None, None)
         .unwrap_err();
-    assert!(matches!(err, NfxpError::OptimizerFailed { .. }), "{err}");
-    let NfxpError::OptimizerFailed { report, .. } = err else {
+    assert!(matches!(err, EngineError::OptimizerFailed { .. }), "{err}");
+    let EngineError::OptimizerFailed { report, .. } = err else {
         unreachable!()
     };
     let pg = report.projected_gradient_norm;
@@ -823,7 +823,7 @@ fn best_responses_can_stop_on_the_first_order_conditions_alone_and_resume_warm()
     let g = ArmingtonTariffGame::symmetric(4.0, 1.5);
     let players = players_from_blocks(g.policy_space());
     let br = BestResponse::new()
-        .with_schedule(Schedule::GaussSeidel)
+        .with_update_order(UpdateOrder::GaussSeidel)
         .with_damping(0.5)
         .unwrap()
         .with_tol(1e-3)
@@ -881,7 +881,7 @@ fn best_responses_that_no_longer_move_stop_early_as_stuck() {
     let players = players_from_blocks(duopoly.policy_space());
     let unreachable = BestResponse::new().with_tol(1e-300).unwrap();
     match unreachable.solve(&duopoly, &players, &[1.0, 1.0], |_| {}) {
-        Err(NfxpError::GameNotConverged { rounds, last, .. }) => {
+        Err(EngineError::GameNotConverged { rounds, last, .. }) => {
             assert!(rounds < 100, "stopped after {rounds} rounds");
             assert_eq!(last.max_policy_change, 0.0);
         }

@@ -4,8 +4,8 @@
 
 use walras_core::fixtures::{Cournot, ExchangeEconomy};
 use walras_core::{
-    fixed_point, nelder_mead, simplex_in_box, try_fixed_point, Criterion, Equilibrium,
-    FixedPointOptions, NelderMeadOptions, NfxpError, PolicyOptimizer, PolishedOptimizer,
+    fixed_point, nelder_mead, simplex_in_box, try_fixed_point, Criterion, EngineError, Equilibrium,
+    FixedPointOptions, NelderMeadOptions, PolicyOptimizer, PolishedOptimizer,
 };
 
 // ---- the polished optimiser ----
@@ -137,20 +137,20 @@ fn nelder_mead_rejects_bad_options_and_simplices() {
     ] {
         assert!(matches!(
             nelder_mead(rosenbrock, simplex(), &bad),
-            Err(NfxpError::InvalidOption { .. })
+            Err(EngineError::InvalidOption { .. })
         ));
     }
     let too_few = vec![vec![0.0, 0.0], vec![1.0, 0.0]];
     assert!(matches!(
         nelder_mead(rosenbrock, too_few, &ok),
-        Err(NfxpError::DimensionMismatch { .. })
+        Err(EngineError::DimensionMismatch { .. })
     ));
     assert!(nelder_mead(rosenbrock, Vec::new(), &ok).is_err());
     let mut nan = simplex();
     nan[1][0] = f64::NAN;
     assert!(matches!(
         nelder_mead(rosenbrock, nan, &ok),
-        Err(NfxpError::NonFinite { .. })
+        Err(EngineError::NonFinite { .. })
     ));
 }
 
@@ -240,7 +240,7 @@ fn fixed_point_non_convergence_carries_the_residual_and_iterations() {
         ..FixedPointOptions::default()
     };
     let err = fixed_point(|x, out| out[0] = x[0] + 1.0, &[0.0], &o).unwrap_err();
-    let NfxpError::NotConverged(report) = &err else {
+    let EngineError::NotConverged(report) = &err else {
         panic!("{err}")
     };
     assert_eq!(report.iterations, 25);
@@ -258,23 +258,23 @@ fn fixed_point_non_convergence_carries_the_residual_and_iterations() {
     ] {
         assert!(matches!(
             fixed_point(|x, out| out[0] = x[0], &[0.0], &bad),
-            Err(NfxpError::InvalidOption { .. })
+            Err(EngineError::InvalidOption { .. })
         ));
     }
     assert!(matches!(
         fixed_point(|x, out| out[0] = x[0], &[f64::NAN], &o),
-        Err(NfxpError::NonFinite { .. })
+        Err(EngineError::NonFinite { .. })
     ));
 }
 
 #[derive(Debug)]
 enum MapError {
     Domain(f64),
-    Engine(NfxpError),
+    Engine(EngineError),
 }
 
-impl From<NfxpError> for MapError {
-    fn from(e: NfxpError) -> Self {
+impl From<EngineError> for MapError {
+    fn from(e: EngineError) -> Self {
         MapError::Engine(e)
     }
 }
@@ -303,7 +303,7 @@ fn try_fixed_point_passes_the_maps_errors_through_and_restarts_extrapolations() 
     // The engine's own errors arrive converted.
     assert!(matches!(
         try_fixed_point(map, &[1.0], &FixedPointOptions { max_iter: 0, ..o }),
-        Err(MapError::Engine(NfxpError::InvalidOption { .. }))
+        Err(MapError::Engine(EngineError::InvalidOption { .. }))
     ));
     // A map that fails at the first Anderson extrapolation (its third evaluation: the start,
     // the plain damped step, then the first mixed one): the iteration restarts from the plain

@@ -109,7 +109,7 @@ pub enum ScenarioError {
     },
     /// The inner solver options are invalid.
     #[error("inner solver options")]
-    Options(#[source] walras_core::NfxpError),
+    Options(#[source] walras_core::EngineError),
     /// Calibration found the data inconsistent.
     #[error("calibrating {source_label}")]
     Calibrate {

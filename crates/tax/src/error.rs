@@ -31,7 +31,7 @@ pub enum TaxError {
     },
     /// The nested-fixed-point engine failed (non-convergence carries its report).
     #[error(transparent)]
-    Engine(#[from] walras_core::NfxpError),
+    Engine(#[from] walras_core::EngineError),
 }
 
 /// Result alias for the tax crate.

@@ -42,7 +42,7 @@
 //! [`MirrleesSchedule::non_monotone_income`] lists such grid points.
 
 use serde::Serialize;
-use walras_core::{check, try_fixed_point, FixedPointOptions, NfxpError};
+use walras_core::{check, try_fixed_point, EngineError, FixedPointOptions};
 
 use crate::error::{invalid, Result, TaxError};
 use crate::skills::SkillDistribution;
@@ -470,7 +470,7 @@ pub fn solve_mirrlees(
     };
     let fixed = match try_fixed_point(abc, &vec![0.0; m], &options.fixed_point()) {
         Ok(fixed) => fixed,
-        Err(TaxError::Engine(NfxpError::NotConverged(report))) => {
+        Err(TaxError::Engine(EngineError::NotConverged(report))) => {
             return Err(invalid(
                 "mirrlees",
                 format!(

@@ -28,7 +28,7 @@ pub enum TradeError {
     Infeasible(String),
     /// The nested-fixed-point engine failed (non-convergence carries its report).
     #[error(transparent)]
-    Engine(#[from] walras_core::NfxpError),
+    Engine(#[from] walras_core::EngineError),
 }
 
 /// Result alias for the trade crate.

@@ -30,4 +30,4 @@ pub use problems::{
     unilateral, NashMethod, PolicyResult, ResponseDynamics,
 };
 pub use report::{spearman, PolicyRow, PolicySummary, SectorFindings};
-pub use walras_core::Schedule;
+pub use walras_core::UpdateOrder;

@@ -5,7 +5,7 @@
 use serde::Serialize;
 use walras_core::{
     players_from_blocks, solve, Aggregation, BestResponse, Criterion, Equilibrium, NashOutcome,
-    PolicyOptimizer, RoundRecord, Schedule, SolveReport, SolverOptions, StackedFoc,
+    PolicyOptimizer, RoundRecord, SolveReport, SolverOptions, StackedFoc, UpdateOrder,
 };
 
 use crate::error::{invalid, Result, TradeError};
@@ -94,7 +94,7 @@ fn reachable_equilibrium(
     }
     match solve(model, start, None, inner) {
         Ok(sol) => Ok(Some(sol.x)),
-        Err(walras_core::NfxpError::NotConverged(_)) => {
+        Err(walras_core::EngineError::NotConverged(_)) => {
             continued_equilibrium(model, start, inner).map(Some)
         }
         Err(e) => Err(e.into()),
@@ -129,7 +129,7 @@ pub fn continued_equilibrium(
                 t = next;
                 dt *= 2.0;
             }
-            Err(walras_core::NfxpError::NotConverged(report)) => {
+            Err(walras_core::EngineError::NotConverged(report)) => {
                 dt *= 0.5;
                 if dt < MIN_CONTINUATION_STEP {
                     return Err(TradeError::Infeasible(format!(
@@ -279,7 +279,7 @@ fn maximize_polished(
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ResponseDynamics {
     /// Jacobi (all respond to last round, in parallel) or Gauss-Seidel (in turn).
-    pub schedule: Schedule,
+    pub order: UpdateOrder,
     /// Each round moves this fraction of the way to the best responses (1 = undamped).
     pub damping: f64,
 }
@@ -287,7 +287,7 @@ pub struct ResponseDynamics {
 impl Default for ResponseDynamics {
     fn default() -> Self {
         ResponseDynamics {
-            schedule: Schedule::Jacobi,
+            order: UpdateOrder::Jacobi,
             damping: 1.0,
         }
     }
@@ -367,7 +367,7 @@ pub fn nash_with(
         BestResponse::new()
             .with_tol(tol)?
             .with_policy_tol(policy_tol.max(tol))?
-            .with_schedule(dynamics.schedule)
+            .with_update_order(dynamics.order)
             .with_damping(dynamics.damping)?
             .with_optimizer(optimizer)
             .solve_from(model, &players, start, warm_x, on_round)
@@ -438,7 +438,7 @@ pub fn nash_with(
             }
             match stacked(60, &near.policy, Some(&near.x), true, on_round) {
                 Ok(last) => return Ok((near.then(last), NashMethod::BestResponseThenStacked)),
-                Err(walras_core::NfxpError::GameNotConverged { best, .. }) => {
+                Err(walras_core::EngineError::GameNotConverged { best, .. }) => {
                     let reached = best.max_projected_gradient();
                     let here = residual(&near);
                     handover = reached.min(here) * HANDOVER_CUT;

@@ -115,7 +115,7 @@ pub fn run(common: &CommonArgs, args: &ExamplesArgs, command_line: Vec<String>) 
     let firms = players_from_blocks(cournot.policy_space());
     let progress = Progress::spinner("Cournot best responses", common.quiet);
     let nash_c = BestResponse::new()
-        .with_schedule(walras_core::Schedule::GaussSeidel)
+        .with_update_order(walras_core::UpdateOrder::GaussSeidel)
         .solve(&cournot, &firms, &vec![0.0; firms.len()], |r| {
             progress.message(format!(
                 "round {}, max change {:.1e}",

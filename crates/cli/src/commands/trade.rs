@@ -18,7 +18,7 @@ use walras_plot::{
 };
 use walras_trade::{
     counterfactual, nash, nash_with, unilateral, FinalShares, InstrumentSet, Kind, NashMethod,
-    PolicyResult, ResponseDynamics, Schedule, Structure, TradeModel,
+    PolicyResult, ResponseDynamics, Structure, TradeModel, UpdateOrder,
 };
 
 use crate::args::{
@@ -386,7 +386,7 @@ fn report(
 /// `tol`: say what that usually means and what to do.
 fn stall_hint(e: walras_trade::TradeError, tol: f64) -> anyhow::Error {
     let hint = match &e {
-        walras_trade::TradeError::Engine(walras_core::NfxpError::OptimizerFailed {
+        walras_trade::TradeError::Engine(walras_core::EngineError::OptimizerFailed {
             report,
             ..
         }) if report.projected_gradient_norm < 1e-4 && report.projected_gradient_norm > tol => {
@@ -452,10 +452,10 @@ fn game(
     let method: NashMethod = args.method.parse()?;
     let verbose = common.verbose > 0;
     let dynamics = ResponseDynamics {
-        schedule: if args.schedule == "gauss-seidel" {
-            Schedule::GaussSeidel
+        order: if args.schedule == "gauss-seidel" {
+            UpdateOrder::GaussSeidel
         } else {
-            Schedule::Jacobi
+            UpdateOrder::Jacobi
         },
         damping: args.damping,
     };
