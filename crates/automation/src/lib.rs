@@ -20,6 +20,8 @@
 //! - [`planner`]: the social optimum by forward-backward sweep, decentralising subsidies.
 //! - [`network`]: spillover topologies, normalisations and statistics.
 //! - [`scenario`]: TOML scenario files and the shipped presets.
+//! - [`market`]: the static market with the planner's subsidies as a core economy (exact
+//!   implicit derivatives in the subsidies).
 //! - [`monte_carlo`]: seeded Monte Carlo and parameter grids in parallel.
 //! - [`power_law`]: the P4 setting and log-log fits of the labour task share.
 #![deny(missing_docs)]
@@ -29,6 +31,7 @@
 pub mod dynamics;
 pub mod economy;
 pub mod equilibrium;
+pub mod market;
 pub mod monte_carlo;
 pub mod network;
 pub mod planner;

@@ -91,6 +91,13 @@ pub enum EngineError {
         /// The largest first-order-condition residual (projected gradient) of every round.
         residual_history: Vec<f64>,
     },
+    /// The model's own solver ([`Equilibrium::structured_solve`](crate::Equilibrium::structured_solve)) failed.
+    #[error("the model's own solver failed: {0}")]
+    ModelSolve(String),
+    /// The run was cancelled by its observer ([`Observer::cancelled`](crate::Observer::cancelled),
+    /// e.g. a [`Cancel`](crate::Cancel) token).
+    #[error("cancelled: the observer asked the engine to stop before the run finished")]
+    Cancelled,
     /// An objective index does not exist in the model.
     #[error("objective {index} does not exist (the model has {count} objectives)")]
     UnknownObjective {

@@ -20,7 +20,8 @@ use crate::game::{best_round, stacked_layout, validate_players, NashOutcome, Pla
 use crate::implicit::{adjoint_gradients_factored, Probes};
 use crate::linalg::Factorization;
 use crate::model::Welfare;
-use crate::solve::{broyden_solve, solve, SolverOptions, BROYDEN_STEPS};
+use crate::observe::{self, Event, NoObserver, Observer, SharedObserver};
+use crate::solve::{broyden_solve, solve_observed, SolverOptions, BROYDEN_STEPS};
 
 /// The iteration counts as stagnating if the residual is not below STALL_FACTOR times its
 /// value STALL_WINDOW iterations earlier.
@@ -44,7 +45,7 @@ const CYCLE_WINDOW: usize = 2 * STALL_WINDOW;
 const FD_COLUMNS: usize = 2048;
 
 /// Settings of the stacked-FOC Nash solver.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StackedFoc {
     tol: f64,
     max_iter: usize,
@@ -52,6 +53,8 @@ pub struct StackedFoc {
     max_step: f64,
     secant_above: f64,
     inner: SolverOptions,
+    #[serde(skip)]
+    observer: SharedObserver,
 }
 
 impl Default for StackedFoc {
@@ -63,6 +66,7 @@ impl Default for StackedFoc {
             max_step: 0.5,
             secant_above: f64::INFINITY,
             inner: SolverOptions::default(),
+            observer: SharedObserver::default(),
         }
     }
 }
@@ -129,6 +133,20 @@ impl StackedFoc {
         Ok(self)
     }
 
+    /// Report to `observer` (every iteration as [`Event::Round`], and the inner solves' and
+    /// gradients' events, from every thread) and stop with [`EngineError::Cancelled`] when it
+    /// asks to.
+    pub fn with_observer(mut self, observer: std::sync::Arc<dyn Observer>) -> Self {
+        self.observer = SharedObserver::new(observer);
+        self
+    }
+
+    /// Report to this shared observer (none: report nothing).
+    pub fn with_shared_observer(mut self, observer: SharedObserver) -> Self {
+        self.observer = observer;
+        self
+    }
+
     /// Solve from `start` (projected onto the bounds); `on_iter` sees every iteration.
     pub fn solve<M: Welfare + ?Sized>(
         &self,
@@ -152,6 +170,8 @@ impl StackedFoc {
         mut on_iter: impl FnMut(&RoundRecord),
     ) -> Result<NashOutcome> {
         let t0 = Instant::now();
+        let observer = self.observer.get();
+        observe::check(observer)?;
         validate_players(model, players)?;
         let space = model.policy_space();
         // The player (objective row) who controls each instrument.
@@ -181,6 +201,7 @@ impl StackedFoc {
                 &objectives,
                 &indices,
                 factor.as_deref(),
+                observer,
             )?;
             if let Some(factor) = made {
                 *last_factor.lock().unwrap_or_else(|e| e.into_inner()) =
@@ -214,14 +235,20 @@ impl StackedFoc {
         };
         let evaluate = |policy: Vec<f64>, warm: Option<&[f64]>| -> Result<Point> {
             let quasi_newton = match (warm, kept()) {
-                (Some(w), Some(f)) => {
-                    broyden_solve(model, &policy, w, &f, self.inner.tol, BROYDEN_STEPS)
-                }
+                (Some(w), Some(f)) => broyden_solve(
+                    model,
+                    &policy,
+                    w,
+                    &f,
+                    self.inner.tol,
+                    BROYDEN_STEPS,
+                    observer,
+                ),
                 _ => None,
             };
             let x = match quasi_newton {
                 Some((x, ..)) => x,
-                None => solve(model, &policy, warm, &self.inner)?.x,
+                None => solve_observed(model, &policy, warm, &self.inner, observer)?.x,
             };
             inner_solves.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             conditions(policy, x)
@@ -243,6 +270,7 @@ impl StackedFoc {
         let mut rebuilt_at = 0;
         let mut crawl_rebuilds = 0;
         for iter in 1..=self.max_iter {
+            observe::check(observer)?;
             let z: Vec<f64> = indices.iter().map(|&i| point.policy[i]).collect();
             let r = DVector::from_column_slice(&point.residual);
             // Jacobian (initially, and after a failed line search): forward differences, column
@@ -275,6 +303,7 @@ impl StackedFoc {
                             &objectives,
                             &indices,
                             &owner,
+                            observer,
                         )?;
                         let (gradients, base) = (probes.gradients(&h)?, probes.base());
                         *last_factor.lock().unwrap_or_else(|e| e.into_inner()) =
@@ -311,6 +340,7 @@ impl StackedFoc {
             let mut step = match crate::linalg::lu_solve(
                 b_step,
                 &DMatrix::from_column_slice(m, 1, (-&r).as_slice()),
+                observer,
             ) {
                 Some(s) => DVector::from_column_slice(s.as_slice()),
                 // A singular model: instruments with no effect (zero rows and columns) or
@@ -325,7 +355,7 @@ impl StackedFoc {
             // the whole step down instead left the others a few percent of their Newton step;
             // clipping components, a direction the model no longer predicted to descend.)
             if step.amax() > self.max_step {
-                step = box_truncated(b_step, &r, step, self.max_step);
+                step = box_truncated(b_step, &r, step, self.max_step, observer);
             }
             // Backtrack on |r|: up to 8 halvings; a trial whose inner solve fails counts as
             // worse. The last feasible trial is accepted (Broyden learns from it).
@@ -401,6 +431,7 @@ impl StackedFoc {
                 policy: next.policy.clone(),
             };
             on_iter(&record);
+            observer.on_event(&Event::Round(&record));
             let done = norm(&next.residual) <= self.tol;
             history.push(record);
             // Stagnation: three line searches in a row found no decrease even with fresh
@@ -558,7 +589,7 @@ pub fn differenced_gradient_jacobian<M: Welfare + ?Sized>(
     validate_players(model, players)?;
     check_option("h", h, check::positive)?;
     let (objectives, wrt, owner) = stacked_layout(players);
-    let probes = Probes::new(model, x, policy, &objectives, &wrt, &owner)?;
+    let probes = Probes::new(model, x, policy, &objectives, &wrt, &owner, &NoObserver)?;
     let (gradients, base) = (probes.gradients(&vec![h; wrt.len()])?, probes.base());
     Ok(DMatrix::from_fn(wrt.len(), wrt.len(), |i, k| {
         (gradients[(i, k)] - base[i]) / h
@@ -578,7 +609,7 @@ fn central_gradient_jacobian<M: Welfare + ?Sized>(
     owner: &[usize],
     h: f64,
 ) -> Result<DMatrix<f64>> {
-    let probes = Probes::new(model, x, policy, objectives, wrt, owner)?;
+    let probes = Probes::new(model, x, policy, objectives, wrt, owner, &NoObserver)?;
     let steps = |step: f64| vec![step; wrt.len()];
     Ok((probes.gradients(&steps(h))? - probes.gradients(&steps(-h))?) / (2.0 * h))
 }
@@ -649,6 +680,7 @@ fn box_truncated(
     r: &DVector<f64>,
     newton: DVector<f64>,
     radius: f64,
+    observer: &dyn Observer,
 ) -> DVector<f64> {
     let m = r.len();
     let mut d = newton;
@@ -670,7 +702,7 @@ fn box_truncated(
         let moved = b * DVector::from_iterator(m, (0..m).map(|k| if held[k] { d[k] } else { 0.0 }));
         let reduced = DMatrix::from_fn(free.len(), free.len(), |i, j| b[(free[i], free[j])]);
         let rhs = DMatrix::from_fn(free.len(), 1, |i, _| -(r[free[i]] + moved[free[i]]));
-        let Some(solved) = crate::linalg::lu_solve(&reduced, &rhs) else {
+        let Some(solved) = crate::linalg::lu_solve(&reduced, &rhs, observer) else {
             break;
         };
         for (i, &k) in free.iter().enumerate() {
@@ -751,10 +783,10 @@ mod tests {
         // heads down to the stationary point (a minimum); on the flipped one it goes up.
         let b = DMatrix::from_row_slice(2, 2, &[0.5, 0.01, 0.0, -0.5]);
         let r = DMatrix::from_column_slice(2, 1, &[0.05, -0.1]);
-        let plain = crate::linalg::lu_solve(&b, &(-&r)).unwrap();
+        let plain = crate::linalg::lu_solve(&b, &(-&r), &NoObserver).unwrap();
         assert!(plain[1] < 0.0, "{plain}");
         let flipped = uphill(&b).expect("a negative diagonal entry");
-        let step = crate::linalg::lu_solve(&flipped, &(-&r)).unwrap();
+        let step = crate::linalg::lu_solve(&flipped, &(-&r), &NoObserver).unwrap();
         assert!(step[1] > 0.0, "uphill: {step}");
         assert!((step[1] - 0.2).abs() < 1e-12);
         assert!(
@@ -815,19 +847,26 @@ mod tests {
         let b = DMatrix::from_row_slice(3, 3, &[2.0, 0.3, 0.1, 0.2, 1.0, 0.05, 0.0, 0.01, 1e-4]);
         let r = DVector::from_vec(vec![0.1, -0.05, 1e-3]);
         let newton = DVector::from_column_slice(
-            crate::linalg::lu_solve(&b, &DMatrix::from_column_slice(3, 1, (-&r).as_slice()))
-                .unwrap()
-                .as_slice(),
+            crate::linalg::lu_solve(
+                &b,
+                &DMatrix::from_column_slice(3, 1, (-&r).as_slice()),
+                &NoObserver,
+            )
+            .unwrap()
+            .as_slice(),
         );
         assert!(newton[2].abs() > 1.0, "{newton}");
-        let d = box_truncated(&b, &r, newton.clone(), 0.5);
+        let d = box_truncated(&b, &r, newton.clone(), 0.5, &NoObserver);
         assert_eq!(d[2], 0.5_f64.copysign(newton[2]), "held at the edge: {d}");
         assert!(d.amax() <= 0.5);
         // The free instruments' rows of the model hold exactly given the held move.
         let model = &r + &b * &d;
         assert!(model[0].abs() < 1e-14 && model[1].abs() < 1e-14, "{model}");
         // Within the box: the Newton step itself.
-        assert_eq!(box_truncated(&b, &r, newton.clone(), 1e3), newton);
+        assert_eq!(
+            box_truncated(&b, &r, newton.clone(), 1e3, &NoObserver),
+            newton
+        );
     }
 
     #[test]
@@ -862,9 +901,12 @@ mod tests {
         // Instrument 2 has no effect (zero row and column); instrument 1 is near-flat.
         let b = DMatrix::from_row_slice(3, 3, &[2.0, 0.0, 0.0, 0.0, 1e-12, 0.0, 0.0, 0.0, 0.0]);
         let r = DVector::from_vec(vec![0.4, 1e-14, 0.0]);
-        assert!(
-            crate::linalg::lu_solve(&b, &DMatrix::from_column_slice(3, 1, &[1.0; 3])).is_none()
-        );
+        assert!(crate::linalg::lu_solve(
+            &b,
+            &DMatrix::from_column_slice(3, 1, &[1.0; 3]),
+            &NoObserver
+        )
+        .is_none());
         let d = regularized_step(&b, &r, 1.0).unwrap();
         assert!((d[0] + 0.2).abs() < 1e-12, "{d}");
         assert_eq!(d[1], 0.0, "below RCOND: left alone");

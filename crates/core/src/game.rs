@@ -8,11 +8,12 @@ use serde::Serialize;
 
 use crate::check;
 use crate::error::{check_option, invalid, EngineError, Result};
-use crate::implicit::{adjoint_gradients, Criterion};
+use crate::implicit::{adjoint_gradients_factored, Criterion};
 use crate::model::Welfare;
+use crate::observe::{self, Event, Observer, SharedObserver};
 use crate::optimize::{Optimum, PolicyOptimizer};
 use crate::policy::PolicySpace;
-use crate::solve::solve;
+use crate::solve::solve_observed;
 
 /// A player: a name, the policy entries it controls and the objective it maximises.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -123,7 +124,7 @@ impl NashOutcome {
 ///
 /// Stops when, in one round, the largest policy change is below `policy_tol` (default: `tol`)
 /// AND every player's projected gradient (own block) is below `tol`.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BestResponse {
     schedule: UpdateOrder,
     damping: f64,
@@ -132,6 +133,8 @@ pub struct BestResponse {
     policy_tol: Option<f64>,
     parallel: bool,
     optimizer: PolicyOptimizer,
+    #[serde(skip)]
+    observer: SharedObserver,
 }
 
 impl Default for BestResponse {
@@ -146,6 +149,7 @@ impl Default for BestResponse {
             optimizer: PolicyOptimizer::default()
                 .with_pg_tol(1e-10)
                 .expect("valid default"),
+            observer: SharedObserver::default(),
         }
     }
 }
@@ -215,6 +219,20 @@ impl BestResponse {
         self
     }
 
+    /// Report to `observer` (every round as [`Event::Round`], and the best responses' and
+    /// inner solves' events, from every thread) and stop with
+    /// [`EngineError::Cancelled`] when it asks to. It overrides the optimiser's own observer.
+    pub fn with_observer(mut self, observer: std::sync::Arc<dyn Observer>) -> Self {
+        self.observer = SharedObserver::new(observer);
+        self
+    }
+
+    /// Report to this shared observer (none: the optimiser's, if it has one).
+    pub fn with_shared_observer(mut self, observer: SharedObserver) -> Self {
+        self.observer = observer;
+        self
+    }
+
     /// Find a Nash equilibrium among `players` from the policy `start`, calling `on_round`
     /// after each round (for progress display).
     pub fn solve<M: Welfare + ?Sized>(
@@ -238,12 +256,16 @@ impl BestResponse {
         mut on_round: impl FnMut(&RoundRecord),
     ) -> Result<NashOutcome> {
         let t0 = Instant::now();
+        let shared = self.observer.or(self.optimizer.observer());
+        let observer = shared.get();
+        observe::check(observer)?;
+        let optimizer = self.optimizer.clone().with_shared_observer(shared.clone());
         let space = model.policy_space();
         validate_players(model, players)?;
         let mut policy = space.project(start);
         space.check(&policy)?;
         let inner = self.optimizer.inner();
-        let mut x = solve(model, &policy, warm_x, inner)?.x;
+        let mut x = solve_observed(model, &policy, warm_x, inner, observer)?.x;
         let mut inner_solves = 1;
         let objectives: Vec<usize> = players.iter().map(|p| p.objective).collect();
         let all_indices: Vec<usize> = players
@@ -252,7 +274,7 @@ impl BestResponse {
             .collect();
         let mut history = Vec::new();
         let respond = |policy: &[f64], x: &[f64], player: &Player| {
-            self.optimizer.maximize(
+            optimizer.maximize(
                 model,
                 &Criterion::Single(player.objective),
                 policy,
@@ -261,6 +283,7 @@ impl BestResponse {
             )
         };
         for round in 1..=self.max_rounds {
+            observe::check(observer)?;
             let old = policy.clone();
             match self.schedule {
                 UpdateOrder::Jacobi => {
@@ -288,9 +311,12 @@ impl BestResponse {
                         // solved from the response's equilibrium, or from the one before it.
                         x = if self.damping < 1.0 {
                             inner_solves += 1;
-                            match solve(model, &policy, Some(&br.x), inner) {
+                            match solve_observed(model, &policy, Some(&br.x), inner, observer) {
                                 Ok(sol) => sol.x,
-                                Err(_) => solve(model, &policy, Some(&x), inner)?.x,
+                                Err(EngineError::Cancelled) => return Err(EngineError::Cancelled),
+                                Err(_) => {
+                                    solve_observed(model, &policy, Some(&x), inner, observer)?.x
+                                }
                             }
                         } else {
                             br.x
@@ -298,9 +324,17 @@ impl BestResponse {
                     }
                 }
             }
-            x = solve(model, &policy, Some(&x), inner)?.x;
+            x = solve_observed(model, &policy, Some(&x), inner, observer)?.x;
             inner_solves += 1;
-            let grads = adjoint_gradients(model, &x, &policy, &objectives, &all_indices)?;
+            let (grads, _) = adjoint_gradients_factored(
+                model,
+                &x,
+                &policy,
+                &objectives,
+                &all_indices,
+                None,
+                observer,
+            )?;
             let mut offset = 0;
             let projected_gradients = players
                 .iter()
@@ -325,6 +359,7 @@ impl BestResponse {
                 policy: policy.clone(),
             };
             on_round(&record);
+            observer.on_event(&Event::Round(&record));
             let done = record.max_policy_change <= self.policy_tol.unwrap_or(self.tol)
                 && record.max_projected_gradient() <= self.tol;
             history.push(record);

@@ -15,6 +15,7 @@ use crate::autodiff::{
 use crate::error::{check_len, invalid, EngineError, Result};
 use crate::linalg::Factorization;
 use crate::model::{AdjointOperator, Equilibrium, Welfare};
+use crate::observe::{self, Event, NoObserver, Observer, Timed};
 
 /// A scalar criterion built from a model's objectives.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -108,7 +109,7 @@ pub fn adjoint_gradients<M: Welfare + ?Sized>(
     objectives: &[usize],
     wrt: &[usize],
 ) -> Result<ObjectiveGradients> {
-    adjoint_gradients_factored(model, x, policy, objectives, wrt, None).map(|(g, _)| g)
+    adjoint_gradients_factored(model, x, policy, objectives, wrt, None, &NoObserver).map(|(g, _)| g)
 }
 
 /// [`adjoint_gradients`] that can reuse `reuse`, a factorisation of dF/dx at a nearby point:
@@ -123,10 +124,11 @@ pub(crate) fn adjoint_gradients_factored<M: Welfare + ?Sized>(
     objectives: &[usize],
     wrt: &[usize],
     reuse: Option<&crate::linalg::Factorization>,
+    observer: &dyn Observer,
 ) -> Result<(ObjectiveGradients, Option<crate::linalg::Factorization>)> {
     check_len("equilibrium x", model.n_unknowns(), x.len())?;
     model.policy_space().check(policy)?;
-    let _measure = crate::work::measure(crate::work::Timed::Gradient);
+    let _measure = observe::measure(observer, Timed::Gradient);
     for &k in objectives {
         if k >= model.n_objectives() {
             return Err(EngineError::UnknownObjective {
@@ -136,7 +138,7 @@ pub(crate) fn adjoint_gradients_factored<M: Welfare + ?Sized>(
         }
     }
     let n = x.len();
-    let d = PointDerivatives::at(model, x, policy, objectives, wrt);
+    let d = PointDerivatives::at(model, x, policy, objectives, wrt, observer);
     // (dF/dx)^T V = (dW/dx)^T, one column per objective.
     let (rhs, w_p) = d.objective_rows(n);
     let reuse = reuse.filter(|f| f.worth_reusing());
@@ -152,7 +154,7 @@ pub(crate) fn adjoint_gradients_factored<M: Welfare + ?Sized>(
                 r
             }
         };
-        if let Some(v) = refine_transposed(factor, &rhs, residual) {
+        if let Some(v) = refine_transposed(factor, &rhs, residual, observer) {
             let gradients = match applied_rows {
                 Some(rows) => rows.columns(n, wrt.len()).into_owned(),
                 None => d.gradients(&w_p, &v),
@@ -162,8 +164,8 @@ pub(crate) fn adjoint_gradients_factored<M: Welfare + ?Sized>(
         }
     }
     let jac_x = d.jacobian_x();
-    let factor =
-        crate::linalg::Factorization::new(&jac_x).ok_or_else(|| singular(model, &jac_x))?;
+    let factor = crate::linalg::Factorization::new(&jac_x, observer)
+        .ok_or_else(|| singular(model, &jac_x))?;
     let v = factor
         .solve(&rhs, true)
         .ok_or_else(|| singular(model, &jac_x))?;
@@ -186,14 +188,15 @@ impl<'a> PointDerivatives<'a> {
         policy: &[f64],
         objectives: &[usize],
         wrt: &[usize],
+        observer: &dyn Observer,
     ) -> Self {
-        let applied = crate::work::measure_some(crate::work::Timed::Derivatives, || {
+        let applied = observe::measure_some(observer, Timed::Derivatives, || {
             model.adjoint_operator(x, policy, objectives, wrt)
         });
         if let Some(op) = applied {
             return PointDerivatives::Applied(op);
         }
-        PointDerivatives::Formed(derivatives_at(model, x, policy, objectives, wrt))
+        PointDerivatives::Formed(derivatives_at(model, x, policy, objectives, wrt, observer))
     }
 
     fn values(&self) -> &[f64] {
@@ -267,8 +270,9 @@ fn refine_transposed(
     factor: &crate::linalg::Factorization,
     b: &DMatrix<f64>,
     mut residual: impl FnMut(&DMatrix<f64>) -> DMatrix<f64>,
+    observer: &dyn Observer,
 ) -> Option<DMatrix<f64>> {
-    let _measure = crate::work::measure(crate::work::Timed::Refinement);
+    let _measure = observe::measure(observer, Timed::Refinement);
     let target = 1e-13 * b.amax().max(f64::MIN_POSITIVE) * (b.nrows() as f64).sqrt();
     let mut v = factor.solve(b, true)?;
     let mut previous = f64::INFINITY;
@@ -289,7 +293,7 @@ fn refine_transposed(
             return None;
         }
         previous = norm;
-        crate::work::count(crate::work::Counter::RefinementSteps);
+        observer.on_event(&Event::RefinementStep);
         v += factor.solve(&r, true)?;
     }
     None
@@ -303,7 +307,8 @@ pub fn criterion_gradient<M: Welfare + ?Sized>(
     policy: &[f64],
     wrt: &[usize],
 ) -> Result<(f64, Vec<f64>)> {
-    criterion_gradient_factored(model, criterion, x, policy, wrt, None).map(|(v, g, _)| (v, g))
+    criterion_gradient_factored(model, criterion, x, policy, wrt, None, &NoObserver)
+        .map(|(v, g, _)| (v, g))
 }
 
 /// [`criterion_gradient`] reusing a nearby factorisation if it can (see
@@ -315,10 +320,18 @@ pub(crate) fn criterion_gradient_factored<M: Welfare + ?Sized>(
     policy: &[f64],
     wrt: &[usize],
     reuse: Option<&crate::linalg::Factorization>,
+    observer: &dyn Observer,
 ) -> Result<(f64, Vec<f64>, Option<crate::linalg::Factorization>)> {
     criterion.validate(model.n_objectives())?;
-    let (grads, factor) =
-        adjoint_gradients_factored(model, x, policy, &criterion.objectives(), wrt, reuse)?;
+    let (grads, factor) = adjoint_gradients_factored(
+        model,
+        x,
+        policy,
+        &criterion.objectives(),
+        wrt,
+        reuse,
+        observer,
+    )?;
     let (value, weights) = criterion.combine(&grads.values)?;
     let gradient = (0..wrt.len())
         .map(|j| {
@@ -344,7 +357,7 @@ pub fn tangent<M: Equilibrium + ?Sized>(
     model.policy_space().check(policy)?;
     let (_, jac_x) = residual_and_jacobian_x(model, x, policy);
     let f_p = jacobian_p(model, x, policy, wrt);
-    crate::linalg::lu_solve(&jac_x, &(-f_p)).ok_or_else(|| singular(model, &jac_x))
+    crate::linalg::lu_solve(&jac_x, &(-f_p), &NoObserver).ok_or_else(|| singular(model, &jac_x))
 }
 
 /// Every first derivative at (x, policy): the model's analytic ones, or dual-number passes
@@ -356,8 +369,9 @@ fn derivatives_at<M: Welfare + ?Sized>(
     policy: &[f64],
     objectives: &[usize],
     wrt: &[usize],
+    observer: &dyn Observer,
 ) -> AllDerivatives {
-    let _measure = crate::work::measure(crate::work::Timed::Derivatives);
+    let _measure = observe::measure(observer, Timed::Derivatives);
     if let Some(d) = model.analytic_derivatives(x, policy, objectives, wrt) {
         return d;
     }
@@ -391,12 +405,13 @@ pub(crate) fn sensitivities<M: Welfare + ?Sized>(
     policy: &[f64],
     objectives: &[usize],
     wrt: &[usize],
+    observer: &dyn Observer,
 ) -> Result<Sensitivities> {
     check_len("equilibrium x", model.n_unknowns(), x.len())?;
     model.policy_space().check(policy)?;
-    let d = derivatives_at(model, x, policy, objectives, wrt);
+    let d = derivatives_at(model, x, policy, objectives, wrt, observer);
     let unsolvable = || singular(model, &d.f_x);
-    let factor = Factorization::new(&d.f_x).ok_or_else(unsolvable)?;
+    let factor = Factorization::new(&d.f_x, observer).ok_or_else(unsolvable)?;
     let dxdp = factor.solve(&(-&d.f_p), false).ok_or_else(unsolvable)?;
     let adjoint = factor
         .solve(&d.w_x.transpose(), true)
@@ -431,6 +446,7 @@ pub(crate) struct Probes<'a, M: ?Sized> {
     wrt: &'a [usize],
     owner: &'a [usize],
     at: Sensitivities,
+    observer: &'a dyn Observer,
 }
 
 impl<'a, M: Welfare + ?Sized> Probes<'a, M> {
@@ -441,12 +457,13 @@ impl<'a, M: Welfare + ?Sized> Probes<'a, M> {
         objectives: &'a [usize],
         wrt: &'a [usize],
         owner: &'a [usize],
+        observer: &'a dyn Observer,
     ) -> Result<Self> {
         check_len("owners of the probed indices", wrt.len(), owner.len())?;
         if let Some(&bad) = owner.iter().find(|&&r| r >= objectives.len()) {
             return Err(invalid("owner", bad, "must index the objectives"));
         }
-        let at = sensitivities(model, x, policy, objectives, wrt)?;
+        let at = sensitivities(model, x, policy, objectives, wrt, observer)?;
         Ok(Probes {
             model,
             x,
@@ -455,6 +472,7 @@ impl<'a, M: Welfare + ?Sized> Probes<'a, M> {
             wrt,
             owner,
             at,
+            observer,
         })
     }
 
@@ -487,7 +505,7 @@ impl<'a, M: Welfare + ?Sized> Probes<'a, M> {
     /// Own entries of a_k + c_k^T dx*/dp at the point shifted by `step` along column k (none:
     /// the point itself).
     fn own_gradients(&self, shift: Option<(usize, f64)>) -> Vec<f64> {
-        let _measure = crate::work::measure(crate::work::Timed::Gradient);
+        let _measure = observe::measure(self.observer, Timed::Gradient);
         let (n, dxdp) = (self.x.len(), &self.at.dxdp);
         let mut xk = self.x.to_vec();
         let mut pk = self.policy.to_vec();
@@ -497,8 +515,15 @@ impl<'a, M: Welfare + ?Sized> Probes<'a, M> {
             }
             pk[self.wrt[k]] += step;
         }
-        let rows = PointDerivatives::at(self.model, &xk, &pk, self.objectives, self.wrt)
-            .rows(&self.at.adjoint);
+        let rows = PointDerivatives::at(
+            self.model,
+            &xk,
+            &pk,
+            self.objectives,
+            self.wrt,
+            self.observer,
+        )
+        .rows(&self.at.adjoint);
         let c = rows.columns(0, n).transpose();
         (0..self.wrt.len())
             .map(|i| {
@@ -568,7 +593,8 @@ mod tests {
         let all: Vec<usize> = (0..60).collect();
         let p0 = vec![0.1; 60];
         let x0 = solve(&world, &p0, None, &options).unwrap().x;
-        let (_, factor0) = adjoint_gradients_factored(&world, &x0, &p0, &all, &all, None).unwrap();
+        let (_, factor0) =
+            adjoint_gradients_factored(&world, &x0, &p0, &all, &all, None, &NoObserver).unwrap();
         let factor0 = factor0.expect("no reuse asked: a factorisation is made");
         // A nearby policy: refinement with the old factorisation, no new one, same gradients.
         let p1: Vec<f64> = p0
@@ -579,7 +605,8 @@ mod tests {
         let x1 = solve(&world, &p1, Some(&x0), &options).unwrap().x;
         let fresh = adjoint_gradients(&world, &x1, &p1, &all, &all).unwrap();
         let (reused, made) =
-            adjoint_gradients_factored(&world, &x1, &p1, &all, &all, Some(&factor0)).unwrap();
+            adjoint_gradients_factored(&world, &x1, &p1, &all, &all, Some(&factor0), &NoObserver)
+                .unwrap();
         assert!(made.is_none(), "a nearby factorisation is reused");
         let diff = (&fresh.gradients - &reused.gradients).amax();
         assert!(diff < 1e-12 * fresh.gradients.amax().max(1.0), "{diff}");
@@ -593,9 +620,10 @@ mod tests {
                 1.0 / (1.0 + (i + 2 * j) as f64)
             }
         });
-        let far = crate::linalg::Factorization::new(&unrelated).unwrap();
+        let far = crate::linalg::Factorization::new(&unrelated, &NoObserver).unwrap();
         let (again, made) =
-            adjoint_gradients_factored(&world, &x1, &p1, &all, &all, Some(&far)).unwrap();
+            adjoint_gradients_factored(&world, &x1, &p1, &all, &all, Some(&far), &NoObserver)
+                .unwrap();
         assert!(made.is_some(), "a far factorisation is replaced");
         assert!((&fresh.gradients - &again.gradients).amax() < 1e-12);
         // Small systems always refactorise (as cheap as a refinement step).
@@ -603,9 +631,11 @@ mod tests {
         let some: Vec<usize> = (0..4).collect();
         let q = vec![0.1; 4];
         let xs = solve(&small, &q, None, &options).unwrap().x;
-        let (_, f) = adjoint_gradients_factored(&small, &xs, &q, &some, &some, None).unwrap();
+        let (_, f) =
+            adjoint_gradients_factored(&small, &xs, &q, &some, &some, None, &NoObserver).unwrap();
         let (_, made) =
-            adjoint_gradients_factored(&small, &xs, &q, &some, &some, f.as_ref()).unwrap();
+            adjoint_gradients_factored(&small, &xs, &q, &some, &some, f.as_ref(), &NoObserver)
+                .unwrap();
         assert!(made.is_some());
     }
 
@@ -621,7 +651,7 @@ mod tests {
             let h: Vec<f64> = (0..countries)
                 .map(|i| if i % 2 == 0 { 1e-4 } else { -1e-4 })
                 .collect();
-            let probes = Probes::new(&world, &x0, &p0, &all, &all, &all)
+            let probes = Probes::new(&world, &x0, &p0, &all, &all, &all, &NoObserver)
                 .unwrap()
                 .gradients(&h)
                 .unwrap();

@@ -18,6 +18,8 @@
 //!   ([`fixed_point`]);
 //! * games: Nash equilibria by best-response dynamics ([`BestResponse`]) and cooperative
 //!   optima ([`cooperate`]);
+//! * progress, work counts and cancellation of every long run through one [`Observer`]
+//!   ([`observe`]: [`WorkCounter`], [`Cancel`]);
 //! * canonical economies with known answers in [`fixtures`].
 //!
 //! The crate does no I/O.
@@ -46,13 +48,13 @@ mod implicit;
 mod linalg;
 mod model;
 mod nelder_mead;
+pub mod observe;
 mod optimize;
 mod policy;
 mod polish;
 mod second_order;
 mod solve;
 pub mod spec;
-pub mod work;
 
 pub use criterion_model::CriterionModel;
 #[allow(deprecated)]
@@ -67,11 +69,14 @@ pub use game::{
 pub use implicit::{adjoint_gradients, criterion_gradient, tangent, Criterion, ObjectiveGradients};
 pub use model::{AdjointOperator, Equilibrium, Scalar, Welfare};
 pub use nelder_mead::{nelder_mead, simplex_in_box, NelderMeadOptions, NelderMeadReport};
+pub use observe::{Cancel, Event, NoObserver, Observer, SharedObserver, WorkCounter, WorkCounts};
 pub use optimize::{Optimum, OptimumReport, PolicyOptimizer};
 pub use policy::{PolicyBlock, PolicySpace};
 pub use polish::{PolishedOptimizer, PolishedOptimum};
 pub use second_order::exact_gradient_jacobian;
-pub use solve::{solve, Solution, SolveMethod, SolveReport, SolverOptions, Strategy, WarmStart};
+pub use solve::{
+    solve, solve_observed, Solution, SolveMethod, SolveReport, SolverOptions, Strategy, WarmStart,
+};
 
 /// Re-export of num-dual, so models can name dual types without a direct dependency.
 pub use num_dual;

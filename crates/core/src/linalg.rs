@@ -19,8 +19,8 @@ pub(crate) enum Factorization {
 
 impl Factorization {
     /// Factorise A; None if A is singular or not finite.
-    pub(crate) fn new(a: &DMatrix<f64>) -> Option<Self> {
-        let _measure = crate::work::measure(crate::work::Timed::Factorization);
+    pub(crate) fn new(a: &DMatrix<f64>, observer: &dyn crate::Observer) -> Option<Self> {
+        let _measure = crate::observe::measure(observer, crate::observe::Timed::Factorization);
         let n = a.nrows();
         if !a.iter().all(|v| v.is_finite()) {
             return None;
@@ -83,8 +83,12 @@ impl Factorization {
 }
 
 /// Solve A X = B; None if A is singular or the solution is not finite.
-pub(crate) fn lu_solve(a: &DMatrix<f64>, b: &DMatrix<f64>) -> Option<DMatrix<f64>> {
-    Factorization::new(a)?.solve(b, false)
+pub(crate) fn lu_solve(
+    a: &DMatrix<f64>,
+    b: &DMatrix<f64>,
+    observer: &dyn crate::Observer,
+) -> Option<DMatrix<f64>> {
+    Factorization::new(a, observer)?.solve(b, false)
 }
 
 /// A X (or A^T X) for a dense square A: faer's SIMD kernel, single-threaded (nalgebra's
@@ -122,7 +126,7 @@ mod tests {
         for n in [20, 130] {
             let a = matrix(n, 7, 0.5);
             let b = DMatrix::from_fn(n, 3 * n, |i, j| ((i * 7 + j) as f64).sin());
-            let factor = Factorization::new(&a).unwrap();
+            let factor = Factorization::new(&a, &crate::NoObserver).unwrap();
             for transpose in [false, true] {
                 let many = factor.solve(&b, transpose).unwrap();
                 let op = if transpose { a.transpose() } else { a.clone() };

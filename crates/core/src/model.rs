@@ -48,6 +48,21 @@ pub trait Equilibrium: Sync {
         None
     }
 
+    /// The model's own solver, for equilibria Newton cannot reach on its own (a regime search
+    /// across the kinks of a threshold rule, say): the equilibrium at `policy`, or `None` (the
+    /// default) to use the engine's solver. [`solve`](crate::solve) checks the residual of what
+    /// it returns against the tolerance and polishes it with its own iterations where it falls
+    /// short, so a solution labelled converged is an equilibrium; implicit derivatives then come
+    /// from [`residual`](Self::residual) at the solution, as for any model. An `Err` names why
+    /// the model could not solve itself.
+    fn structured_solve(
+        &self,
+        _policy: &[f64],
+        _warm_start: Option<&[f64]>,
+    ) -> Option<std::result::Result<Vec<f64>, String>> {
+        None
+    }
+
     /// A fixed-point map G with G(x) = x exactly at equilibria, used by the fallback solver.
     /// The default is G(x) = x - F(x); models with a natural tatonnement (wage updates, price
     /// updates) should override it.

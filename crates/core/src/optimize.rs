@@ -20,7 +20,8 @@ use crate::check;
 use crate::error::{check_option, invalid, EngineError, Result};
 use crate::implicit::{criterion_gradient_factored, Criterion};
 use crate::model::Welfare;
-use crate::solve::{broyden_solve, solve, SolverOptions, Strategy, BROYDEN_STEPS};
+use crate::observe::{self, Event, Observer, SharedObserver};
+use crate::solve::{broyden_solve, solve_observed, SolverOptions, Strategy, BROYDEN_STEPS};
 
 /// Settings of the outer optimiser, built argmin-style with validated `with_*` setters.
 ///
@@ -29,13 +30,15 @@ use crate::solve::{broyden_solve, solve, SolverOptions, Strategy, BROYDEN_STEPS}
 /// let opt = PolicyOptimizer::new().with_pg_tol(1e-9).unwrap().with_max_iter(500).unwrap();
 /// assert!(PolicyOptimizer::new().with_pg_tol(-1.0).is_err());
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PolicyOptimizer {
     max_iter: u64,
     pg_tol: f64,
     stall_tol: f64,
     memory: usize,
     inner: SolverOptions,
+    #[serde(skip)]
+    observer: SharedObserver,
 }
 
 impl Default for PolicyOptimizer {
@@ -46,6 +49,7 @@ impl Default for PolicyOptimizer {
             stall_tol: 1e-9,
             memory: 10,
             inner: SolverOptions::default(),
+            observer: SharedObserver::default(),
         }
     }
 }
@@ -137,6 +141,24 @@ impl PolicyOptimizer {
         Ok(self)
     }
 
+    /// Report to `observer` (optimiser iterations, the inner solves and gradients) and stop
+    /// with [`EngineError::Cancelled`] when it asks to.
+    pub fn with_observer(mut self, observer: std::sync::Arc<dyn Observer>) -> Self {
+        self.observer = SharedObserver::new(observer);
+        self
+    }
+
+    /// Report to this shared observer (none: report nothing).
+    pub fn with_shared_observer(mut self, observer: SharedObserver) -> Self {
+        self.observer = observer;
+        self
+    }
+
+    /// The observer runs report to.
+    pub fn observer(&self) -> &SharedObserver {
+        &self.observer
+    }
+
     /// The projected-gradient tolerance.
     pub fn pg_tol(&self) -> f64 {
         self.pg_tol
@@ -158,6 +180,8 @@ impl PolicyOptimizer {
         warm_x: Option<&[f64]>,
     ) -> Result<Optimum> {
         let t0 = Instant::now();
+        let observer = self.observer.get();
+        observe::check(observer)?;
         criterion.validate(model.n_objectives())?;
         let space = model.policy_space();
         let all: Vec<usize> = (0..space.len()).collect();
@@ -176,6 +200,7 @@ impl PolicyOptimizer {
             criterion,
             inner: self.inner,
             free: free.clone(),
+            observer,
             state: Mutex::new(EvalState {
                 base: start.clone(),
                 x: warm_x
@@ -198,6 +223,7 @@ impl PolicyOptimizer {
             pg_tol: self.pg_tol,
             armijo: 1e-4,
             history: VecDeque::new(),
+            observer,
         };
         let z0: Vec<f64> = free.iter().map(|&i| start[i]).collect();
         let max_iter = self.max_iter;
@@ -315,11 +341,13 @@ struct PolicyProblem<'a, M: ?Sized> {
     criterion: &'a Criterion,
     inner: SolverOptions,
     free: Vec<usize>,
+    observer: &'a dyn Observer,
     state: Mutex<EvalState>,
 }
 
 impl<M: Welfare + ?Sized> PolicyProblem<'_, M> {
     fn evaluate(&self, z: &[f64], with_gradient: bool) -> Result<(f64, Option<Vec<f64>>)> {
+        observe::check(self.observer)?;
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
         if st.at.as_deref() != Some(z) {
             let policy = with_free(&st.base, &self.free, z);
@@ -332,6 +360,7 @@ impl<M: Welfare + ?Sized> PolicyProblem<'_, M> {
                     factor,
                     self.inner.tol,
                     BROYDEN_STEPS,
+                    self.observer,
                 )
             });
             let x = match quasi_newton {
@@ -347,7 +376,8 @@ impl<M: Welfare + ?Sized> PolicyProblem<'_, M> {
                     if st.anchor.is_some() && inner.strategy == Strategy::NewtonWithFallback {
                         inner.strategy = Strategy::NewtonOnly;
                     }
-                    let sol = solve(self.model, &policy, Some(&warm), &inner)?;
+                    let sol =
+                        solve_observed(self.model, &policy, Some(&warm), &inner, self.observer)?;
                     st.inner_iterations += sol.report.iterations;
                     sol.x
                 }
@@ -369,6 +399,7 @@ impl<M: Welfare + ?Sized> PolicyProblem<'_, M> {
                 &policy,
                 &self.free,
                 st.anchor_factor.as_ref(),
+                self.observer,
             )?;
             st.gradient_evals += 1;
             st.gradient = Some(grad);
@@ -401,20 +432,22 @@ impl<M: Welfare + ?Sized> Gradient for PolicyProblem<'_, M> {
 type LbfgsState = IterState<Vec<f64>, Vec<f64>, (), (), (), f64>;
 
 /// Projected L-BFGS for box-constrained minimisation, as an argmin solver.
-struct ProjectedLbfgs {
+struct ProjectedLbfgs<'a> {
     lower: Vec<f64>,
     upper: Vec<f64>,
     memory: usize,
     pg_tol: f64,
     armijo: f64,
     history: VecDeque<(Vec<f64>, Vec<f64>)>,
+    /// Sees every accepted iteration.
+    observer: &'a dyn Observer,
 }
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
-impl ProjectedLbfgs {
+impl ProjectedLbfgs<'_> {
     fn project(&self, z: &mut [f64]) {
         for (i, zi) in z.iter_mut().enumerate() {
             *zi = zi.clamp(self.lower[i], self.upper[i]);
@@ -483,7 +516,7 @@ fn is_trial_failure(e: &ArgminError) -> bool {
     )
 }
 
-impl<O> Solver<O, LbfgsState> for ProjectedLbfgs
+impl<O> Solver<O, LbfgsState> for ProjectedLbfgs<'_>
 where
     O: CostFunction<Param = Vec<f64>, Output = f64>
         + Gradient<Param = Vec<f64>, Gradient = Vec<f64>>,
@@ -573,6 +606,16 @@ where
                                 self.history.pop_front();
                             }
                         }
+                        self.observer.on_event(&Event::OptimizerIteration {
+                            iteration: state.get_iter() + 1,
+                            value: -f_trial,
+                            projected_gradient_norm: projected_norm(
+                                &trial,
+                                &g_trial,
+                                &self.lower,
+                                &self.upper,
+                            ),
+                        });
                         return Ok((state.param(trial).cost(f_trial).gradient(g_trial), None));
                     }
                     // Once even the predicted decrease is lost in rounding noise, shorter steps

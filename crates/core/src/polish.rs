@@ -7,11 +7,12 @@ use serde::Serialize;
 
 use crate::check;
 use crate::criterion_model::CriterionModel;
-use crate::error::{check_option, invalid, Result};
+use crate::error::{check_option, invalid, EngineError, Result};
 use crate::foc::StackedFoc;
 use crate::game::Player;
 use crate::implicit::Criterion;
 use crate::model::Welfare;
+use crate::observe::Observer;
 use crate::optimize::PolicyOptimizer;
 
 /// [`PolicyOptimizer`] with a Newton polish: L-BFGS until the projected gradient is below
@@ -32,7 +33,7 @@ use crate::optimize::PolicyOptimizer;
 ///     .unwrap();
 /// assert!((best.policy[0] - 8.0).abs() < 1e-8);
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PolishedOptimizer {
     optimizer: PolicyOptimizer,
     polish_from: f64,
@@ -97,6 +98,14 @@ impl PolishedOptimizer {
         Ok(self)
     }
 
+    /// Report to `observer` (both stages: optimiser iterations, the polish's iterations as
+    /// rounds, inner solves and gradients) and stop with [`EngineError::Cancelled`] when it
+    /// asks to.
+    pub fn with_observer(mut self, observer: std::sync::Arc<dyn Observer>) -> Self {
+        self.optimizer = self.optimizer.with_observer(observer);
+        self
+    }
+
     /// The underlying optimiser (tolerance and inner options).
     pub fn optimizer(&self) -> &PolicyOptimizer {
         &self.optimizer
@@ -120,6 +129,7 @@ impl PolishedOptimizer {
         // is accepted up to a projected gradient of `near_enough` (the polish, or the final
         // L-BFGS run, must still reach the tolerance).
         let near = optimizer
+            .clone()
             .with_pg_tol(near_tol)?
             .with_stall_tol(self.near_enough.max(near_tol))?
             .maximize(model, criterion, start, free, warm_x)?;
@@ -152,9 +162,14 @@ impl PolishedOptimizer {
                 .with_tol(tol)?
                 .with_max_iter(self.polish_max_iter)?
                 .with_inner(*optimizer.inner())?
+                .with_shared_observer(optimizer.observer().clone())
                 .solve_from(&single, &[player], &near.policy, Some(&near.x), |_| {})
-        })()
-        .ok()
+        })();
+        // A cancelled polish stops the run; any other failure hands over to L-BFGS.
+        let polished = match polished {
+            Err(EngineError::Cancelled) => return Err(EngineError::Cancelled),
+            other => other.ok(),
+        }
         .filter(|n| n.welfare[0] >= near.value - 1e-12 * near.value.abs().max(1.0));
         Ok(match polished {
             Some(n) => {

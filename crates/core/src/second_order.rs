@@ -44,7 +44,8 @@ pub fn exact_gradient_jacobian<M: Welfare + ?Sized>(
     validate_players(model, players)?;
     let (objectives, wrt, owner) = stacked_layout(players);
     let (n, m) = (x.len(), wrt.len());
-    let Sensitivities { dxdp, adjoint, .. } = sensitivities(model, x, policy, &objectives, &wrt)?;
+    let Sensitivities { dxdp, adjoint, .. } =
+        sensitivities(model, x, policy, &objectives, &wrt, &crate::NoObserver)?;
     let rows: Vec<Vec<f64>> = (0..m)
         .into_par_iter()
         .map(|i| {

@@ -12,6 +12,7 @@ use crate::check;
 use crate::error::{check_finite, check_len, check_option, invalid, EngineError, Result};
 use crate::fixed_point::AndersonMixer;
 use crate::model::Equilibrium;
+use crate::observe::{self, Event, NoObserver, Observer, Timed};
 
 /// Which inner algorithm(s) to use.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -121,6 +122,8 @@ pub enum SolveMethod {
     NewtonThenFixedPoint,
     /// Broyden steps on a kept factorisation of a nearby Jacobian ([`WarmStart`]).
     Broyden,
+    /// The model's own solver ([`Equilibrium::structured_solve`]), verified by the residual.
+    Structured,
 }
 
 impl fmt::Display for SolveMethod {
@@ -131,6 +134,7 @@ impl fmt::Display for SolveMethod {
             SolveMethod::FixedPoint => "fixed point",
             SolveMethod::NewtonThenFixedPoint => "newton then fixed point",
             SolveMethod::Broyden => "broyden on a kept factorisation",
+            SolveMethod::Structured => "the model's own solver",
         })
     }
 }
@@ -194,6 +198,8 @@ struct Progress {
     jacobian_evals: usize,
     used_newton: bool,
     used_fixed_point: bool,
+    /// The observer asked to stop.
+    cancelled: bool,
 }
 
 /// Solve F(x, p) = 0 at `policy`, starting from `warm_start` if given, else the model's
@@ -212,18 +218,36 @@ pub fn solve<M: Equilibrium + ?Sized>(
     warm_start: Option<&[f64]>,
     options: &SolverOptions,
 ) -> Result<Solution> {
+    solve_observed(model, policy, warm_start, options, &NoObserver)
+}
+
+/// [`solve`] reporting to `observer` (an [`Event::InnerSolve`] with the report, and the
+/// Jacobians and factorisations it makes) and stopping with
+/// [`EngineError::Cancelled`] once the observer asks to (checked before every Newton and
+/// fixed-point iteration).
+pub fn solve_observed<M: Equilibrium + ?Sized>(
+    model: &M,
+    policy: &[f64],
+    warm_start: Option<&[f64]>,
+    options: &SolverOptions,
+    observer: &dyn Observer,
+) -> Result<Solution> {
     options.validate()?;
+    observe::check(observer)?;
     let n = model.n_unknowns();
     model.policy_space().check(policy)?;
-    let x0 = match warm_start {
-        Some(x) => x.to_vec(),
-        None => model.initial_guess(policy),
+    let structured = model.structured_solve(policy, warm_start);
+    let used_structured = structured.is_some();
+    let x0 = match (structured, warm_start) {
+        (Some(own), _) => own.map_err(EngineError::ModelSolve)?,
+        (None, Some(x)) => x.to_vec(),
+        (None, None) => model.initial_guess(policy),
     };
     check_len("starting point", n, x0.len())?;
     check_finite("starting point", &x0)?;
 
     let start = Instant::now();
-    let _measure = crate::work::measure(crate::work::Timed::InnerSolve);
+    let measure = observe::measure(observer, Timed::InnerSolve);
     let f0 = residual(model, &x0, policy);
     check_finite("residual at the starting point", &f0)?;
     let mut st = Progress {
@@ -235,30 +259,35 @@ pub fn solve<M: Equilibrium + ?Sized>(
         jacobian_evals: 0,
         used_newton: false,
         used_fixed_point: false,
+        cancelled: false,
     };
 
     let converged = |st: &Progress| inf_norm(&st.f) <= options.tol;
     if !converged(&st) {
         match options.strategy {
             Strategy::NewtonOnly => {
-                newton(model, policy, options, &mut st);
+                newton(model, policy, options, &mut st, observer);
             }
             Strategy::FixedPointOnly => {
-                fixed_point(model, policy, options, &mut st);
+                fixed_point(model, policy, options, &mut st, observer);
             }
             Strategy::NewtonWithFallback => {
-                if !newton(model, policy, options, &mut st) {
-                    fixed_point(model, policy, options, &mut st);
+                if !newton(model, policy, options, &mut st, observer) && !st.cancelled {
+                    fixed_point(model, policy, options, &mut st, observer);
                     // Polish: Newton converges quadratically from wherever the fallback got to.
-                    if !converged(&st) {
-                        newton(model, policy, options, &mut st);
+                    if !converged(&st) && !st.cancelled {
+                        newton(model, policy, options, &mut st, observer);
                     }
                 }
             }
         }
     }
+    if st.cancelled {
+        return Err(EngineError::Cancelled);
+    }
 
     let method = match (st.used_newton, st.used_fixed_point) {
+        (false, false) if used_structured => SolveMethod::Structured,
         (false, false) => SolveMethod::InitialGuess,
         (true, false) => SolveMethod::Newton,
         (false, true) => SolveMethod::FixedPoint,
@@ -287,6 +316,7 @@ pub fn solve<M: Equilibrium + ?Sized>(
         wall_time: start.elapsed(),
         worst_unknown: (n > 0).then(|| model.unknown_name(worst)),
     };
+    measure.finish_solve(&report);
     if converged(&st) {
         Ok(Solution { x: st.x, report })
     } else {
@@ -301,12 +331,17 @@ fn newton<M: Equilibrium + ?Sized>(
     policy: &[f64],
     options: &SolverOptions,
     st: &mut Progress,
+    observer: &dyn Observer,
 ) -> bool {
     let mut trial = vec![0.0; st.x.len()];
     let mut norms = Vec::new();
     for _ in 0..options.max_newton_iter {
         if inf_norm(&st.f) <= options.tol {
             return true;
+        }
+        if observer.cancelled() {
+            st.cancelled = true;
+            return false;
         }
         // A stall: the line search keeps accepting steps that barely move the residual (each
         // iteration still costs a Jacobian and a factorisation).
@@ -321,8 +356,8 @@ fn newton<M: Equilibrium + ?Sized>(
         st.newton_iterations += 1;
         let (_, jac) = residual_and_jacobian_x(model, &st.x, policy);
         st.jacobian_evals += 1;
-        crate::work::count(crate::work::Counter::Jacobians);
-        let Some(factor) = crate::linalg::Factorization::new(&jac) else {
+        observer.on_event(&Event::Jacobian);
+        let Some(factor) = crate::linalg::Factorization::new(&jac, observer) else {
             return false;
         };
         let rhs = DMatrix::from_column_slice(st.f.len(), 1, &st.f);
@@ -397,6 +432,7 @@ fn fixed_point<M: Equilibrium + ?Sized>(
     policy: &[f64],
     options: &SolverOptions,
     st: &mut Progress,
+    observer: &dyn Observer,
 ) -> bool {
     let n = st.x.len();
     let mut mixer = AndersonMixer::new(options.anderson_memory, options.damping);
@@ -404,6 +440,10 @@ fn fixed_point<M: Equilibrium + ?Sized>(
     for _ in 0..options.max_fixed_point_iter {
         if inf_norm(&st.f) <= options.tol {
             return true;
+        }
+        if observer.cancelled() {
+            st.cancelled = true;
+            return false;
         }
         st.used_fixed_point = true;
         st.fixed_point_iterations += 1;
@@ -470,11 +510,21 @@ pub(crate) const BROYDEN_STEPS: usize = 30;
 impl WarmStart {
     /// Factorise dF/dx at the equilibrium `x` of `policy`.
     pub fn new<M: Equilibrium + ?Sized>(model: &M, x: Vec<f64>, policy: &[f64]) -> Result<Self> {
+        Self::new_observed(model, x, policy, &NoObserver)
+    }
+
+    /// [`new`](Self::new) reporting its Jacobian and factorisation to `observer`.
+    pub fn new_observed<M: Equilibrium + ?Sized>(
+        model: &M,
+        x: Vec<f64>,
+        policy: &[f64],
+        observer: &dyn Observer,
+    ) -> Result<Self> {
         check_len("equilibrium x", model.n_unknowns(), x.len())?;
         model.policy_space().check(policy)?;
         let (_, jac) = residual_and_jacobian_x(model, &x, policy);
-        crate::work::count(crate::work::Counter::Jacobians);
-        let factor = crate::linalg::Factorization::new(&jac).ok_or_else(|| {
+        observer.on_event(&Event::Jacobian);
+        let factor = crate::linalg::Factorization::new(&jac, observer).ok_or_else(|| {
             invalid(
                 "warm start",
                 "dF/dx",
@@ -500,7 +550,19 @@ impl WarmStart {
         policy: &[f64],
         options: &SolverOptions,
     ) -> Result<Solution> {
+        self.solve_observed(model, policy, options, &NoObserver)
+    }
+
+    /// [`solve`](Self::solve) reporting to `observer` and stopping when it asks to.
+    pub fn solve_observed<M: Equilibrium + ?Sized>(
+        &self,
+        model: &M,
+        policy: &[f64],
+        options: &SolverOptions,
+        observer: &dyn Observer,
+    ) -> Result<Solution> {
         options.validate()?;
+        observe::check(observer)?;
         model.policy_space().check(policy)?;
         check_len("warm start", model.n_unknowns(), self.x.len())?;
         let start = Instant::now();
@@ -511,8 +573,9 @@ impl WarmStart {
             &self.factor,
             options.tol,
             BROYDEN_STEPS,
+            observer,
         ) else {
-            return solve(model, policy, Some(&self.x), options);
+            return solve_observed(model, policy, Some(&self.x), options, observer);
         };
         let report = SolveReport {
             method: SolveMethod::Broyden,
@@ -544,8 +607,9 @@ pub(crate) fn broyden_solve<M: Equilibrium + ?Sized>(
     factor: &crate::linalg::Factorization,
     tol: f64,
     max_iter: usize,
+    observer: &dyn Observer,
 ) -> Option<(Vec<f64>, usize, f64)> {
-    let _measure = crate::work::measure(crate::work::Timed::InnerSolve);
+    let _measure = observe::measure(observer, Timed::InnerSolve);
     let n = x0.len();
     let apply0 = |v: &[f64], transpose: bool| -> Option<Vec<f64>> {
         let s = factor.solve(&DMatrix::from_column_slice(n, 1, v), transpose)?;
@@ -573,7 +637,8 @@ pub(crate) fn broyden_solve<M: Equilibrium + ?Sized>(
     let mut step: Vec<f64> = apply(&us, &vs, &f)?.iter().map(|v| -v).collect();
     let mut growth = 0;
     for evals in 1..=max_iter {
-        if !norm.is_finite() {
+        // Cancelled: give up, and let the caller's fallback solve report it.
+        if !norm.is_finite() || observer.cancelled() {
             return None;
         }
         if norm <= CHORD_POLISH * tol {
@@ -640,12 +705,13 @@ mod tests {
         let options = SolverOptions::default();
         let p0 = vec![0.05; 40];
         let x0 = solve(&world, &p0, None, &options).unwrap().x;
-        let factor = Factorization::new(&residual_and_jacobian_x(&world, &x0, &p0).1).unwrap();
+        let factor =
+            Factorization::new(&residual_and_jacobian_x(&world, &x0, &p0).1, &NoObserver).unwrap();
         // A large move of every tariff: the Jacobian at the new equilibrium is far from B0.
         let p1: Vec<f64> = (0..40).map(|i| 0.05 + 0.4 * (i % 3) as f64).collect();
         let newton = solve(&world, &p1, Some(&x0), &options).unwrap().x;
         let (x, evals, norm) =
-            broyden_solve(&world, &p1, &x0, &factor, 1e-10, 60).expect("converges");
+            broyden_solve(&world, &p1, &x0, &factor, 1e-10, 60, &NoObserver).expect("converges");
         let diff = x
             .iter()
             .zip(&newton)
@@ -657,7 +723,7 @@ mod tests {
         // Garbage in: a factorisation of an unrelated matrix makes it give up, not return.
         let n = x0.len();
         let unrelated = DMatrix::from_fn(n, n, |i, j| if i == j { -3.0 } else { 0.0 });
-        let far = Factorization::new(&unrelated).unwrap();
-        assert!(broyden_solve(&world, &p1, &x0, &far, 1e-10, 30).is_none());
+        let far = Factorization::new(&unrelated, &NoObserver).unwrap();
+        assert!(broyden_solve(&world, &p1, &x0, &far, 1e-10, 30, &NoObserver).is_none());
     }
 }

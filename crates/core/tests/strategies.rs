@@ -64,10 +64,10 @@ fn polished_optimizer_finds_the_monopoly_output_and_respects_bounds() {
 #[test]
 fn polished_optimizer_validates_its_settings() {
     let p = PolicyOptimizer::new().polished();
-    assert!(p.with_polish_from(0.0).is_err());
-    assert!(p.with_polish_from(f64::NAN).is_err());
-    assert!(p.with_near_enough(-1.0).is_err());
-    assert!(p.with_polish_max_iter(0).is_err());
+    assert!(p.clone().with_polish_from(0.0).is_err());
+    assert!(p.clone().with_polish_from(f64::NAN).is_err());
+    assert!(p.clone().with_near_enough(-1.0).is_err());
+    assert!(p.clone().with_polish_max_iter(0).is_err());
     let custom = p
         .with_polish_from(1e-3)
         .unwrap()

@@ -4,8 +4,9 @@
 
 use serde::Serialize;
 use walras_core::{
-    players_from_blocks, solve, Aggregation, BestResponse, Criterion, Equilibrium, NashOutcome,
-    PolicyOptimizer, RoundRecord, SolveReport, SolverOptions, StackedFoc, UpdateOrder,
+    players_from_blocks, solve_observed, Aggregation, BestResponse, Criterion, EngineError,
+    Equilibrium, NashOutcome, NoObserver, Observer, PolicyOptimizer, RoundRecord, SharedObserver,
+    SolveReport, SolverOptions, StackedFoc, UpdateOrder,
 };
 
 use crate::error::{invalid, Result, TradeError};
@@ -88,14 +89,15 @@ fn reachable_equilibrium(
     model: &TradeModel,
     start: &[f64],
     inner: &SolverOptions,
+    observer: &dyn Observer,
 ) -> Result<Option<Vec<f64>>> {
     if start == model.baseline_policy().as_slice() {
         return Ok(None);
     }
-    match solve(model, start, None, inner) {
+    match solve_observed(model, start, None, inner, observer) {
         Ok(sol) => Ok(Some(sol.x)),
         Err(walras_core::EngineError::NotConverged(_)) => {
-            continued_equilibrium(model, start, inner).map(Some)
+            continued_observed(model, start, inner, observer).map(Some)
         }
         Err(e) => Err(e.into()),
     }
@@ -110,6 +112,16 @@ pub fn continued_equilibrium(
     policy: &[f64],
     inner: &SolverOptions,
 ) -> Result<Vec<f64>> {
+    continued_observed(model, policy, inner, &NoObserver)
+}
+
+/// [`continued_equilibrium`] reporting its solves to `observer` (and cancelled by it).
+fn continued_observed(
+    model: &TradeModel,
+    policy: &[f64],
+    inner: &SolverOptions,
+    observer: &dyn Observer,
+) -> Result<Vec<f64>> {
     let baseline = model.baseline_policy();
     let target = walras_core::Equilibrium::policy_space(model).project(policy);
     let along = |t: f64| -> Vec<f64> {
@@ -119,11 +131,11 @@ pub fn continued_equilibrium(
             .map(|(b, s)| b + t * (s - b))
             .collect()
     };
-    let mut x = solve(model, &baseline, None, inner)?.x;
+    let mut x = solve_observed(model, &baseline, None, inner, observer)?.x;
     let (mut t, mut dt) = (0.0_f64, 0.25_f64);
     while t < 1.0 {
         let next = (t + dt).min(1.0);
-        match solve(model, &along(next), Some(&x), inner) {
+        match solve_observed(model, &along(next), Some(&x), inner, observer) {
             Ok(sol) => {
                 x = sol.x;
                 t = next;
@@ -219,8 +231,18 @@ pub fn counterfactual(
     policy: &[f64],
     options: &SolverOptions,
 ) -> Result<PolicyResult> {
+    counterfactual_observed(model, policy, options, &NoObserver)
+}
+
+/// [`counterfactual`] reporting its inner solve to `observer` (and cancelled by it).
+pub fn counterfactual_observed(
+    model: &TradeModel,
+    policy: &[f64],
+    options: &SolverOptions,
+    observer: &dyn Observer,
+) -> Result<PolicyResult> {
     let t0 = std::time::Instant::now();
-    let sol = solve(model, policy, None, options)?;
+    let sol = solve_observed(model, policy, None, options, observer)?;
     finish(
         model,
         policy.to_vec(),
@@ -232,7 +254,8 @@ pub fn counterfactual(
     )
 }
 
-/// Country `country`'s optimal instruments, others at `start`.
+/// Country `country`'s optimal instruments, others at `start`. The `optimizer`'s observer
+/// ([`PolicyOptimizer::with_observer`]) sees the whole run and can cancel it.
 pub fn unilateral(
     model: &TradeModel,
     country: usize,
@@ -267,21 +290,29 @@ fn maximize_polished(
     start: &[f64],
     optimizer: &PolicyOptimizer,
 ) -> Result<(Vec<f64>, Vec<f64>, usize)> {
-    let warm_x = reachable_equilibrium(model, start, optimizer.inner())?;
-    let best =
-        optimizer
-            .polished()
-            .maximize(model, &criterion, start, Some(free), warm_x.as_deref())?;
+    let warm_x =
+        reachable_equilibrium(model, start, optimizer.inner(), optimizer.observer().get())?;
+    let best = optimizer.clone().polished().maximize(
+        model,
+        &criterion,
+        start,
+        Some(free),
+        warm_x.as_deref(),
+    )?;
     Ok((best.policy, best.x, best.iterations))
 }
 
-/// How best-response rounds are run: who responds to what, and how far each round moves.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// How best-response rounds are run: who responds to what, and how far each round moves;
+/// and who watches the game.
+#[derive(Debug, Clone, PartialEq)]
 pub struct ResponseDynamics {
     /// Jacobi (all respond to last round, in parallel) or Gauss-Seidel (in turn).
     pub order: UpdateOrder,
     /// Each round moves this fraction of the way to the best responses (1 = undamped).
     pub damping: f64,
+    /// Sees every round and iteration, inner solve and gradient of the game (of whichever
+    /// method runs), and can cancel it (none by default).
+    pub observer: SharedObserver,
 }
 
 impl Default for ResponseDynamics {
@@ -289,6 +320,7 @@ impl Default for ResponseDynamics {
         ResponseDynamics {
             order: UpdateOrder::Jacobi,
             damping: 1.0,
+            observer: SharedObserver::default(),
         }
     }
 }
@@ -314,7 +346,8 @@ pub fn nash(
     )
 }
 
-/// [`nash`] with a choice of best-response dynamics (schedule and damping).
+/// [`nash`] with a choice of best-response dynamics (schedule and damping) and an observer
+/// ([`ResponseDynamics::observer`]: progress, work counts, cancellation).
 pub fn nash_with(
     model: &TradeModel,
     method: NashMethod,
@@ -327,7 +360,8 @@ pub fn nash_with(
     let t0 = std::time::Instant::now();
     let players = players_from_blocks(model.policy_space());
     let instruments: usize = players.iter().map(|p| p.indices.len()).sum();
-    let start_x = reachable_equilibrium(model, start, &inner)?;
+    let observer = dynamics.observer.clone();
+    let start_x = reachable_equilibrium(model, start, &inner, observer.get())?;
     // From the start, the stacked iteration runs on a diagonal secant model until the
     // conditions hold to SECANT_START_ABOVE; after best responses (at HANDOVER_TOL) it builds
     // the finite-difference Jacobian at once.
@@ -346,6 +380,7 @@ pub fn nash_with(
             .with_max_iter(max_iter)?
             .with_secant_start_above(secant_above)?
             .with_inner(inner)?
+            .with_shared_observer(observer.clone())
             .solve_from(model, &players, start, warm_x, on_round)
     };
     let best_response = |tol: f64,
@@ -370,6 +405,7 @@ pub fn nash_with(
             .with_update_order(dynamics.order)
             .with_damping(dynamics.damping)?
             .with_optimizer(optimizer)
+            .with_shared_observer(observer.clone())
             .solve_from(model, &players, start, warm_x, on_round)
     };
     // Best responses then the stacked conditions: responses bring the policies near the
@@ -421,6 +457,7 @@ pub fn nash_with(
                         outcome = Some(n);
                         break;
                     }
+                    Err(EngineError::Cancelled) => return Err(EngineError::Cancelled),
                     Err(e) => {
                         failure.get_or_insert(e);
                     }
@@ -471,6 +508,7 @@ pub fn nash_with(
         }
         NashMethod::Auto => match stacked(60, start, start_x.as_deref(), false, &mut on_round) {
             Ok(n) => (n, NashMethod::Stacked),
+            Err(EngineError::Cancelled) => return Err(EngineError::Cancelled.into()),
             Err(_) => hybrid(start, &mut on_round)?,
         },
     };
@@ -487,7 +525,7 @@ pub fn nash_with(
 }
 
 /// The cooperative optimum: all instruments chosen to maximise world welfare (sum of log
-/// welfare changes by default).
+/// welfare changes by default). The `optimizer`'s observer sees the run and can cancel it.
 pub fn cooperate(
     model: &TradeModel,
     aggregation: Aggregation,

@@ -45,3 +45,8 @@ pub struct CoreGuideDoctests;
 #[doc = include_str!("../../../docs/trade.md")]
 #[cfg(doctest)]
 pub struct TradeGuideDoctests;
+
+/// The automation guide's code examples, compiled and run as doctests.
+#[doc = include_str!("../../../docs/automation.md")]
+#[cfg(doctest)]
+pub struct AutomationGuideDoctests;

@@ -106,7 +106,7 @@ mod log_linear;
 mod options;
 mod path;
 mod results;
-mod static_solver;
+pub(crate) mod static_solver;
 
 pub use dda1::{hamiltonian_gradient, planner_allocation, solve_planner};
 pub use log_linear::{solve_log_linear_planner, LogLinearEconomy};

@@ -13,7 +13,7 @@ use walras_plot::{bar_chart, line_chart, BarChart, LineChart, Series, Theme};
 
 use crate::args::{CommonArgs, ExamplesArgs};
 use crate::output::{num, print, TextTable};
-use crate::progress::Progress;
+use crate::progress::{Progress, RoundSpinner};
 
 /// Cournot demand P = 10 - Q.
 const COURNOT_INTERCEPT: f64 = 10.0;
@@ -116,12 +116,8 @@ pub fn run(common: &CommonArgs, args: &ExamplesArgs, command_line: Vec<String>) 
     let progress = Progress::spinner("Cournot best responses", common.quiet);
     let nash_c = BestResponse::new()
         .with_update_order(walras_core::UpdateOrder::GaussSeidel)
-        .solve(&cournot, &firms, &vec![0.0; firms.len()], |r| {
-            progress.message(format!(
-                "round {}, max change {:.1e}",
-                r.round, r.max_policy_change
-            ))
-        })
+        .with_observer(std::sync::Arc::new(RoundSpinner(progress.clone())))
+        .solve(&cournot, &firms, &vec![0.0; firms.len()], |_| {})
         .context("Cournot Nash equilibrium")?;
     progress.finish();
     for (i, (q, w)) in nash_c.policy.iter().zip(&want).enumerate() {
@@ -139,12 +135,8 @@ pub fn run(common: &CommonArgs, args: &ExamplesArgs, command_line: Vec<String>) 
     let countries = players_from_blocks(game.policy_space());
     let progress = Progress::spinner("tariff war", common.quiet);
     let nash = BestResponse::new()
-        .solve(&game, &countries, &[0.0, 0.0], |r| {
-            progress.message(format!(
-                "round {}, max change {:.1e}",
-                r.round, r.max_policy_change
-            ))
-        })
+        .with_observer(std::sync::Arc::new(RoundSpinner(progress.clone())))
+        .solve(&game, &countries, &[0.0, 0.0], |_| {})
         .context("Armington Nash tariffs")?;
     progress.finish();
     let formula = symmetric_nash_tariff(args.theta, args.tau);

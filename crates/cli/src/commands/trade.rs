@@ -3,10 +3,13 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
-use walras_core::{Aggregation, PolicyOptimizer, RoundRecord, SolverOptions};
+use walras_core::{
+    Aggregation, PolicyOptimizer, RoundRecord, SharedObserver, SolverOptions, WorkCounter,
+};
 use walras_data::trade::{load_policy_rows, load_tariff_changes};
 use walras_data::trade_import::{import, RawLayout};
 use walras_data::{
@@ -17,8 +20,8 @@ use walras_plot::{
     bar_chart, line_chart, scatter_chart, BarChart, LineChart, ScatterChart, Series, Theme,
 };
 use walras_trade::{
-    counterfactual, nash, nash_with, unilateral, FinalShares, InstrumentSet, Kind, NashMethod,
-    PolicyResult, ResponseDynamics, Structure, TradeModel, UpdateOrder,
+    counterfactual_observed, nash, nash_with, unilateral, FinalShares, InstrumentSet, Kind,
+    NashMethod, PolicyResult, ResponseDynamics, Structure, TradeModel, UpdateOrder,
 };
 
 use crate::args::{
@@ -26,7 +29,7 @@ use crate::args::{
     TradeCommand, TradeCompareArgs, TradeGameArgs,
 };
 use crate::output::{draw_figure, emit, num, print, TextTable};
-use crate::progress::Progress;
+use crate::progress::{EngineWatch, Progress};
 
 /// The subsidy convention printed with every result.
 const SUBSIDY_CONVENTION: &str = "producer price = consumer price x (1 + s) / ((1 + t)(1 + x)) (Lashkaripour-Lugovskyy); DL-opt's s_DL = s / (1 + s); only relative subsidies within a country are well determined";
@@ -363,9 +366,10 @@ fn report(
     mut json: Value,
     preface: &str,
     manifest: &mut RunManifest,
+    work: walras_core::WorkCounts,
 ) -> Result<()> {
-    // Where the engine's time went (process-wide counters), for users tuning long runs.
-    let work = walras_core::work::snapshot();
+    // Where the engine's time went in this problem (counted by the run's observer), for users
+    // tuning long runs.
     json["engine_work"] = json!(work);
     if common.verbose > 0 {
         eprintln!(
@@ -431,7 +435,8 @@ fn game(
         } else {
             Aggregation::SumOfLogs
         };
-        let optimizer = optimizer(args.tol, &eco)?;
+        let watch = Arc::new(EngineWatch::new(&spinner, false, true));
+        let optimizer = optimizer(args.tol, &eco)?.with_observer(watch.clone());
         let r = walras_trade::cooperate(&model, aggregation, &start, &optimizer)
             .map_err(|e| stall_hint(e, args.tol))
             .context("cooperative optimum")?;
@@ -447,10 +452,12 @@ fn game(
             j,
             "Cooperative optimum (world welfare)",
             manifest,
+            watch.work(),
         );
     }
     let method: NashMethod = args.method.parse()?;
-    let verbose = common.verbose > 0;
+    // Rounds reach the spinner and the -v lines through the observer.
+    let watch = Arc::new(EngineWatch::new(&spinner, common.verbose > 0, false));
     let dynamics = ResponseDynamics {
         order: if args.schedule == "gauss-seidel" {
             UpdateOrder::GaussSeidel
@@ -458,8 +465,8 @@ fn game(
             UpdateOrder::Jacobi
         },
         damping: args.damping,
+        observer: SharedObserver::new(watch.clone()),
     };
-    let started = std::time::Instant::now();
     let (r, game, used) = nash_with(
         &model,
         method,
@@ -467,22 +474,7 @@ fn game(
         &start,
         eco.inner,
         dynamics,
-        |rec| {
-            spinner.message(format!(
-                "iteration {}: max FOC residual {:.2e}",
-                rec.round,
-                rec.max_projected_gradient()
-            ));
-            if verbose {
-                eprintln!(
-                    "[{:>7.1} s] iteration {:>4}: max policy change {:.3e}, max FOC residual {:.3e}",
-                    started.elapsed().as_secs_f64(),
-                    rec.round,
-                    rec.max_policy_change,
-                    rec.max_projected_gradient()
-                );
-            }
-        },
+        |_| {},
     )
     .context("Nash equilibrium")?;
     spinner.finish();
@@ -503,6 +495,7 @@ fn game(
         j,
         &format!("Nash equilibrium ({} rounds)", game.rounds),
         manifest,
+        watch.work(),
     )
 }
 
@@ -543,8 +536,9 @@ fn optimal(common: &CommonArgs, args: &OptimalArgs, manifest: &mut RunManifest) 
     let model = TradeModel::new(eco.baseline.clone(), instrument_set(&args.instruments)?)?;
     let country = eco.baseline.country(&args.country)?;
     manifest.set_parameters(&json!({"country": args.country, "instruments": args.instruments.instruments, "tariff_structure": args.instruments.tariff_structure, "tol": args.tol}))?;
-    let optimizer = optimizer(args.tol, &eco)?;
     let spinner = Progress::spinner("unilateral optimum", common.quiet);
+    let watch = Arc::new(EngineWatch::new(&spinner, false, true));
+    let optimizer = optimizer(args.tol, &eco)?.with_observer(watch.clone());
     let r = unilateral(&model, country, &model.baseline_policy(), &optimizer)
         .map_err(|e| stall_hint(e, args.tol))
         .with_context(|| format!("optimal policy of {}", args.country))?;
@@ -560,6 +554,7 @@ fn optimal(common: &CommonArgs, args: &OptimalArgs, manifest: &mut RunManifest) 
         j,
         &format!("Unilateral optimum of {}", args.country),
         manifest,
+        watch.work(),
     )
 }
 
@@ -585,13 +580,23 @@ fn counterfactual_cmd(
         .policy_with_tariffs(&changes)
         .with_context(|| format!("--tariffs {}", args.tariffs.display()))?;
     manifest.set_parameters(&json!({"tariffs": args.tariffs, "baseline": eco.label}))?;
-    let r = counterfactual(&model, &policy, &eco.inner).context("counterfactual equilibrium")?;
+    let work = WorkCounter::new();
+    let r = counterfactual_observed(&model, &policy, &eco.inner, &work)
+        .context("counterfactual equilibrium")?;
     if let Some(rep) = &r.solve_report {
         manifest.add_report("inner solve", rep)?;
     }
     let mut j = result_json(&model, &r, &eco);
     j["solve"] = json!(r.solve_report);
-    report(common, &model, &r, j, "Counterfactual", manifest)
+    report(
+        common,
+        &model,
+        &r,
+        j,
+        "Counterfactual",
+        manifest,
+        work.snapshot(),
+    )
 }
 
 fn import_raw(common: &CommonArgs, args: &ImportArgs, manifest: &mut RunManifest) -> Result<()> {

@@ -84,7 +84,7 @@ impl Eval {
 
 /// A warm start: the previous solution.
 #[derive(Debug, Clone)]
-pub(super) struct Warm {
+pub(crate) struct Warm {
     m_l: f64,
     m_k: f64,
     /// Technique per task (true = AI; split tasks are stored as labour).
@@ -95,16 +95,16 @@ pub(super) struct Warm {
 
 /// The solution of the static sub-problem (utility-valued duals, per-unit-mass allocation).
 #[derive(Debug, Clone)]
-pub(super) struct StaticSolution {
-    pub(super) m_l: f64,
-    pub(super) m_k: f64,
-    pub(super) ln_q: f64,
-    pub(super) output: f64,
-    pub(super) q: Vec<f64>,
-    pub(super) y: Vec<f64>,
-    pub(super) l: Vec<f64>,
-    pub(super) k: Vec<f64>,
-    pub(super) splits: Vec<usize>,
+pub(crate) struct StaticSolution {
+    pub(crate) m_l: f64,
+    pub(crate) m_k: f64,
+    pub(crate) ln_q: f64,
+    pub(crate) output: f64,
+    pub(crate) q: Vec<f64>,
+    pub(crate) y: Vec<f64>,
+    pub(crate) l: Vec<f64>,
+    pub(crate) k: Vec<f64>,
+    pub(crate) splits: Vec<usize>,
 }
 
 /// The inner solution for fixed `m_L`.
@@ -117,7 +117,7 @@ struct Inner {
     slope: f64,
 }
 
-pub(super) struct StaticSolver {
+pub(crate) struct StaticSolver {
     n: usize,
     a: Vec<f64>,
     ln_a: Vec<f64>,
@@ -128,9 +128,9 @@ pub(super) struct StaticSolver {
     labor: f64,
     capital: f64,
     // inputs of one solve
-    pub(super) ai: Vec<f64>,
-    pub(super) sk: Vec<f64>,
-    pub(super) sl: Vec<f64>,
+    pub(crate) ai: Vec<f64>,
+    pub(crate) sk: Vec<f64>,
+    pub(crate) sl: Vec<f64>,
     pole: f64,
     ml_min: f64,
     // scratch
@@ -142,7 +142,7 @@ pub(super) struct StaticSolver {
     rank: Vec<usize>,
     assign: Vec<bool>,
     sorted_once: bool,
-    pub(super) warm: Option<Warm>,
+    pub(crate) warm: Option<Warm>,
     fast_solves: usize,
     robust_solves: usize,
     evaluations: usize,
@@ -249,7 +249,7 @@ fn increasing_root(
 }
 
 impl StaticSolver {
-    pub(super) fn new(
+    pub(crate) fn new(
         mass: &[f64],
         gamma: &[f64],
         sigma: f64,
@@ -411,7 +411,7 @@ impl StaticSolver {
     }
 
     /// Solves the sub-problem for the inputs in `ai`, `sk`, `sl`.
-    pub(super) fn solve(&mut self) -> Result<StaticSolution, ModelError> {
+    pub(crate) fn solve(&mut self) -> Result<StaticSolution, ModelError> {
         let n = self.n;
         for i in 0..n {
             let (a, s, l) = (self.ai[i], self.sk[i], self.sl[i]);
