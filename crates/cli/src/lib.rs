@@ -7,6 +7,7 @@
 
 mod args;
 mod commands;
+mod figures;
 mod output;
 mod progress;
 

@@ -8,9 +8,7 @@ use walras_data::tax::{cps_sample, cutoffs_from_spec, load_incomes, IncomeSample
 use walras_data::{
     write_json, write_table, PopulationError, RunManifest, SkillSource, Table, TaxPopulation,
 };
-use walras_plot::{
-    bar_chart, line_chart, scatter_chart, BarChart, LineChart, ScatterChart, Series, Theme,
-};
+use walras_plot::{line_chart, LineChart, Series, Theme};
 use walras_tax::{
     aie_binned_saez, quantile_cutoffs, solve_mirrlees, MirrleesOptions, SaezWeights,
     SkillDistribution, Swf, TaxEconomy, Utility,
@@ -101,25 +99,6 @@ fn agents_table(e: &Evaluation) -> Result<Table> {
         .with_f64("tax", col(|a| a.tax))?
         .with_f64("consumption", col(|a| a.consumption))?
         .with_f64("utility", col(|a| a.utility))?)
-}
-
-/// A marginal-rate step function over [0, top] for plots.
-fn rate_steps(label: &str, cutoffs: &[f64], rates: &[f64], top: f64) -> Series {
-    let mut x = Vec::new();
-    let mut y = Vec::new();
-    for (b, r) in rates.iter().enumerate() {
-        let hi = cutoffs.get(b + 1).copied().unwrap_or(top).min(top);
-        if cutoffs[b] >= top {
-            break;
-        }
-        x.extend([cutoffs[b], hi]);
-        y.extend([*r, *r]);
-    }
-    Series {
-        label: label.into(),
-        x,
-        y,
-    }
 }
 
 /// Write tables, JSON, figures (SVG and PNG) and the manifest into `dir`.
@@ -229,7 +208,10 @@ fn saez(common: &CommonArgs, args: &SaezArgs, manifest: &mut RunManifest) -> Res
             title: format!("Saez marginal rates ({} estimator)", args.estimator),
             x_label: "income".into(),
             y_label: "marginal tax rate".into(),
-            series: vec![curve, rate_steps("bracket rate", &cutoffs, &rates, top)],
+            series: vec![
+                curve,
+                crate::figures::tax::rate_steps("bracket rate", &cutoffs, &rates, top),
+            ],
             log_x: false,
             log_y: false,
         };
@@ -357,7 +339,12 @@ fn optimize(common: &CommonArgs, args: &OptimizeArgs, manifest: &mut RunManifest
             title: format!("Optimal marginal rates ({})", args.swf),
             x_label: "income".into(),
             y_label: "marginal tax rate".into(),
-            series: vec![rate_steps("optimal", &best.cutoffs, &best.rates, top)],
+            series: vec![crate::figures::tax::rate_steps(
+                "optimal",
+                &best.cutoffs,
+                &best.rates,
+                top,
+            )],
             log_x: false,
             log_y: false,
         };
@@ -565,71 +552,15 @@ fn compare(common: &CommonArgs, args: &CompareArgs, manifest: &mut RunManifest) 
             .collect(),
     };
     if let Some(dir) = &common.out {
-        let top = 1.5 * cutoffs.last().copied().unwrap_or(1.0).max(1e-9);
-        let rates_chart = LineChart {
-            title: "Marginal tax rates by schedule".into(),
-            x_label: "income".into(),
-            y_label: "marginal tax rate".into(),
-            series: schedules
-                .iter()
-                .map(|e| rate_steps(&e.label, &e.cutoffs, &e.rates, top))
-                .collect(),
-            log_x: false,
-            log_y: false,
-        };
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        let theme = Theme::paper();
-        let tradeoff = ScatterChart {
-            title: "Equality vs productivity".into(),
-            x_label: "productivity (mean pre-tax income)".into(),
-            y_label: "equality (1 - Gini of consumption)".into(),
-            series: schedules
-                .iter()
-                .map(|e| Series {
-                    label: e.label.clone(),
-                    x: vec![e.productivity],
-                    y: vec![e.equality],
-                })
-                .collect(),
-            log_x: false,
-            log_y: false,
-            diagonal: false,
-        };
-        let labels: Vec<String> = schedules.iter().map(|e| e.label.clone()).collect();
-        let eqp = BarChart {
-            title: format!("Equality x productivity (optimum vs Saez: {improvement_eqp:+.1}%)"),
-            x_label: "schedule".into(),
-            y_label: "equality x productivity".into(),
-            categories: labels.clone(),
-            groups: vec![(
-                "equality x productivity".into(),
-                schedules
-                    .iter()
-                    .map(|e| e.equality_times_productivity)
-                    .collect(),
-            )],
-        };
-        let welfare = BarChart {
-            title: format!(
-                "Social welfare, {} (optimum vs Saez: {improvement_swf:+.2}%)",
-                args.swf
-            ),
-            x_label: "schedule".into(),
-            y_label: "social welfare".into(),
-            categories: labels,
-            groups: vec![("SWF".into(), schedules.iter().map(|e| e.swf).collect())],
-        };
-        for ext in ["svg", "png"] {
-            let paths = [
-                dir.join(format!("compare_tradeoff.{ext}")),
-                dir.join(format!("compare_eq_x_prod.{ext}")),
-                dir.join(format!("compare_swf.{ext}")),
-            ];
-            scatter_chart(&paths[0], &tradeoff, &theme)?;
-            bar_chart(&paths[1], &eqp, &theme)?;
-            bar_chart(&paths[2], &welfare, &theme)?;
-            paths.iter().for_each(|p| manifest.add_output(p));
-        }
+        let rates_chart = crate::figures::tax::compare_figures(
+            dir,
+            &schedules,
+            &cutoffs,
+            &args.swf,
+            (improvement_swf, improvement_eqp),
+            manifest,
+        )?;
         write_run(
             dir,
             manifest,
