@@ -47,6 +47,8 @@ pub const POSITIVE: &str = "must be finite and > 0";
 pub const NON_NEGATIVE: &str = "must be finite and >= 0";
 /// The rule text of [`fraction`].
 pub const FRACTION: &str = "must be in [0, 1]";
+/// The rule text of [`step_fraction`].
+pub const STEP_FRACTION: &str = "must lie in (0, 1]";
 
 fn pass(ok: bool, field: &str, value: f64, rule: &'static str) -> Result<f64, Invalid> {
     if ok {
@@ -79,6 +81,20 @@ pub fn non_negative(field: &str, value: f64) -> Result<f64, Invalid> {
 /// `value` is in [0, 1].
 pub fn fraction(field: &str, value: f64) -> Result<f64, Invalid> {
     pass((0.0..=1.0).contains(&value), field, value, FRACTION)
+}
+
+/// `value` is in (0, 1], as a damping factor or step fraction must be.
+pub fn step_fraction(field: &str, value: f64) -> Result<f64, Invalid> {
+    pass(value > 0.0 && value <= 1.0, field, value, STEP_FRACTION)
+}
+
+/// A count of at most `max`.
+pub fn at_most(field: &str, value: usize, max: usize) -> Result<usize, Invalid> {
+    if value <= max {
+        Ok(value)
+    } else {
+        Err(Invalid::new(field, value, format!("must be at most {max}")))
+    }
 }
 
 /// `value` is in the closed interval [`low`, `high`].
@@ -125,6 +141,16 @@ mod tests {
             "x = -1: must be finite and >= 0"
         );
         assert_eq!(fraction("x", 1.0), Ok(1.0));
+        assert_eq!(step_fraction("d", 1.0), Ok(1.0));
+        assert_eq!(
+            step_fraction("d", 0.0).unwrap_err().to_string(),
+            "d = 0: must lie in (0, 1]"
+        );
+        assert_eq!(at_most("m", 100, 100), Ok(100));
+        assert_eq!(
+            at_most("m", 101, 100).unwrap_err().to_string(),
+            "m = 101: must be at most 100"
+        );
         assert!(fraction("x", 1.5).is_err());
         assert!(fraction("x", f64::NAN).is_err());
         assert_eq!(

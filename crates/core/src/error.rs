@@ -169,6 +169,19 @@ pub(crate) fn check_option(
     })
 }
 
+/// The damping, in (0, 1], and Anderson memory, at most 100, of a fixed-point iteration.
+pub(crate) fn check_fixed_point_settings(damping: f64, anderson_memory: usize) -> Result<()> {
+    check_option("damping", damping, crate::check::step_fraction)?;
+    if anderson_memory > 100 {
+        return Err(invalid(
+            "anderson_memory",
+            anderson_memory,
+            "must be at most 100",
+        ));
+    }
+    Ok(())
+}
+
 /// Serialise a duration as seconds (reports' `wall_time_s`).
 pub(crate) fn serialize_secs<S: serde::Serializer>(
     d: &std::time::Duration,

@@ -14,7 +14,9 @@ use nalgebra::{DMatrix, DVector};
 use serde::Serialize;
 
 use crate::check;
-use crate::error::{check_finite, check_option, invalid, EngineError, Result};
+use crate::error::{
+    check_finite, check_fixed_point_settings, check_option, invalid, EngineError, Result,
+};
 use crate::solve::{SolveMethod, SolveReport};
 
 /// The Anderson mixing state: the last `memory` differences of iterates and of fixed-point
@@ -136,17 +138,7 @@ impl FixedPointOptions {
         if self.max_iter == 0 {
             return Err(invalid("max_iter", 0, "must be >= 1"));
         }
-        if !(self.damping > 0.0 && self.damping <= 1.0) {
-            return Err(invalid("damping", self.damping, "must lie in (0, 1]"));
-        }
-        if self.anderson_memory > 100 {
-            return Err(invalid(
-                "anderson_memory",
-                self.anderson_memory,
-                "must be at most 100",
-            ));
-        }
-        Ok(())
+        check_fixed_point_settings(self.damping, self.anderson_memory)
     }
 }
 

@@ -9,7 +9,9 @@ use serde::Serialize;
 
 use crate::autodiff::{residual, residual_and_jacobian_x};
 use crate::check;
-use crate::error::{check_finite, check_len, check_option, invalid, EngineError, Result};
+use crate::error::{
+    check_finite, check_fixed_point_settings, check_len, check_option, invalid, EngineError, Result,
+};
 use crate::fixed_point::AndersonMixer;
 use crate::model::Equilibrium;
 use crate::observe::{self, Event, NoObserver, Observer, Timed};
@@ -94,17 +96,7 @@ impl SolverOptions {
         if !(self.min_step > 0.0 && self.min_step < 1.0) {
             return Err(invalid("min_step", self.min_step, "must lie in (0, 1)"));
         }
-        if !(self.damping > 0.0 && self.damping <= 1.0) {
-            return Err(invalid("damping", self.damping, "must lie in (0, 1]"));
-        }
-        if self.anderson_memory > 100 {
-            return Err(invalid(
-                "anderson_memory",
-                self.anderson_memory,
-                "must be at most 100",
-            ));
-        }
-        Ok(())
+        check_fixed_point_settings(self.damping, self.anderson_memory)
     }
 }
 

@@ -101,20 +101,12 @@ impl MirrleesOptions {
                  and every skill distribution is unbounded above)",
             ));
         }
-        if !(self.damping > 0.0 && self.damping <= 1.0) {
-            return Err(invalid("damping", self.damping, "must lie in (0, 1]"));
-        }
+        check::step_fraction("damping", self.damping)?;
         check::positive("tol", self.tol)?;
         if self.max_iter == 0 {
             return Err(invalid("max_iter", 0, "need at least one iteration"));
         }
-        if self.anderson_memory > 100 {
-            return Err(invalid(
-                "anderson_memory",
-                self.anderson_memory,
-                "must be at most 100",
-            ));
-        }
+        check::at_most("anderson_memory", self.anderson_memory, 100)?;
         Ok(())
     }
 

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use super::Log;
 use crate::error::DataError;
 use crate::table::Table;
+use crate::trade::TABLES;
 use crate::write::write_table;
 
 /// A tidy economy, dense: `flows` and tariffs are indexed `[(exporter * N + importer) * S +
@@ -35,16 +36,6 @@ impl Tidy {
         self.sectors.len()
     }
 }
-
-const TABLES: [&str; 7] = [
-    "flows",
-    "sectors",
-    "tariffs",
-    "value_added",
-    "io",
-    "final",
-    "countries",
-];
 
 /// The table name a file in a tidy directory stands for, if any.
 fn table_stem(name: &str) -> Option<&str> {
