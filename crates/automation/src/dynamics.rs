@@ -4,16 +4,19 @@
 //! `dK/dt = s Y - delta K`.
 //!
 //! The state is `ln D` (and `ln K`), so data stays positive; a task that starts with no data
-//! starts at a floor ([`PathOptions::data_floor`] times the largest initial data). Integration is Dormand-Prince 5(4) with adaptive steps.
-//! A step across an automation switch (a task entering or leaving the split regime) is cut
-//! back to the switch, located on the step's cubic Hermite interpolant by the Illinois method,
-//! so switch times are exact to the integration tolerance and no step straddles a kink.
+//! starts at a floor ([`PathOptions::data_floor`] times the largest initial data). Integration is
+//! adaptive Dormand-Prince 5(4) ([`crate::integrate`]). A step across an automation switch (a
+//! task entering or leaving the split regime) is cut back to the switch, located on the step's
+//! cubic Hermite interpolant, so switch times are exact to the integration tolerance and no
+//! step straddles a kink.
 //! Finite-time blow-up is a result: the path stops at a ceiling and reports an estimate of the
 //! blow-up time T* by extrapolating the inverse growth rate `1 / g` of the fastest-growing
 //! state to zero (exact for the spec's oracles, where `1 / g` is linear in time).
 
 use crate::economy::{check_per_task, Economy, ModelError};
+use crate::integrate::{Events, Failure, Integrator, Rhs, Settings};
 use std::cell::RefCell;
+use walras_core::check;
 
 use crate::equilibrium::{Allocation, EquilibriumSolver};
 
@@ -253,95 +256,79 @@ impl<'a> System<'a> {
     }
 }
 
-// Dormand-Prince 5(4) tableau.
-const C: [f64; 7] = [0.0, 0.2, 0.3, 0.8, 8.0 / 9.0, 1.0, 1.0];
-const A: [[f64; 6]; 7] = [
-    [0.0; 6],
-    [0.2, 0.0, 0.0, 0.0, 0.0, 0.0],
-    [3.0 / 40.0, 9.0 / 40.0, 0.0, 0.0, 0.0, 0.0],
-    [44.0 / 45.0, -56.0 / 15.0, 32.0 / 9.0, 0.0, 0.0, 0.0],
-    [
-        19372.0 / 6561.0,
-        -25360.0 / 2187.0,
-        64448.0 / 6561.0,
-        -212.0 / 729.0,
-        0.0,
-        0.0,
-    ],
-    [
-        9017.0 / 3168.0,
-        -355.0 / 33.0,
-        46732.0 / 5247.0,
-        49.0 / 176.0,
-        -5103.0 / 18656.0,
-        0.0,
-    ],
-    [
-        35.0 / 384.0,
-        0.0,
-        500.0 / 1113.0,
-        125.0 / 192.0,
-        -2187.0 / 6784.0,
-        11.0 / 84.0,
-    ],
-];
-/// Fifth-order weights minus the embedded fourth-order ones (the error estimate).
-const E: [f64; 7] = [
-    71.0 / 57600.0,
-    0.0,
-    -71.0 / 16695.0,
-    71.0 / 1920.0,
-    -17253.0 / 339200.0,
-    22.0 / 525.0,
-    -1.0 / 40.0,
-];
+impl Rhs for System<'_> {
+    type Eval = Evaluation;
+    type Error = ModelError;
 
-/// One trial step: the new state, its evaluation and the scaled error norm.
-struct Trial {
-    x: Vec<f64>,
-    eval: Evaluation,
-    error: f64,
+    fn evaluate(&self, x: &[f64]) -> Result<Evaluation, ModelError> {
+        System::evaluate(self, x)
+    }
+
+    fn derivative<'e>(&self, eval: &'e Evaluation) -> &'e [f64] {
+        &eval.derivative
+    }
 }
 
-fn dopri_step(sys: &System, x: &[f64], f0: &[f64], h: f64, tol: f64) -> Result<Trial, ModelError> {
-    let m = x.len();
-    let mut k: Vec<Vec<f64>> = vec![f0.to_vec()];
-    for s in 1..6 {
-        let xs: Vec<f64> = (0..m)
-            .map(|i| x[i] + h * (0..s).map(|j| A[s][j] * k[j][i]).sum::<f64>())
-            .collect();
-        debug_assert!(C[s] > 0.0);
-        k.push(sys.evaluate(&xs)?.derivative);
-    }
-    let x_new: Vec<f64> = (0..m)
-        .map(|i| x[i] + h * (0..6).map(|j| A[6][j] * k[j][i]).sum::<f64>())
-        .collect();
-    let eval = sys.evaluate(&x_new)?;
-    k.push(eval.derivative.clone());
-    let mut error: f64 = 0.0;
-    for i in 0..m {
-        let err = h * (0..7).map(|j| E[j] * k[j][i]).sum::<f64>();
-        let scale = tol * (1.0 + x[i].abs().max(x_new[i].abs()).min(100.0));
-        error = error.max((err / scale).abs());
-    }
-    Ok(Trial {
-        x: x_new,
-        eval,
-        error,
-    })
+/// Automation switches as integration events: a task of at least
+/// [`PathOptions::locate_mass`] crossing a switch level of its position.
+struct Switches<'s, 'a> {
+    sys: &'s System<'a>,
+    locate_mass: f64,
 }
 
-/// Cubic Hermite interpolation on a step at fraction `s` in [0, 1].
-fn hermite(x0: &[f64], f0: &[f64], x1: &[f64], f1: &[f64], h: f64, s: f64) -> Vec<f64> {
-    let (h00, h10, h01, h11) = (
-        (1.0 + 2.0 * s) * (1.0 - s) * (1.0 - s),
-        s * (1.0 - s) * (1.0 - s),
-        s * s * (3.0 - 2.0 * s),
-        s * s * (s - 1.0),
-    );
-    (0..x0.len())
-        .map(|i| h00 * x0[i] + h10 * h * f0[i] + h01 * x1[i] + h11 * h * f1[i])
-        .collect()
+/// The switch to locate: a task and the level of its position it crosses (0 = starts using
+/// AI, 1 = fully automated).
+struct Switch {
+    task: usize,
+    level: f64,
+}
+
+impl<'a> Events<System<'a>> for Switches<'_, 'a> {
+    type Event = Switch;
+
+    /// The first task (by a linear guess) whose status changed over the step, unless it is
+    /// lighter than `locate_mass`.
+    fn detect(&self, start: &Evaluation, end: &Evaluation) -> Option<Switch> {
+        let (e0, e1) = (&start.equilibrium, &end.equilibrium);
+        if e0.status == e1.status {
+            return None;
+        }
+        // Per changed task: the level crossed and a linear first guess.
+        let mut best: Option<(f64, usize, f64)> = None;
+        for i in 0..e0.status.len() {
+            if e0.status[i] == e1.status[i] {
+                continue;
+            }
+            let (z0, z1) = (e0.position(i), e1.position(i));
+            let level = if z1 > z0 {
+                if z0 < 0.0 && z1 >= 0.0 {
+                    0.0
+                } else {
+                    1.0
+                }
+            } else if z0 > 1.0 && z1 <= 1.0 {
+                1.0
+            } else {
+                0.0
+            };
+            let guess = if z1 != z0 {
+                ((level - z0) / (z1 - z0)).clamp(0.0, 1.0)
+            } else {
+                1.0
+            };
+            if best.is_none_or(|(g, _, _)| guess < g) {
+                best = Some((guess, i, level));
+            }
+        }
+        let (_, task, level) = best?;
+        // A light task's switch is a kink of its size in the aggregate: step error control
+        // handles it, and its time is recorded at the end of the step.
+        (self.sys.economy.mass[task] >= self.locate_mass).then_some(Switch { task, level })
+    }
+
+    fn value(&self, switch: &Switch, eval: &Evaluation) -> f64 {
+        eval.equilibrium.position(switch.task) - switch.level
+    }
 }
 
 /// Simulates a growth path from initial data `data0` (zeros allowed: they start at the floor).
@@ -371,10 +358,19 @@ pub fn simulate(
         .iter()
         .map(|v| v.max(0.0) + options.blowup_factor.ln())
         .collect();
-    let mut t = 0.0;
-    let mut current = sys.evaluate(&x)?;
+    let settings = Settings {
+        horizon: options.horizon,
+        tolerance: options.tolerance,
+        max_steps: options.max_steps,
+    };
+    let mut integ = Integrator::new(&sys, x, settings)?;
+    let events = Switches {
+        sys: &sys,
+        locate_mass: options.locate_mass,
+    };
     let mut automation_time = vec![None; n];
     let mut full_automation_time = vec![None; n];
+    let current = integ.evaluation();
     record_switches(
         &current.equilibrium,
         &current.equilibrium,
@@ -383,92 +379,27 @@ pub fn simulate(
         &mut full_automation_time,
         true,
     );
-    let mut points = vec![point(t, &sys, &x, &current)];
-    let fmax = current
-        .derivative
-        .iter()
-        .fold(0.0f64, |m, v| m.max(v.abs()));
-    let mut h = (options.horizon * 1e-3).min(if fmax > 0.0 {
-        0.01 / fmax
-    } else {
-        f64::INFINITY
-    });
-    let (mut steps, mut rejected, mut switches) = (0usize, 0usize, 0usize);
+    let mut points = vec![point(0.0, &sys, integ.state(), current)];
+    let mut switches = 0usize;
     let mut stop = StopReason::Horizon;
     let mut blowup_time = None;
-    let tol = options.tolerance;
-    while t < options.horizon {
-        if steps + rejected >= options.max_steps {
-            return Err(ModelError::NoConvergence {
-                what: format!("growth path (reached t = {t:.6} of {})", options.horizon),
-                iterations: steps + rejected,
-                residual: h,
-            });
-        }
-        if h < 1e-15 * t.max(1.0) {
-            return Err(ModelError::NoConvergence {
-                what: format!("growth path (step size underflow at t = {t:.9})"),
-                iterations: steps + rejected,
-                residual: h,
-            });
-        }
-        let h_try = h.min(options.horizon - t);
-        let trial = match dopri_step(&sys, &x, &current.derivative, h_try, tol) {
-            Ok(trial) if trial.error <= 1.0 => trial,
-            Ok(trial) => {
-                rejected += 1;
-                h = h_try * (0.9 * trial.error.powf(-0.2)).clamp(0.1, 0.9);
-                continue;
-            }
-            Err(_) if h_try > 1e-14 * t.max(1.0) => {
-                // The trial left the range where the model is finite: shorten.
-                rejected += 1;
-                h = h_try * 0.25;
-                continue;
-            }
-            Err(e) => return Err(e),
-        };
-        // Automation switch inside the step: cut it back to just past the first one (a switch
-        // in the first millionth of the step is taken as is, so steps never shrink to nothing).
-        let (mut trial, mut h_taken) = (trial, h_try);
-        let mut next_h = None;
-        if trial.eval.equilibrium.status != current.equilibrium.status {
-            if let Some(s) = locate_switch(&sys, &x, &current, &trial, h_try, options.locate_mass)?
-            {
-                if s > 1e-6 && s < 0.999 {
-                    let cut = (s * (1.0 + 1e-7)).min(1.0) * h_try;
-                    if let Ok(short) = dopri_step(&sys, &x, &current.derivative, cut, tol) {
-                        trial = short;
-                        h_taken = cut;
-                        next_h = Some(h_try);
-                    }
-                }
-            }
-        }
-        steps += 1;
-        let t_new = t + h_taken;
-        if trial.eval.equilibrium.status != current.equilibrium.status {
+    while let Some(step) = integ
+        .step(&sys, &events)
+        .map_err(|f| path_failure(f, options))?
+    {
+        let (t, x, current) = (integ.time(), integ.state(), integ.evaluation());
+        if current.equilibrium.status != step.previous.equilibrium.status {
             switches += 1;
             record_switches(
+                &step.previous.equilibrium,
                 &current.equilibrium,
-                &trial.eval.equilibrium,
-                t_new,
+                t,
                 &mut automation_time,
                 &mut full_automation_time,
                 false,
             );
         }
-        // Next step size from this step's error.
-        let factor = if trial.error > 0.0 {
-            0.9 * trial.error.powf(-0.2)
-        } else {
-            5.0
-        };
-        h = next_h.unwrap_or(h_taken * factor.clamp(0.2, 2.0));
-        x = trial.x;
-        current = trial.eval;
-        t = t_new;
-        points.push(point(t, &sys, &x, &current));
+        points.push(point(t, &sys, x, current));
         if let Some(m_stop) = options.stop_labor_share {
             if current.equilibrium.labor_task_share < m_stop {
                 stop = StopReason::LaborShare;
@@ -489,6 +420,8 @@ pub fn simulate(
             break;
         }
     }
+    let (steps, rejected) = (integ.steps(), integ.rejected_steps());
+    let (_, x, current) = integ.into_parts();
     finish_growth(&mut points);
     Ok(SimulationResult {
         points,
@@ -505,20 +438,8 @@ pub fn simulate(
 }
 
 fn check_options(o: &PathOptions) -> Result<(), ModelError> {
-    if !(o.horizon.is_finite() && o.horizon > 0.0) {
-        return Err(ModelError::invalid(
-            "horizon",
-            o.horizon,
-            "must be finite and > 0",
-        ));
-    }
-    if !(o.capital.is_finite() && o.capital >= 0.0) {
-        return Err(ModelError::invalid(
-            "capital",
-            o.capital,
-            "must be finite and >= 0",
-        ));
-    }
+    check::positive("horizon", o.horizon)?;
+    check::non_negative("capital", o.capital)?;
     if let Some(acc) = o.accumulation {
         if !(acc.saving.is_finite() && acc.saving > 0.0 && acc.saving <= 1.0) {
             return Err(ModelError::invalid(
@@ -552,98 +473,21 @@ fn check_options(o: &PathOptions) -> Result<(), ModelError> {
     Ok(())
 }
 
-/// Fraction of the step at which the first task crosses a switch level, if it can be located.
-fn locate_switch(
-    sys: &System,
-    x0: &[f64],
-    start: &Evaluation,
-    end: &Trial,
-    h: f64,
-    locate_mass: f64,
-) -> Result<Option<f64>, ModelError> {
-    let (e0, e1) = (&start.equilibrium, &end.eval.equilibrium);
-    // Per changed task: the level crossed (0 = starts using AI, 1 = fully automated) and a
-    // linear first guess.
-    let mut best: Option<(f64, usize, f64)> = None;
-    for i in 0..e0.status.len() {
-        if e0.status[i] == e1.status[i] {
-            continue;
-        }
-        let (z0, z1) = (e0.position(i), e1.position(i));
-        let level = if z1 > z0 {
-            if z0 < 0.0 && z1 >= 0.0 {
-                0.0
-            } else {
-                1.0
-            }
-        } else if z0 > 1.0 && z1 <= 1.0 {
-            1.0
-        } else {
-            0.0
-        };
-        let guess = if z1 != z0 {
-            ((level - z0) / (z1 - z0)).clamp(0.0, 1.0)
-        } else {
-            1.0
-        };
-        if best.is_none_or(|(g, _, _)| guess < g) {
-            best = Some((guess, i, level));
-        }
+/// A failed integration as a [`ModelError`].
+fn path_failure(failure: Failure<ModelError>, options: &PathOptions) -> ModelError {
+    match failure {
+        Failure::Rhs(e) => e,
+        Failure::MaxSteps { t, steps, h } => ModelError::NoConvergence {
+            what: format!("growth path (reached t = {t:.6} of {})", options.horizon),
+            iterations: steps,
+            residual: h,
+        },
+        Failure::Underflow { t, steps, h } => ModelError::NoConvergence {
+            what: format!("growth path (step size underflow at t = {t:.9})"),
+            iterations: steps,
+            residual: h,
+        },
     }
-    let Some((_, task, level)) = best else {
-        return Ok(None);
-    };
-    if sys.economy.mass[task] < locate_mass {
-        // A light task's switch is a kink of its size in the aggregate: step error control
-        // handles it, and its time is recorded at the end of the step.
-        return Ok(None);
-    }
-    let g = |s: f64| -> Result<f64, ModelError> {
-        let xs = hermite(x0, &start.derivative, &end.x, &end.eval.derivative, h, s);
-        let eq = sys.evaluate(&xs)?.equilibrium;
-        Ok(eq.position(task) - level)
-    };
-    // Illinois on [0, 1], safeguarded by bisection once a step did not halve the bracket
-    // (the position is a hinge near a tie at the threshold); the switch time is
-    // located to 1e-5 of the step.
-    let (mut a, mut b) = (0.0, 1.0);
-    let (mut ga, mut gb) = (e0.position(task) - level, e1.position(task) - level);
-    if ga * gb > 0.0 {
-        return Ok(None);
-    }
-    let mut side = 0i8;
-    let mut bisect = false;
-    let mut last_width = f64::INFINITY;
-    for _ in 0..80 {
-        // Once an Illinois step fails to halve the bracket (a hinge), bisect to the end.
-        bisect = bisect || (b - a) > 0.5 * last_width;
-        last_width = b - a;
-        let s = if !bisect && gb != ga {
-            (a * gb - b * ga) / (gb - ga)
-        } else {
-            0.5 * (a + b)
-        };
-        let gs = g(s)?;
-        if gs * gb > 0.0 {
-            b = s;
-            gb = gs;
-            if side == 1 {
-                ga *= 0.5;
-            }
-            side = 1;
-        } else {
-            a = s;
-            ga = gs;
-            if side == -1 {
-                gb *= 0.5;
-            }
-            side = -1;
-        }
-        if (b - a) < 1e-5 || gs == 0.0 {
-            break;
-        }
-    }
-    Ok(Some(b))
 }
 
 /// Records first automation (a task starts using AI) and full automation times.

@@ -1,6 +1,7 @@
 //! The primitives of a DDA-1 economy, resolved per task and validated.
 
 use nalgebra::{DMatrix, DVector};
+use walras_core::check;
 
 /// Errors from building or solving a DDA-1 economy. Messages name the parameter and value.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -52,6 +53,17 @@ impl ModelError {
     }
 }
 
+impl From<walras_core::check::Invalid> for ModelError {
+    /// A failed shared check as [`ModelError::InvalidParameter`] (key = field, reason = rule).
+    fn from(e: walras_core::check::Invalid) -> Self {
+        ModelError::InvalidParameter {
+            key: e.field,
+            value: e.value,
+            reason: e.rule.into_owned(),
+        }
+    }
+}
+
 /// Checks a per-task state or parameter: `n` values, all finite (and >= 0 if `nonnegative`);
 /// errors name `key[i]` and the value.
 pub(crate) fn check_per_task(
@@ -67,18 +79,12 @@ pub(crate) fn check_per_task(
             found: values.len().to_string(),
         });
     }
-    if let Some((i, v)) = values
-        .iter()
-        .enumerate()
-        .find(|(_, v)| !(v.is_finite() && (!nonnegative || **v >= 0.0)))
-    {
-        let reason = if nonnegative {
-            "must be finite and >= 0"
-        } else {
-            "must be finite"
-        };
-        return Err(ModelError::invalid(format!("{key}[{i}]"), v, reason));
-    }
+    let rule = if nonnegative {
+        check::non_negative
+    } else {
+        check::finite
+    };
+    check::each(key, values, rule)?;
     Ok(())
 }
 
@@ -202,9 +208,7 @@ impl Economy {
                 return Err(ModelError::invalid("data_half", half, "must be > 0"));
             }
         }
-        if !(self.chi.is_finite() && (0.0..=1.0).contains(&self.chi)) {
-            return Err(ModelError::invalid("chi", self.chi, "must be in [0, 1]"));
-        }
+        check::fraction("chi", self.chi)?;
         if !(self.delta_data.is_finite() && self.delta_data >= 0.0) {
             return Err(ModelError::invalid(
                 "delta_data",
@@ -215,21 +219,11 @@ impl Economy {
         if !(self.labor.is_finite() && self.labor >= 0.0) {
             return Err(ModelError::invalid("labor", self.labor, "must be >= 0"));
         }
-        for (key, values, lower_open, upper) in [
-            ("task_mass", &self.mass, true, f64::INFINITY),
-            (
-                "labor_productivity",
-                &self.labor_productivity,
-                true,
-                f64::INFINITY,
-            ),
-            (
-                "ai_productivity",
-                &self.ai_productivity,
-                true,
-                f64::INFINITY,
-            ),
-            ("verifiability", &self.verifiability, false, 1.0),
+        for (key, values, fraction) in [
+            ("task_mass", &self.mass, false),
+            ("labor_productivity", &self.labor_productivity, false),
+            ("ai_productivity", &self.ai_productivity, false),
+            ("verifiability", &self.verifiability, true),
         ] {
             if values.len() != n {
                 return Err(ModelError::Shape {
@@ -238,20 +232,16 @@ impl Economy {
                     found: format!("{}", values.len()),
                 });
             }
-            for (i, &v) in values.iter().enumerate() {
-                let ok = v.is_finite() && if lower_open { v > 0.0 } else { v >= 0.0 } && v <= upper;
-                if !ok {
-                    let range = if upper.is_finite() {
-                        "in [0, 1]"
-                    } else {
-                        "> 0"
-                    };
-                    return Err(ModelError::invalid(
-                        format!("{key}[{i}]"),
-                        v,
-                        format!("must be {range}"),
-                    ));
-                }
+            if fraction {
+                check::each(key, values, check::fraction)?;
+                continue;
+            }
+            if let Some((i, v)) = values
+                .iter()
+                .enumerate()
+                .find(|(_, v)| !(v.is_finite() && **v > 0.0))
+            {
+                return Err(ModelError::invalid(format!("{key}[{i}]"), v, "must be > 0"));
             }
         }
         let total: f64 = self.mass.iter().sum();

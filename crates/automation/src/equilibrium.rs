@@ -9,6 +9,7 @@
 //! orders of magnitude.
 
 use crate::economy::{Economy, ModelError};
+use walras_core::check;
 
 /// How a task is produced in equilibrium.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -199,13 +200,7 @@ impl<'a> EquilibriumSolver<'a> {
                 "AI productivity must be finite",
             ));
         }
-        if !(capital.is_finite() && capital >= 0.0) {
-            return Err(ModelError::invalid(
-                "capital",
-                capital,
-                "must be finite and >= 0",
-            ));
-        }
+        check::non_negative("capital", capital)?;
         let labor = economy.labor;
         if labor == 0.0 && capital == 0.0 {
             return Err(ModelError::invalid(

@@ -17,6 +17,8 @@
 //!   as an [`Allocation`] (threshold solver with at most one split task).
 //! - [`dynamics`]: growth paths (adaptive Dormand-Prince on log data with event location at
 //!   automation switches, optional Solow capital with blow-up detection).
+//! - [`integrate`]: the generic adaptive Dormand-Prince 5(4) integrator with event location
+//!   that [`dynamics`] runs on.
 //! - [`planner`]: the social optimum by forward-backward sweep, decentralising subsidies.
 //! - [`network`]: spillover topologies, normalisations and statistics.
 //! - [`scenario`]: TOML scenario files and the shipped presets.
@@ -31,6 +33,7 @@
 pub mod dynamics;
 pub mod economy;
 pub mod equilibrium;
+pub mod integrate;
 pub mod market;
 pub mod monte_carlo;
 pub mod network;

@@ -84,12 +84,19 @@ pub(super) fn invalid(key: &str, value: impl Display, reason: impl Into<String>)
     }
 }
 
-pub(super) fn check_weight(key: &str, v: f64) -> Result<f64, NetworkError> {
-    if v.is_finite() && v >= 0.0 {
-        Ok(v)
-    } else {
-        Err(invalid(key, v, "must be finite and >= 0"))
+impl From<walras_core::check::Invalid> for NetworkError {
+    /// A failed shared check as [`NetworkError::Parameter`] (key = field, reason = rule).
+    fn from(e: walras_core::check::Invalid) -> Self {
+        NetworkError::Parameter {
+            key: e.field,
+            value: e.value,
+            reason: e.rule.into_owned(),
+        }
     }
+}
+
+pub(super) fn check_weight(key: &str, v: f64) -> Result<f64, NetworkError> {
+    Ok(walras_core::check::non_negative(key, v)?)
 }
 
 pub(super) fn check_probability(key: &str, v: f64) -> Result<f64, NetworkError> {

@@ -8,6 +8,7 @@ use super::options::{PlannerOptions, PlannerUtility};
 use super::path::{forward_backward_sweep, Model};
 use super::results::{PlannerAllocation, PlannerResult};
 use crate::economy::{check_per_task, Economy, ModelError};
+use walras_core::check;
 
 /// Solves the DDA-1 planner from initial data `data0` (>= 0; a task with no data and no
 /// spillover starts with `A ~ 0`) and compares it with the market path on the same grid.
@@ -33,13 +34,7 @@ fn check_static_inputs(
     let n = economy.tasks();
     check_per_task("data", data, n, true)?;
     check_per_task("costate", costate, n, true)?;
-    if !(capital.is_finite() && capital >= 0.0) {
-        return Err(ModelError::invalid(
-            "capital",
-            capital,
-            "must be finite and >= 0",
-        ));
-    }
+    check::non_negative("capital", capital)?;
     Ok(())
 }
 

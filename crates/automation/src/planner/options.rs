@@ -1,6 +1,7 @@
 //! The planner's settings: the period utility and the solver options, validated.
 
 use crate::economy::ModelError;
+use walras_core::check;
 
 /// Period utility of output.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -48,13 +49,7 @@ impl PlannerUtility {
 
     pub(super) fn validate(&self) -> Result<(), ModelError> {
         let eta = self.eta();
-        if !(eta.is_finite() && eta > 0.0) {
-            return Err(ModelError::invalid(
-                "utility.eta",
-                eta,
-                "must be finite and > 0",
-            ));
-        }
+        check::positive("utility.eta", eta)?;
         Ok(())
     }
 }
@@ -102,28 +97,10 @@ impl Default for PlannerOptions {
 }
 
 pub(super) fn check_options(o: &PlannerOptions) -> Result<(), ModelError> {
-    if !(o.horizon.is_finite() && o.horizon > 0.0) {
-        return Err(ModelError::invalid(
-            "horizon",
-            o.horizon,
-            "must be finite and > 0",
-        ));
-    }
-    if !(o.discount.is_finite() && o.discount > 0.0) {
-        return Err(ModelError::invalid(
-            "discount",
-            o.discount,
-            "must be finite and > 0",
-        ));
-    }
+    check::positive("horizon", o.horizon)?;
+    check::positive("discount", o.discount)?;
     o.utility.validate()?;
-    if !(o.capital.is_finite() && o.capital >= 0.0) {
-        return Err(ModelError::invalid(
-            "capital",
-            o.capital,
-            "must be finite and >= 0",
-        ));
-    }
+    check::non_negative("capital", o.capital)?;
     if o.grid < 3 {
         return Err(ModelError::invalid(
             "grid",
