@@ -25,14 +25,16 @@ def commands(data: Path, dlopt: Path):
     wiod = data / "wiod2014_44x16"
     return [
         ("tax compare (main job)", ["tax", "compare"]),
-        ("tax optimize, Rawls, Pareto skills, 5 brackets",
-         ["tax", "optimize", "--skills", "pareto:alpha=4,min=1", "--swf", "rawls", "--brackets", "5"]),
+        ("tax optimum, 100,000 Pareto agents, 7 brackets",
+         ["tax", "optimize", "--skills", "pareto:alpha=4,min=1", "--agents", "100000", "--brackets", "7"]),
         ("trade nash, WIOD 44x16, uniform tariffs",
          ["trade", "nash", "--data", str(wiod), "--tariff-structure", "uniform"]),
         ("trade nash, dlopt 7x44, sector tariffs",
          ["trade", "nash", "--data", str(dlopt), "--tariff-structure", "sector"]),
         ("trade nash, dlopt 7x44, partner x sector tariffs",
          ["trade", "nash", "--data", str(dlopt)]),
+        ("automation growth path, N = 1,000 (power-law preset)",
+         ["automation", "simulate", "--preset", "power-law"]),
         ("automation simulate, core-periphery",
          ["automation", "simulate", "--preset", "core-periphery"]),
         ("automation planner, core-periphery",

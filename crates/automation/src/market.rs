@@ -15,6 +15,11 @@
 //! structured solve checks at every policy it is asked for; a policy that moves a task across
 //! the frontier is an error that says so (build the market again there).
 //!
+//! Policy: the subsidies, then the log AI productivities `ln A_i` as parameters in no player's
+//! block ([`Market::policy`]), so one adjoint pass gives derivatives in both: at the
+//! decentralising subsidies, `dH/d ln A_i` is the envelope term of the planner's costate
+//! equation.
+//!
 //! Unknowns: `ln Y`, `ln w`, `ln R` and, with a split task s, its share of the labour force
 //! `a_s l_s / L`. Equations: the price index is 1; labour and capital clear; with a split task,
 //! its two techniques cost the same.
@@ -91,13 +96,19 @@ impl Market {
         walras_core::check::each("subsidy", subsidies, walras_core::check::non_negative)
             .map_err(invalid)?;
         let mut space = PolicySpace::new();
+        let space_error = |e: walras_core::EngineError| {
+            ModelError::invalid("subsidies", "(policy space)", e.to_string())
+        };
         let ids = (0..n)
             .map(|i| space.push(format!("subsidy[{i}]"), 0.0, f64::INFINITY))
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| ModelError::invalid("subsidies", "(policy space)", e.to_string()))?;
-        space
-            .add_block("planner", ids)
-            .map_err(|e| ModelError::invalid("subsidies", "(policy space)", e.to_string()))?;
+            .map_err(space_error)?;
+        for i in 0..n {
+            space
+                .push(format!("ln A[{i}]"), f64::NEG_INFINITY, f64::INFINITY)
+                .map_err(space_error)?;
+        }
+        space.add_block("planner", ids).map_err(space_error)?;
         let mut market = Market {
             mass: economy.mass.clone(),
             gamma: economy.labor_productivity.clone(),
@@ -112,7 +123,7 @@ impl Market {
             data_value: None,
             initial: Vec::new(),
         };
-        let solved = market.solve_structured(subsidies)?;
+        let solved = market.solve_structured(&market.policy(subsidies))?;
         market.regime = solved.regime;
         market.split = solved.split;
         market.initial = solved.x.clone();
@@ -131,6 +142,17 @@ impl Market {
         }
         self.data_value = Some(values);
         Ok(self)
+    }
+
+    /// The full policy vector at `subsidies`: the subsidies, then the log AI productivities
+    /// the market was built with (parameters, in no player's block, so that derivatives in
+    /// them come from the same adjoint pass).
+    pub fn policy(&self, subsidies: &[f64]) -> Vec<f64> {
+        subsidies
+            .iter()
+            .copied()
+            .chain(self.ai.iter().map(|a| a.ln()))
+            .collect()
     }
 
     /// The planner's decentralising subsidies `s_i = v_i Y` (output units) for utility-valued
@@ -169,8 +191,9 @@ impl Market {
 
     /// The equilibrium at `subsidies` by the planner's static solver (log utility: the cost
     /// index is `1 / Y`), with the utility-valued subsidies `sk = s / Y` found by fixed point.
-    fn solve_structured(&self, subsidies: &[f64]) -> Result<Solved, ModelError> {
+    fn solve_structured(&self, policy: &[f64]) -> Result<Solved, ModelError> {
         let n = self.mass.len();
+        let (subsidies, ln_ai) = policy.split_at(n);
         let mut solver = StaticSolver::new(
             &self.mass,
             &self.gamma,
@@ -179,7 +202,7 @@ impl Market {
             self.labor,
             self.capital,
         );
-        solver.ai.clone_from(&self.ai);
+        solver.ai = ln_ai.iter().map(|v| v.exp()).collect();
         let mut q = 0.0;
         let mut iterations = 0;
         let mut last_change = f64::INFINITY;
@@ -240,8 +263,10 @@ impl Market {
     }
 
     /// Task prices, outputs and factor use per unit mass at `x` and `subsidies`, for the regime.
-    fn allocation<D: Scalar>(&self, x: &[D], s: &[D]) -> (Vec<D>, Vec<D>, Vec<D>, Vec<D>) {
+    fn allocation<D: Scalar>(&self, x: &[D], policy: &[D]) -> (Vec<D>, Vec<D>, Vec<D>, Vec<D>) {
         let n = self.mass.len();
+        let (s, ln_ai) = policy.split_at(n);
+        let ai: Vec<D> = ln_ai.iter().map(|v| v.exp()).collect();
         let (ln_y, w, r) = (x[0], x[1].exp(), x[2].exp());
         let (mut p, mut y, mut l, mut k) = (
             Vec::with_capacity(n),
@@ -252,15 +277,15 @@ impl Market {
         for i in 0..n {
             let price = match self.regime[i] {
                 Technique::Labor => w / self.gamma[i] - s[i] * self.chi,
-                Technique::Ai | Technique::Split => r / self.ai[i] - s[i],
+                Technique::Ai | Technique::Split => r / ai[i] - s[i],
             };
             let output = (ln_y - price.ln() * self.sigma).exp();
             let (labor, capital) = match self.regime[i] {
                 Technique::Labor => (output / self.gamma[i], D::zero()),
-                Technique::Ai => (D::zero(), output / self.ai[i]),
+                Technique::Ai => (D::zero(), output / ai[i]),
                 Technique::Split => {
                     let labor = x[3] * (self.labor / self.mass[i]);
-                    (labor, (output - labor * self.gamma[i]) / self.ai[i])
+                    (labor, (output - labor * self.gamma[i]) / ai[i])
                 }
             };
             p.push(price);
@@ -316,7 +341,7 @@ impl Equilibrium for Market {
         out[1] = labor / self.labor - 1.0;
         out[2] = capital / self.capital - 1.0;
         if let Some(j) = self.split {
-            let ai_cost = x[2].exp() / self.ai[j] - s[j];
+            let ai_cost = x[2].exp() / s[self.mass.len() + j].exp() - s[j];
             let labor_cost = x[1].exp() / self.gamma[j] - s[j] * self.chi;
             out[3] = ai_cost / labor_cost - 1.0;
         }
@@ -365,9 +390,10 @@ impl Welfare for Market {
             .data_value
             .as_ref()
             .expect("objective 1 needs data values");
+        let n = self.mass.len();
         let (_, _, l, kap) = self.allocation(x, s);
-        (0..self.mass.len()).fold(x[0], |acc, i| {
-            acc + (kap[i] * self.ai[i] + l[i] * (self.gamma[i] * self.chi))
+        (0..n).fold(x[0], |acc, i| {
+            acc + (kap[i] * s[n + i].exp() + l[i] * (self.gamma[i] * self.chi))
                 * (self.mass[i] * values[i])
         })
     }
