@@ -385,7 +385,11 @@ impl<'a> Model<'a> {
         Ok((best, gap.max(0.0) / norm))
     }
 
-    /// `dH/dD` (holding the allocation) at a point with costates `lam`.
+    /// `dH/dD` (holding the allocation) at a point with costates `lam`. The same number is the
+    /// core's adjoint derivative of [`crate::market::Market`]'s Hamiltonian in `ln A` at the
+    /// decentralising subsidies (tested in `tests/market.rs`); it stays written out here because
+    /// the sweep needs it at every slot of every iteration, where the closed form costs O(edges)
+    /// and an adjoint pass a factorisation.
     pub(super) fn hamiltonian_gradient(&self, p: &Point, lam: &[f64], out: &mut [f64]) {
         for (j, o) in out.iter_mut().enumerate() {
             *o = -self.delta * lam[j];
