@@ -236,6 +236,9 @@ fn counterfactual_applies_listed_tariffs_and_zero_change_is_zero() {
         for w in by_country(&zero["welfare_change_pct"]) {
             assert!(w.abs() < 1e-8, "{w}");
         }
+        // engine_work counts the baseline's re-solve as well as the counterfactual's.
+        let solves = zero["engine_work"]["inner_solves"].as_f64().unwrap();
+        assert_eq!(solves, 2.0, "{}", zero["engine_work"]);
     }
     let hike = tmp.path().join("hike.csv");
     std::fs::write(

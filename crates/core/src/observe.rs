@@ -196,6 +196,11 @@ macro_rules! work_counts {
             pub fn since(&self, earlier: &WorkCounts) -> WorkCounts {
                 WorkCounts { $($name: self.$name - earlier.$name,)* }
             }
+
+            /// The work of this snapshot and `other` together.
+            pub fn plus(&self, other: &WorkCounts) -> WorkCounts {
+                WorkCounts { $($name: self.$name + other.$name,)* }
+            }
         }
     };
 }

@@ -63,6 +63,8 @@ pub struct ScenarioOptions {
     pub deficits: DeficitTreatment,
     /// The inner solver used to re-base (and, by the caller, for every later solve).
     pub inner: SolverOptions,
+    /// Where the re-basing solve reports its work (none by default).
+    pub observer: walras_core::SharedObserver,
 }
 
 /// A calibrated baseline that is an exact equilibrium of the model, with its provenance.
@@ -176,9 +178,10 @@ impl TradeScenario {
         let mut notes = raw.notes.clone();
         notes.extend(elasticity_note);
         let treatment = options.deficits;
+        let observer = options.observer.get();
         let rebased = match treatment {
-            DeficitTreatment::Purge => raw.purge(&options.inner),
-            DeficitTreatment::Keep => raw.settle(&options.inner),
+            DeficitTreatment::Purge => raw.purge_observed(&options.inner, observer),
+            DeficitTreatment::Keep => raw.settle_observed(&options.inner, observer),
         }
         .map_err(|source| ScenarioError::Rebase {
             doing: treatment.doing(),

@@ -14,9 +14,19 @@ impl Baseline {
     /// applied policies (scale economies on) and re-base the economy on it. The result is a
     /// balanced baseline that is an exact equilibrium; its final shares are this one's.
     pub fn purge(&self, options: &walras_core::SolverOptions) -> Result<Baseline> {
+        self.purge_observed(options, &walras_core::NoObserver)
+    }
+
+    /// [`purge`](Baseline::purge), reporting its solve to `observer`.
+    pub fn purge_observed(
+        &self,
+        options: &walras_core::SolverOptions,
+        observer: &dyn walras_core::Observer,
+    ) -> Result<Baseline> {
         self.resolved(
             Deficits::Zero,
             options,
+            observer,
             "deficits purged (D' = 0 at the applied policies)",
         )
     }
@@ -28,9 +38,19 @@ impl Baseline {
     /// code, sets negative implied final demand to zero), and without this a zero policy
     /// change would show non-zero welfare changes.
     pub fn settle(&self, options: &walras_core::SolverOptions) -> Result<Baseline> {
+        self.settle_observed(options, &walras_core::NoObserver)
+    }
+
+    /// [`settle`](Baseline::settle), reporting its solve to `observer`.
+    pub fn settle_observed(
+        &self,
+        options: &walras_core::SolverOptions,
+        observer: &dyn walras_core::Observer,
+    ) -> Result<Baseline> {
         self.resolved(
             Deficits::Keep,
             options,
+            observer,
             "deficits kept; the baseline re-solved at the applied policies (an exact equilibrium)",
         )
     }
@@ -40,12 +60,13 @@ impl Baseline {
         &self,
         deficits: Deficits,
         options: &walras_core::SolverOptions,
+        observer: &dyn walras_core::Observer,
         note: &str,
     ) -> Result<Baseline> {
         let model =
             TradeModel::new(Arc::new(self.clone()), InstrumentSet::none())?.with_deficits(deficits);
         let policy: Vec<f64> = Vec::new();
-        let sol = walras_core::solve(&model, &policy, None, options)?;
+        let sol = walras_core::solve_observed(&model, &policy, None, options, observer)?;
         Ok(model.rebase(&sol.x, &policy, note))
     }
 }

@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
-use walras_core::{Aggregation, PolicyOptimizer, SharedObserver, SolverOptions, WorkCounter};
+use walras_core::{
+    Aggregation, PolicyOptimizer, SharedObserver, SolverOptions, WorkCounter, WorkCounts,
+};
 use walras_data::trade::{load_policy_rows, load_tariff_changes};
 use walras_data::trade_import::{import, RawLayout};
 use walras_data::{
@@ -43,8 +45,19 @@ pub fn run(common: &CommonArgs, command: &TradeCommand, command_line: Vec<String
     }
 }
 
-/// The calibrated (and, by default, purged) baseline, with a description of it.
-type Economy = TradeScenario;
+/// The calibrated (and, by default, purged) baseline, with a description of it and the engine
+/// work its re-basing took (part of every run's `engine_work`).
+struct Economy {
+    scenario: TradeScenario,
+    rebase_work: WorkCounts,
+}
+
+impl std::ops::Deref for Economy {
+    type Target = TradeScenario;
+    fn deref(&self) -> &TradeScenario {
+        &self.scenario
+    }
+}
 
 fn economy(args: &EconomyArgs, manifest: &mut RunManifest, quiet: bool) -> Result<Economy> {
     let inner = SolverOptions {
@@ -55,6 +68,7 @@ fn economy(args: &EconomyArgs, manifest: &mut RunManifest, quiet: bool) -> Resul
     if args.elasticities.is_some() && args.data.is_none() {
         bail!("--elasticities needs --data (a directory with an elasticity_sets table)");
     }
+    let counter = Arc::new(WorkCounter::new());
     let options = ScenarioOptions {
         elasticities: args.elasticities.clone(),
         final_shares: if args.final_shares == "implied" {
@@ -68,6 +82,7 @@ fn economy(args: &EconomyArgs, manifest: &mut RunManifest, quiet: bool) -> Resul
             DeficitTreatment::Purge
         },
         inner,
+        observer: SharedObserver::new(counter.clone()),
     };
     let spinner = Progress::spinner(options.deficits.doing(), quiet);
     let scenario = TradeScenario::load(args.data.as_deref(), &options).map_err(|e| match e {
@@ -84,7 +99,10 @@ fn economy(args: &EconomyArgs, manifest: &mut RunManifest, quiet: bool) -> Resul
     for f in &scenario.inputs {
         manifest.add_input(f)?;
     }
-    Ok(scenario)
+    Ok(Economy {
+        scenario,
+        rebase_work: counter.snapshot(),
+    })
 }
 
 fn instrument_set(args: &InstrumentArgs) -> Result<InstrumentSet> {
@@ -362,7 +380,7 @@ fn game(
             j,
             "Cooperative optimum (world welfare)",
             manifest,
-            watch.work(),
+            watch.work().plus(&eco.rebase_work),
         );
     }
     let method: NashMethod = args.method.parse()?;
@@ -405,7 +423,7 @@ fn game(
         j,
         &format!("Nash equilibrium ({} rounds)", game.rounds),
         manifest,
-        watch.work(),
+        watch.work().plus(&eco.rebase_work),
     )
 }
 
@@ -464,7 +482,7 @@ fn optimal(common: &CommonArgs, args: &OptimalArgs, manifest: &mut RunManifest) 
         j,
         &format!("Unilateral optimum of {}", args.country),
         manifest,
-        watch.work(),
+        watch.work().plus(&eco.rebase_work),
     )
 }
 
@@ -505,7 +523,7 @@ fn counterfactual_cmd(
         j,
         "Counterfactual",
         manifest,
-        work.snapshot(),
+        work.snapshot().plus(&eco.rebase_work),
     )
 }
 
