@@ -18,7 +18,7 @@ use walras_tax::Evaluation;
 
 use crate::args::{CommonArgs, CompareArgs, MirrleesArgs, OptimizeArgs, SaezArgs, TaxCommand};
 use crate::output::{num, print, TextTable};
-use crate::progress::Progress;
+use crate::progress::{EngineWatch, Progress};
 
 /// Run a `walras tax` subcommand.
 pub fn run(common: &CommonArgs, command: &TaxCommand, command_line: Vec<String>) -> Result<()> {
@@ -304,8 +304,9 @@ fn optimize(common: &CommonArgs, args: &OptimizeArgs, manifest: &mut RunManifest
         economy.population().len(),
         cutoffs.len()
     ));
+    let watch = std::sync::Arc::new(EngineWatch::new(&progress, false, true));
     let (best, report) = economy
-        .optimize(&start, &economy.optimizer())
+        .optimize(&start, &economy.optimizer().with_observer(watch))
         .context("optimal brackets")?;
     progress.finish();
     manifest.add_report("optimizer", &report)?;
@@ -497,8 +498,9 @@ fn compare(common: &CommonArgs, args: &CompareArgs, manifest: &mut RunManifest) 
         .max_by(|a, b| a.swf.total_cmp(&b.swf))
         .map(|e| e.rates.clone())
         .expect("three schedules");
+    let watch = std::sync::Arc::new(EngineWatch::new(&progress, false, true));
     let (mut best, report) = economy
-        .optimize(&start, &economy.optimizer())
+        .optimize(&start, &economy.optimizer().with_observer(watch))
         .context("optimal brackets")?;
     best.label = "optimal brackets".into();
     progress.finish();
