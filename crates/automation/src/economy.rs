@@ -26,6 +26,16 @@ pub enum ModelError {
         /// The shape found.
         found: String,
     },
+    /// The run was cancelled by its observer.
+    #[error("{what} cancelled after {done} of {total}")]
+    Cancelled {
+        /// What was running.
+        what: String,
+        /// Steps finished.
+        done: usize,
+        /// Steps planned.
+        total: usize,
+    },
     /// A numerical method did not converge.
     #[error("{what} did not converge after {iterations} iterations (residual {residual:.3e})")]
     NoConvergence {

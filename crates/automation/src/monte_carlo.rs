@@ -313,6 +313,29 @@ pub fn monte_carlo(
     grid: usize,
     load_file: &(dyn Fn(&Path, usize) -> Result<Network, String> + Sync),
 ) -> Result<MonteCarlo, ModelError> {
+    monte_carlo_observed(
+        base,
+        ranges,
+        draws,
+        seed,
+        grid,
+        load_file,
+        &walras_core::NoObserver,
+    )
+}
+
+/// [`monte_carlo`], reporting each finished draw to `observer` (`Event::Progress` with `what =
+/// "draw"`) and stopping with [`ModelError::Cancelled`] once it asks to (draws already running
+/// finish; no new one starts).
+pub fn monte_carlo_observed(
+    base: &Scenario,
+    ranges: &[Range],
+    draws: usize,
+    seed: u64,
+    grid: usize,
+    load_file: &(dyn Fn(&Path, usize) -> Result<Network, String> + Sync),
+    observer: &dyn walras_core::Observer,
+) -> Result<MonteCarlo, ModelError> {
     for r in ranges {
         if !(r.low.is_finite() && r.high.is_finite() && r.low <= r.high) {
             return Err(ModelError::invalid(
@@ -326,9 +349,17 @@ pub fn monte_carlo(
     if draws == 0 {
         return Err(ModelError::invalid("draws", 0, "must be >= 1"));
     }
+    let finished = std::sync::atomic::AtomicUsize::new(0);
     let outcomes: Vec<Result<(Draw, SimulationResult), ModelError>> = (0..draws)
         .into_par_iter()
         .map(|index| {
+            if observer.cancelled() {
+                return Err(ModelError::Cancelled {
+                    what: "Monte Carlo".into(),
+                    done: finished.load(std::sync::atomic::Ordering::Relaxed),
+                    total: draws,
+                });
+            }
             let mut rng = Xoshiro256PlusPlus::seed_from_u64(draw_seed(seed, index));
             let mut s = base.clone();
             let values: Vec<f64> = ranges
@@ -353,6 +384,12 @@ pub fn monte_carlo(
                 final_time: path.final_time(),
                 blowup_time: path.blowup_time,
             };
+            let done = finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            observer.on_event(&walras_core::Event::Progress {
+                what: "draw",
+                done: done as u64,
+                total: Some(draws as u64),
+            });
             Ok((draw, path))
         })
         .collect();
@@ -470,6 +507,53 @@ mod tests {
 
     fn no_files(_: &Path, _: usize) -> Result<Network, String> {
         Err("no files".into())
+    }
+
+    /// Counts draws and cancels after `stop_after` of them.
+    struct Watch {
+        done: std::sync::atomic::AtomicU64,
+        stop_after: u64,
+    }
+
+    impl walras_core::Observer for Watch {
+        fn on_event(&self, event: &walras_core::Event<'_>) {
+            if let walras_core::Event::Progress {
+                what: "draw",
+                total: Some(12),
+                ..
+            } = event
+            {
+                self.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+        fn cancelled(&self) -> bool {
+            self.done.load(std::sync::atomic::Ordering::Relaxed) >= self.stop_after
+        }
+    }
+
+    #[test]
+    fn monte_carlo_reports_every_draw_and_stops_when_cancelled() {
+        let mut base = Scenario::preset("core-periphery").unwrap();
+        base.horizon = 200.0;
+        let ranges = [Range::parse("theta=0.3:0.6").unwrap()];
+        let all = Watch {
+            done: 0.into(),
+            stop_after: u64::MAX,
+        };
+        let observed = monte_carlo_observed(&base, &ranges, 12, 7, 20, &no_files, &all).unwrap();
+        assert_eq!(all.done.into_inner(), 12);
+        let plain = monte_carlo(&base, &ranges, 12, 7, 20, &no_files).unwrap();
+        assert_eq!(observed.draws.len(), plain.draws.len());
+        let stop = Watch {
+            done: 0.into(),
+            stop_after: 3,
+        };
+        let err = monte_carlo_observed(&base, &ranges, 12, 7, 20, &no_files, &stop).unwrap_err();
+        assert!(
+            matches!(err, ModelError::Cancelled { total: 12, .. }),
+            "{err}"
+        );
+        assert!(stop.done.into_inner() < 12);
     }
 
     #[test]

@@ -92,6 +92,12 @@ impl Observer for EngineWatch {
                     );
                 }
             }
+            Event::Progress { what, done, total } => {
+                self.spinner.message(match total {
+                    Some(total) => format!("{what} {done} of {total}"),
+                    None => format!("{what} {done}"),
+                });
+            }
             Event::OptimizerIteration {
                 iteration,
                 projected_gradient_norm,

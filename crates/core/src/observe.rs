@@ -103,6 +103,15 @@ pub enum Event<'a> {
     },
     /// One iterative-refinement step of an adjoint.
     RefinementStep,
+    /// A step of a long model-specific run (a Monte Carlo draw, a sweep iteration).
+    Progress {
+        /// What is counted, e.g. `draw`.
+        what: &'a str,
+        /// How many are done.
+        done: u64,
+        /// How many there will be, if known.
+        total: Option<u64>,
+    },
 }
 
 /// The observer that ignores everything and never cancels.
@@ -262,7 +271,7 @@ impl Observer for WorkCounter {
             Event::RefinementStep => {
                 self.refinement_steps.fetch_add(1, Ordering::Relaxed);
             }
-            Event::Round(_) | Event::OptimizerIteration { .. } => {}
+            Event::Round(_) | Event::OptimizerIteration { .. } | Event::Progress { .. } => {}
         }
     }
 }

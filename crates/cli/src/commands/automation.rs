@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
-use walras_automation::monte_carlo::{monte_carlo, parse_override, phase_diagram, GridAxis, Range};
+use walras_automation::monte_carlo::{
+    monte_carlo_observed, parse_override, phase_diagram, GridAxis, Range,
+};
 use walras_automation::planner::{solve_planner, PlannerOptions, PlannerUtility};
 use walras_automation::scenario::{Model, Scenario, PRESETS};
 use walras_automation::{simulate, Network, NetworkSpec, SimulationResult};
@@ -21,7 +23,7 @@ use crate::args::{
     AutomationCommand, CommonArgs, NetworkArgs, PlannerArgs, ScenarioArgs, SweepArgs,
 };
 use crate::output::{draw_figure, emit, num, print, print_quantities, TextTable};
-use crate::progress::Progress;
+use crate::progress::{EngineWatch, Progress};
 
 /// Run a `walras automation` subcommand.
 pub fn run(
@@ -455,7 +457,16 @@ fn sweep_cmd(common: &CommonArgs, args: &SweepArgs, manifest: &mut RunManifest) 
         &json!({"scenario": s, "ranges": ranges, "draws": args.draws, "seed": seed}),
     )?;
     let spinner = Progress::spinner(&format!("Monte Carlo ({} draws)", args.draws), common.quiet);
-    let mc = monte_carlo(&s, &ranges, args.draws, seed, 101, &network_file_loader)?;
+    let watch = EngineWatch::new(&spinner, false, false);
+    let mc = monte_carlo_observed(
+        &s,
+        &ranges,
+        args.draws,
+        seed,
+        101,
+        &network_file_loader,
+        &watch,
+    )?;
     spinner.finish();
     let j = json!({
         "scenario": s.name,
