@@ -588,3 +588,53 @@ fn planner_handles_zero_initial_data() {
         .flatten()
         .all(|d| d.is_finite() && *d >= 0.0));
 }
+
+/// Counts sweep iterations and cancels after `stop_after` of them.
+struct SweepWatch {
+    seen: std::sync::atomic::AtomicU64,
+    stop_after: u64,
+}
+
+impl walras_core::Observer for SweepWatch {
+    fn on_event(&self, event: &walras_core::Event<'_>) {
+        if let walras_core::Event::Progress {
+            what: "sweep iteration",
+            ..
+        } = event
+        {
+            self.seen.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+    fn cancelled(&self) -> bool {
+        self.seen.load(std::sync::atomic::Ordering::Relaxed) >= self.stop_after
+    }
+}
+
+#[test]
+fn the_sweep_reports_each_iteration_and_stops_when_cancelled() {
+    let e = three_task_economy([0.8, 0.5, 0.3]);
+    let options = PlannerOptions {
+        horizon: 20.0,
+        grid: 101,
+        ..PlannerOptions::default()
+    };
+    let all = SweepWatch {
+        seen: 0.into(),
+        stop_after: u64::MAX,
+    };
+    let r = walras_automation::planner::solve_planner_observed(&e, &DATA3, &options, &all).unwrap();
+    assert!(r.iterations >= 2, "{}", r.iterations);
+    assert_eq!(all.seen.into_inner(), r.iterations as u64);
+    let plain = solve_planner(&e, &DATA3, &options).unwrap();
+    assert_eq!(plain.planner_welfare, r.planner_welfare);
+    let stop = SweepWatch {
+        seen: 0.into(),
+        stop_after: 1,
+    };
+    let err = walras_automation::planner::solve_planner_observed(&e, &DATA3, &options, &stop)
+        .unwrap_err();
+    assert!(
+        matches!(err, ModelError::Cancelled { done: 1, .. }),
+        "{err}"
+    );
+}

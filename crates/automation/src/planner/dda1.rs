@@ -19,9 +19,25 @@ pub fn solve_planner(
     data0: &[f64],
     options: &PlannerOptions,
 ) -> Result<PlannerResult, ModelError> {
+    solve_planner_observed(economy, data0, options, &walras_core::NoObserver)
+}
+
+/// [`solve_planner`], reporting each sweep iteration to `observer` (`Event::Progress`, `what =
+/// "sweep iteration"`) and stopping with [`ModelError::Cancelled`] when it asks to.
+pub fn solve_planner_observed(
+    economy: &Economy,
+    data0: &[f64],
+    options: &PlannerOptions,
+    observer: &dyn walras_core::Observer,
+) -> Result<PlannerResult, ModelError> {
     economy.validate()?;
     check_per_task("initial_data", data0, economy.tasks(), true)?;
-    forward_backward_sweep(&Model::dda1(economy, options.utility), data0, options)
+    forward_backward_sweep(
+        &Model::dda1(economy, options.utility),
+        data0,
+        options,
+        observer,
+    )
 }
 
 fn check_static_inputs(

@@ -39,7 +39,12 @@ pub fn solve_log_linear_planner(
             "the log-linear variant needs K > 0",
         ));
     }
-    forward_backward_sweep(&Model::log_linear(economy, options.utility), x0, options)
+    forward_backward_sweep(
+        &Model::log_linear(economy, options.utility),
+        x0,
+        options,
+        &walras_core::NoObserver,
+    )
 }
 
 fn validate_log_linear(e: &LogLinearEconomy) -> Result<(), ModelError> {

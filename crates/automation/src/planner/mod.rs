@@ -108,7 +108,7 @@ mod path;
 mod results;
 pub(crate) mod static_solver;
 
-pub use dda1::{hamiltonian_gradient, planner_allocation, solve_planner};
+pub use dda1::{hamiltonian_gradient, planner_allocation, solve_planner, solve_planner_observed};
 pub use log_linear::{solve_log_linear_planner, LogLinearEconomy};
 pub use options::{PlannerOptions, PlannerUtility};
 pub use results::{PlannerAllocation, PlannerResult};

@@ -573,6 +573,7 @@ pub(super) fn forward_backward_sweep(
     model: &Model,
     x0: &[f64],
     options: &PlannerOptions,
+    observer: &dyn walras_core::Observer,
 ) -> Result<PlannerResult, ModelError> {
     check_options(options)?;
     let n = model.n;
@@ -602,7 +603,19 @@ pub(super) fn forward_backward_sweep(
     let mut iterations = 0;
     let mut slot_warm: Vec<Option<Warm>> = vec![None; 2 * steps + 1];
     let (lam, last_change) = loop {
+        if observer.cancelled() {
+            return Err(ModelError::Cancelled {
+                what: "planner forward-backward sweep".into(),
+                done: iterations,
+                total: options.max_iterations,
+            });
+        }
         iterations += 1;
+        observer.on_event(&walras_core::Event::Progress {
+            what: "sweep iteration",
+            done: iterations as u64,
+            total: None,
+        });
         let (lam, dlam) = model.backward(&path, &times, rho);
         let (best, change) =
             model.best_response(&mut solver, &path, &lam, &dlam, &times, rho, &mut slot_warm)?;

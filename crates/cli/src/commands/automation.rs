@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use walras_automation::monte_carlo::{
     monte_carlo_observed, parse_override, phase_diagram, GridAxis, Range,
 };
-use walras_automation::planner::{solve_planner, PlannerOptions, PlannerUtility};
+use walras_automation::planner::{solve_planner_observed, PlannerOptions, PlannerUtility};
 use walras_automation::scenario::{Model, Scenario, PRESETS};
 use walras_automation::{simulate, Network, NetworkSpec, SimulationResult};
 use walras_data::automation::write_network_csv;
@@ -254,7 +254,8 @@ fn planner_cmd(common: &CommonArgs, args: &PlannerArgs, manifest: &mut RunManife
     };
     manifest.set_parameters(&json!({"scenario": s, "discount": args.discount, "eta": args.eta, "horizon": options.horizon, "grid": args.grid}))?;
     let spinner = Progress::spinner("planner (forward-backward sweep)", common.quiet);
-    let r = solve_planner(&model.economy, &model.initial_data, &options)
+    let watch = EngineWatch::new(&spinner, false, false);
+    let r = solve_planner_observed(&model.economy, &model.initial_data, &options, &watch)
         .with_context(|| format!("planner for {}", s.name))?;
     spinner.finish();
     let n = model.economy.tasks();
