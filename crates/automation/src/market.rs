@@ -48,7 +48,7 @@ enum Technique {
 pub struct Market {
     mass: Vec<f64>,
     gamma: Vec<f64>,
-    ai: Vec<f64>,
+    ln_ai: Vec<f64>,
     sigma: f64,
     chi: f64,
     labor: f64,
@@ -91,10 +91,9 @@ impl Market {
                 found: format!("{} and {}", ln_ai.len(), subsidies.len()),
             });
         }
-        walras_core::check::positive("labor", economy.labor).map_err(invalid)?;
-        walras_core::check::positive("capital", capital).map_err(invalid)?;
-        walras_core::check::each("subsidy", subsidies, walras_core::check::non_negative)
-            .map_err(invalid)?;
+        walras_core::check::positive("labor", economy.labor)?;
+        walras_core::check::positive("capital", capital)?;
+        walras_core::check::each("subsidy", subsidies, walras_core::check::non_negative)?;
         let mut space = PolicySpace::new();
         let space_error = |e: walras_core::EngineError| {
             ModelError::invalid("subsidies", "(policy space)", e.to_string())
@@ -112,7 +111,7 @@ impl Market {
         let mut market = Market {
             mass: economy.mass.clone(),
             gamma: economy.labor_productivity.clone(),
-            ai: ln_ai.iter().map(|v| v.exp()).collect(),
+            ln_ai: ln_ai.to_vec(),
             sigma: economy.sigma,
             chi: economy.chi,
             labor: economy.labor,
@@ -151,7 +150,7 @@ impl Market {
         subsidies
             .iter()
             .copied()
-            .chain(self.ai.iter().map(|a| a.ln()))
+            .chain(self.ln_ai.iter().copied())
             .collect()
     }
 
@@ -164,15 +163,14 @@ impl Market {
         capital: f64,
         data_value: &[f64],
     ) -> Result<Vec<f64>, ModelError> {
-        let mut solver = StaticSolver::new(
+        let mut solver = log_utility_solver(
             &economy.mass,
             &economy.labor_productivity,
             economy.sigma,
-            1.0,
             economy.labor,
             capital,
+            ln_ai,
         );
-        solver.ai = ln_ai.iter().map(|v| v.exp()).collect();
         solver.sk = data_value.to_vec();
         solver.sl = data_value.iter().map(|v| economy.chi * v).collect();
         let solution = solver.solve()?;
@@ -194,15 +192,14 @@ impl Market {
     fn solve_structured(&self, policy: &[f64]) -> Result<Solved, ModelError> {
         let n = self.mass.len();
         let (subsidies, ln_ai) = policy.split_at(n);
-        let mut solver = StaticSolver::new(
+        let mut solver = log_utility_solver(
             &self.mass,
             &self.gamma,
             self.sigma,
-            1.0,
             self.labor,
             self.capital,
+            ln_ai,
         );
-        solver.ai = ln_ai.iter().map(|v| v.exp()).collect();
         let mut q = 0.0;
         let mut iterations = 0;
         let mut last_change = f64::INFINITY;
@@ -262,14 +259,13 @@ impl Market {
         Ok(Solved { x, regime, split })
     }
 
-    /// Task prices, outputs and factor use per unit mass at `x` and `subsidies`, for the regime.
-    fn allocation<D: Scalar>(&self, x: &[D], policy: &[D]) -> (Vec<D>, Vec<D>, Vec<D>, Vec<D>) {
+    /// Task prices and factor use per unit mass at `x` and `policy`, for the regime.
+    fn allocation<D: Scalar>(&self, x: &[D], policy: &[D]) -> (Vec<D>, Vec<D>, Vec<D>) {
         let n = self.mass.len();
         let (s, ln_ai) = policy.split_at(n);
         let ai: Vec<D> = ln_ai.iter().map(|v| v.exp()).collect();
         let (ln_y, w, r) = (x[0], x[1].exp(), x[2].exp());
-        let (mut p, mut y, mut l, mut k) = (
-            Vec::with_capacity(n),
+        let (mut p, mut l, mut k) = (
             Vec::with_capacity(n),
             Vec::with_capacity(n),
             Vec::with_capacity(n),
@@ -289,16 +285,26 @@ impl Market {
                 }
             };
             p.push(price);
-            y.push(output);
             l.push(labor);
             k.push(capital);
         }
-        (p, y, l, k)
+        (p, l, k)
     }
 }
 
-fn invalid(e: walras_core::check::Invalid) -> ModelError {
-    ModelError::invalid(e.field, e.value, e.rule)
+/// The planner's static solver with log utility (cost index `1 / Y`) at log AI productivities
+/// `ln_ai`.
+fn log_utility_solver(
+    mass: &[f64],
+    gamma: &[f64],
+    sigma: f64,
+    labor: f64,
+    capital: f64,
+    ln_ai: &[f64],
+) -> StaticSolver {
+    let mut solver = StaticSolver::new(mass, gamma, sigma, 1.0, labor, capital);
+    solver.ai = ln_ai.iter().map(|v| v.exp()).collect();
+    solver
 }
 
 impl Equilibrium for Market {
@@ -315,7 +321,7 @@ impl Equilibrium for Market {
     }
 
     fn residual<D: Scalar>(&self, x: &[D], s: &[D], out: &mut [D]) {
-        let (p, _, l, k) = self.allocation(x, s);
+        let (p, l, k) = self.allocation(x, s);
         let cd = (self.sigma - 1.0).abs() < 1e-9;
         out[0] = if cd {
             p.iter()
@@ -341,9 +347,9 @@ impl Equilibrium for Market {
         out[1] = labor / self.labor - 1.0;
         out[2] = capital / self.capital - 1.0;
         if let Some(j) = self.split {
-            let ai_cost = x[2].exp() / s[self.mass.len() + j].exp() - s[j];
+            // The split task's price is its AI cost; labour must cost the same.
             let labor_cost = x[1].exp() / self.gamma[j] - s[j] * self.chi;
-            out[3] = ai_cost / labor_cost - 1.0;
+            out[3] = p[j] / labor_cost - 1.0;
         }
     }
 
@@ -391,7 +397,7 @@ impl Welfare for Market {
             .as_ref()
             .expect("objective 1 needs data values");
         let n = self.mass.len();
-        let (_, _, l, kap) = self.allocation(x, s);
+        let (_, l, kap) = self.allocation(x, s);
         (0..n).fold(x[0], |acc, i| {
             acc + (kap[i] * s[n + i].exp() + l[i] * (self.gamma[i] * self.chi))
                 * (self.mass[i] * values[i])
