@@ -1,7 +1,7 @@
 //! `walras automation`: growth paths of the data-driven automation model (DDA-1), the planner,
 //! Monte Carlo and phase diagrams, and spillover-network tools.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
@@ -63,10 +63,7 @@ pub fn run(
 }
 
 /// The scenario named by the arguments (file or preset), with --set overrides applied.
-fn scenario(
-    args: &ScenarioArgs,
-    manifest: &mut RunManifest,
-) -> Result<(Scenario, Option<PathBuf>)> {
+fn scenario(args: &ScenarioArgs, manifest: &mut RunManifest) -> Result<AutomationScenario> {
     let overrides = args
         .overrides
         .iter()
@@ -77,12 +74,14 @@ fn scenario(
     for path in &loaded.inputs {
         manifest.add_input(path)?;
     }
-    Ok((loaded.scenario, loaded.base))
+    Ok(loaded)
 }
 
-fn resolve(s: &Scenario, base: Option<&Path>) -> Result<Model> {
-    s.resolve(base, &network_file_loader)
-        .with_context(|| format!("scenario {}", s.name))
+/// The scenario's model, its name in the error.
+fn resolve(loaded: &AutomationScenario) -> Result<Model> {
+    loaded
+        .model()
+        .with_context(|| format!("scenario {}", loaded.scenario.name))
 }
 
 fn opt(v: Option<f64>) -> Value {
@@ -104,8 +103,9 @@ fn simulate_cmd(
     args: &ScenarioArgs,
     manifest: &mut RunManifest,
 ) -> Result<()> {
-    let (s, base) = scenario(args, manifest)?;
-    let model = resolve(&s, base.as_deref())?;
+    let loaded = scenario(args, manifest)?;
+    let model = resolve(&loaded)?;
+    let s = loaded.scenario;
     manifest.set_parameters(&s)?;
     let spinner = Progress::spinner("growth path", common.quiet);
     let path = simulate(&model.economy, &model.initial_data, &model.path)
@@ -234,8 +234,9 @@ fn write_simulation(
 }
 
 fn planner_cmd(common: &CommonArgs, args: &PlannerArgs, manifest: &mut RunManifest) -> Result<()> {
-    let (s, base) = scenario(&args.scenario, manifest)?;
-    let model = resolve(&s, base.as_deref())?;
+    let loaded = scenario(&args.scenario, manifest)?;
+    let model = resolve(&loaded)?;
+    let s = loaded.scenario;
     if model.path.accumulation.is_some() {
         bail!("scenario {}: the planner keeps capital fixed; remove [capital_accumulation] (or use `walras automation simulate`)", s.name);
     }
@@ -360,7 +361,9 @@ fn planner_cmd(common: &CommonArgs, args: &PlannerArgs, manifest: &mut RunManife
 }
 
 fn sweep_cmd(common: &CommonArgs, args: &SweepArgs, manifest: &mut RunManifest) -> Result<()> {
-    let (s, base) = scenario(&args.scenario, manifest)?;
+    let AutomationScenario {
+        scenario: s, base, ..
+    } = scenario(&args.scenario, manifest)?;
     if base.is_some()
         && s.network
             .as_ref()
@@ -566,10 +569,7 @@ fn network_cmd(common: &CommonArgs, args: &NetworkArgs, manifest: &mut RunManife
             let spec = NetworkSpec::from_pairs(text).with_context(|| format!("--spec {text}"))?;
             Network::build(&spec, args.tasks, args.seed)?
         }
-        None => {
-            let (s, base) = scenario(&args.scenario, manifest)?;
-            resolve(&s, base.as_deref())?.network
-        }
+        None => resolve(&scenario(&args.scenario, manifest)?)?.network,
     };
     let stats = network.stats(&[0]);
     if let Some(path) = &args.export {
