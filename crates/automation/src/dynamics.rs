@@ -18,7 +18,7 @@ use crate::integrate::{Events, Failure, Integrator, Rhs, Settings};
 use std::cell::RefCell;
 use walras_core::check;
 
-use crate::equilibrium::{Allocation, EquilibriumSolver};
+use crate::statics::{Allocation, StaticSolver};
 
 /// Solow accumulation of AI capital: `dK/dt = saving Y - depreciation K`.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -155,7 +155,7 @@ struct System<'a> {
     /// Receivers whose effective data is their own (row i of the spill matrix is e_i).
     own_only: Vec<bool>,
     ln_abar: Vec<f64>,
-    solver: RefCell<EquilibriumSolver<'a>>,
+    solver: RefCell<StaticSolver>,
 }
 
 /// The state's derivative and the equilibrium behind it.
@@ -188,7 +188,7 @@ impl<'a> System<'a> {
             rows,
             own_only,
             ln_abar: economy.ai_productivity.iter().map(|a| a.ln()).collect(),
-            solver: RefCell::new(EquilibriumSolver::new(economy)),
+            solver: RefCell::new(StaticSolver::market(economy)),
         }
     }
 
@@ -231,7 +231,7 @@ impl<'a> System<'a> {
         let n = self.tasks();
         let ln_ai = self.ln_ai(x);
         let capital = self.capital(x);
-        let eq = self.solver.borrow_mut().solve(&ln_ai, capital)?;
+        let eq = self.solver.borrow_mut().equilibrium(&ln_ai, capital)?;
         let mut derivative = Vec::with_capacity(x.len());
         for i in 0..n {
             // AI output A_i k_i plus chi times labour output gamma_i l_i.
@@ -499,7 +499,7 @@ fn record_switches(
     full_automation_time: &mut [Option<f64>],
     initial: bool,
 ) {
-    use crate::equilibrium::TaskStatus::*;
+    use crate::statics::TaskStatus::*;
     for i in 0..after.status.len() {
         if initial || before.status[i] != after.status[i] {
             if after.status[i] != Labor && automation_time[i].is_none() {

@@ -13,8 +13,9 @@
 //!
 //! - [`economy`]: the primitives (task masses, productivities, verifiability, the data
 //!   technology, the spillover matrix), validated.
-//! - [`equilibrium`](mod@equilibrium): the static market equilibrium given data and capital,
-//!   as an [`Allocation`] (threshold solver with at most one split task).
+//! - [`statics`]: the allocation at one instant given data, capital and (for the planner)
+//!   costates, by one [`StaticSolver`]: the market equilibrium by the threshold rule, the
+//!   planner's allocation through the dual; both as an [`Allocation`].
 //! - [`dynamics`]: growth paths (adaptive Dormand-Prince on log data with event location at
 //!   automation switches, optional Solow capital with blow-up detection).
 //! - [`integrate`]: the generic adaptive Dormand-Prince 5(4) integrator with event location
@@ -32,7 +33,6 @@
 
 pub mod dynamics;
 pub mod economy;
-pub mod equilibrium;
 pub mod integrate;
 pub mod market;
 pub mod monte_carlo;
@@ -40,10 +40,11 @@ pub mod network;
 pub mod planner;
 pub mod power_law;
 pub mod scenario;
+pub mod statics;
 
 pub use dynamics::{simulate, PathOptions, PathPoint, SimulationResult, StopReason};
 pub use economy::{DataTechnology, Economy, ModelError};
-pub use equilibrium::{equilibrium, Allocation, TaskStatus};
+pub use statics::{equilibrium, Allocation, StaticSolver, TaskStatus};
 
 pub use network::{Network, NetworkSpec, NetworkStats, Normalization};
 pub use planner::{

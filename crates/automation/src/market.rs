@@ -33,7 +33,7 @@
 use walras_core::{Equilibrium, PolicySpace, Scalar, Welfare};
 
 use crate::economy::{Economy, ModelError};
-use crate::planner::static_solver::StaticSolver;
+use crate::statics::StaticSolver;
 
 /// How a task is produced at the regime of a [`Market`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -119,6 +119,21 @@ fn planner_with_zero_costates_is_the_market_equilibrium() {
                 );
                 assert_eq!(p.subsidy[i], 0.0);
             }
+            // one allocation type: the derived fields agree too
+            assert_eq!(p.status, market.status, "{what}: status");
+            assert_eq!(p.splits, market.splits, "{what}: split tasks");
+            assert!(
+                (p.labor_task_share - market.labor_task_share).abs() < 1e-9,
+                "{what}: labour task share {} vs {}",
+                p.labor_task_share,
+                market.labor_task_share
+            );
+            assert!(
+                (p.labor_income_share - market.labor_income_share).abs() < 1e-9,
+                "{what}: labour income share {} vs {}",
+                p.labor_income_share,
+                market.labor_income_share
+            );
             checked += 1;
         }
     }

@@ -8,6 +8,7 @@ use super::options::{PlannerOptions, PlannerUtility};
 use super::path::{forward_backward_sweep, Model};
 use super::results::{PlannerAllocation, PlannerResult};
 use crate::economy::{check_per_task, Economy, ModelError};
+use crate::statics::{Allocation, FactorUse};
 use walras_core::check;
 
 /// Solves the DDA-1 planner from initial data `data0` (>= 0; a task with no data and no
@@ -93,7 +94,11 @@ pub fn planner_allocation(
         let flow = t.ek[i] * t.ai[i] * s.k[i] + t.el[i] * model.gamma[i] * s.l[i];
         hamiltonian += costate[i] * (flow - model.delta * data[i]);
     }
-    Ok(PlannerAllocation {
+    let allocation = Allocation::from_factor_use(FactorUse {
+        mass: &model.mass,
+        gamma: &model.gamma,
+        ai: &t.ai,
+        labor_endowment: economy.labor,
         output: s.output,
         wage,
         rental,
@@ -101,8 +106,10 @@ pub fn planner_allocation(
         task_output: s.y,
         labor: s.l,
         capital: s.k,
+    });
+    Ok(PlannerAllocation {
+        allocation,
         subsidy,
-        splits: s.splits,
         hamiltonian,
     })
 }

@@ -16,48 +16,12 @@
 //!
 //! (`D_i` is task i's data, not per unit mass; `k_i` is per unit mass and `dY/dy_i = a_i p_i`.)
 //!
-//! # The static sub-problem and its solver
+//! # The static sub-problem
 //!
 //! Given the costates, each instant maximises `u(Y(y)) + sum_i lambda_i nu_i (A_i k_i +
-//! chi gamma_i l_i)` subject to the resources: a concave problem. Its dual is solved. With
-//! utility-valued factor prices `m = (m_L, m_K) = u'(Y) (w, R)` and utility-valued subsidies
-//! `sk_i = lambda_i nu_i / a_i` (per unit of AI output) and `sl_i = chi sk_i` (per unit of labour
-//! output), task i's unit cost is `q_i = min(m_K / A_i - sk_i, m_L / gamma_i - sl_i)`, the CES
-//! cost index is `Q = (sum a_i q_i^{1-sigma})^{1/(1-sigma)}` (Cobb-Douglas: `exp sum a_i ln q_i`),
-//! output is `Y = u'^{-1}(Q)` and the dual function `g(m) = max_Y [u(Y) - Q(m) Y] + m_L L + m_K K`
-//! is convex, with gradient = the excess supplies of labour and capital and an analytic Hessian.
-//! In output units `p_i = q_i / Q` and the decentralising subsidy is `s_i = sk_i / Q =
-//! lambda_i nu_i / (a_i u'(Y))`, so `p_i = min(R/A_i - s_i, w/gamma_i - chi s_i)`.
-//!
-//! The solver (exact up to rounding, so with zero costates it reproduces
-//! [`crate::equilibrium()`]):
-//! 1. *Fast path* (warm start along a path): Newton on the two clearing conditions with the
-//!    technique of every task frozen at the previous solution (or, if that one had a split
-//!    task, one-dimensional Newton along that task's indifference line
-//!    `m_K / A_s - sk_s = m_L / gamma_s - sl_s`), with up to four active-set corrections (the
-//!    worst technique violator becomes the split task, a split task out of bounds becomes
-//!    pure, a split task plus a violator move to the vertex of their lines). A result is
-//!    accepted only if the KKT conditions hold (every task uses its cheapest technique, the
-//!    split is within its bounds, both markets clear), which by convexity certifies it.
-//! 2. *Robust nested search* otherwise. For fixed `m_L` a task uses AI iff `m_K <= t_i =
-//!    A_i (m_L / gamma_i - sl_i + sk_i)`; sorting the thresholds `t_i`, capital excess supply
-//!    is increasing in `m_K` with upward jumps at the thresholds, so a galloping binary search
-//!    over thresholds finds either the jump containing zero (that task is split, with the
-//!    capital that clears the market) or the smooth interval with the root (safeguarded
-//!    Newton in `ln(m_K - max_i A_i sk_i)`). Ties are broken by task index, as in the market
-//!    solver. The outer problem in `m_L` is then a monotone root of the labour excess supply
-//!    (the derivative of the convex partial minimum), solved by safeguarded Newton in
-//!    `ln(m_L - max_i gamma_i sl_i)` with the analytic Schur-complement slope.
-//!
-//! With zero costates, or `chi = 1`, the indifference lines are rays through the origin and at
-//! most one task is split, as in the market. With `chi < 1` and positive costates they are
-//! affine and the optimum can sit where two of them cross: then two tasks are split (the
-//! labour excess supply jumps across zero in the nested search, and the solver moves to the
-//! vertex of the two nearest lines and splits both so that both markets clear).
-//!
-//! Near a corner (the subsidy almost covers the cost of capital in some task, whose data is
-//! then worth nearly as much as the capital) the dual is ill-conditioned and clearing is
-//! accurate to about 1e-9 relative; split tasks absorb the residual exactly.
+//! chi gamma_i l_i)` subject to the resources: a concave problem, solved through its dual by
+//! the same [`StaticSolver`](crate::statics::StaticSolver) that solves the market (method in
+//! [`crate::statics`]).
 //!
 //! # The sweep
 //!
@@ -106,7 +70,6 @@ mod log_linear;
 mod options;
 mod path;
 mod results;
-pub(crate) mod static_solver;
 
 pub use dda1::{hamiltonian_gradient, planner_allocation, solve_planner, solve_planner_observed};
 pub use log_linear::{solve_log_linear_planner, LogLinearEconomy};

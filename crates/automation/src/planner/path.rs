@@ -8,8 +8,8 @@ use nalgebra::DMatrix;
 use super::log_linear::LogLinearEconomy;
 use super::options::{check_options, PlannerOptions, PlannerUtility};
 use super::results::PlannerResult;
-use super::static_solver::{StaticSolution, StaticSolver, Warm};
 use crate::economy::{Economy, ModelError};
+use crate::statics::{StaticSolution, StaticSolver, Warm};
 
 enum Kind<'a> {
     Dda1(&'a Economy),

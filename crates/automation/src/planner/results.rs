@@ -1,5 +1,7 @@
 //! What the planner returns: the optimal path against the market, and the static allocation.
 
+use crate::statics::Allocation;
+
 /// The planner's optimum against the market path, on one time grid.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlannerResult {
@@ -36,29 +38,24 @@ pub struct PlannerResult {
 }
 
 /// The planner's static allocation at one instant (see
-/// [`planner_allocation`](super::planner_allocation)).
+/// [`planner_allocation`](super::planner_allocation)): an [`Allocation`] in output units (its
+/// fields are reachable directly through `Deref`), with the subsidies that decentralise it and
+/// the Hamiltonian's value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlannerAllocation {
-    /// Output Y.
-    pub output: f64,
-    /// Shadow wage w in output units (with no labour: the value of a unit in its best task).
-    pub wage: f64,
-    /// Shadow rental rate R in output units (with no capital: likewise).
-    pub rental: f64,
-    /// Task prices p_i = (Y / y_i)^{1/sigma}.
-    pub price: Vec<f64>,
-    /// Task output y_i per unit mass.
-    pub task_output: Vec<f64>,
-    /// Labour l_i per unit mass.
-    pub labor: Vec<f64>,
-    /// AI capital k_i per unit mass.
-    pub capital: Vec<f64>,
+    /// Prices, factor use and aggregates. Wage and rental are the shadow prices (with no
+    /// labour or no capital: the value of a unit in its best task).
+    pub allocation: Allocation,
     /// Decentralising subsidy per unit of AI output (output units).
     pub subsidy: Vec<f64>,
-    /// The tasks produced with both factors: at most one when `chi = 1` or the costates are
-    /// zero; with `chi < 1` the subsidised indifference lines are affine and the optimum can
-    /// sit where two cross, so two tasks can be split.
-    pub splits: Vec<usize>,
     /// The Hamiltonian `u(Y) + sum_i lambda_i dD_i/dt` at the allocation.
     pub hamiltonian: f64,
+}
+
+impl std::ops::Deref for PlannerAllocation {
+    type Target = Allocation;
+
+    fn deref(&self) -> &Allocation {
+        &self.allocation
+    }
 }

@@ -1,9 +1,9 @@
-//! The static sub-problem (maximise the Hamiltonian at one instant), solved through its dual.
+//! The augmented problem with costates, solved through its dual (method in the [`super`] docs).
 //!
 //! Here: the dual's evaluation, the dispatch between the two searches ([`fast_path`],
-//! [`nested_search`]) and the assembly of the allocation; the method is described in the planner
-//! module docs.
+//! [`nested_search`]) and the assembly of the solution.
 
+use super::StaticSolver;
 use crate::economy::ModelError;
 
 mod fast_path;
@@ -117,37 +117,6 @@ struct Inner {
     slope: f64,
 }
 
-pub(crate) struct StaticSolver {
-    n: usize,
-    a: Vec<f64>,
-    ln_a: Vec<f64>,
-    gamma: Vec<f64>,
-    sigma: f64,
-    cd: bool,
-    eta: f64,
-    labor: f64,
-    capital: f64,
-    // inputs of one solve
-    pub(crate) ai: Vec<f64>,
-    pub(crate) sk: Vec<f64>,
-    pub(crate) sl: Vec<f64>,
-    pole: f64,
-    ml_min: f64,
-    // scratch
-    q: Vec<f64>,
-    share: Vec<f64>,
-    tech: Vec<bool>,
-    thr: Vec<f64>,
-    order: Vec<usize>,
-    rank: Vec<usize>,
-    assign: Vec<bool>,
-    sorted_once: bool,
-    pub(crate) warm: Option<Warm>,
-    fast_solves: usize,
-    robust_solves: usize,
-    evaluations: usize,
-}
-
 /// A market-clearing root is accepted when its residual `v` is within `ACCEPT_TOL` of the
 /// endowment `scale`.
 fn accept_root(v: f64, scale: f64, what: &str) -> Result<(), ModelError> {
@@ -249,45 +218,6 @@ fn increasing_root(
 }
 
 impl StaticSolver {
-    pub(crate) fn new(
-        mass: &[f64],
-        gamma: &[f64],
-        sigma: f64,
-        eta: f64,
-        labor: f64,
-        capital: f64,
-    ) -> Self {
-        let n = mass.len();
-        StaticSolver {
-            n,
-            a: mass.to_vec(),
-            ln_a: mass.iter().map(|a| a.ln()).collect(),
-            gamma: gamma.to_vec(),
-            sigma,
-            cd: (sigma - 1.0).abs() < 1e-9,
-            eta,
-            labor,
-            capital,
-            ai: vec![1.0; n],
-            sk: vec![0.0; n],
-            sl: vec![0.0; n],
-            pole: 0.0,
-            ml_min: 0.0,
-            q: vec![0.0; n],
-            share: vec![0.0; n],
-            tech: vec![false; n],
-            thr: vec![0.0; n],
-            order: (0..n).collect(),
-            rank: (0..n).collect(),
-            assign: vec![false; n],
-            sorted_once: false,
-            warm: None,
-            fast_solves: 0,
-            robust_solves: 0,
-            evaluations: 0,
-        }
-    }
-
     fn is_ai(&self, i: usize, mode: Mode) -> bool {
         match mode {
             Mode::Ranked(j) => self.rank[i] < j,

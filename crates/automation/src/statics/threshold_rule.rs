@@ -1,119 +1,20 @@
-//! The static market equilibrium of DDA-1 given data and capital (spec s.2): [`equilibrium()`]
-//! returns the market [`Allocation`] (prices, factor use per task and aggregates).
+//! The costate-free case: the market equilibrium by the threshold rule, in closed form.
 //!
 //! Task prices are `p_i = min(w / gamma_i, R / A_i)`: a task is automated iff
 //! `A_i / gamma_i > R / w`. Sorting tasks by that ratio, the automated set is a top segment;
 //! the threshold `R / w = (Gamma_K L / (Gamma_L K))^{1/sigma}` rises with the segment while the
 //! ratios fall, so exactly one segment is consistent, or else exactly one task is split between
 //! labour and AI. Everything is computed in logs, so data and output may span hundreds of
-//! orders of magnitude.
+//! orders of magnitude; the last task order is kept, so along a path each solve is O(N).
 
-use crate::economy::{Economy, ModelError};
+use super::allocation::{is_cobb_douglas, ln_add, Allocation, TaskStatus};
+use super::StaticSolver;
+use crate::economy::ModelError;
 use walras_core::check;
 
-/// How a task is produced in equilibrium.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TaskStatus {
-    /// Only labour.
-    Labor,
-    /// Both labour and AI (at most one task, at the threshold).
-    Split,
-    /// Only AI capital.
-    Automated,
-}
-
-/// The market allocation of the static equilibrium: prices, allocation (per unit of task mass)
-/// and aggregates.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Allocation {
-    /// Final output Y (the price index is the numeraire).
-    pub output: f64,
-    /// Wage w (with no labour: the wage one unit of labour would earn in its best task).
-    pub wage: f64,
-    /// Rental rate of AI capital R (with no capital: its shadow rental rate).
-    pub rental: f64,
-    /// `ln(R / w)`: tasks with `ln(A_i / gamma_i)` above it are automated.
-    pub ln_threshold: f64,
-    /// `ln(A_i / gamma_i)` per task.
-    pub ln_ratio: Vec<f64>,
-    /// Task prices p_i.
-    pub price: Vec<f64>,
-    /// Task output y_i per unit mass.
-    pub task_output: Vec<f64>,
-    /// Labour l_i per unit mass.
-    pub labor: Vec<f64>,
-    /// AI capital k_i per unit mass.
-    pub capital: Vec<f64>,
-    /// Share of task i's output made by labour (1 labour, 0 automated).
-    pub labor_fraction: Vec<f64>,
-    /// Status per task.
-    pub status: Vec<TaskStatus>,
-    /// The split task, if any.
-    pub split: Option<usize>,
-    /// Labour task share m = sum a_i (labour fraction of task i).
-    pub labor_task_share: f64,
-    /// Labour income share wL / Y.
-    pub labor_income_share: f64,
-}
-
-impl Allocation {
-    /// Mass of tasks that use any AI (automated or split).
-    pub fn automated_mass(&self, economy: &Economy) -> f64 {
-        self.status
-            .iter()
-            .zip(&economy.mass)
-            .filter(|(s, _)| **s != TaskStatus::Labor)
-            .map(|(_, a)| a)
-            .sum()
-    }
-
-    /// A continuous "position" of task i on the automation frontier: negative while done by
-    /// labour (the log distance of its ratio below the threshold), in [0, 1] while split (the
-    /// AI share of its output), above 1 once automated. Automation switches are its crossings
-    /// of 0 and 1.
-    pub fn position(&self, i: usize) -> f64 {
-        match self.status[i] {
-            TaskStatus::Labor => (self.ln_ratio[i] - self.ln_threshold).min(0.0),
-            TaskStatus::Split => 1.0 - self.labor_fraction[i],
-            TaskStatus::Automated => 1.0 + (self.ln_ratio[i] - self.ln_threshold).max(0.0),
-        }
-    }
-}
-
-/// `ln(e^a + e^b)` with `-inf` as the empty sum.
-pub(crate) fn ln_add(a: f64, b: f64) -> f64 {
-    if a == f64::NEG_INFINITY {
-        return b;
-    }
-    if b == f64::NEG_INFINITY {
-        return a;
-    }
-    let m = a.max(b);
-    m + ((a - m).exp() + (b - m).exp()).ln()
-}
-
-/// Whether sigma is treated as Cobb-Douglas.
-fn is_cobb_douglas(sigma: f64) -> bool {
-    (sigma - 1.0).abs() < 1e-9
-}
-
-/// Solves the static equilibrium for log AI productivities `ln_ai` (see
-/// [`Economy::ln_ai_productivity`]) and AI capital `capital >= 0`.
-pub fn equilibrium(
-    economy: &Economy,
-    ln_ai: &[f64],
-    capital: f64,
-) -> Result<Allocation, ModelError> {
-    EquilibriumSolver::new(economy).solve(ln_ai, capital)
-}
-
-/// A reusable static-equilibrium solver: caches the economy's logs and the last task order,
-/// so that along a path (where the order barely changes) each solve is O(N).
+/// The threshold rule's constants (logs of the primitives) and its last task order.
 #[derive(Debug, Clone)]
-pub struct EquilibriumSolver<'a> {
-    economy: &'a Economy,
-    ln_mass: Vec<f64>,
+pub(super) struct ThresholdRule {
     ln_gamma: Vec<f64>,
     /// `ln(a_i gamma_i^(sigma - 1))`, its maximum, and `exp` of the difference (constants).
     ln_l_term: Vec<f64>,
@@ -125,27 +26,22 @@ pub struct EquilibriumSolver<'a> {
     sorted_once: bool,
 }
 
-impl<'a> EquilibriumSolver<'a> {
-    /// A solver for `economy`.
-    pub fn new(economy: &'a Economy) -> Self {
-        let sigma = economy.sigma;
-        let ln_mass: Vec<f64> = economy.mass.iter().map(|a| a.ln()).collect();
-        let ln_gamma: Vec<f64> = economy.labor_productivity.iter().map(|g| g.ln()).collect();
-        let ln_l_term: Vec<f64> = ln_mass
+impl ThresholdRule {
+    pub(super) fn new(mass: &[f64], gamma: &[f64], sigma: f64) -> Self {
+        let ln_gamma: Vec<f64> = gamma.iter().map(|g| g.ln()).collect();
+        let ln_l_term: Vec<f64> = mass
             .iter()
             .zip(&ln_gamma)
-            .map(|(a, g)| a + (sigma - 1.0) * g)
+            .map(|(a, g)| a.ln() + (sigma - 1.0) * g)
             .collect();
         let l_ref = ln_l_term.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v));
-        EquilibriumSolver {
-            economy,
+        ThresholdRule {
             l_lin: ln_l_term.iter().map(|v| (v - l_ref).exp()).collect(),
             gamma_pow_sigma: ln_gamma.iter().map(|g| (sigma * g).exp()).collect(),
             ln_l_term,
             l_ref,
-            ln_mass,
             ln_gamma,
-            order: (0..economy.tasks()).collect(),
+            order: (0..mass.len()).collect(),
             sorted_once: false,
         }
     }
@@ -177,11 +73,13 @@ impl<'a> EquilibriumSolver<'a> {
         order.sort_by(|&i, &j| ln_ratio[j].total_cmp(&ln_ratio[i]).then(i.cmp(&j)));
         self.sorted_once = true;
     }
+}
 
-    /// Solves the static equilibrium (see [`equilibrium`]).
-    pub fn solve(&mut self, ln_ai: &[f64], capital: f64) -> Result<Allocation, ModelError> {
-        let economy = self.economy;
-        let n = economy.tasks();
+impl StaticSolver {
+    /// The market equilibrium (zero costates) at log AI productivities `ln_ai` and AI capital
+    /// `capital >= 0`, by the threshold rule.
+    pub fn equilibrium(&mut self, ln_ai: &[f64], capital: f64) -> Result<Allocation, ModelError> {
+        let n = self.n;
         if ln_ai.len() != n {
             return Err(ModelError::Shape {
                 key: "ai productivity".into(),
@@ -201,7 +99,8 @@ impl<'a> EquilibriumSolver<'a> {
             ));
         }
         check::non_negative("capital", capital)?;
-        let labor = economy.labor;
+        self.capital = capital;
+        let labor = self.labor;
         if labor == 0.0 && capital == 0.0 {
             return Err(ModelError::invalid(
                 "labor",
@@ -209,18 +108,22 @@ impl<'a> EquilibriumSolver<'a> {
                 "an economy with neither labour nor capital produces nothing",
             ));
         }
-        let sigma = economy.sigma;
+        let sigma = self.sigma;
         let cd = is_cobb_douglas(sigma);
         let ln_ratio: Vec<f64> = ln_ai
             .iter()
-            .zip(&self.ln_gamma)
+            .zip(&self.rule.ln_gamma)
             .map(|(a, g)| a - g)
             .collect();
-        self.sort(&ln_ratio);
-        let (ln_mass, ln_gamma, order) = (&self.ln_mass, &self.ln_gamma, &self.order);
+        self.rule.sort(&ln_ratio);
+        let (ln_mass, ln_gamma, order) = (&self.ln_a, &self.rule.ln_gamma, &self.rule.order);
         let ln_k_term = |i: usize| ln_mass[i] + (sigma - 1.0) * ln_ai[i];
         // ln Gamma_K of the first k tasks in order, ln Gamma_L of the rest.
-        let sums = GammaSums::new(order, ln_k_term, (&self.ln_l_term, self.l_ref, &self.l_lin));
+        let sums = GammaSums::new(
+            order,
+            ln_k_term,
+            (&self.rule.ln_l_term, self.rule.l_ref, &self.rule.l_lin),
+        );
 
         // The regime: `automated` top tasks plus possibly one split task.
         let (automated, split) = if labor == 0.0 {
@@ -262,13 +165,9 @@ impl<'a> EquilibriumSolver<'a> {
         if let Some(s) = split {
             let ln_rho = ln_ratio[s];
             ln_w = if cd {
-                let mut v = -ln_rho
-                    * order[..automated]
-                        .iter()
-                        .map(|&i| economy.mass[i])
-                        .sum::<f64>();
+                let mut v = -ln_rho * order[..automated].iter().map(|&i| self.a[i]).sum::<f64>();
                 for i in 0..n {
-                    v += economy.mass[i]
+                    v += self.a[i]
                         * if is_automated[i] {
                             ln_ai[i]
                         } else {
@@ -278,7 +177,7 @@ impl<'a> EquilibriumSolver<'a> {
                 v
             } else {
                 let x = ln_add(
-                    ln_add(ln_gl_l, self.ln_l_term[s]),
+                    ln_add(ln_gl_l, self.rule.ln_l_term[s]),
                     (1.0 - sigma) * ln_rho + ln_gk_a,
                 );
                 x / (sigma - 1.0)
@@ -300,11 +199,11 @@ impl<'a> EquilibriumSolver<'a> {
                 let (mut v, mut s_l, mut s_a) = (0.0, 0.0, 0.0);
                 for i in 0..n {
                     if is_automated[i] {
-                        v += economy.mass[i] * ln_ai[i];
-                        s_a += economy.mass[i];
+                        v += self.a[i] * ln_ai[i];
+                        s_a += self.a[i];
                     } else {
-                        v += economy.mass[i] * ln_gamma[i];
-                        s_l += economy.mass[i];
+                        v += self.a[i] * ln_gamma[i];
+                        s_l += self.a[i];
                     }
                 }
                 let part = |s: f64, ln_x: f64| if s > 0.0 { s * (ln_x - s.ln()) } else { 0.0 };
@@ -347,7 +246,7 @@ impl<'a> EquilibriumSolver<'a> {
             capital: vec![0.0; n],
             labor_fraction: vec![0.0; n],
             status: vec![TaskStatus::Labor; n],
-            split,
+            splits: split.into_iter().collect(),
             labor_task_share: 0.0,
             labor_income_share: 0.0,
         };
@@ -363,8 +262,8 @@ impl<'a> EquilibriumSolver<'a> {
                 out.capital[i] = yi * p / r;
             } else {
                 // p = w / gamma_i, y = Y w^-sigma gamma_i^sigma (no exp per task).
-                let p = w / self.economy.labor_productivity[i];
-                let yi = y_w_sigma * self.gamma_pow_sigma[i];
+                let p = w / self.gamma[i];
+                let yi = y_w_sigma * self.rule.gamma_pow_sigma[i];
                 out.price[i] = p;
                 out.task_output[i] = yi;
                 if labor_set(i) {
@@ -377,10 +276,10 @@ impl<'a> EquilibriumSolver<'a> {
             // The split task takes whatever labour and capital the pure tasks leave.
             let labor_used = (ln_y - sigma * ln_w + ln_gl_l).exp();
             let capital_used = (ln_y - sigma * ln_r + ln_gk_a).exp();
-            let a_s = economy.mass[s];
+            let a_s = self.a[s];
             let l_s = ((labor - labor_used) / a_s).max(0.0);
             let k_s = ((capital - capital_used) / a_s).max(0.0);
-            let gamma_s = economy.labor_productivity[s];
+            let gamma_s = self.gamma[s];
             let labor_output = gamma_s * l_s;
             let ai_output = ln_ai[s].exp() * k_s;
             out.status[s] = TaskStatus::Split;
@@ -388,8 +287,8 @@ impl<'a> EquilibriumSolver<'a> {
             out.capital[s] = k_s;
             out.labor_fraction[s] = labor_output / (labor_output + ai_output);
         }
-        out.labor_task_share = economy
-            .mass
+        out.labor_task_share = self
+            .a
             .iter()
             .zip(&out.labor_fraction)
             .map(|(a, f)| a * f)
@@ -485,6 +384,8 @@ impl GammaSums {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::economy::Economy;
+    use crate::statics::equilibrium;
     use nalgebra::DMatrix;
 
     fn economy(n: usize, sigma: f64) -> Economy {
@@ -617,7 +518,7 @@ mod tests {
         e.labor_productivity = vec![1.7];
         let eq = equilibrium(&e, &[2.5f64.ln()], 0.8).unwrap();
         assert!((eq.wage - 1.7).abs() < 1e-12 && (eq.rental - 2.5).abs() < 1e-12);
-        assert_eq!(eq.split, Some(0));
+        assert_eq!(eq.splits, vec![0]);
         let s_l = 1.7 / (1.7 + 2.5 * 0.8);
         assert!((eq.labor_income_share - s_l).abs() < 1e-12);
     }
