@@ -337,6 +337,17 @@ pub fn simulate(
     data0: &[f64],
     options: &PathOptions,
 ) -> Result<SimulationResult, ModelError> {
+    simulate_observed(economy, data0, options, &walras_core::NoObserver)
+}
+
+/// [`simulate`], reporting each accepted integration step to `observer` (`Event::Progress`,
+/// `what = "integration step"`) and stopping with [`ModelError::Cancelled`] when it asks to.
+pub fn simulate_observed(
+    economy: &Economy,
+    data0: &[f64],
+    options: &PathOptions,
+    observer: &dyn walras_core::Observer,
+) -> Result<SimulationResult, ModelError> {
     economy.validate()?;
     let n = economy.tasks();
     check_per_task("initial_data", data0, n, true)?;
@@ -387,6 +398,22 @@ pub fn simulate(
         .step(&sys, &events)
         .map_err(|f| path_failure(f, options))?
     {
+        observer.on_event(&walras_core::Event::Progress {
+            what: "integration step",
+            done: integ.steps() as u64,
+            total: None,
+        });
+        if observer.cancelled() {
+            return Err(ModelError::Cancelled {
+                what: format!(
+                    "growth path at t = {:.4} of {}: integration steps (budget)",
+                    integ.time(),
+                    options.horizon
+                ),
+                done: integ.steps(),
+                total: options.max_steps,
+            });
+        }
         let (t, x, current) = (integ.time(), integ.state(), integ.evaluation());
         if current.equilibrium.status != step.previous.equilibrium.status {
             switches += 1;
@@ -589,6 +616,58 @@ mod tests {
     use super::*;
     use crate::economy::DataTechnology;
     use nalgebra::DMatrix;
+
+    /// Counts integration-step events and cancels after `stop_after` of them.
+    struct Steps {
+        seen: std::sync::atomic::AtomicU64,
+        last: std::sync::atomic::AtomicU64,
+        stop_after: u64,
+    }
+
+    impl walras_core::Observer for Steps {
+        fn on_event(&self, event: &walras_core::Event<'_>) {
+            if let walras_core::Event::Progress {
+                what: "integration step",
+                done,
+                total: None,
+            } = event
+            {
+                self.seen.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                self.last.store(*done, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+        fn cancelled(&self) -> bool {
+            self.seen.load(std::sync::atomic::Ordering::Relaxed) >= self.stop_after
+        }
+    }
+
+    #[test]
+    fn growth_path_reports_each_step_and_stops_when_cancelled() {
+        let no_files = |_: &std::path::Path, _: usize| Err("no network files".to_string());
+        let m = crate::scenario::Scenario::preset("core-periphery")
+            .unwrap()
+            .resolve(None, &no_files)
+            .unwrap();
+        let watch = |stop_after| Steps {
+            seen: 0.into(),
+            last: 0.into(),
+            stop_after,
+        };
+        let all = watch(u64::MAX);
+        let path = simulate_observed(&m.economy, &m.initial_data, &m.path, &all).unwrap();
+        let plain = simulate(&m.economy, &m.initial_data, &m.path).unwrap();
+        assert_eq!(path.final_data, plain.final_data);
+        assert_eq!(path.steps, plain.steps);
+        assert!(path.steps > 10);
+        assert_eq!(all.last.into_inner(), path.steps as u64);
+        let stop = watch(5);
+        let err = simulate_observed(&m.economy, &m.initial_data, &m.path, &stop).unwrap_err();
+        assert!(
+            matches!(err, ModelError::Cancelled { done: 5, .. }),
+            "{err}"
+        );
+        assert_eq!(stop.seen.into_inner(), 5);
+    }
 
     /// P2: N = 1, chi = 0: closed-form data path and labour income share.
     #[test]

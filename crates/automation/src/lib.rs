@@ -42,7 +42,9 @@ pub mod power_law;
 pub mod scenario;
 pub mod statics;
 
-pub use dynamics::{simulate, PathOptions, PathPoint, SimulationResult, StopReason};
+pub use dynamics::{
+    simulate, simulate_observed, PathOptions, PathPoint, SimulationResult, StopReason,
+};
 pub use economy::{DataTechnology, Economy, ModelError};
 pub use statics::{equilibrium, Allocation, StaticSolver, TaskStatus};
 

@@ -10,7 +10,7 @@ use walras_automation::monte_carlo::{
 };
 use walras_automation::planner::{solve_planner_observed, PlannerOptions, PlannerUtility};
 use walras_automation::scenario::{Model, Scenario, PRESETS};
-use walras_automation::{simulate, Network, NetworkSpec, SimulationResult};
+use walras_automation::{simulate_observed, Network, NetworkSpec, SimulationResult};
 use walras_data::automation::write_network_csv;
 use walras_data::automation_scenario::network_file_loader;
 use walras_data::AutomationScenario;
@@ -108,7 +108,8 @@ fn simulate_cmd(
     let s = loaded.scenario;
     manifest.set_parameters(&s)?;
     let spinner = Progress::spinner("growth path", common.quiet);
-    let path = simulate(&model.economy, &model.initial_data, &model.path)
+    let watch = EngineWatch::new(&spinner, false, false);
+    let path = simulate_observed(&model.economy, &model.initial_data, &model.path, &watch)
         .with_context(|| format!("simulating {}", s.name))?;
     spinner.finish();
     let stats = model.network.stats(&initially_automated(&path));
