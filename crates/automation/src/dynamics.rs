@@ -468,20 +468,8 @@ fn check_options(o: &PathOptions) -> Result<(), ModelError> {
     check::positive("horizon", o.horizon)?;
     check::non_negative("capital", o.capital)?;
     if let Some(acc) = o.accumulation {
-        if !(acc.saving.is_finite() && acc.saving > 0.0 && acc.saving <= 1.0) {
-            return Err(ModelError::invalid(
-                "capital_accumulation.saving",
-                acc.saving,
-                "must be in (0, 1]",
-            ));
-        }
-        if !(acc.depreciation.is_finite() && acc.depreciation >= 0.0) {
-            return Err(ModelError::invalid(
-                "capital_accumulation.depreciation",
-                acc.depreciation,
-                "must be >= 0",
-            ));
-        }
+        check::step_fraction("capital_accumulation.saving", acc.saving)?;
+        check::non_negative("capital_accumulation.depreciation", acc.depreciation)?;
     }
     if !(o.tolerance > 0.0 && o.tolerance < 1e-2) {
         return Err(ModelError::invalid(

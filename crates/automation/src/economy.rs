@@ -202,9 +202,7 @@ impl Economy {
                 "an economy needs at least one task",
             ));
         }
-        if !(self.sigma.is_finite() && self.sigma > 0.0) {
-            return Err(ModelError::invalid("sigma", self.sigma, "must be > 0"));
-        }
+        check::positive("sigma", self.sigma)?;
         let theta = self.theta();
         if !(theta.is_finite() && theta > 0.0) {
             return Err(ModelError::invalid(
@@ -214,21 +212,11 @@ impl Economy {
             ));
         }
         if let DataTechnology::Logistic { half, .. } = self.technology {
-            if !(half.is_finite() && half > 0.0) {
-                return Err(ModelError::invalid("data_half", half, "must be > 0"));
-            }
+            check::positive("data_half", half)?;
         }
         check::fraction("chi", self.chi)?;
-        if !(self.delta_data.is_finite() && self.delta_data >= 0.0) {
-            return Err(ModelError::invalid(
-                "delta_data",
-                self.delta_data,
-                "must be >= 0",
-            ));
-        }
-        if !(self.labor.is_finite() && self.labor >= 0.0) {
-            return Err(ModelError::invalid("labor", self.labor, "must be >= 0"));
-        }
+        check::non_negative("delta_data", self.delta_data)?;
+        check::non_negative("labor", self.labor)?;
         for (key, values, fraction) in [
             ("task_mass", &self.mass, false),
             ("labor_productivity", &self.labor_productivity, false),
@@ -242,17 +230,12 @@ impl Economy {
                     found: format!("{}", values.len()),
                 });
             }
-            if fraction {
-                check::each(key, values, check::fraction)?;
-                continue;
-            }
-            if let Some((i, v)) = values
-                .iter()
-                .enumerate()
-                .find(|(_, v)| !(v.is_finite() && **v > 0.0))
-            {
-                return Err(ModelError::invalid(format!("{key}[{i}]"), v, "must be > 0"));
-            }
+            let rule = if fraction {
+                check::fraction
+            } else {
+                check::positive
+            };
+            check::each(key, values, rule)?;
         }
         let total: f64 = self.mass.iter().sum();
         if (total - 1.0).abs() > MASS_TOLERANCE {

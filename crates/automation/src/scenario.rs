@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::dynamics::{CapitalAccumulation, PathOptions};
 use crate::economy::{check_per_task, DataTechnology, Economy, ModelError};
 use crate::network::{Network, NetworkSpec, Normalization};
+use walras_core::check;
 
 /// A scalar or one value per task.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -290,17 +291,7 @@ impl Scenario {
             return Err(ModelError::invalid("tasks", 0, "must be >= 1"));
         }
         let mass = self.task_mass.resolve("task_mass", n)?;
-        if let Some((i, v)) = mass
-            .iter()
-            .enumerate()
-            .find(|(_, v)| !(v.is_finite() && **v > 0.0))
-        {
-            return Err(ModelError::invalid(
-                format!("task_mass[{i}]"),
-                v,
-                "task masses must be > 0",
-            ));
-        }
+        check::each("task_mass", &mass, check::positive)?;
         let total: f64 = mass.iter().sum();
         let mass: Vec<f64> = mass.iter().map(|m| m / total).collect();
         let technology = match self.data_technology {

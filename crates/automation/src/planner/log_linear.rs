@@ -8,6 +8,7 @@ use super::options::PlannerOptions;
 use super::path::{forward_backward_sweep, Model};
 use super::results::PlannerResult;
 use crate::economy::{check_per_task, ModelError};
+use walras_core::check;
 
 /// The log-linear planner variant of spec P11: `A_i = exp(theta (Omega x)_i)`, `x' = nu k`,
 /// no labour, Cobb-Douglas tasks.
@@ -56,21 +57,8 @@ fn validate_log_linear(e: &LogLinearEconomy) -> Result<(), ModelError> {
             "an economy needs at least one task",
         ));
     }
-    if !(e.theta.is_finite() && e.theta > 0.0) {
-        return Err(ModelError::invalid("theta", e.theta, "must be > 0"));
-    }
-    if let Some((i, a)) = e
-        .mass
-        .iter()
-        .enumerate()
-        .find(|(_, a)| !(a.is_finite() && **a > 0.0))
-    {
-        return Err(ModelError::invalid(
-            format!("task_mass[{i}]"),
-            a,
-            "must be > 0",
-        ));
-    }
+    check::positive("theta", e.theta)?;
+    check::each("task_mass", &e.mass, check::positive)?;
     let total: f64 = e.mass.iter().sum();
     if (total - 1.0).abs() > 1e-9 {
         return Err(ModelError::invalid(

@@ -125,12 +125,6 @@ pub(super) fn check_options(o: &PlannerOptions) -> Result<(), ModelError> {
     if o.max_iterations == 0 {
         return Err(ModelError::invalid("max_iterations", 0, "must be >= 1"));
     }
-    if !(o.relaxation > 0.0 && o.relaxation <= 1.0) {
-        return Err(ModelError::invalid(
-            "relaxation",
-            o.relaxation,
-            "must be in (0, 1]",
-        ));
-    }
+    check::step_fraction("relaxation", o.relaxation)?;
     Ok(())
 }
