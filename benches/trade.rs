@@ -19,8 +19,7 @@ use walras::core::{adjoint_gradients, solve, SolverOptions, WarmStart};
 use walras::trade::{InstrumentSet, TradeModel};
 
 fn data_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(std::env::var("WALRAS_DATA_DIR").ok()?);
-    dir.is_dir().then_some(dir)
+    walras::data::shared_data_dir().ok()
 }
 
 fn dlopt(c: &mut Criterion) {

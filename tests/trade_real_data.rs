@@ -8,15 +8,7 @@ use common::{json_of, stderr, walras};
 use std::path::{Path, PathBuf};
 
 fn data_dir() -> PathBuf {
-    let dir = std::env::var("WALRAS_DATA_DIR")
-        .expect("set WALRAS_DATA_DIR to the shared data folder (e.g. ../shared/data) to run the real-data tests");
-    let dir = PathBuf::from(dir);
-    assert!(
-        dir.is_dir(),
-        "WALRAS_DATA_DIR={} is not a directory",
-        dir.display()
-    );
-    dir
+    walras::data::shared_data_dir().unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]

@@ -327,9 +327,7 @@ fn matrices_check_shape_and_values() {
 #[test]
 #[ignore = "needs WALRAS_DATA_DIR pointing at the shared data"]
 fn real_data_files_load() {
-    let dir = PathBuf::from(
-        std::env::var("WALRAS_DATA_DIR").expect("set WALRAS_DATA_DIR to ../shared/data"),
-    );
+    let dir = walras_data::shared_data_dir().unwrap_or_else(|e| panic!("{e}"));
     let flows = load_table(&dir.join("wiod2014_44x16/flows.csv.gz"), &flows_schema()).unwrap();
     assert_eq!(flows.n_rows(), 44 * 44 * 16);
     let elasticities = load_table(

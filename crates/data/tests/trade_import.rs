@@ -140,13 +140,8 @@ fn assert_tariffs_in_range(t: &Table) {
 /// The shared data folder from `WALRAS_DATA_DIR`; panics with a clear message if it is unset or
 /// the dataset folder is missing, so that these tests never pass without the data.
 fn real_data(folder: &str) -> PathBuf {
-    let root = std::env::var_os("WALRAS_DATA_DIR").unwrap_or_else(|| {
-        panic!(
-            "WALRAS_DATA_DIR is not set: this test needs the real datasets (set it to the \
-             shared data folder, e.g. WALRAS_DATA_DIR=../shared/data)"
-        )
-    });
-    let dir = PathBuf::from(root).join(folder);
+    let root = walras_data::shared_data_dir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = root.join(folder);
     assert!(
         dir.is_dir(),
         "{} does not exist: WALRAS_DATA_DIR must point at the shared data folder holding {folder}/",
