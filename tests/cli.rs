@@ -171,7 +171,7 @@ fn tax_saez_matches_the_ai_economist_through_the_cli() {
         )
         .unwrap();
         let want = floats(&expected["runs"][0]["rates"]);
-        for (g, w) in floats(&v["rates"]).iter().zip(&want) {
+        for (g, w) in floats(&v["estimator_rates"]).iter().zip(&want) {
             assert!((g - w).abs() <= 1e-9, "{case}: {g} vs {w}");
         }
         assert_eq!(floats(&v["cutoffs"]), floats(&expected["cutoffs"]));

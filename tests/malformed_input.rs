@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use walras::automation::scenario::Scenario;
 use walras::core::spec::Spec;
 use walras::data::tax::{load_cutoffs, load_incomes};
-use walras::data::trade::{load_policy_rows, load_tariff_changes, load_trade_dir};
+use walras::data::trade::{load_policy_rows, load_tariff_changes, load_trade_dir, TariffUnits};
 use walras::data::trade_import::import;
 use walras::data::{ScenarioOptions, SkillSource, TradeScenario};
 use walras::tax::{SkillDistribution, Swf, Utility};
@@ -147,7 +147,7 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let path = write(dir.path(), "changes.csv", &tariffs);
         let b = &example.baseline;
-        let _ = load_tariff_changes(&path, &b.countries, &b.sectors);
+        let _ = load_tariff_changes(&path, &b.countries, &b.sectors, TariffUnits::Fraction);
     }
 
     #[test]

@@ -23,6 +23,7 @@
 //! - [`planner`]: the social optimum by forward-backward sweep, decentralising subsidies.
 //! - [`network`]: spillover topologies, normalisations and statistics.
 //! - [`scenario`]: TOML scenario files and the shipped presets.
+//! - [`limits`]: memory estimates; sizes that cannot fit are refused before allocating.
 //! - [`market`]: the static market with the planner's subsidies as a core economy (exact
 //!   implicit derivatives in the subsidies).
 //! - [`monte_carlo`]: seeded Monte Carlo and parameter grids in parallel.
@@ -34,6 +35,7 @@
 pub mod dynamics;
 pub mod economy;
 pub mod integrate;
+pub mod limits;
 pub mod market;
 pub mod monte_carlo;
 pub mod network;

@@ -37,6 +37,9 @@ impl Range {
     }
 }
 
+/// Most points on one axis of a phase diagram.
+pub const MAX_GRID_POINTS: usize = 10_000;
+
 /// One axis of a phase diagram: `key` at `points` evenly spaced values from `low` to `high`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GridAxis {
@@ -57,6 +60,13 @@ impl GridAxis {
                 "grid",
                 format!("\"{text}\""),
                 format!("{n} is not a count (write {form})"),
+            ));
+        }
+        if n > MAX_GRID_POINTS as f64 {
+            return Err(ModelError::invalid(
+                "grid",
+                format!("\"{text}\""),
+                format!("a grid axis has at most {MAX_GRID_POINTS} points"),
             ));
         }
         let n = n as usize;
@@ -103,6 +113,25 @@ fn split_axis(
         })
         .collect::<Result<_, _>>()?;
     Ok((key.trim().to_string(), numbers))
+}
+
+/// Refuses a key given twice among `keys` (from `what`, e.g. "--grid"); the error names the key.
+pub fn check_unique_keys<'a>(
+    what: &str,
+    keys: impl IntoIterator<Item = &'a str>,
+) -> Result<(), ModelError> {
+    let mut seen: Vec<&str> = Vec::new();
+    for key in keys {
+        if seen.contains(&key) {
+            return Err(ModelError::invalid(
+                what,
+                key,
+                format!("the key {key} is given twice; give each key once"),
+            ));
+        }
+        seen.push(key);
+    }
+    Ok(())
 }
 
 /// Parses an override `KEY=VALUE` (a numeric scenario parameter, see [`set_parameter`]).
@@ -336,6 +365,7 @@ pub fn monte_carlo_observed(
     load_file: &(dyn Fn(&Path, usize) -> Result<Network, String> + Sync),
     observer: &dyn walras_core::Observer,
 ) -> Result<MonteCarlo, ModelError> {
+    check_unique_keys("range", ranges.iter().map(|r| r.key.as_str()))?;
     for r in ranges {
         if !(r.low.is_finite() && r.high.is_finite() && r.low <= r.high) {
             return Err(ModelError::invalid(
@@ -349,6 +379,7 @@ pub fn monte_carlo_observed(
     if draws == 0 {
         return Err(ModelError::invalid("draws", 0, "must be >= 1"));
     }
+    crate::limits::check_runs("draws", draws, base.tasks, crate::limits::total_memory())?;
     let finished = std::sync::atomic::AtomicUsize::new(0);
     let outcomes: Vec<Result<(Draw, SimulationResult), ModelError>> = (0..draws)
         .into_par_iter()
@@ -466,22 +497,53 @@ pub fn phase_diagram(
     y: (&str, &[f64]),
     load_file: &(dyn Fn(&Path, usize) -> Result<Network, String> + Sync),
 ) -> Result<PhaseDiagram, ModelError> {
+    phase_diagram_observed(base, x, y, load_file, &walras_core::NoObserver)
+}
+
+/// [`phase_diagram`], reporting each finished grid point to `observer` (`Event::Progress`
+/// with `what = "grid point"`) and stopping with [`ModelError::Cancelled`] once it asks to.
+pub fn phase_diagram_observed(
+    base: &Scenario,
+    x: (&str, &[f64]),
+    y: (&str, &[f64]),
+    load_file: &(dyn Fn(&Path, usize) -> Result<Network, String> + Sync),
+    observer: &dyn walras_core::Observer,
+) -> Result<PhaseDiagram, ModelError> {
+    check_unique_keys("grid", [x.0, y.0])?;
+    let points = x.1.len().saturating_mul(y.1.len());
+    crate::limits::check_runs("grid", points, base.tasks, crate::limits::total_memory())?;
     let cells: Vec<(usize, usize)> = (0..y.1.len())
         .flat_map(|iy| (0..x.1.len()).map(move |ix| (iy, ix)))
         .collect();
+    let total = cells.len();
+    let finished = std::sync::atomic::AtomicUsize::new(0);
     let results: Vec<Result<SimulationResult, ModelError>> = cells
         .par_iter()
         .map(|&(iy, ix)| {
+            if observer.cancelled() {
+                return Err(ModelError::Cancelled {
+                    what: "phase diagram".into(),
+                    done: finished.load(std::sync::atomic::Ordering::Relaxed),
+                    total,
+                });
+            }
             let mut s = base.clone();
             set_parameter(&mut s, x.0, x.1[ix])?;
             set_parameter(&mut s, y.0, y.1[iy])?;
-            run(&s, load_file).map_err(|e| {
+            let path = run(&s, load_file).map_err(|e| {
                 ModelError::invalid(
                     format!("{} = {}, {} = {}", x.0, x.1[ix], y.0, y.1[iy]),
                     "(grid point)",
                     e.to_string(),
                 )
-            })
+            })?;
+            let done = finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            observer.on_event(&walras_core::Event::Progress {
+                what: "grid point",
+                done: done as u64,
+                total: Some(total as u64),
+            });
+            Ok(path)
         })
         .collect();
     let mut regime = vec![vec![Regime::Partial; x.1.len()]; y.1.len()];

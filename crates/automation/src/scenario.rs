@@ -290,6 +290,7 @@ impl Scenario {
         if n == 0 {
             return Err(ModelError::invalid("tasks", 0, "must be >= 1"));
         }
+        crate::limits::check_tasks("tasks", n)?;
         let mass = self.task_mass.resolve("task_mass", n)?;
         check::each("task_mass", &mass, check::positive)?;
         let total: f64 = mass.iter().sum();

@@ -23,6 +23,9 @@ pub struct CommonArgs {
     /// Write results, figures and a run manifest into this directory.
     #[arg(long, global = true, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Replace the --out folder whole if it already holds files (otherwise an error).
+    #[arg(long, global = true, requires = "out")]
+    pub overwrite: bool,
     /// How to print results on stdout.
     #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -71,10 +74,10 @@ pub enum Command {
 /// Settings of `walras examples`.
 #[derive(Debug, Args, Clone)]
 pub struct ExamplesArgs {
-    /// Trade elasticity theta of the Armington tariff game (> 0).
+    /// Trade elasticity theta of the Armington tariff game, in (0, 10].
     #[arg(long, default_value_t = 4.0, allow_negative_numbers = true)]
     pub theta: f64,
-    /// Iceberg trade cost tau of the Armington tariff game (>= 1).
+    /// Iceberg trade cost tau of the Armington tariff game (>= 1, with theta ln(tau) <= 5).
     #[arg(long, default_value_t = 1.5, allow_negative_numbers = true)]
     pub tau: f64,
     /// Marginal costs of the Cournot firms, comma-separated (each in [0, 10)).
@@ -128,7 +131,7 @@ pub struct PlannerArgs {
     /// Discount rate rho > 0.
     #[arg(long, default_value_t = 0.05, allow_negative_numbers = true)]
     pub discount: f64,
-    /// CRRA coefficient of u(Y) (1 = log utility).
+    /// CRRA coefficient of u(Y) (1 = log utility), in [0.01, 20].
     #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub eta: f64,
     /// Planning horizon (default: the scenario's horizon, at most 200).
@@ -208,13 +211,14 @@ pub struct CompareArgs {
     /// file, or a parametric distribution (pareto:.., lognormal:.., lognormal-pareto:..).
     #[arg(long, default_value = "cps")]
     pub skills: String,
-    /// Labour elasticity e > 0 (quasi-linear utility); also the Saez formula's elasticity.
+    /// Labour elasticity e in [0.001, 10] (quasi-linear utility); also the Saez formula's elasticity.
     #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
     pub elasticity: f64,
     /// The planner's social welfare function (as for `optimize`).
     #[arg(long, default_value = "inverse-income")]
     pub swf: String,
-    /// Bracket cutoffs shared by all schedules: us-federal-2018 (USD, default), aie-us-federal, or a file.
+    /// Bracket cutoffs shared by all schedules: us-federal-2018 (USD, default), aie-us-federal
+    /// (thousands of USD), or a file (in the incomes' unit).
     #[arg(long, default_value = "us-federal-2018")]
     pub cutoffs: String,
     /// Agents for a parametric skill distribution.
@@ -223,6 +227,13 @@ pub struct CompareArgs {
     /// Highest allowed marginal rate for the optimum.
     #[arg(long, default_value_t = 0.99, allow_negative_numbers = true)]
     pub rate_max: f64,
+    /// Unit of the incomes in an income file: usd or thousand-usd. Default: the unit of the
+    /// cutoffs in use (usd for us-federal-2018, thousand-usd for aie-us-federal; usd for a
+    /// cutoff file, whose cutoffs are taken in the incomes' unit). The embedded CPS sample is
+    /// in usd. Incomes are converted to the cutoffs' unit; a scale implausible for the cutoffs
+    /// is refused (see docs/tax.md).
+    #[arg(long, value_name = "UNIT", value_parser = ["usd", "thousand-usd"])]
+    pub income_units: Option<String>,
 }
 
 /// `walras tax saez`.
@@ -232,14 +243,14 @@ pub struct SaezArgs {
     /// `weight`). Default: the embedded US CPS sample (USD, single filers, weighted).
     #[arg(long, value_name = "FILE")]
     pub incomes: Option<PathBuf>,
-    /// Labour (income) elasticity e > 0.
+    /// Labour (income) elasticity e in [0.001, 10].
     #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
     pub elasticity: f64,
     /// Social welfare weights: inverse-income (1/max(1, z)) or uniform.
     #[arg(long, default_value = "inverse-income")]
     pub weights: String,
-    /// Bracket cutoffs: aie-us-federal (2019 thresholds / 1000, the AI Economist's), us-federal-2018
-    /// (USD), or a file with a column `cutoff`.
+    /// Bracket cutoffs: aie-us-federal (2019 thresholds / 1000, the AI Economist's: thousands of
+    /// USD), us-federal-2018 (USD), or a file with a column `cutoff` (in the incomes' unit).
     #[arg(long, default_value = "us-federal-2018")]
     pub cutoffs: String,
     /// Lowest allowed rate.
@@ -252,6 +263,13 @@ pub struct SaezArgs {
     /// and exact G from the sample, for real data.
     #[arg(long, default_value = "binned", value_parser = ["binned", "smooth"])]
     pub estimator: String,
+    /// Unit of the incomes in an income file: usd or thousand-usd. Default: the unit of the
+    /// cutoffs in use (usd for us-federal-2018, thousand-usd for aie-us-federal; usd for a
+    /// cutoff file, whose cutoffs are taken in the incomes' unit). The embedded CPS sample is
+    /// in usd. Incomes are converted to the cutoffs' unit; a scale implausible for the cutoffs
+    /// is refused (see docs/tax.md).
+    #[arg(long, value_name = "UNIT", value_parser = ["usd", "thousand-usd"])]
+    pub income_units: Option<String>,
 }
 
 /// `walras tax optimize`.
@@ -263,7 +281,7 @@ pub struct OptimizeArgs {
     /// `weight`), inverted likewise.
     #[arg(long, default_value = "pareto:alpha=4,min=1")]
     pub skills: String,
-    /// Labour elasticity e > 0 (quasi-linear utility).
+    /// Labour elasticity e in [0.001, 10] (quasi-linear utility).
     #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub elasticity: f64,
     /// Social welfare function: utilitarian, inverse-income, eq-times-prod, rawls, log,
@@ -273,7 +291,8 @@ pub struct OptimizeArgs {
     /// Number of brackets, with cutoffs at laissez-faire income quantiles (ignored with --cutoffs).
     #[arg(long, default_value_t = 7)]
     pub brackets: usize,
-    /// Explicit cutoffs: aie-us-federal, us-federal-2018, or a file with a column `cutoff`.
+    /// Explicit cutoffs: aie-us-federal (thousands of USD), us-federal-2018 (USD), or a file
+    /// with a column `cutoff` (in the incomes' unit).
     #[arg(long)]
     pub cutoffs: Option<String>,
     /// Number of agents drawn from a parametric skill distribution (quantile grid).
@@ -289,9 +308,17 @@ pub struct OptimizeArgs {
     /// coin-minus-labor:kappa=..,power=.. or isoelastic:eta=..,kappa=.. (the AI Economist's).
     #[arg(long, default_value = "ql")]
     pub utility: String,
-    /// Restrict labour to whole hours MIN,MAX (the AI Economist's one-step economy: 1,100).
+    /// Restrict labour to whole hours MIN,MAX (the AI Economist's one-step economy: 1,100);
+    /// MAX must be at least 1.
     #[arg(long, value_delimiter = ',')]
     pub hours: Option<Vec<u32>>,
+    /// Unit of the incomes in an income file: usd or thousand-usd. Default: the unit of the
+    /// cutoffs in use (usd for us-federal-2018, thousand-usd for aie-us-federal; usd for a
+    /// cutoff file, whose cutoffs are taken in the incomes' unit). The embedded CPS sample is
+    /// in usd. Incomes are converted to the cutoffs' unit; a scale implausible for the cutoffs
+    /// is refused (see docs/tax.md).
+    #[arg(long, value_name = "UNIT", value_parser = ["usd", "thousand-usd"])]
+    pub income_units: Option<String>,
 }
 
 /// `walras tax mirrlees`.
@@ -303,7 +330,7 @@ pub struct MirrleesArgs {
     /// Quantiles at which the skill distribution is truncated: LOW,HIGH.
     #[arg(long, default_value = "0.001,0.999", value_delimiter = ',')]
     pub truncate: Vec<f64>,
-    /// Labour elasticity e > 0.
+    /// Labour elasticity e in [0.001, 10].
     #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
     pub elasticity: f64,
     /// Social welfare function: utilitarian, log, atkinson:eps=.., power:k=.., rawls, inverse-income.
@@ -350,7 +377,7 @@ pub struct TradeCompareArgs {
     /// How finely tariffs are set: uniform, partner, sector, partner-sector.
     #[arg(long, default_value = "partner-sector")]
     pub tariff_structure: String,
-    /// Convergence tolerance of the games and the cooperative optimum.
+    /// Convergence tolerance of the games and the cooperative optimum (at most 1e-6).
     #[arg(long, default_value_t = 1e-8)]
     pub tol: f64,
 }
@@ -373,9 +400,13 @@ pub struct EconomyArgs {
     /// the flows (implied).
     #[arg(long, default_value = "table", value_parser = ["table", "implied"])]
     pub final_shares: String,
-    /// Inner solver tolerance (max-norm of the scaled equilibrium residual).
+    /// Inner solver tolerance (max-norm of the scaled equilibrium residual; in [1e-14, 1e-6]).
     #[arg(long, default_value_t = 1e-10)]
     pub solver_tol: f64,
+    /// The unit of the tariff tables read (the data's `tariffs` table and `--tariffs`):
+    /// fraction (0.05 is 5%) or percent (5 is 5%).
+    #[arg(long, default_value = "fraction", value_name = "UNIT")]
+    pub tariff_units: walras_data::trade::TariffUnits,
 }
 
 /// Instruments and their structure.
@@ -422,8 +453,8 @@ pub struct TradeGameArgs {
     /// the value that converged on every dlopt game measured; 0.5 and 0.6 each failed some.)
     #[arg(long, default_value_t = 0.7, allow_negative_numbers = true)]
     pub damping: f64,
-    /// Convergence tolerance (Nash: natural residual of the first-order conditions; cooperate:
-    /// projected gradient).
+    /// Convergence tolerance (Nash: natural residual of the first-order conditions, at most
+    /// 1e-6; cooperate: projected gradient, at most 1e-5).
     #[arg(long, default_value_t = 1e-8)]
     pub tol: f64,
     /// Cooperate: aggregate sum of log welfare (sum-of-logs) or the sum of welfare (sum).
@@ -455,7 +486,7 @@ pub struct OptimalArgs {
     /// The country whose policy is optimised.
     #[arg(long)]
     pub country: String,
-    /// Projected-gradient tolerance.
+    /// Projected-gradient tolerance (at most 1e-5).
     #[arg(long, default_value_t = 1e-8)]
     pub tol: f64,
 }

@@ -62,6 +62,23 @@ pub enum EngineError {
         .0.residual_inf_norm, .0.tolerance, .0.iterations, .0.method
     )]
     NotConverged(Box<SolveReport>),
+    /// The solver met its tolerance but the point fails an identity every equilibrium satisfies
+    /// ([`Equilibrium::identities`](crate::Equilibrium::identities)): inconsistent inputs, or a
+    /// residual that is small only because the model is badly scaled.
+    #[error(
+        "not an equilibrium: {identity} is off by {value:.3e} (tolerance {tolerance:.1e}) at the point the solver returned (residual {:.3e} after {} iterations, {})",
+        .report.residual_inf_norm, .report.iterations, .report.method
+    )]
+    NotAnEquilibrium {
+        /// The identity that fails.
+        identity: String,
+        /// Its residual.
+        value: f64,
+        /// The tolerance it was checked against.
+        tolerance: f64,
+        /// The solve that produced the point.
+        report: Box<SolveReport>,
+    },
     /// The Jacobian dF/dx at the equilibrium is singular, so implicit derivatives do not exist.
     #[error("singular equilibrium Jacobian dF/dx at the solution: implicit derivatives are undefined (the equilibrium is not locally unique){detail}")]
     SingularJacobian {

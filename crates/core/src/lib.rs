@@ -76,6 +76,7 @@ pub use polish::{PolishedOptimizer, PolishedOptimum};
 pub use second_order::exact_gradient_jacobian;
 pub use solve::{
     solve, solve_observed, Solution, SolveMethod, SolveReport, SolverOptions, Strategy, WarmStart,
+    MAX_TOLERANCE, MIN_TOLERANCE,
 };
 
 /// Re-export of num-dual, so models can name dual types without a direct dependency.

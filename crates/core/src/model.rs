@@ -63,6 +63,15 @@ pub trait Equilibrium: Sync {
         None
     }
 
+    /// Identities every equilibrium satisfies beyond F = 0, each as (name, residual in the
+    /// model's own relative scale): for example Walras's law for the market-clearing equation
+    /// that F drops. [`solve`](crate::solve) checks them at the point it returns against
+    /// [`SolverOptions::identity_tol`](crate::SolverOptions::identity_tol), so that a point
+    /// labelled converged is an equilibrium. None by default.
+    fn identities(&self, _x: &[f64], _policy: &[f64]) -> Vec<(String, f64)> {
+        Vec::new()
+    }
+
     /// A fixed-point map G with G(x) = x exactly at equilibria, used by the fallback solver.
     /// The default is G(x) = x - F(x); models with a natural tatonnement (wage updates, price
     /// updates) should override it.

@@ -29,11 +29,23 @@ pub enum Strategy {
     FixedPointOnly,
 }
 
+/// The loosest residual tolerance [`SolverOptions`] accepts.
+pub const MAX_TOLERANCE: f64 = 1e-6;
+
+/// The tightest residual tolerance [`SolverOptions`] accepts: below it the residual of a scaled
+/// model is rounding error and no solver can meet it.
+pub const MIN_TOLERANCE: f64 = 1e-14;
+
 /// Options of the inner solver: a plain `Copy` struct with sensible defaults.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct SolverOptions {
-    /// Convergence when the residual's infinity norm is at most this.
+    /// Convergence when the residual's infinity norm is at most this; in [`MIN_TOLERANCE`,
+    /// `MAX_TOLERANCE`] (a looser tolerance is refused: such a point is not an equilibrium).
     pub tol: f64,
+    /// Tolerance of the identities checked at every returned point
+    /// ([`Equilibrium::identities`](crate::Equilibrium::identities), e.g. Walras's law), relative
+    /// in the model's own scale; the check uses the larger of this and `tol`.
+    pub identity_tol: f64,
     /// Maximum Newton iterations.
     pub max_newton_iter: usize,
     /// Maximum fixed-point iterations of the fallback.
@@ -54,6 +66,7 @@ impl Default for SolverOptions {
     fn default() -> Self {
         Self {
             tol: 1e-10,
+            identity_tol: 1e-8,
             max_newton_iter: 50,
             max_fixed_point_iter: 5_000,
             armijo: 1e-4,
@@ -69,6 +82,21 @@ impl SolverOptions {
     /// Check every field; the error names the first bad one.
     pub fn validate(&self) -> Result<()> {
         check_option("tol", self.tol, check::positive)?;
+        if self.tol > MAX_TOLERANCE {
+            return Err(invalid(
+                "tol",
+                self.tol,
+                "must be at most 1e-6 (MAX_TOLERANCE): a point with a larger residual is not an equilibrium",
+            ));
+        }
+        if self.tol < MIN_TOLERANCE {
+            return Err(invalid(
+                "tol",
+                self.tol,
+                "must be at least 1e-14 (MIN_TOLERANCE): a smaller residual is below rounding error",
+            ));
+        }
+        check_option("identity_tol", self.identity_tol, check::positive)?;
         if self.max_newton_iter == 0 && self.strategy == Strategy::NewtonOnly {
             return Err(invalid(
                 "max_newton_iter",
@@ -310,9 +338,34 @@ pub fn solve_observed<M: Equilibrium + ?Sized>(
     };
     measure.finish_solve(&report);
     if converged(&st) {
-        Ok(Solution { x: st.x, report })
+        verified(model, policy, options, Solution { x: st.x, report })
     } else {
         Err(EngineError::NotConverged(Box::new(report)))
+    }
+}
+
+/// `solution` if it satisfies the model's identities ([`Equilibrium::identities`]) to
+/// `max(identity_tol, tol)`, else [`EngineError::NotAnEquilibrium`] naming the worst one.
+fn verified<M: Equilibrium + ?Sized>(
+    model: &M,
+    policy: &[f64],
+    options: &SolverOptions,
+    solution: Solution,
+) -> Result<Solution> {
+    let tolerance = options.identity_tol.max(options.tol);
+    let worst = model
+        .identities(&solution.x, policy)
+        .into_iter()
+        .filter(|(_, v)| v.is_nan() || v.abs() > tolerance)
+        .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()));
+    match worst {
+        None => Ok(solution),
+        Some((identity, value)) => Err(EngineError::NotAnEquilibrium {
+            identity,
+            value,
+            tolerance,
+            report: Box::new(solution.report),
+        }),
     }
 }
 
@@ -581,7 +634,7 @@ impl WarmStart {
             wall_time: start.elapsed(),
             worst_unknown: None,
         };
-        Ok(Solution { x, report })
+        verified(model, policy, options, Solution { x, report })
     }
 }
 

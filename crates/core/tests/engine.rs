@@ -977,3 +977,94 @@ fn exact_gradient_jacobian_matches_differences_of_resolved_gradients_and_own_cur
         );
     }
 }
+
+/// The exchange economy with an identity that fails by `gap` (a market F leaves out that does
+/// not clear): what inconsistent data look like to the engine.
+struct Leaky {
+    economy: ExchangeEconomy,
+    gap: f64,
+}
+
+impl Equilibrium for Leaky {
+    fn n_unknowns(&self) -> usize {
+        self.economy.n_unknowns()
+    }
+    fn policy_space(&self) -> &PolicySpace {
+        self.economy.policy_space()
+    }
+    fn initial_guess(&self, policy: &[f64]) -> Vec<f64> {
+        self.economy.initial_guess(policy)
+    }
+    fn residual<D: Scalar>(&self, x: &[D], policy: &[D], out: &mut [D]) {
+        self.economy.residual(x, policy, out)
+    }
+    fn identities(&self, x: &[f64], policy: &[f64]) -> Vec<(String, f64)> {
+        let mut all = self.economy.identities(x, policy);
+        all.push(("leaky market".into(), self.gap));
+        all
+    }
+}
+
+#[test]
+fn a_converged_point_satisfies_the_identities_or_is_an_error() {
+    let economy = ExchangeEconomy::default();
+    let sol = solve(&economy, &[0.2], None, &tight()).unwrap();
+    let walras_law = economy.identities(&sol.x, &[0.2]);
+    assert_eq!(walras_law.len(), 1);
+    assert!(walras_law[0].1.abs() < 1e-12, "{walras_law:?}");
+    // An identity off by 1e-9 passes the default 1e-8; off by 1e-3 it is an error, carrying
+    // the residual and iterations of the solve.
+    let slightly = Leaky {
+        economy: economy.clone(),
+        gap: 1e-9,
+    };
+    assert!(solve(&slightly, &[0.2], None, &SolverOptions::default()).is_ok());
+    let leaky = Leaky { economy, gap: 1e-3 };
+    match solve(&leaky, &[0.2], None, &SolverOptions::default()) {
+        Err(EngineError::NotAnEquilibrium {
+            identity,
+            value,
+            tolerance,
+            report,
+        }) => {
+            assert_eq!(identity, "leaky market");
+            assert_eq!(value, 1e-3);
+            assert_eq!(tolerance, 1e-8);
+            assert!(report.residual_inf_norm <= 1e-10);
+            let message = EngineError::NotAnEquilibrium {
+                identity,
+                value,
+                tolerance,
+                report,
+            }
+            .to_string();
+            assert!(
+                message.contains("leaky market is off by 1.000e-3"),
+                "{message}"
+            );
+        }
+        other => panic!("expected NotAnEquilibrium, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_tolerance_looser_than_1e_6_is_refused() {
+    let economy = ExchangeEconomy::default();
+    for tol in [1e-5, 1.0] {
+        let options = SolverOptions {
+            tol,
+            ..SolverOptions::default()
+        };
+        let err = solve(&economy, &[0.0], None, &options).unwrap_err();
+        assert!(
+            matches!(err, EngineError::InvalidOption { field: "tol", .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("at most 1e-6"), "{err}");
+    }
+    let at_limit = SolverOptions {
+        tol: walras_core::MAX_TOLERANCE,
+        ..SolverOptions::default()
+    };
+    assert!(solve(&economy, &[0.0], None, &at_limit).is_ok());
+}

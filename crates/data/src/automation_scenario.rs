@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use walras_automation::monte_carlo::set_parameter;
+use walras_automation::monte_carlo::{check_unique_keys, set_parameter};
 use walras_automation::network::Network;
 use walras_automation::scenario::{Model, Scenario};
 use walras_automation::ModelError;
@@ -44,7 +44,7 @@ pub struct AutomationScenario {
 
 impl AutomationScenario {
     /// Load `file` (TOML), or else the preset `preset` (default [`DEFAULT_PRESET`]), and apply
-    /// `overrides` (`key`, value) in order (see [`set_parameter`] for the keys).
+    /// `overrides` (`key`, value; each key at most once) (see [`set_parameter`] for the keys).
     pub fn load(
         file: Option<&Path>,
         preset: Option<&str>,
@@ -71,6 +71,7 @@ impl AutomationScenario {
                 Vec::new(),
             ),
         };
+        check_unique_keys("override", overrides.iter().map(|(k, _)| k.as_str()))?;
         for (key, value) in overrides {
             set_parameter(&mut scenario, key, *value)?;
         }
@@ -91,4 +92,19 @@ impl AutomationScenario {
 /// Reads a user network file for a scenario (`kind = "file"`).
 pub fn network_file_loader(path: &Path, tasks: usize) -> Result<Network, String> {
     load_network_file(path, tasks).map_err(|e: DataError| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_override_given_twice_is_an_error_naming_the_key() {
+        let overrides = [("sigma".to_string(), 0.5), ("sigma".to_string(), 0.6)];
+        let err = AutomationScenario::load(None, None, &overrides).unwrap_err();
+        assert!(
+            err.to_string().contains("the key sigma is given twice"),
+            "{err}"
+        );
+    }
 }

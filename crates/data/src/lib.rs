@@ -23,6 +23,7 @@ pub mod automation;
 pub mod automation_scenario;
 mod error;
 mod manifest;
+mod output_folder;
 mod shared_data;
 mod table;
 pub mod tax;
@@ -35,6 +36,7 @@ mod write;
 pub use automation_scenario::{AutomationScenario, AutomationScenarioError};
 pub use error::DataError;
 pub use manifest::{sha256_file, InputFile, NamedReport, RunManifest};
+pub use output_folder::OutputFolder;
 pub use shared_data::{shared_data_dir, DATA_DIR_VAR};
 pub use table::{
     load_table, load_table_from_bytes, read_frame, read_matrix, Check, ColumnData, ColumnSpec,

@@ -6,8 +6,11 @@ use std::path::{Path, PathBuf};
 
 use walras_tax::{BracketSchedule, Population, SkillDistribution, TaxError};
 
-use crate::tax::{cps_sample, load_incomes, IncomeSample};
+use crate::tax::{cps_sample, load_incomes, IncomeSample, IncomeUnit};
 use crate::DataError;
+
+/// The most agents a population may have.
+pub const MAX_AGENTS: usize = 10_000_000;
 
 /// Where skills come from, as written in a `--skills` specification.
 #[derive(Clone, Debug, PartialEq)]
@@ -44,6 +47,9 @@ pub enum PopulationError {
     /// Too few agents for a parametric distribution.
     #[error("agents must be at least 2, got {0}")]
     TooFewAgents(usize),
+    /// More agents than the optimiser can hold and run in reasonable time.
+    #[error("agents = {0}: at most {MAX_AGENTS} (each agent's skill, income and choice per bracket regime are held in memory; 100,000 agents solve in well under a second)")]
+    TooManyAgents(usize),
     /// The earnings could not be read.
     #[error(transparent)]
     Data(#[from] DataError),
@@ -74,7 +80,11 @@ impl SkillSource {
             return spec
                 .parse()
                 .map(SkillSource::Distribution)
-                .map_err(PopulationError::Spec);
+                .map_err(|e| match e {
+                    // A well-formed specification with a bad value: the value is the news.
+                    e @ TaxError::InvalidParameter { .. } => PopulationError::Tax(e),
+                    e => PopulationError::Spec(e),
+                });
         }
         Ok(SkillSource::IncomeFile(spec.into()))
     }
@@ -100,26 +110,109 @@ pub struct TaxPopulation {
     pub spec: String,
 }
 
+/// The unit incomes read from data are in, and the unit of the model (its cutoffs) they are
+/// converted to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IncomeUnits {
+    /// Unit of the data's incomes.
+    pub data: IncomeUnit,
+    /// Unit of the model: incomes are multiplied by `data.factor_to(model)`.
+    pub model: IncomeUnit,
+}
+
+impl IncomeUnits {
+    /// No conversion: data and model in USD.
+    pub const USD: IncomeUnits = IncomeUnits {
+        data: IncomeUnit::Usd,
+        model: IncomeUnit::Usd,
+    };
+
+    /// Resolve the units: the embedded CPS sample (`embedded_cps`) is in USD (declaring
+    /// another unit is an error); an income file is in the `declared` unit or, without one,
+    /// the cutoffs' unit, else USD. The model takes the cutoffs' unit, or (cutoffs from a
+    /// file or from quantiles, of no declared unit) the data's.
+    pub fn resolve(
+        embedded_cps: bool,
+        declared: Option<IncomeUnit>,
+        cutoffs: Option<IncomeUnit>,
+    ) -> Result<Self, String> {
+        let data = if embedded_cps {
+            if let Some(u) = declared.filter(|u| *u != IncomeUnit::Usd) {
+                return Err(format!(
+                    "the embedded CPS sample is in usd, not {u}; --income-units describes an income file"
+                ));
+            }
+            IncomeUnit::Usd
+        } else {
+            declared.or(cutoffs).unwrap_or(IncomeUnit::Usd)
+        };
+        Ok(IncomeUnits {
+            data,
+            model: cutoffs.unwrap_or(data),
+        })
+    }
+
+    /// The factor from data to model units.
+    pub fn factor(&self) -> f64 {
+        self.data.factor_to(self.model)
+    }
+}
+
 impl TaxPopulation {
     /// Build the population of a `--skills` specification (see [`SkillSource::parse`]):
     /// `agents` grid points for a distribution; labour `elasticity` for inverting earnings into
-    /// skills (under US federal 2018).
+    /// skills (under US federal 2018). Incomes are taken to be in USD.
     pub fn load(spec: &str, agents: usize, elasticity: f64) -> Result<Self, PopulationError> {
+        Self::load_in_units(spec, agents, elasticity, IncomeUnits::USD)
+    }
+
+    /// [`TaxPopulation::load`] with earnings in `units.data`, converted to `units.model` and
+    /// inverted under US federal 2018 expressed in `units.model` (the CPS sample is in USD
+    /// whatever `units.data` says; resolve with [`IncomeUnits::resolve`]). Parametric skills
+    /// are in model units and are not converted.
+    pub fn load_in_units(
+        spec: &str,
+        agents: usize,
+        elasticity: f64,
+        units: IncomeUnits,
+    ) -> Result<Self, PopulationError> {
         let source = SkillSource::parse(spec)?;
+        let requested = match &source {
+            SkillSource::AiEconomist { agents, .. } => *agents,
+            _ => agents,
+        };
+        if requested > MAX_AGENTS {
+            return Err(PopulationError::TooManyAgents(requested));
+        }
         let spec = spec.to_string();
+        let model = units.model;
         let invert = |sample: IncomeSample,
+                      data: IncomeUnit,
                       inputs: Vec<PathBuf>|
          -> Result<Self, PopulationError> {
+            let sample = sample.scaled(data.factor_to(model));
+            let us = BracketSchedule::us_federal_2018();
+            let scale = 1.0 / model.usd();
+            let schedule = BracketSchedule::new(
+                us.label.clone(),
+                us.cutoffs().iter().map(|m| m * scale).collect(),
+                us.rates().to_vec(),
+            )?;
             let (population, floored) = walras_tax::skills_from_earnings(
                 &sample.incomes,
                 sample.weights.as_deref(),
                 elasticity,
-                &BracketSchedule::us_federal_2018(),
+                &schedule,
             )?;
+            let converted = if data == model {
+                format!("in {model}")
+            } else {
+                format!("converted from {data} to {model}")
+            };
             Ok(TaxPopulation {
                 population,
                 description: format!(
-                    "skills inverted from {} under US federal 2018 ({floored} non-positive earners kept at a near-zero skill)",
+                    "skills inverted from {}, {converted}, under US federal 2018 ({floored} non-positive earners kept at a near-zero skill)",
                     sample.source
                 ),
                 earnings: Some(sample),
@@ -128,8 +221,10 @@ impl TaxPopulation {
             })
         };
         match &source {
-            SkillSource::Cps => invert(cps_sample()?, Vec::new()),
-            SkillSource::IncomeFile(path) => invert(load_incomes(path)?, vec![path.clone()]),
+            SkillSource::Cps => invert(cps_sample()?, IncomeUnit::Usd, Vec::new()),
+            SkillSource::IncomeFile(path) => {
+                invert(load_incomes(path)?, units.data, vec![path.clone()])
+            }
             SkillSource::AiEconomist { agents, seed } => Ok(TaxPopulation {
                 population: walras_tax::aie_one_step_skills(*agents, 1_000, *seed)?,
                 description: format!(

@@ -4,7 +4,7 @@
 use foldhash::HashMap;
 use std::path::{Path, PathBuf};
 
-use walras_trade::{Sector, TradeData};
+use walras_trade::{percent_like, Sector, TradeData, MAX_TARIFF};
 
 use crate::{load_table, load_table_from_bytes, Check, DataError, Schema, Table};
 
@@ -18,6 +18,49 @@ pub const TABLES: [&str; 7] = [
     "final",
     "countries",
 ];
+
+/// The unit tariff tables are written in: fractions (0.05 is 5%, the layout's unit) or
+/// percent (5 is 5%), converted to fractions on load.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TariffUnits {
+    /// 0.05 is 5%.
+    #[default]
+    Fraction,
+    /// 5 is 5%.
+    Percent,
+}
+
+impl TariffUnits {
+    /// What a value in this unit is as a fraction.
+    fn scale(self) -> f64 {
+        match self {
+            TariffUnits::Fraction => 1.0,
+            TariffUnits::Percent => 0.01,
+        }
+    }
+}
+
+impl std::str::FromStr for TariffUnits {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "fraction" => Ok(TariffUnits::Fraction),
+            "percent" => Ok(TariffUnits::Percent),
+            other => Err(format!(
+                "unknown tariff unit `{other}` (fraction or percent)"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for TariffUnits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TariffUnits::Fraction => "fraction",
+            TariffUnits::Percent => "percent",
+        })
+    }
+}
 
 /// Where tables come from: a directory, or the embedded example.
 enum Source<'a> {
@@ -172,23 +215,28 @@ fn num<'a>(t: &'a Table, name: &str) -> &'a [f64] {
     t.f64(name).expect("schema-checked column")
 }
 
-/// Load the tidy layout from `dir`.
+/// Load the tidy layout from `dir` (tariffs as fractions).
 pub fn load_trade_dir(dir: &Path) -> Result<LoadedTrade, DataError> {
+    load_trade_dir_in(dir, TariffUnits::Fraction)
+}
+
+/// Load the tidy layout from `dir`, its tariffs table written in `units`.
+pub fn load_trade_dir_in(dir: &Path, units: TariffUnits) -> Result<LoadedTrade, DataError> {
     if !dir.is_dir() {
         return Err(DataError::InvalidTable(format!(
             "{}: not a directory of trade tables",
             dir.display()
         )));
     }
-    read(&Source::Dir(dir))
+    read(&Source::Dir(dir), units)
 }
 
 /// The embedded synthetic example economy (data/trade/example).
 pub fn example_economy() -> Result<LoadedTrade, DataError> {
-    read(&Source::Embedded)
+    read(&Source::Embedded, TariffUnits::Fraction)
 }
 
-fn read(source: &Source) -> Result<LoadedTrade, DataError> {
+fn read(source: &Source, units: TariffUnits) -> Result<LoadedTrade, DataError> {
     let mut files = Vec::new();
     let missing = |table: &str| {
         DataError::InvalidTable(match source {
@@ -257,9 +305,10 @@ fn read(source: &Source) -> Result<LoadedTrade, DataError> {
     }
     let mut data = TradeData::new(countries.clone(), sectors.clone(), values);
     if let Some(t) = load(source, "tariffs", &mut files)? {
-        for (i, n, j, v) in tariff_rows(&t, &keys)? {
+        for (i, n, j, v) in tariff_rows(&t, &keys, units)? {
             data.tariffs[flow(i, n, j)] = v;
         }
+        check_not_percent(&t, &data.tariffs, units)?;
     }
     // Country x sector tables must list every cell.
     let grid = |t: &Table, key: &str| -> Result<Vec<f64>, DataError> {
@@ -415,9 +464,27 @@ impl<'a> Keys<'a> {
     }
 }
 
-/// The rows of a tariffs table as (exporter, importer, sector, tariff) positions; a domestic
-/// tariff other than 0 is an error.
-fn tariff_rows(t: &Table, keys: &Keys) -> Result<Vec<(usize, usize, usize, f64)>, DataError> {
+/// A tariffs table whose values look like percent although read as fractions is an error
+/// naming the file.
+fn check_not_percent(t: &Table, tariffs: &[f64], units: TariffUnits) -> Result<(), DataError> {
+    match percent_like(tariffs) {
+        Some(message) if units == TariffUnits::Fraction => Err(DataError::InvalidTable(format!(
+            "{}: {message}",
+            t.source()
+                .map_or("tariffs".into(), |p| p.display().to_string())
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The rows of a tariffs table as (exporter, importer, sector, tariff) positions, converted
+/// from `units` to fractions; a domestic tariff other than 0, or one above
+/// [`MAX_TARIFF`], is an error.
+fn tariff_rows(
+    t: &Table,
+    keys: &Keys,
+    units: TariffUnits,
+) -> Result<Vec<(usize, usize, usize, f64)>, DataError> {
     (0..t.n_rows())
         .map(|row| {
             let (i, n, j) = (
@@ -425,7 +492,21 @@ fn tariff_rows(t: &Table, keys: &Keys) -> Result<Vec<(usize, usize, usize, f64)>
                 keys.country(t, row, "importer")?,
                 keys.sector(t, row, "sector")?,
             );
-            let v = num(t, "tariff")[row];
+            let written = num(t, "tariff")[row];
+            let v = written * units.scale();
+            if v > MAX_TARIFF {
+                return Err(bad(
+                    t,
+                    row,
+                    "tariff",
+                    &written.to_string(),
+                    &format!(
+                        "above {MAX_TARIFF} ({}%) in {units}: tariffs are fractions (0.05 is 5%) \
+                         unless --tariff-units percent",
+                        MAX_TARIFF * 100.0
+                    ),
+                ));
+            }
             if i == n && v != 0.0 {
                 return Err(bad(
                     t,
@@ -440,15 +521,20 @@ fn tariff_rows(t: &Table, keys: &Keys) -> Result<Vec<(usize, usize, usize, f64)>
         .collect()
 }
 
-/// New tariffs from a tidy tariffs table: (exporter, importer, sector, tariff) as positions
-/// in `countries` and `sectors`. Every listed key must exist there.
+/// New tariffs from a tidy tariffs table written in `units`: (exporter, importer, sector,
+/// tariff as a fraction) as positions in `countries` and `sectors`. Every listed key must
+/// exist there; values that look like percent in a table read as fractions are an error.
 pub fn load_tariff_changes(
     path: &Path,
     countries: &[String],
     sectors: &[Sector],
+    units: TariffUnits,
 ) -> Result<Vec<(usize, usize, usize, f64)>, DataError> {
     let table = load_table(path, &schema("tariffs").min_rows(1))?;
-    tariff_rows(&table, &Keys::new(countries, sectors))
+    let rows = tariff_rows(&table, &Keys::new(countries, sectors), units)?;
+    let values: Vec<f64> = rows.iter().map(|r| r.3).collect();
+    check_not_percent(&table, &values, units)?;
+    Ok(rows)
 }
 
 /// The rows of a policy table written by an earlier run (`policies.csv`: country, partner,

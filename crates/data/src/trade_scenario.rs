@@ -9,7 +9,7 @@ use std::sync::Arc;
 use walras_core::SolverOptions;
 use walras_trade::{Baseline, FinalShares, TradeError};
 
-use crate::trade::{apply_elasticity_set, example_economy, load_trade_dir};
+use crate::trade::{apply_elasticity_set, example_economy, load_trade_dir_in, TariffUnits};
 use crate::DataError;
 
 /// What the baseline's deficits become before policy exercises.
@@ -61,6 +61,8 @@ pub struct ScenarioOptions {
     pub final_shares: FinalShares,
     /// Purge or keep the deficits.
     pub deficits: DeficitTreatment,
+    /// The unit of the directory's tariffs table.
+    pub tariff_units: TariffUnits,
     /// The inner solver used to re-base (and, by the caller, for every later solve).
     pub inner: SolverOptions,
     /// Where the re-basing solve reports its work (none by default).
@@ -142,9 +144,11 @@ impl TradeScenario {
         options.inner.validate().map_err(ScenarioError::Options)?;
         let (mut loaded, source_label) = match dir {
             Some(dir) => (
-                load_trade_dir(dir).map_err(|source| ScenarioError::Read {
-                    dir: dir.to_path_buf(),
-                    source: Box::new(source),
+                load_trade_dir_in(dir, options.tariff_units).map_err(|source| {
+                    ScenarioError::Read {
+                        dir: dir.to_path_buf(),
+                        source: Box::new(source),
+                    }
                 })?,
                 dir.display().to_string(),
             ),

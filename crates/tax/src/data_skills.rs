@@ -6,7 +6,6 @@ use crate::error::{invalid, Result, TaxError};
 use crate::schedule::{taxes_at_cutoffs, BracketSchedule};
 use crate::skills::Population;
 use crate::utility::Utility;
-use walras_core::check;
 
 /// Skills that rationalise observed earnings z under the schedule in force, for quasi-linear
 /// utility with elasticity e: n = z^(1/(1+e)) / (1 - T'(z))^(e/(1+e)), with sample weights.
@@ -20,7 +19,7 @@ pub fn skills_from_earnings(
     elasticity: f64,
     schedule: &BracketSchedule,
 ) -> Result<(Population, usize)> {
-    check::positive("elasticity", elasticity)?;
+    crate::utility::check_elasticity("elasticity", elasticity)?;
     if let Some((i, z)) = incomes.iter().enumerate().find(|(_, z)| !z.is_finite()) {
         return Err(invalid(&format!("income {i}"), z, "incomes must be finite"));
     }

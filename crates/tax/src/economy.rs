@@ -103,6 +103,53 @@ pub struct Evaluation {
     pub agents: Vec<AgentRecord>,
 }
 
+/// A planner's optimum and how the optimiser stopped.
+#[derive(Clone, Debug)]
+pub struct TaxOptimum {
+    /// The optimal schedule in equilibrium.
+    pub evaluation: Evaluation,
+    /// The optimiser's report.
+    pub report: OptimumReport,
+    /// Whether the optimiser met its tolerance (projected gradient at most the optimiser's
+    /// tolerance; with integer hours, Nelder-Mead's simplex criterion). A stalled line search
+    /// or an exhausted iteration budget is accepted as not converged.
+    pub converged: bool,
+    /// Why the optimiser stopped.
+    pub stop_reason: String,
+}
+
+impl Evaluation {
+    /// The statistics that are not finite (reported as null), each with the reason.
+    pub fn undefined_statistics(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        let mean_c = self.productivity;
+        for (key, v) in [
+            ("transfer", self.transfer),
+            ("swf", self.swf),
+            ("gini", self.gini),
+            ("equality", self.equality),
+            ("productivity", self.productivity),
+            (
+                "equality_times_productivity",
+                self.equality_times_productivity,
+            ),
+            ("bunched_share", self.bunched_share),
+        ] {
+            if !v.is_finite() {
+                let why = match key {
+                    "gini" | "equality" | "equality_times_productivity" if mean_c == 0.0 => {
+                        "mean consumption is zero, so the Gini coefficient is undefined".into()
+                    }
+                    "swf" => format!("the social welfare function is undefined here ({v})"),
+                    _ => format!("not a finite number ({v})"),
+                };
+                out.push((key, why));
+            }
+        }
+        out
+    }
+}
+
 impl TaxEconomy {
     /// An economy whose policy is the rates on the given `cutoffs` (each rate in [0, 0.99]).
     pub fn new(
@@ -205,11 +252,11 @@ impl TaxEconomy {
     /// Restrict labour to whole hours.
     pub fn with_labor(mut self, labor: LaborSupply) -> Result<Self> {
         if let LaborSupply::IntegerHours { min, max } = labor {
-            if min > max {
+            if min > max || max == 0 {
                 return Err(invalid(
                     "hours",
-                    format!("{min}..={max}"),
-                    "need min <= max",
+                    format!("{min},{max}"),
+                    "need min <= max and max >= 1 (with no hours nobody earns or consumes)",
                 ));
             }
         }
@@ -521,6 +568,68 @@ impl TaxEconomy {
             wall_time: t0.elapsed(),
         };
         Ok((self.report("optimal", &best, sol.x[0], sol.report), report))
+    }
+
+    /// [`TaxEconomy::optimize`], and whether it converged (projected gradient within the
+    /// optimiser's tolerance). A search that stalls or runs out of iterations at a valid
+    /// schedule is returned with `converged: false` and the reason, whatever the optimiser's
+    /// stall tolerance; an end point whose schedule, transfer or welfare is not finite is an
+    /// error naming them.
+    pub fn optimize_checked(
+        &self,
+        start: &[f64],
+        optimizer: &PolicyOptimizer,
+    ) -> Result<TaxOptimum> {
+        let accept_stalls = optimizer.clone().with_stall_tol(f64::MAX)?;
+        let (evaluation, report) = self.optimize(start, &accept_stalls)?;
+        let valid_rates = evaluation
+            .rates
+            .iter()
+            .all(|r| r.is_finite() && (0.0..=1.0).contains(r))
+            && evaluation.cutoffs.iter().all(|m| m.is_finite());
+        if !(valid_rates && evaluation.transfer.is_finite() && evaluation.swf.is_finite()) {
+            return Err(invalid(
+                "optimum",
+                format!(
+                    "rates {:?}, transfer {}, SWF {}",
+                    evaluation.rates, evaluation.transfer, evaluation.swf
+                ),
+                &format!(
+                    "the optimiser ended ({}, {} iterations) without a valid schedule: \
+                     check the skills, elasticity and SWF",
+                    report.termination, report.iterations
+                ),
+            ));
+        }
+        let derivative_free = matches!(self.labor, LaborSupply::IntegerHours { .. });
+        let converged = if derivative_free {
+            report.termination == "Nelder-Mead: Solver converged"
+        } else {
+            report.termination == "Solver converged"
+                || report.projected_gradient_norm <= optimizer.pg_tol()
+        };
+        let stop_reason = if converged {
+            report.termination.clone()
+        } else if derivative_free {
+            format!(
+                "{} after {} iterations",
+                report.termination, report.iterations
+            )
+        } else {
+            format!(
+                "{}: projected-gradient norm {:.3e} above the tolerance {:.3e} after {} iterations",
+                report.termination,
+                report.projected_gradient_norm,
+                optimizer.pg_tol(),
+                report.iterations
+            )
+        };
+        Ok(TaxOptimum {
+            evaluation,
+            report,
+            converged,
+            stop_reason,
+        })
     }
 
     /// The planner's optimum from `start` (a policy vector), with the optimiser's report.

@@ -31,11 +31,12 @@ mod utility;
 
 pub use agent::{choose, choose_with, outcome, Choice, LaborSupply, Outcome, PowerChoices};
 pub use data_skills::{aie_one_step_skills, quantile_cutoffs, skills_from_earnings};
-pub use economy::{AgentRecord, Evaluation, TaxEconomy};
+pub use economy::{AgentRecord, Evaluation, TaxEconomy, TaxOptimum};
 pub use error::{Result, TaxError};
 pub use mirrlees::{solve_mirrlees, MirrleesOptions, MirrleesSchedule};
 pub use saez::{
-    aie_binned_saez, saez_top_rate, smooth_saez, BinnedSaez, SaezWeights, SmoothSaez, SAEZ_BINS,
+    aie_binned_saez, bracket_counts, check_saez_rates, check_saez_sample, saez_top_rate,
+    smooth_saez, BinnedSaez, CheckedSaezRates, SaezWeights, SmoothSaez, SAEZ_BINS,
 };
 pub use schedule::{
     bracket_of, bracket_tax, taxes_at_cutoffs, validate_brackets, BracketSchedule,
@@ -45,4 +46,4 @@ pub use skills::{
     normal_cdf, normal_quantile, parse_spec, take_params, Population, SkillDistribution,
 };
 pub use swf::{gini, Swf};
-pub use utility::Utility;
+pub use utility::{check_elasticity, Utility, MAX_ELASTICITY, MIN_ELASTICITY};

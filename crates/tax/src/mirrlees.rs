@@ -86,11 +86,21 @@ impl Default for MirrleesOptions {
     }
 }
 
+/// The most skill grid points a Mirrlees schedule may use.
+pub const MAX_GRID: usize = 100_000;
+
 impl MirrleesOptions {
     /// Check the options; errors name the bad field and its value.
     pub fn validate(&self) -> Result<()> {
         if self.grid < 10 {
             return Err(invalid("grid", self.grid, "need at least 10 grid points"));
+        }
+        if self.grid > MAX_GRID {
+            return Err(invalid(
+                "grid",
+                self.grid,
+                &format!("at most {MAX_GRID} grid points (the schedule converges long before)"),
+            ));
         }
         let (lo, hi) = self.truncate;
         if !(lo.is_finite() && hi.is_finite() && 0.0 <= lo && lo < hi && hi < 1.0) {
@@ -342,7 +352,7 @@ pub fn solve_mirrlees(
     swf.validate()?;
     options.validate()?;
     let e = elasticity;
-    check::positive("elasticity", e)?;
+    crate::utility::check_elasticity("elasticity", e)?;
     if let Swf::EqualityTimesProductivity { .. } = swf {
         return Err(not_psi_form());
     }

@@ -372,7 +372,7 @@ pub fn smooth_saez(
     (rate_min, rate_max): (f64, f64),
 ) -> Result<SmoothSaez> {
     validate_brackets(cutoffs, &vec![0.0; cutoffs.len()])?;
-    check::positive("elasticity", elasticity)?;
+    crate::utility::check_elasticity("elasticity", elasticity)?;
     if grid < 2 {
         return Err(invalid("grid", grid, "need at least 2 points"));
     }
@@ -528,4 +528,102 @@ pub fn smooth_saez(
         a,
         bandwidth,
     })
+}
+
+/// Weighted number of incomes in each bracket [m_b, m_{b+1}) (the top bracket unbounded).
+/// Negative or NaN incomes and zero weights count in no bracket.
+pub fn bracket_counts(
+    incomes: &[f64],
+    sample_weights: Option<&[f64]>,
+    cutoffs: &[f64],
+) -> Vec<f64> {
+    let mut counts = vec![0.0; cutoffs.len()];
+    for (i, &z) in incomes.iter().enumerate() {
+        let w = sample_weights.map_or(1.0, |w| w[i]);
+        if z >= 0.0 && w > 0.0 {
+            counts[crate::schedule::bracket_of(z, cutoffs)] += w;
+        }
+    }
+    counts
+}
+
+/// Refuse a sample that cannot identify Saez rates: it needs at least two distinct positive
+/// incomes with positive weight (all-zero, all-negative, single-row and identical samples have
+/// no spread to estimate a density from). The error gives the sample's size and range.
+pub fn check_saez_sample(incomes: &[f64], sample_weights: Option<&[f64]>) -> Result<()> {
+    let positive = || {
+        incomes
+            .iter()
+            .enumerate()
+            .filter(|&(i, z)| *z > 0.0 && sample_weights.is_none_or(|w| w[i] > 0.0))
+            .map(|(_, z)| *z)
+    };
+    let lo = positive().fold(f64::INFINITY, f64::min);
+    let hi = positive().fold(f64::NEG_INFINITY, f64::max);
+    if lo < hi {
+        return Ok(());
+    }
+    let n_pos = positive().count();
+    let detail = match n_pos {
+        0 => "none is positive".to_string(),
+        1 => format!("only one is positive ({lo})"),
+        _ => format!("all {n_pos} positive incomes equal {lo}"),
+    };
+    Err(TaxError::EmptySample(format!(
+        "a sample of {} incomes, of which {detail}: Saez rates need at least two distinct positive incomes \
+         (with positive weight) to estimate the income density from",
+        incomes.len()
+    )))
+}
+
+/// Bracket rates of a Saez estimator with the brackets that hold no income left without a
+/// rate: the estimator fills them by interpolation or extrapolation (the binned estimator's
+/// top bracket becomes ~1 when no income lies above the top cutoff), which the data do not
+/// support.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CheckedSaezRates {
+    /// The estimator's rate, or None for a bracket without incomes.
+    pub rates: Vec<Option<f64>>,
+    /// Why a rate is None (None where the rate is estimated).
+    pub notes: Vec<Option<String>>,
+    /// Brackets (0-based) without incomes.
+    pub empty_brackets: Vec<usize>,
+    /// Weighted number of incomes per bracket.
+    pub counts: Vec<f64>,
+}
+
+/// Mark the rates of brackets without incomes (see [`CheckedSaezRates`]); `rates` are the
+/// estimator's, one per cutoff.
+pub fn check_saez_rates(
+    rates: &[f64],
+    incomes: &[f64],
+    sample_weights: Option<&[f64]>,
+    cutoffs: &[f64],
+) -> CheckedSaezRates {
+    let counts = bracket_counts(incomes, sample_weights, cutoffs);
+    let empty_brackets: Vec<usize> = (0..rates.len()).filter(|&b| counts[b] <= 0.0).collect();
+    let notes = (0..rates.len())
+        .map(|b| {
+            let upper = cutoffs
+                .get(b + 1)
+                .map_or("up".to_string(), |m| format!("to {m}"));
+            (counts[b] <= 0.0).then(|| {
+                format!(
+                    "no incomes in bracket {} (from {} {upper}): no rate can be estimated",
+                    b + 1,
+                    cutoffs[b]
+                )
+            })
+        })
+        .collect::<Vec<_>>();
+    CheckedSaezRates {
+        rates: rates
+            .iter()
+            .zip(&notes)
+            .map(|(r, n)| (n.is_none() && r.is_finite()).then_some(*r))
+            .collect(),
+        notes,
+        empty_brackets,
+        counts,
+    }
 }

@@ -103,7 +103,7 @@ impl Population {
 pub enum SkillDistribution {
     /// Pareto: F(n) = 1 - (n_min / n)^alpha, n >= n_min.
     Pareto {
-        /// Tail index alpha > 0.
+        /// Tail index alpha > 1 (finite mean).
         alpha: f64,
         /// Lower bound n_min > 0.
         min: f64,
@@ -203,7 +203,8 @@ impl SkillDistribution {
         };
         match *self {
             SkillDistribution::Pareto { alpha, min } => {
-                positive("alpha", alpha).and(positive("min", min))
+                finite_mean_tail(alpha)?;
+                positive("min", min)
             }
             SkillDistribution::Lognormal { mu, sigma } => {
                 check::finite("mu", mu)?;
@@ -217,7 +218,7 @@ impl SkillDistribution {
             } => {
                 check::finite("mu", mu)?;
                 positive("sigma", sigma)?;
-                positive("alpha", alpha)?;
+                finite_mean_tail(alpha)?;
                 if !(tail > 0.0 && tail < 1.0) {
                     return Err(invalid("tail", tail, "must lie in (0, 1)"));
                 }
@@ -313,6 +314,19 @@ impl SkillDistribution {
                 .collect(),
         )
     }
+}
+
+/// A Pareto tail index must exceed 1: at alpha <= 1 the mean skill (and every aggregate of
+/// the economy) is infinite.
+fn finite_mean_tail(alpha: f64) -> Result<()> {
+    if !(alpha.is_finite() && alpha > 1.0) {
+        return Err(invalid(
+            "alpha",
+            alpha,
+            "must be finite and > 1 (at alpha <= 1 the Pareto mean is infinite)",
+        ));
+    }
+    Ok(())
 }
 
 /// Where the Pareto tail of a lognormal-Pareto distribution starts: the body's `tail` quantile.

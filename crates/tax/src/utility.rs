@@ -6,6 +6,30 @@ use walras_core::Scalar;
 
 use crate::error::{invalid, Result};
 
+/// Largest accepted labour elasticity: ten times the highest empirical estimates; beyond it
+/// incomes n^(1+e) overflow for ordinary skill spreads.
+pub const MAX_ELASTICITY: f64 = 10.0;
+
+/// Smallest accepted labour elasticity: a hundredth of the lowest empirical estimates; below
+/// it the schedule's formulas divide rounding error by rounding error.
+pub const MIN_ELASTICITY: f64 = 1e-3;
+
+/// Check a labour elasticity: finite and in [[`MIN_ELASTICITY`], [`MAX_ELASTICITY`]].
+pub fn check_elasticity(name: &str, e: f64) -> Result<()> {
+    if !(MIN_ELASTICITY..=MAX_ELASTICITY).contains(&e) {
+        return Err(invalid(
+            name,
+            if e.abs() >= 1e6 {
+                format!("{e:e}")
+            } else {
+                e.to_string()
+            },
+            &format!("must lie in [{MIN_ELASTICITY}, {MAX_ELASTICITY}]"),
+        ));
+    }
+    Ok(())
+}
+
 /// An agent's utility over consumption c and labour l.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
@@ -36,14 +60,16 @@ impl Utility {
     /// Check the parameters, naming the bad one.
     pub fn validate(&self) -> Result<()> {
         match *self {
-            Utility::QuasiLinear { elasticity } => {
-                check::positive("elasticity", elasticity)?;
-                Ok(())
-            }
+            Utility::QuasiLinear { elasticity } => check_elasticity("elasticity", elasticity),
             Utility::CoinMinusLabor { kappa, power } => {
                 check::positive("kappa", kappa)?;
-                if !(power.is_finite() && power > 1.0) {
-                    Err(invalid("power", power, "must be finite and > 1"))
+                let min = 1.0 + 1.0 / MAX_ELASTICITY;
+                if !(power.is_finite() && power >= min) {
+                    Err(invalid(
+                        "power",
+                        power,
+                        &format!("must be finite and >= {min} (labour elasticity 1/(power - 1) <= {MAX_ELASTICITY})"),
+                    ))
                 } else {
                     Ok(())
                 }

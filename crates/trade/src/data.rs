@@ -10,6 +10,18 @@ use crate::error::{data_error, Result};
 /// Tolerance on shares that must sum to one (before renormalising).
 pub const SHARE_TOLERANCE: f64 = 1e-4;
 
+/// The trade elasticities theta the model accepts: below the lower end the equilibrium in
+/// changes is lost in rounding (welfare changes of either sign at a residual of 1e-12), above
+/// the upper end goods are perfect substitutes in all but name.
+pub const THETA_RANGE: (f64, f64) = (1e-6, 1e3);
+
+/// The largest tariff the data may hold, as a fraction (10 = 1,000%).
+pub const MAX_TARIFF: f64 = 10.0;
+
+/// How far imposed deficits may be from summing to zero, relative to world expenditure; a
+/// smaller remainder (rounding in the table) is spread evenly across countries.
+pub const DEFICIT_TOLERANCE: f64 = 1e-6;
+
 /// One sector's elasticities.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Sector {
@@ -123,11 +135,12 @@ impl TradeData {
             }
         }
         for s in &self.sectors {
-            if !(s.theta.is_finite() && s.theta > 0.0) {
+            let (low, high) = THETA_RANGE;
+            if !(s.theta.is_finite() && s.theta >= low && s.theta <= high) {
                 return Err(data_error(
                     "sectors",
                     &s.name,
-                    format!("theta = {} must be finite and > 0", s.theta),
+                    format!("theta = {} must lie in [{low:e}, {high:e}]", s.theta),
                 ));
             }
             if !(s.psi.is_finite() && s.psi >= 0.0) {
@@ -170,11 +183,14 @@ impl TradeData {
                             format!("value = {x} must be finite and >= 0"),
                         ));
                     }
-                    if !(t.is_finite() && t > -1.0) {
+                    if !(t.is_finite() && t > -1.0 && t <= MAX_TARIFF) {
                         return Err(data_error(
                             "tariffs",
                             self.key(i, n, j),
-                            format!("tariff = {t} must be finite and > -1"),
+                            format!(
+                                "tariff = {t} must lie in (-1, {MAX_TARIFF}] (a fraction: 0.05 is 5%; \
+                                 a table in percent needs --tariff-units percent)"
+                            ),
                         ));
                     }
                     if i == n && t != 0.0 {
@@ -186,6 +202,9 @@ impl TradeData {
                     }
                 }
             }
+        }
+        if let Some(message) = percent_like(&self.tariffs) {
+            return Err(data_error("tariffs", "values", message));
         }
         if self.io.is_some() && self.value_added.is_none() {
             return Err(data_error("io", "table", "needs the value_added table"));
@@ -310,7 +329,7 @@ impl TradeData {
                 ));
             }
         }
-        if let Some(d) = &self.deficits {
+        if let Some(d) = self.deficits.clone() {
             if d.len() != nc {
                 return Err(data_error(
                     "countries",
@@ -325,7 +344,42 @@ impl TradeData {
                     format!("deficit = {v} must be finite"),
                 ));
             }
+            let sum: f64 = d.iter().sum();
+            let world: f64 = self.flows.iter().sum();
+            if sum.abs() > DEFICIT_TOLERANCE * world {
+                return Err(data_error(
+                    "countries",
+                    "deficit",
+                    format!(
+                        "deficits sum to {sum} across countries, {:.2e} of world expenditure \
+                         {world}: they must sum to zero (one country's deficit is another's \
+                         surplus), to {DEFICIT_TOLERANCE:e} of world expenditure",
+                        sum.abs() / world
+                    ),
+                ));
+            }
+            if sum != 0.0 {
+                let shift = sum / nc as f64;
+                self.deficits = Some(d.iter().map(|v| v - shift).collect());
+                notes.push(format!(
+                    "countries: deficits summed to {sum:.3e}; the remainder was spread evenly"
+                ));
+            }
         }
         Ok(notes)
     }
+}
+
+/// A message if the foreign tariffs look like percent: most of the non-zero ones above 1
+/// (100%).
+pub fn percent_like(tariffs: &[f64]) -> Option<String> {
+    let nonzero: Vec<f64> = tariffs.iter().copied().filter(|t| *t != 0.0).collect();
+    let above = nonzero.iter().filter(|t| **t > 1.0).count();
+    (!nonzero.is_empty() && 2 * above > nonzero.len()).then(|| {
+        format!(
+            "{above} of {} non-zero tariffs are above 1 (100%): tariffs are fractions (0.05 is \
+             5%); if the table is in percent, pass --tariff-units percent",
+            nonzero.len()
+        )
+    })
 }

@@ -21,7 +21,9 @@ mod rebase;
 mod report;
 
 pub use baseline::{Baseline, FinalShares};
-pub use data::{Sector, TradeData, SHARE_TOLERANCE};
+pub use data::{
+    percent_like, Sector, TradeData, DEFICIT_TOLERANCE, MAX_TARIFF, SHARE_TOLERANCE, THETA_RANGE,
+};
 pub use error::{Result, TradeError};
 pub use instruments::{Instrument, InstrumentSet, Kind, PolicyMap, Structure};
 pub use model::{Deficits, Numeraire, Outcome, TradeModel, WelfareDecomposition};

@@ -653,6 +653,16 @@ impl Equilibrium for TradeModel {
     fn residual<D: Scalar>(&self, x: &[D], policy: &[D], out: &mut [D]) {
         out.copy_from_slice(&self.compute(x, policy, false).residual);
     }
+    /// Walras's law: the labour market of the last country, whose equation F replaces by the
+    /// numeraire, clears too (relative to its wage bill).
+    fn identities(&self, x: &[f64], policy: &[f64]) -> Vec<(String, f64)> {
+        let last = self.base.countries.last().map_or("", String::as_str);
+        vec![(
+            format!("Walras's law (the labour market of {last}, relative to its wage bill)"),
+            self.compute(x, policy, false).dropped,
+        )]
+    }
+
     fn jacobian_x(&self, x: &[f64], policy: &[f64]) -> Option<nalgebra::DMatrix<f64>> {
         Some(self.derivatives(x, policy, &[], &[]).f_x)
     }

@@ -134,6 +134,9 @@ impl Network {
         if n == 0 {
             return Err(invalid("tasks", n, "must be >= 1"));
         }
+        let memory = crate::limits::total_memory();
+        crate::limits::check_dense(n, crate::limits::DENSE_MATRICES, memory)
+            .map_err(|reason| invalid("tasks", n, reason))?;
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
         let mut w = DMatrix::<f64>::zeros(n, n);
         match spec {

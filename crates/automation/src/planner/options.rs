@@ -48,11 +48,20 @@ impl PlannerUtility {
     }
 
     pub(super) fn validate(&self) -> Result<(), ModelError> {
-        let eta = self.eta();
-        check::positive("utility.eta", eta)?;
+        let (low, high) = ETA_RANGE;
+        check::in_range("utility.eta", self.eta(), low, high)?;
         Ok(())
     }
 }
+
+/// The utility curvatures the planner accepts: towards 0 marginal utility is nearly flat and
+/// output `u'^{-1}(Q)` leaves the floating-point range; far above 10 the dual is too
+/// ill-conditioned for its root searches.
+pub const ETA_RANGE: (f64, f64) = (0.01, 20.0);
+
+/// The most time-grid points the planner accepts (each holds the state, costates and the
+/// static solution of every task).
+pub const MAX_GRID: usize = 100_000;
 
 /// Settings of the planner problem and its solver.
 #[derive(Debug, Clone, PartialEq)]
@@ -101,11 +110,11 @@ pub(super) fn check_options(o: &PlannerOptions) -> Result<(), ModelError> {
     check::positive("discount", o.discount)?;
     o.utility.validate()?;
     check::non_negative("capital", o.capital)?;
-    if o.grid < 3 {
+    if o.grid < 3 || o.grid > MAX_GRID {
         return Err(ModelError::invalid(
             "grid",
             o.grid,
-            "needs at least 3 points",
+            format!("needs 3 to {MAX_GRID} points"),
         ));
     }
     if !(o.grid_power.is_finite() && o.grid_power >= 1.0) {

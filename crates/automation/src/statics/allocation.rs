@@ -1,7 +1,7 @@
 //! The allocation at one instant: prices, factor use per task and aggregates, the same type for
 //! the market equilibrium and the planner's allocation.
 
-use crate::economy::Economy;
+use crate::economy::{Economy, ModelError};
 
 /// How a task is produced in equilibrium.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -153,5 +153,121 @@ impl Allocation {
             splits,
             labor_task_share,
         }
+    }
+}
+
+/// Relative tolerance within which every reported allocation clears both factor markets
+/// (`sum a_i l_i = L`, `sum a_i k_i = K`) and has a unit price index (`|ln P|`).
+pub const CLEARING_TOL: f64 = 1e-8;
+
+/// The largest of the relative clearing residuals of labour and capital (factor use
+/// `used = (sum a_i l_i, sum a_i k_i)` against the endowments; absolute where an endowment is
+/// zero) and `|ln_price_index|`; NaN if any is not finite.
+pub(crate) fn clearing_residual(
+    used: (f64, f64),
+    endowments: (f64, f64),
+    ln_price_index: f64,
+) -> f64 {
+    let relative = |used: f64, endowment: f64| {
+        if endowment > 0.0 {
+            (used - endowment).abs() / endowment
+        } else {
+            used.abs()
+        }
+    };
+    let r = relative(used.0, endowments.0)
+        .max(relative(used.1, endowments.1))
+        .max(ln_price_index.abs());
+    if r.is_finite() {
+        r
+    } else {
+        f64::NAN
+    }
+}
+
+/// Factor use `(sum a_i l_i, sum a_i k_i)`.
+pub(crate) fn factor_use(mass: &[f64], labor: &[f64], capital: &[f64]) -> (f64, f64) {
+    let (mut l, mut k) = (0.0, 0.0);
+    for i in 0..mass.len() {
+        l += mass[i] * labor[i];
+        k += mass[i] * capital[i];
+    }
+    (l, k)
+}
+
+/// Checks [`clearing_residual`] against [`CLEARING_TOL`]: a failure is
+/// [`ModelError::NoConvergence`] naming `what` with the residual.
+pub(crate) fn verify_clearing(what: &str, residual: f64) -> Result<(), ModelError> {
+    if residual.is_nan() || residual > CLEARING_TOL {
+        return Err(ModelError::NoConvergence {
+            what: format!(
+                "{what}: the allocation fails verification (factor markets clear and price \
+                 index 1 to {CLEARING_TOL:e} relative)"
+            ),
+            iterations: 1,
+            residual,
+        });
+    }
+    Ok(())
+}
+
+/// `ln P` of task prices given in logs, with weights `a`: `sum a_i ln p_i` (Cobb-Douglas),
+/// else `ln(sum a_i p_i^(1 - sigma)) / (1 - sigma)`, summed through `expm1` near sigma = 1 so
+/// that rounding is not amplified by `1 / (1 - sigma)`.
+pub(crate) fn ln_price_index(a: &[f64], ln_p: impl Fn(usize) -> f64, sigma: f64) -> f64 {
+    let n = a.len();
+    if is_cobb_douglas(sigma) {
+        return (0..n).map(|i| a[i] * ln_p(i)).sum();
+    }
+    let s = 1.0 - sigma;
+    let top = (0..n)
+        .map(|i| s * ln_p(i))
+        .fold(f64::NEG_INFINITY, f64::max);
+    if s.abs() < 0.1 && top < 700.0 {
+        let mass: f64 = a.iter().sum();
+        let excess: f64 = (mass - 1.0) + (0..n).map(|i| a[i] * (s * ln_p(i)).exp_m1()).sum::<f64>();
+        return excess.ln_1p() / s;
+    }
+    let sum: f64 = (0..n).map(|i| a[i] * (s * ln_p(i) - top).exp()).sum();
+    (top + sum.ln()) / s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::statics::StaticSolver;
+
+    /// Equilibria pass the verification; the same allocation with labour or prices off by
+    /// more than the tolerance fails it.
+    #[test]
+    fn verification_accepts_equilibria_and_catches_perturbed_ones() {
+        for sigma in [0.5, 0.97, 1.0, 1.0 + 1e-6, 3.0] {
+            let mut e = Economy::symmetric(5, sigma);
+            e.mass = vec![0.1, 0.2, 0.3, 0.15, 0.25];
+            let ln_ai = [2.0, -1.0, 0.5, 40.0, -30.0];
+            let eq = StaticSolver::market(&e).equilibrium(&ln_ai, 1.3).unwrap();
+            let ln_p = |i: usize| eq.price[i].ln();
+            let ln_index = ln_price_index(&e.mass, ln_p, sigma);
+            let used = factor_use(&e.mass, &eq.labor, &eq.capital);
+            let r = clearing_residual(used, (1.0, 1.3), ln_index);
+            assert!(r <= CLEARING_TOL, "sigma {sigma}: residual {r}");
+            let mut labor = eq.labor.clone();
+            let i = (0..5).find(|&i| labor[i] > 0.0).unwrap();
+            labor[i] *= 1.0 + 1e-6 / (e.mass[i] * labor[i]);
+            let r = clearing_residual(
+                factor_use(&e.mass, &labor, &eq.capital),
+                (1.0, 1.3),
+                ln_index,
+            );
+            assert!(verify_clearing("test", r).is_err(), "sigma {sigma}: {r}");
+            let shifted = ln_price_index(&e.mass, |i| ln_p(i) + 1e-6, sigma);
+            let r = clearing_residual(used, (1.0, 1.3), shifted);
+            let err = verify_clearing("test", r).unwrap_err();
+            assert!(
+                matches!(err, ModelError::NoConvergence { residual, .. } if residual > 9e-7),
+                "{err}"
+            );
+        }
+        assert!(verify_clearing("test", f64::NAN).is_err());
     }
 }

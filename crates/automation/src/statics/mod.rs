@@ -53,13 +53,17 @@
 //! Near a corner (the subsidy almost covers the cost of capital in some task, whose data is
 //! then worth nearly as much as the capital) the dual is ill-conditioned and clearing is
 //! accurate to about 1e-9 relative; split tasks absorb the residual exactly.
+//!
+//! Both methods verify what they return, in O(N): both factor markets clear and the price
+//! index is 1, to [`CLEARING_TOL`] (1e-8) relative; otherwise the solve fails with
+//! [`ModelError::NoConvergence`] and the residual.
 
 mod allocation;
 pub(crate) mod dual;
 mod threshold_rule;
 
 pub(crate) use allocation::FactorUse;
-pub use allocation::{Allocation, TaskStatus};
+pub use allocation::{Allocation, TaskStatus, CLEARING_TOL};
 pub(crate) use dual::{StaticSolution, Warm};
 
 use crate::economy::{Economy, ModelError};
@@ -126,8 +130,11 @@ impl StaticSolver {
         )
     }
 
-    /// A solver for task masses `mass`, labour productivities `gamma`, elasticity `sigma`,
-    /// utility curvature `eta`, labour `labor` and AI capital `capital`.
+    /// A solver for task masses `mass` (rescaled to sum to one when they miss by more than
+    /// 1e-12: validation allows 1e-9, which log prices of hundreds would amplify past the
+    /// verification's tolerance),
+    /// labour productivities `gamma`, elasticity `sigma`, utility curvature `eta`, labour
+    /// `labor` and AI capital `capital`.
     pub(crate) fn new(
         mass: &[f64],
         gamma: &[f64],
@@ -137,6 +144,13 @@ impl StaticSolver {
         capital: f64,
     ) -> Self {
         let n = mass.len();
+        let total: f64 = mass.iter().sum();
+        let mass: Vec<f64> = if (total - 1.0).abs() <= 1e-12 {
+            mass.to_vec()
+        } else {
+            mass.iter().map(|m| m / total).collect()
+        };
+        let mass = &mass[..];
         StaticSolver {
             n,
             a: mass.to_vec(),

@@ -7,7 +7,10 @@
 //! labour and AI. Everything is computed in logs, so data and output may span hundreds of
 //! orders of magnitude; the last task order is kept, so along a path each solve is O(N).
 
-use super::allocation::{is_cobb_douglas, ln_add, Allocation, TaskStatus};
+use super::allocation::{
+    clearing_residual, is_cobb_douglas, ln_add, ln_price_index, verify_clearing, Allocation,
+    TaskStatus,
+};
 use super::StaticSolver;
 use crate::economy::ModelError;
 use walras_core::check;
@@ -240,8 +243,8 @@ impl StaticSolver {
             rental: r,
             ln_threshold: ln_r - ln_w,
             ln_ratio,
-            price: vec![0.0; n],
-            task_output: vec![0.0; n],
+            price: Vec::with_capacity(n),
+            task_output: Vec::with_capacity(n),
             labor: vec![0.0; n],
             capital: vec![0.0; n],
             labor_fraction: vec![0.0; n],
@@ -250,26 +253,53 @@ impl StaticSolver {
             labor_task_share: 0.0,
             labor_income_share: 0.0,
         };
+        // For the verification, in the same pass: factor use and the price index's sum
+        // (Cobb-Douglas `sum a_i ln p_i`; else `sum a_i p_i y_i = Y P^(1 - sigma)`).
+        let (mut used_l, mut used_k, mut index_sum) = (0.0, 0.0, 0.0);
+        let y_over_r = y / r;
         for i in 0..n {
             let automated_i = is_automated[i];
+            let a_i = self.a[i];
             if automated_i {
-                // p = R / A_i, y = Y p^-sigma.
-                let p = (ln_r - ln_ai[i]).exp();
-                let yi = (ln_y - sigma * (ln_r - ln_ai[i])).exp();
-                out.price[i] = p;
-                out.task_output[i] = yi;
+                // p = R / A_i, y = Y p^-sigma, k = y p / R (Cobb-Douglas: y = Y / p, k = Y / R;
+                // in logs where p is below the normal range).
+                let ln_p = ln_r - ln_ai[i];
+                let p = ln_p.exp();
+                let (yi, ki) = if cd {
+                    let yi = if p.is_normal() {
+                        y / p
+                    } else {
+                        (ln_y - ln_p).exp()
+                    };
+                    (yi, y_over_r)
+                } else {
+                    let yi = (ln_y - sigma * ln_p).exp();
+                    let ki = yi * p / r;
+                    let ki = if ki.is_normal() && p.is_normal() {
+                        ki
+                    } else {
+                        (ln_y + (1.0 - sigma) * ln_p - ln_r).exp()
+                    };
+                    (yi, ki)
+                };
+                out.price.push(p);
+                out.task_output.push(yi);
                 out.status[i] = TaskStatus::Automated;
-                out.capital[i] = yi * p / r;
+                out.capital[i] = ki;
+                used_k += a_i * out.capital[i];
+                index_sum += a_i * if cd { ln_p } else { p * yi };
             } else {
                 // p = w / gamma_i, y = Y w^-sigma gamma_i^sigma (no exp per task).
                 let p = w / self.gamma[i];
                 let yi = y_w_sigma * self.rule.gamma_pow_sigma[i];
-                out.price[i] = p;
-                out.task_output[i] = yi;
+                out.price.push(p);
+                out.task_output.push(yi);
                 if labor_set(i) {
                     out.labor[i] = yi * p / w;
                     out.labor_fraction[i] = 1.0;
+                    used_l += a_i * out.labor[i];
                 }
+                index_sum += a_i * if cd { ln_w - ln_gamma[i] } else { p * yi };
             }
         }
         if let Some(s) = split {
@@ -285,6 +315,8 @@ impl StaticSolver {
             out.status[s] = TaskStatus::Split;
             out.labor[s] = l_s;
             out.capital[s] = k_s;
+            used_l += a_s * l_s;
+            used_k += a_s * k_s;
             out.labor_fraction[s] = labor_output / (labor_output + ai_output);
         }
         out.labor_task_share = self
@@ -309,6 +341,20 @@ impl StaticSolver {
             residual: f64::NAN,
         });
         }
+        let ln_p = if cd {
+            index_sum
+        } else if (1.0 - sigma).abs() < 0.1 {
+            // Near sigma = 1, from the log prices (see `ln_price_index`).
+            let ln_price = |i: usize| match out.status[i] {
+                TaskStatus::Automated => ln_r - ln_ai[i],
+                _ => ln_w - ln_gamma[i],
+            };
+            ln_price_index(&self.a, ln_price, sigma)
+        } else {
+            (index_sum / y).ln() / (1.0 - sigma)
+        };
+        let residual = clearing_residual((used_l, used_k), (labor, capital), ln_p);
+        verify_clearing("static equilibrium", residual)?;
         Ok(out)
     }
 }

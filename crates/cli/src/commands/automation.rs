@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 use walras_automation::monte_carlo::{
-    monte_carlo_observed, parse_override, phase_diagram, GridAxis, Range,
+    monte_carlo_observed, parse_override, phase_diagram_observed, GridAxis, Range,
 };
 use walras_automation::planner::{solve_planner_observed, PlannerOptions, PlannerUtility};
 use walras_automation::scenario::{Model, Scenario, PRESETS};
@@ -62,8 +62,26 @@ pub fn run(
     }
 }
 
+/// Refuses a key given twice to the repeatable `flag` (texts `KEY=...`), naming the key.
+fn unique_keys(flag: &str, texts: &[String]) -> Result<()> {
+    for (k, text) in texts.iter().enumerate() {
+        let key = text
+            .split_once('=')
+            .map_or(text.as_str(), |(k, _)| k)
+            .trim();
+        if let Some(first) = texts[..k]
+            .iter()
+            .find(|t| t.split_once('=').map_or(t.as_str(), |(k, _)| k).trim() == key)
+        {
+            bail!("{flag}: the key {key} is given twice ({first} and {text}); give each key once");
+        }
+    }
+    Ok(())
+}
+
 /// The scenario named by the arguments (file or preset), with --set overrides applied.
 fn scenario(args: &ScenarioArgs, manifest: &mut RunManifest) -> Result<AutomationScenario> {
+    unique_keys("--set", &args.overrides)?;
     let overrides = args
         .overrides
         .iter()
@@ -77,11 +95,14 @@ fn scenario(args: &ScenarioArgs, manifest: &mut RunManifest) -> Result<Automatio
     Ok(loaded)
 }
 
-/// The scenario's model, its name in the error.
-fn resolve(loaded: &AutomationScenario) -> Result<Model> {
-    loaded
+/// The scenario's model, its name in the error (a spinner while large networks are built).
+fn resolve(loaded: &AutomationScenario, quiet: bool) -> Result<Model> {
+    let spinner = Progress::spinner("building the model", quiet);
+    let model = loaded
         .model()
-        .with_context(|| format!("scenario {}", loaded.scenario.name))
+        .with_context(|| format!("scenario {}", loaded.scenario.name));
+    spinner.finish();
+    model
 }
 
 fn opt(v: Option<f64>) -> Value {
@@ -98,19 +119,33 @@ fn initially_automated(path: &SimulationResult) -> Vec<usize> {
         .collect()
 }
 
+/// ` (--set k=v ...)` for error messages, or nothing without overrides.
+fn overrides_note(args: &ScenarioArgs) -> String {
+    if args.overrides.is_empty() {
+        String::new()
+    } else {
+        let sets: Vec<String> = args
+            .overrides
+            .iter()
+            .map(|o| format!("--set {o}"))
+            .collect();
+        format!(" ({})", sets.join(" "))
+    }
+}
+
 fn simulate_cmd(
     common: &CommonArgs,
     args: &ScenarioArgs,
     manifest: &mut RunManifest,
 ) -> Result<()> {
     let loaded = scenario(args, manifest)?;
-    let model = resolve(&loaded)?;
+    let model = resolve(&loaded, common.quiet)?;
     let s = loaded.scenario;
     manifest.set_parameters(&s)?;
     let spinner = Progress::spinner("growth path", common.quiet);
     let watch = EngineWatch::new(&spinner, false, false);
     let path = simulate_observed(&model.economy, &model.initial_data, &model.path, &watch)
-        .with_context(|| format!("simulating {}", s.name))?;
+        .with_context(|| format!("simulating {}{}", s.name, overrides_note(args)))?;
     spinner.finish();
     let stats = model.network.stats(&initially_automated(&path));
     let eq = &path.final_equilibrium;
@@ -236,7 +271,7 @@ fn write_simulation(
 
 fn planner_cmd(common: &CommonArgs, args: &PlannerArgs, manifest: &mut RunManifest) -> Result<()> {
     let loaded = scenario(&args.scenario, manifest)?;
-    let model = resolve(&loaded)?;
+    let model = resolve(&loaded, common.quiet)?;
     let s = loaded.scenario;
     if model.path.accumulation.is_some() {
         bail!("scenario {}: the planner keeps capital fixed; remove [capital_accumulation] (or use `walras automation simulate`)", s.name);
@@ -258,7 +293,12 @@ fn planner_cmd(common: &CommonArgs, args: &PlannerArgs, manifest: &mut RunManife
     let spinner = Progress::spinner("planner (forward-backward sweep)", common.quiet);
     let watch = EngineWatch::new(&spinner, false, false);
     let r = solve_planner_observed(&model.economy, &model.initial_data, &options, &watch)
-        .with_context(|| format!("planner for {}", s.name))?;
+        .with_context(|| {
+            format!(
+                "planner for {} (--horizon {} --grid {} --discount {} --eta {})",
+                s.name, options.horizon, args.grid, args.discount, args.eta
+            )
+        })?;
     spinner.finish();
     let n = model.economy.tasks();
     let mean_subsidy: Vec<f64> = (0..n)
@@ -372,6 +412,8 @@ fn sweep_cmd(common: &CommonArgs, args: &SweepArgs, manifest: &mut RunManifest) 
     {
         bail!("sweeps over scenarios with a network file are not supported yet: export a built network or use a topology");
     }
+    unique_keys("--grid", &args.grid)?;
+    unique_keys("--range", &args.ranges)?;
     let seed = args.seed.unwrap_or(s.seed);
     let theme = Theme::paper();
     if !args.grid.is_empty() {
@@ -385,11 +427,13 @@ fn sweep_cmd(common: &CommonArgs, args: &SweepArgs, manifest: &mut RunManifest) 
             .collect::<Result<_>>()?;
         manifest.set_parameters(&json!({"scenario": s, "grid": args.grid}))?;
         let spinner = Progress::spinner("phase diagram", common.quiet);
-        let d = phase_diagram(
+        let watch = EngineWatch::new(&spinner, false, false);
+        let d = phase_diagram_observed(
             &s,
             (&axes[0].key, &axes[0].values),
             (&axes[1].key, &axes[1].values),
             &network_file_loader,
+            &watch,
         )?;
         spinner.finish();
         let j = serde_json::to_value(&d)?;
@@ -568,11 +612,17 @@ fn network_cmd(common: &CommonArgs, args: &NetworkArgs, manifest: &mut RunManife
     let network = match &args.spec {
         Some(text) => {
             let spec = NetworkSpec::from_pairs(text).with_context(|| format!("--spec {text}"))?;
-            Network::build(&spec, args.tasks, args.seed)?
+            let spinner = Progress::spinner("building the network", common.quiet);
+            let network = Network::build(&spec, args.tasks, args.seed)
+                .with_context(|| format!("--tasks {}", args.tasks));
+            spinner.finish();
+            network?
         }
-        None => resolve(&scenario(&args.scenario, manifest)?)?.network,
+        None => resolve(&scenario(&args.scenario, manifest)?, common.quiet)?.network,
     };
+    let spinner = Progress::spinner("network statistics", common.quiet);
     let stats = network.stats(&[0]);
+    spinner.finish();
     if let Some(path) = &args.export {
         write_network_csv(path, &network)?;
         if !common.quiet {

@@ -49,16 +49,30 @@ impl Row {
     }
 }
 
+/// The Armington game's documented range: beyond it trade all but vanishes (tau^theta above
+/// e^5) or goods are near-perfect substitutes, the tariff game is flat and its solvers are
+/// not verified.
+const MAX_THETA: f64 = 10.0;
+const MAX_THETA_LN_TAU: f64 = 5.0;
+
 fn validate(args: &ExamplesArgs) -> Result<()> {
     ensure!(
-        args.theta.is_finite() && args.theta > 0.0,
-        "--theta must be a finite number > 0, got {}",
+        args.theta.is_finite() && args.theta > 0.0 && args.theta <= MAX_THETA,
+        "--theta must lie in (0, {MAX_THETA}], got {}",
         args.theta
     );
     ensure!(
         args.tau.is_finite() && args.tau >= 1.0,
         "--tau must be a finite number >= 1, got {}",
         args.tau
+    );
+    ensure!(
+        args.theta * args.tau.ln() <= MAX_THETA_LN_TAU,
+        "--theta {} with --tau {}: theta ln(tau) = {:.3} must be at most {MAX_THETA_LN_TAU} \
+         (tau^theta above e^5: trade all but vanishes and the tariff game is flat)",
+        args.theta,
+        args.tau,
+        args.theta * args.tau.ln()
     );
     ensure!(
         !args.cournot_costs.is_empty(),

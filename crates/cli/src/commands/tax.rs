@@ -4,14 +4,19 @@ use std::path::Path;
 
 use anyhow::{anyhow, bail, ensure, Context, Result};
 use serde_json::json;
-use walras_data::tax::{cps_sample, cutoffs_from_spec, load_incomes, IncomeSample};
+use walras_data::tax::{
+    cps_sample, cutoff_set, income_scale, load_incomes, CutoffSet, IncomeSample, IncomeUnit,
+    ScaleVerdict, SCALE_REFUSE, SCALE_REFUSE_BELOW,
+};
+use walras_data::tax_population::IncomeUnits;
 use walras_data::{
     write_json, write_table, PopulationError, RunManifest, SkillSource, Table, TaxPopulation,
 };
 use walras_plot::{line_chart, LineChart, Series, Theme};
 use walras_tax::{
-    aie_binned_saez, quantile_cutoffs, solve_mirrlees, MirrleesOptions, SaezWeights,
-    SkillDistribution, Swf, TaxEconomy, Utility,
+    aie_binned_saez, check_elasticity, check_saez_rates, check_saez_sample, quantile_cutoffs,
+    solve_mirrlees, CheckedSaezRates, MirrleesOptions, SaezWeights, SkillDistribution, Swf,
+    TaxEconomy, TaxOptimum, Utility,
 };
 
 use walras_tax::Evaluation;
@@ -41,17 +46,137 @@ fn incomes(path: Option<&Path>, manifest: &mut RunManifest) -> Result<IncomeSamp
     })
 }
 
-fn cutoffs(spec: &str, manifest: &mut RunManifest) -> Result<Vec<f64>> {
+fn cutoffs(spec: &str, manifest: &mut RunManifest) -> Result<CutoffSet> {
     if Path::new(spec).is_file() {
         manifest.add_input(Path::new(spec))?;
     }
-    cutoffs_from_spec(spec).with_context(|| {
+    cutoff_set(spec).with_context(|| {
         format!("--cutoffs {spec}: expected aie-us-federal, us-federal-2018 or a file with a column `cutoff`")
     })
 }
 
+/// The units of incomes read from data (see [`IncomeUnits::resolve`]).
+fn income_units(
+    flag: Option<&str>,
+    embedded_cps: bool,
+    cutoffs: Option<IncomeUnit>,
+) -> Result<IncomeUnits> {
+    let declared = flag
+        .map(|u| {
+            u.parse::<IncomeUnit>()
+                .map_err(|e| anyhow!("--income-units: {e}"))
+        })
+        .transpose()?;
+    IncomeUnits::resolve(embedded_cps, declared, cutoffs)
+        .map_err(|e| anyhow!("--income-units: {e}"))
+}
+
+/// Refuse incomes whose scale is implausible for the cutoffs and warn about a doubtful one
+/// (the rule of [`income_scale`]); `sample` is already in the cutoffs' unit.
+fn check_income_scale(
+    sample: &IncomeSample,
+    cutoffs: &CutoffSet,
+    units: IncomeUnits,
+    flag: Option<&str>,
+) -> Result<()> {
+    let Some(scale) = income_scale(&sample.incomes, sample.weights.as_deref(), &cutoffs.cutoffs)
+    else {
+        return Ok(());
+    };
+    let read_as = match flag {
+        Some(_) => format!("read as {} (--income-units)", units.data),
+        None => format!("read as {} (the default for these cutoffs)", units.data),
+    };
+    let converted = if units.data == units.model {
+        String::new()
+    } else {
+        format!(" and converted to {}", units.model)
+    };
+    let suggestion = if scale.median > scale.top_cutoff {
+        match units.data {
+            IncomeUnit::ThousandUsd => "if the incomes are in USD, pass --income-units usd".into(),
+            IncomeUnit::Usd => {
+                "check the incomes' unit (--income-units usd|thousand-usd) and the cutoffs"
+                    .to_string()
+            }
+        }
+    } else {
+        match units.data {
+            IncomeUnit::Usd => {
+                "if the incomes are in thousands of USD, pass --income-units thousand-usd".into()
+            }
+            IncomeUnit::ThousandUsd => {
+                "check the incomes' unit (--income-units usd|thousand-usd) and the cutoffs"
+                    .to_string()
+            }
+        }
+    };
+    let message = format!(
+        "incomes of {} {read_as}{converted}: {} of --cutoffs {}",
+        sample.source,
+        scale.describe(units.model.name()),
+        cutoffs.name,
+    );
+    match scale.verdict {
+        ScaleVerdict::Implausible => bail!(
+            "{message}; refused: the median positive income must lie between 1/{SCALE_REFUSE_BELOW} of the first cutoff and {SCALE_REFUSE} times the top cutoff; {suggestion}"
+        ),
+        ScaleVerdict::Doubtful => {
+            eprintln!("warning: {message}; {suggestion}");
+            Ok(())
+        }
+        ScaleVerdict::Plausible => Ok(()),
+    }
+}
+
+/// Numbers as text, blank where not finite (a CSV column without NaN or inf).
+fn finite_or_blank(values: &[f64]) -> Vec<String> {
+    values
+        .iter()
+        .map(|v| {
+            if v.is_finite() {
+                v.to_string()
+            } else {
+                String::new()
+            }
+        })
+        .collect()
+}
+
+/// A finite number or nothing (null in JSON, blank in tables).
+fn finite(v: f64) -> Option<f64> {
+    v.is_finite().then_some(v)
+}
+
+/// Warnings on stderr for the brackets without a Saez rate.
+fn warn_empty_brackets(checked: &CheckedSaezRates, what: &str) {
+    for note in checked.notes.iter().flatten() {
+        eprintln!("warning: {what}: {note}; its rate is null");
+    }
+}
+
+/// The optimiser's stop for JSON, and a warning on stderr when it did not converge.
+fn optimizer_status(opt: &TaxOptimum) -> serde_json::Value {
+    if !opt.converged {
+        eprintln!(
+            "warning: the optimiser stopped before convergence ({}); the result is labelled converged: false",
+            opt.stop_reason
+        );
+    }
+    json!({"converged": opt.converged, "stop_reason": opt.stop_reason, "termination": opt.report.termination})
+}
+
+/// `null_reasons` of an evaluation: the statistics reported as null, with why.
+fn null_reasons(e: &Evaluation) -> serde_json::Value {
+    e.undefined_statistics()
+        .into_iter()
+        .map(|(k, why)| (k.to_string(), serde_json::Value::String(why)))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
 /// Bracket rows: lower and upper cutoff (blank for the top) and rate.
-fn bracket_table(cutoffs: &[f64], rates: &[f64]) -> TextTable {
+fn bracket_table(cutoffs: &[f64], rates: &[Option<f64>]) -> TextTable {
     TextTable {
         headers: ["bracket", "lower", "upper", "rate"]
             .map(String::from)
@@ -64,7 +189,7 @@ fn bracket_table(cutoffs: &[f64], rates: &[f64]) -> TextTable {
                     (b + 1).to_string(),
                     num(Some(cutoffs[b])),
                     num(cutoffs.get(b + 1).copied()),
-                    num(Some(*r)),
+                    r.map_or("null (no incomes)".into(), |r| num(Some(r))),
                 ]
             })
             .collect(),
@@ -72,7 +197,20 @@ fn bracket_table(cutoffs: &[f64], rates: &[f64]) -> TextTable {
 }
 
 fn bracket_csv(cutoffs: &[f64], rates: &[f64]) -> Result<Table> {
-    Ok(Table::new()
+    bracket_csv_checked(
+        cutoffs,
+        &rates.iter().map(|r| Some(*r)).collect::<Vec<_>>(),
+        &[],
+    )
+}
+
+/// Bracket rows with rates that may be missing (an empty `rate` and a `note` saying why).
+fn bracket_csv_checked(
+    cutoffs: &[f64],
+    rates: &[Option<f64>],
+    notes: &[Option<String>],
+) -> Result<Table> {
+    let table = Table::new()
         .with_f64("bracket", (1..=rates.len()).map(|b| b as f64).collect())?
         .with_f64("lower", cutoffs.to_vec())?
         .with_f64(
@@ -80,8 +218,24 @@ fn bracket_csv(cutoffs: &[f64], rates: &[f64]) -> Result<Table> {
             (0..rates.len())
                 .map(|b| cutoffs.get(b + 1).copied().unwrap_or(f64::INFINITY))
                 .collect(),
+        )?;
+    if notes.iter().all(Option::is_none) && rates.iter().all(Option::is_some) {
+        return Ok(table.with_f64("rate", rates.iter().map(|r| r.unwrap_or(0.0)).collect())?);
+    }
+    Ok(table
+        .with_str(
+            "rate",
+            rates
+                .iter()
+                .map(|r| r.map_or(String::new(), |r| r.to_string()))
+                .collect(),
         )?
-        .with_f64("rate", rates.to_vec())?)
+        .with_str(
+            "note",
+            (0..rates.len())
+                .map(|b| notes.get(b).cloned().flatten().unwrap_or_default())
+                .collect(),
+        )?)
 }
 
 /// Per-agent outcomes of an evaluated schedule.
@@ -132,9 +286,31 @@ fn write_run(
 
 fn saez(common: &CommonArgs, args: &SaezArgs, manifest: &mut RunManifest) -> Result<()> {
     let weights: SaezWeights = args.weights.parse().context("--weights")?;
-    let cutoffs = cutoffs(&args.cutoffs, manifest)?;
-    let sample = incomes(args.incomes.as_deref(), manifest)?;
-    manifest.set_parameters(&json!({"estimator": args.estimator, "elasticity": args.elasticity, "weights": args.weights, "cutoffs": args.cutoffs, "incomes": sample.source, "rate_min": args.rate_min, "rate_max": args.rate_max}))?;
+    check_elasticity("elasticity", args.elasticity).context("--elasticity")?;
+    let cutoff_set = cutoffs(&args.cutoffs, manifest)?;
+    let units = income_units(
+        args.income_units.as_deref(),
+        args.incomes.is_none(),
+        cutoff_set.unit,
+    )?;
+    let sample = incomes(args.incomes.as_deref(), manifest)?.scaled(units.factor());
+    let source_flag = args
+        .incomes
+        .as_ref()
+        .map_or("the embedded CPS sample".to_string(), |p| {
+            format!("--incomes {}", p.display())
+        });
+    ensure!(
+        args.rate_min.is_finite() && args.rate_max.is_finite() && args.rate_min <= args.rate_max,
+        "--rate-min {} and --rate-max {}: need finite bounds with min <= max",
+        args.rate_min,
+        args.rate_max
+    );
+    check_saez_sample(&sample.incomes, sample.weights.as_deref())
+        .with_context(|| source_flag.clone())?;
+    check_income_scale(&sample, &cutoff_set, units, args.income_units.as_deref())?;
+    let cutoffs = cutoff_set.cutoffs.clone();
+    manifest.set_parameters(&json!({"estimator": args.estimator, "elasticity": args.elasticity, "weights": args.weights, "cutoffs": args.cutoffs, "incomes": sample.source, "income_units": units.data.name(), "model_units": units.model.name(), "rate_min": args.rate_min, "rate_max": args.rate_max}))?;
     let sw = sample.weights.as_deref();
     let mut json = json!({
         "estimator": args.estimator,
@@ -143,6 +319,9 @@ fn saez(common: &CommonArgs, args: &SaezArgs, manifest: &mut RunManifest) -> Res
         "incomes": sample.source,
         "n_incomes": sample.incomes.len(),
         "sample_weighted": sample.weights.is_some(),
+        "income_units": units.data.name(),
+        "cutoff_units": cutoff_set.unit.map(IncomeUnit::name),
+        "income_conversion_factor": units.factor(),
     });
     let top = *cutoffs.last().expect("cutoffs");
     let (rates, tables, curve) = if args.estimator == "smooth" {
@@ -161,7 +340,7 @@ fn saez(common: &CommonArgs, args: &SaezArgs, manifest: &mut RunManifest) -> Res
         let grid = Table::new()
             .with_f64("income", est.income.clone())?
             .with_f64("g", est.g.clone())?
-            .with_f64("a", est.a.clone())?
+            .with_str("a", finite_or_blank(&est.a))?
             .with_f64("tau", est.tau.clone())?;
         let curve = Series {
             label: "tau(z)".into(),
@@ -180,13 +359,14 @@ fn saez(common: &CommonArgs, args: &SaezArgs, manifest: &mut RunManifest) -> Res
             args.rate_max,
         )
         .context("Saez estimator")?;
-        json["rates_unclipped"] = json!(est.rates_unclipped);
+        let unclipped = check_saez_rates(&est.rates_unclipped, &sample.incomes, sw, &cutoffs);
+        json["rates_unclipped"] = json!(unclipped.rates);
         let bins = Table::new()
             .with_f64("lower", est.bin_edges[..100].to_vec())?
             .with_f64("upper", est.bin_edges[1..].to_vec())?
             .with_f64("count", est.counts.clone())?
             .with_f64("g", est.bin_g[..100].to_vec())?
-            .with_f64("a", est.bin_a[..100].to_vec())?
+            .with_str("a", finite_or_blank(&est.bin_a[..100]))?
             .with_f64("tau", est.bin_tau[..100].to_vec())?;
         let mids: Vec<f64> = est
             .bin_edges
@@ -200,9 +380,20 @@ fn saez(common: &CommonArgs, args: &SaezArgs, manifest: &mut RunManifest) -> Res
         };
         (est.rates, vec![("saez_bins.csv", bins)], curve)
     };
+    let checked = check_saez_rates(&rates, &sample.incomes, sw, &cutoffs);
+    warn_empty_brackets(&checked, "Saez rates");
     json["cutoffs"] = json!(cutoffs);
-    json["rates"] = json!(rates);
-    let table = bracket_table(&cutoffs, &rates);
+    json["rates"] = json!(checked.rates);
+    json["rate_notes"] = json!(checked.notes);
+    json["empty_brackets"] = json!(checked
+        .empty_brackets
+        .iter()
+        .map(|b| b + 1)
+        .collect::<Vec<_>>());
+    json["bracket_counts"] = json!(checked.counts);
+    json["estimator_rates"] = json!(rates);
+    let table = bracket_table(&cutoffs, &checked.rates);
+
     if let Some(dir) = &common.out {
         let chart = LineChart {
             title: format!("Saez marginal rates ({} estimator)", args.estimator),
@@ -210,12 +401,20 @@ fn saez(common: &CommonArgs, args: &SaezArgs, manifest: &mut RunManifest) -> Res
             y_label: "marginal tax rate".into(),
             series: vec![
                 curve,
-                crate::figures::tax::rate_steps("bracket rate", &cutoffs, &rates, top),
+                crate::figures::tax::rate_steps_checked(
+                    "bracket rate",
+                    &cutoffs,
+                    &checked.rates,
+                    top,
+                ),
             ],
             log_x: false,
             log_y: false,
         };
-        let mut all_tables = vec![("saez_rates.csv", bracket_csv(&cutoffs, &rates)?)];
+        let mut all_tables = vec![(
+            "saez_rates.csv",
+            bracket_csv_checked(&cutoffs, &checked.rates, &checked.notes)?,
+        )];
         all_tables.extend(tables);
         write_run(
             dir,
@@ -243,12 +442,14 @@ fn population(
     spec: &str,
     agents: usize,
     elasticity: f64,
+    units: IncomeUnits,
     manifest: &mut RunManifest,
 ) -> Result<TaxPopulation> {
-    let loaded = TaxPopulation::load(spec, agents, elasticity).map_err(|e| match e {
-        PopulationError::TooFewAgents(n) => anyhow!("--agents must be at least 2, got {n}"),
-        e => anyhow::Error::new(e).context(format!("--skills {spec}")),
-    })?;
+    let loaded =
+        TaxPopulation::load_in_units(spec, agents, elasticity, units).map_err(|e| match e {
+            PopulationError::TooFewAgents(n) => anyhow!("--agents must be at least 2, got {n}"),
+            e => anyhow::Error::new(e).context(format!("--skills {spec}")),
+        })?;
     for path in &loaded.inputs {
         manifest.add_input(path)?;
     }
@@ -280,13 +481,26 @@ fn optimize(common: &CommonArgs, args: &OptimizeArgs, manifest: &mut RunManifest
         "--rate-max must lie in (0, 1], got {}",
         args.rate_max
     );
+    let cutoff_set = match &args.cutoffs {
+        Some(spec) => Some(cutoffs(spec, manifest)?),
+        None => None,
+    };
+    let units = income_units(
+        args.income_units.as_deref(),
+        matches!(SkillSource::parse(&args.skills), Ok(SkillSource::Cps)),
+        cutoff_set.as_ref().and_then(|c| c.unit),
+    )?;
+    let loaded = population(&args.skills, args.agents, args.elasticity, units, manifest)?;
+    if let (Some(set), Some(earnings)) = (&cutoff_set, &loaded.earnings) {
+        check_income_scale(earnings, set, units, args.income_units.as_deref())?;
+    }
     let TaxPopulation {
         population: pop,
         description: skills,
         ..
-    } = population(&args.skills, args.agents, args.elasticity, manifest)?;
-    let cutoffs = match &args.cutoffs {
-        Some(spec) => cutoffs(spec, manifest)?,
+    } = loaded;
+    let cutoffs = match &cutoff_set {
+        Some(set) => set.cutoffs.clone(),
         None => {
             ensure!(args.brackets >= 1, "--brackets must be at least 1");
             quantile_cutoffs(&pop, &utility, args.brackets)?
@@ -295,7 +509,8 @@ fn optimize(common: &CommonArgs, args: &OptimizeArgs, manifest: &mut RunManifest
     let economy = TaxEconomy::new(pop, utility, swf, cutoffs.clone())?
         .with_rate_bounds(0.0, args.rate_max)?
         .with_optimized_cutoffs(args.optimize_cutoffs)?
-        .with_labor(labor)?;
+        .with_labor(labor)
+        .context("--hours")?;
     let start = economy.policy_from_rates(&vec![0.2_f64.min(args.rate_max); cutoffs.len()]);
     manifest.set_parameters(&json!({"skills": args.skills, "elasticity": args.elasticity, "utility": utility, "labor": labor, "swf": args.swf, "cutoffs": cutoffs, "optimize_cutoffs": args.optimize_cutoffs, "rate_max": args.rate_max, "agents": args.agents}))?;
     let progress = Progress::spinner("optimal brackets", common.quiet);
@@ -305,11 +520,13 @@ fn optimize(common: &CommonArgs, args: &OptimizeArgs, manifest: &mut RunManifest
         cutoffs.len()
     ));
     let watch = std::sync::Arc::new(EngineWatch::new(&progress, false, true));
-    let (best, report) = economy
-        .optimize(&start, &economy.optimizer().with_observer(watch))
+    let optimum = economy
+        .optimize_checked(&start, &economy.optimizer().with_observer(watch))
         .context("optimal brackets")?;
     progress.finish();
-    manifest.add_report("optimizer", &report)?;
+    let status = optimizer_status(&optimum);
+    let (best, report) = (&optimum.evaluation, &optimum.report);
+    manifest.add_report("optimizer", report)?;
     manifest.add_report("equilibrium", &best.report)?;
     if common.verbose > 0 {
         eprintln!("optimizer: {report:?}");
@@ -317,23 +534,32 @@ fn optimize(common: &CommonArgs, args: &OptimizeArgs, manifest: &mut RunManifest
     let json = json!({
         "cutoffs": best.cutoffs,
         "rates": best.rates,
-        "transfer": best.transfer,
-        "swf": best.swf,
+        "transfer": finite(best.transfer),
+        "swf": finite(best.swf),
         "swf_name": args.swf,
-        "gini": best.gini,
-        "equality": best.equality,
-        "productivity": best.productivity,
-        "equality_times_productivity": best.equality_times_productivity,
-        "bunched_share": best.bunched_share,
+        "gini": finite(best.gini),
+        "equality": finite(best.equality),
+        "productivity": finite(best.productivity),
+        "equality_times_productivity": finite(best.equality_times_productivity),
+        "bunched_share": finite(best.bunched_share),
+        "null_reasons": null_reasons(best),
         "skills": skills,
         "agents": economy.population().len(),
         "elasticity": args.elasticity,
+        "income_units": units.data.name(),
+        "model_units": cutoff_set.as_ref().map_or(Some(units.model.name()), |c| c.unit.map(IncomeUnit::name)),
         "iterations": report.iterations,
-        "projected_gradient_norm": report.projected_gradient_norm,
+        "projected_gradient_norm": finite(report.projected_gradient_norm),
         "inner_solves": report.inner_solves,
         "wall_time_s": report.wall_time.as_secs_f64(),
+        "converged": status["converged"],
+        "stop_reason": status["stop_reason"],
+        "termination": status["termination"],
     });
-    let table = bracket_table(&best.cutoffs, &best.rates);
+    let table = bracket_table(
+        &best.cutoffs,
+        &best.rates.iter().map(|r| Some(*r)).collect::<Vec<_>>(),
+    );
     if let Some(dir) = &common.out {
         let top = 1.5 * best.cutoffs.last().copied().unwrap_or(1.0).max(1e-9);
         let chart = LineChart {
@@ -359,14 +585,23 @@ fn optimize(common: &CommonArgs, args: &OptimizeArgs, manifest: &mut RunManifest
                     "optimal_rates.csv",
                     bracket_csv(&best.cutoffs, &best.rates)?,
                 ),
-                ("agents.csv", agents_table(&best)?),
+                ("agents.csv", agents_table(best)?),
             ],
             vec![("optimal_rates", chart)],
         )?;
     }
     let preface = format!(
-        "Optimal brackets ({}; {}): transfer {:.6}, SWF {:.6}, {} iterations",
-        args.swf, skills, best.transfer, best.swf, report.iterations
+        "Optimal brackets ({}; {}): transfer {:.6}, SWF {:.6}, {} iterations{}",
+        args.swf,
+        skills,
+        best.transfer,
+        best.swf,
+        report.iterations,
+        if optimum.converged {
+            String::new()
+        } else {
+            format!(" (NOT CONVERGED: {})", optimum.stop_reason)
+        }
     );
     print(common.format, &table, &json, &preface).context("writing to stdout")?;
     Ok(())
@@ -457,10 +692,21 @@ fn compare(common: &CommonArgs, args: &CompareArgs, manifest: &mut RunManifest) 
         "--rate-max must lie in (0, 1], got {}",
         args.rate_max
     );
-    let cutoffs = cutoffs(&args.cutoffs, manifest)?;
-    let loaded = population(&args.skills, args.agents, args.elasticity, manifest)?;
-    manifest.set_parameters(&json!({"skills": args.skills, "elasticity": args.elasticity, "swf": args.swf, "cutoffs": cutoffs, "rate_max": args.rate_max}))?;
+    let cutoff_set = cutoffs(&args.cutoffs, manifest)?;
+    let units = income_units(
+        args.income_units.as_deref(),
+        matches!(SkillSource::parse(&args.skills), Ok(SkillSource::Cps)),
+        cutoff_set.unit,
+    )?;
+    let cutoffs = cutoff_set.cutoffs.clone();
+    let loaded = population(&args.skills, args.agents, args.elasticity, units, manifest)?;
+    if let Some(earnings) = &loaded.earnings {
+        check_income_scale(earnings, &cutoff_set, units, args.income_units.as_deref())?;
+    }
+    manifest.set_parameters(&json!({"skills": args.skills, "elasticity": args.elasticity, "swf": args.swf, "cutoffs": cutoffs, "rate_max": args.rate_max, "income_units": units.data.name(), "model_units": units.model.name()}))?;
     let sample = loaded.saez_incomes(utility.elasticity().unwrap_or(1.0));
+    check_saez_sample(&sample.incomes, sample.weights.as_deref())
+        .with_context(|| format!("the Saez estimator's incomes ({})", sample.source))?;
     let (pop, skills) = (loaded.population, loaded.description);
     let economy = TaxEconomy::new(pop, utility, swf, cutoffs.clone())?
         .with_rate_bounds(0.0, args.rate_max)?;
@@ -489,6 +735,17 @@ fn compare(common: &CommonArgs, args: &CompareArgs, manifest: &mut RunManifest) 
         0.0,
         args.rate_max,
     )?;
+    // A bracket without incomes keeps the estimator's interpolated rate so that the schedule
+    // can be evaluated; the record says so.
+    let saez_checked = check_saez_rates(
+        &saez.rates,
+        &sample.incomes,
+        sample.weights.as_deref(),
+        &cutoffs,
+    );
+    for note in saez_checked.notes.iter().flatten() {
+        eprintln!("warning: Saez (binned): {note}; the schedule uses the estimator's interpolated rate there");
+    }
     let saez_eval = economy.evaluate("Saez (binned)", &saez.rates, &inner)?;
     progress.message("optimal brackets".into());
     // Start from the best schedule evaluated so far: the optimiser only accepts improvements,
@@ -499,31 +756,67 @@ fn compare(common: &CommonArgs, args: &CompareArgs, manifest: &mut RunManifest) 
         .map(|e| e.rates.clone())
         .expect("three schedules");
     let watch = std::sync::Arc::new(EngineWatch::new(&progress, false, true));
-    let (mut best, report) = economy
-        .optimize(&start, &economy.optimizer().with_observer(watch))
+    let mut optimum = economy
+        .optimize_checked(&start, &economy.optimizer().with_observer(watch))
         .context("optimal brackets")?;
-    best.label = "optimal brackets".into();
+    optimum.evaluation.label = "optimal brackets".into();
     progress.finish();
-    manifest.add_report("optimizer", &report)?;
+    let status = optimizer_status(&optimum);
+    let (best, report) = (&optimum.evaluation, &optimum.report);
+    manifest.add_report("optimizer", report)?;
 
-    let schedules = [&free, &us, &saez_eval, &best];
-    let pct = |a: f64, b: f64| 100.0 * (a - b) / b.abs();
-    let improvement_swf = pct(best.swf, saez_eval.swf);
-    let improvement_eqp = pct(
+    let schedules = [&free, &us, &saez_eval, best];
+    // Percent change, or None (with the reason) where it is undefined.
+    let pct = |a: f64, b: f64| -> (Option<f64>, Option<String>) {
+        let v = 100.0 * (a - b) / b.abs();
+        if v.is_finite() {
+            (Some(v), None)
+        } else if b == 0.0 {
+            (None, Some("the Saez value is zero".into()))
+        } else {
+            (None, Some(format!("undefined: optimum {a}, Saez {b}")))
+        }
+    };
+    let (improvement_swf, why_swf) = pct(best.swf, saez_eval.swf);
+    let (improvement_eqp, why_eqp) = pct(
         best.equality_times_productivity,
         saez_eval.equality_times_productivity,
     );
     let record = |e: &Evaluation| {
-        json!({"label": e.label, "cutoffs": e.cutoffs, "rates": e.rates, "transfer": e.transfer, "swf": e.swf,
-               "gini": e.gini, "equality": e.equality, "productivity": e.productivity,
-               "equality_times_productivity": e.equality_times_productivity, "bunched_share": e.bunched_share,
-               "revenue": e.transfer, "solve_report": e.report})
+        let mut r = json!({"label": e.label, "cutoffs": e.cutoffs, "rates": e.rates, "transfer": finite(e.transfer), "swf": finite(e.swf),
+               "gini": finite(e.gini), "equality": finite(e.equality), "productivity": finite(e.productivity),
+               "equality_times_productivity": finite(e.equality_times_productivity), "bunched_share": finite(e.bunched_share),
+               "revenue": finite(e.transfer), "solve_report": e.report, "null_reasons": null_reasons(e)});
+        if std::ptr::eq(e, &saez_eval) {
+            r["empty_brackets"] = json!(saez_checked
+                .empty_brackets
+                .iter()
+                .map(|b| b + 1)
+                .collect::<Vec<_>>());
+            r["rate_notes"] = json!(saez_checked
+                .notes
+                .iter()
+                .map(|n| n
+                    .as_ref()
+                    .map(|n| format!("{n}; the estimator's interpolated rate is used")))
+                .collect::<Vec<_>>());
+        }
+        r
     };
+    let mut pct_reasons = serde_json::Map::new();
+    if let Some(why) = why_swf {
+        pct_reasons.insert("swf".into(), why.into());
+    }
+    if let Some(why) = why_eqp {
+        pct_reasons.insert("equality_times_productivity".into(), why.into());
+    }
     let json = json!({
-        "economy": {"skills": skills, "agents": economy.population().len(), "elasticity": args.elasticity, "swf": args.swf, "saez_incomes": sample.source},
+        "economy": {"skills": skills, "agents": economy.population().len(), "elasticity": args.elasticity, "swf": args.swf, "saez_incomes": sample.source,
+                    "income_units": units.data.name(), "model_units": units.model.name()},
         "schedules": schedules.iter().map(|e| record(e)).collect::<Vec<_>>(),
-        "optimal_vs_saez_pct": {"swf": improvement_swf, "equality_times_productivity": improvement_eqp},
-        "optimizer": {"iterations": report.iterations, "projected_gradient_norm": report.projected_gradient_norm, "inner_solves": report.inner_solves},
+        "optimal_vs_saez_pct": {"swf": improvement_swf, "equality_times_productivity": improvement_eqp, "null_reasons": pct_reasons},
+        "optimizer": {"iterations": report.iterations, "projected_gradient_norm": finite(report.projected_gradient_norm), "inner_solves": report.inner_solves,
+                      "converged": status["converged"], "stop_reason": status["stop_reason"], "termination": status["termination"]},
     });
     let table = TextTable {
         headers: [
@@ -543,11 +836,11 @@ fn compare(common: &CommonArgs, args: &CompareArgs, manifest: &mut RunManifest) 
                 let rates: Vec<String> = e.rates.iter().map(|r| format!("{r:.3}")).collect();
                 vec![
                     e.label.clone(),
-                    num(Some(e.transfer)),
-                    num(Some(e.swf)),
-                    num(Some(e.gini)),
-                    num(Some(e.productivity)),
-                    num(Some(e.equality_times_productivity)),
+                    num(finite(e.transfer)),
+                    num(finite(e.swf)),
+                    num(finite(e.gini)),
+                    num(finite(e.productivity)),
+                    num(finite(e.equality_times_productivity)),
                     rates.join(" "),
                 ]
             })
@@ -572,9 +865,18 @@ fn compare(common: &CommonArgs, args: &CompareArgs, manifest: &mut RunManifest) 
             vec![("compare_rates", rates_chart)],
         )?;
     }
+    let show = |v: Option<f64>| v.map_or("undefined".to_string(), |v| format!("{v:+.2}%"));
     let preface = format!(
-        "Tax schedules compared ({skills}; e = {}; SWF {}). Optimal vs Saez: SWF {improvement_swf:+.2}%, equality x productivity {improvement_eqp:+.2}%.",
-        args.elasticity, args.swf
+        "Tax schedules compared ({skills}; e = {}; SWF {}). Optimal vs Saez: SWF {}, equality x productivity {}.{}",
+        args.elasticity,
+        args.swf,
+        show(improvement_swf),
+        show(improvement_eqp),
+        if optimum.converged {
+            String::new()
+        } else {
+            format!(" Optimiser NOT CONVERGED: {}.", optimum.stop_reason)
+        }
     );
     print(common.format, &table, &json, &preface).context("writing to stdout")?;
     Ok(())

@@ -9,6 +9,7 @@ use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 use walras_core::{
     Aggregation, PolicyOptimizer, SharedObserver, SolverOptions, WorkCounter, WorkCounts,
+    MAX_TOLERANCE,
 };
 use walras_data::trade::{load_policy_rows, load_tariff_changes};
 use walras_data::trade_import::{import, RawLayout};
@@ -19,7 +20,7 @@ use walras_data::{
 use walras_plot::{bar_chart, BarChart, Theme};
 use walras_trade::{
     counterfactual_observed, nash, nash_with, unilateral, FinalShares, InstrumentSet, NashMethod,
-    PolicyResult, ResponseDynamics, Structure, TradeModel, UpdateOrder,
+    PolicyResult, ResponseDynamics, Structure, TradeModel, UpdateOrder, MAX_TARIFF,
 };
 
 use crate::args::{
@@ -64,7 +65,9 @@ fn economy(args: &EconomyArgs, manifest: &mut RunManifest, quiet: bool) -> Resul
         tol: args.solver_tol,
         ..SolverOptions::default()
     };
-    inner.validate()?;
+    inner
+        .validate()
+        .with_context(|| format!("--solver-tol {}", args.solver_tol))?;
     if args.elasticities.is_some() && args.data.is_none() {
         bail!("--elasticities needs --data (a directory with an elasticity_sets table)");
     }
@@ -81,6 +84,7 @@ fn economy(args: &EconomyArgs, manifest: &mut RunManifest, quiet: bool) -> Resul
         } else {
             DeficitTreatment::Purge
         },
+        tariff_units: args.tariff_units,
         inner,
         observer: SharedObserver::new(counter.clone()),
     };
@@ -92,6 +96,10 @@ fn economy(args: &EconomyArgs, manifest: &mut RunManifest, quiet: bool) -> Resul
         }
         ScenarioError::Elasticities { set, source } => {
             anyhow::Error::new(source).context(format!("--elasticities {set}"))
+        }
+        // A re-basing solve that fails: the tolerance asked for is part of the story.
+        rebase @ ScenarioError::Rebase { .. } => {
+            anyhow::Error::new(rebase).context(format!("--solver-tol {}", args.solver_tol))
         }
         other => other.into(),
     })?;
@@ -110,7 +118,11 @@ fn instrument_set(args: &InstrumentArgs) -> Result<InstrumentSet> {
     let mut set = InstrumentSet::parse(&args.instruments, structure)?;
     let pair = |v: &[f64], name: &str| -> Result<(f64, f64)> {
         match v {
-            [lo, hi] => Ok((*lo, *hi)),
+            [lo, hi] if *hi <= MAX_TARIFF => Ok((*lo, *hi)),
+            [_, hi] => bail!(
+                "--{name} upper bound {hi}: at most {MAX_TARIFF} ({}%)",
+                MAX_TARIFF * 100.0
+            ),
             _ => bail!("--{name} takes two numbers: lower,upper"),
         }
     };
@@ -126,6 +138,18 @@ fn by_country(countries: &[String], values: &[f64]) -> Value {
         .zip(values.iter().copied())
         .collect();
     json!(map)
+}
+
+/// The instrument flags of a run, for error messages.
+fn instrument_flags(args: &InstrumentArgs) -> String {
+    let pair = |v: &[f64]| v.iter().map(f64::to_string).collect::<Vec<_>>().join(",");
+    format!(
+        "--instruments {} --tariff-structure {} --tariff-bounds {} --subsidy-bounds {}",
+        args.instruments,
+        args.tariff_structure,
+        pair(&args.tariff_bounds),
+        pair(&args.subsidy_bounds)
+    )
 }
 
 /// The JSON every policy command prints.
@@ -189,6 +213,24 @@ fn result_json(model: &TradeModel, r: &PolicyResult, eco: &Economy) -> Value {
 
 /// What the export-tax normalisation means for the reported policies.
 const LERNER_NOTE: &str = "export taxes: each country's last export-tax group (last tariffable sector, last partner, or its one rate) stays at the baseline; scaling all of a country's (1 + t) and (1 + x) together is neutral (Lerner symmetry), so only tariffs relative to export taxes are determined";
+
+/// The loosest `--tol` of an optimum (`optimal`, `cooperate`): its projected gradient. Flat
+/// problems (cooperation over tariffs and subsidies on the dlopt data stalls near 6e-6) need
+/// more than the games' [`MAX_TOLERANCE`]; the equilibrium at every point is still verified
+/// to the inner tolerance.
+const MAX_OPTIMUM_TOLERANCE: f64 = 1e-5;
+
+/// `--tol` positive and at most `max`; a looser one would label points that are not equilibria
+/// or optima converged.
+fn check_tol(tol: f64, max: f64) -> Result<()> {
+    if !(tol > 0.0 && tol <= max) {
+        bail!(
+            "--tol {tol}: must lie in (0, {max:e}]; a point that meets a looser tolerance is \
+             not reported as an equilibrium or optimum"
+        );
+    }
+    Ok(())
+}
 
 /// The policy optimiser of `optimal`, `cooperate` and `compare` (see
 /// [`walras_trade::policy_optimizer`]).
@@ -323,12 +365,20 @@ fn stall_hint(e: walras_trade::TradeError, tol: f64) -> anyhow::Error {
             ..
         }) if report.projected_gradient_norm < 1e-4 && report.projected_gradient_norm > tol => {
             let pg = report.projected_gradient_norm;
-            Some(format!(
-                "the projected gradient stalled at {pg:.1e} (tolerance {tol:.0e}): the optimum is \
-                 nearly flat along some instruments (or the inner solve's accuracy is reached); \
-                 --tol {:.0e} may be all this problem allows",
-                10f64.powf(pg.log10().ceil())
-            ))
+            let reachable = 10f64.powf(pg.log10().ceil());
+            Some(if reachable <= MAX_OPTIMUM_TOLERANCE {
+                format!(
+                    "the projected gradient stalled at {pg:.1e} (tolerance {tol:.0e}): the optimum \
+                     is nearly flat along some instruments (or the inner solve's accuracy is \
+                     reached); --tol {reachable:.0e} may be all this problem allows"
+                )
+            } else {
+                format!(
+                    "the projected gradient stalled at {pg:.1e}, above the loosest tolerance \
+                     accepted ({MAX_OPTIMUM_TOLERANCE:e}): the optimum is not resolved (the problem is \
+                     nearly flat along some instruments, or the inner solve's accuracy is reached)"
+                )
+            })
         }
         _ => None,
     };
@@ -345,6 +395,14 @@ fn game(
     manifest: &mut RunManifest,
     cooperative: bool,
 ) -> Result<()> {
+    check_tol(
+        args.tol,
+        if cooperative {
+            MAX_OPTIMUM_TOLERANCE
+        } else {
+            MAX_TOLERANCE
+        },
+    )?;
     let eco = economy(&args.economy, manifest, common.quiet)?;
     let model = TradeModel::new(eco.baseline.clone(), instrument_set(&args.instruments)?)?;
     manifest.set_parameters(&json!({"instruments": args.instruments.instruments, "tariff_structure": args.instruments.tariff_structure, "method": args.method, "schedule": args.schedule, "damping": args.damping, "tol": args.tol, "baseline": eco.label, "cooperate": cooperative, "start": args.start, "second_order": args.second_order}))?;
@@ -367,7 +425,13 @@ fn game(
         let optimizer = optimizer(args.tol, &eco)?.with_observer(watch.clone());
         let r = walras_trade::cooperate(&model, aggregation, &start, &optimizer)
             .map_err(|e| stall_hint(e, args.tol))
-            .context("cooperative optimum")?;
+            .with_context(|| {
+                format!(
+                    "cooperative optimum (--tol {}, {})",
+                    args.tol,
+                    instrument_flags(&args.instruments)
+                )
+            })?;
         spinner.finish();
         let mut j = result_json(&model, &r, &eco);
         j["iterations"] = json!(r.iterations);
@@ -404,7 +468,13 @@ fn game(
         dynamics,
         |_| {},
     )
-    .context("Nash equilibrium")?;
+    .with_context(|| {
+        format!(
+            "Nash equilibrium (--tol {}, {})",
+            args.tol,
+            instrument_flags(&args.instruments)
+        )
+    })?;
     spinner.finish();
     manifest.add_report("nash", &json!({"rounds": game.rounds, "inner_solves": game.inner_solves, "wall_time_s": game.wall_time.as_secs_f64()}))?;
     let mut j = result_json(&model, &r, &eco);
@@ -460,6 +530,7 @@ fn second_order(model: &TradeModel, r: &walras_trade::PolicyResult, quiet: bool)
 }
 
 fn optimal(common: &CommonArgs, args: &OptimalArgs, manifest: &mut RunManifest) -> Result<()> {
+    check_tol(args.tol, MAX_OPTIMUM_TOLERANCE)?;
     let eco = economy(&args.economy, manifest, common.quiet)?;
     let model = TradeModel::new(eco.baseline.clone(), instrument_set(&args.instruments)?)?;
     let country = eco.baseline.country(&args.country)?;
@@ -469,7 +540,14 @@ fn optimal(common: &CommonArgs, args: &OptimalArgs, manifest: &mut RunManifest) 
     let optimizer = optimizer(args.tol, &eco)?.with_observer(watch.clone());
     let r = unilateral(&model, country, &model.baseline_policy(), &optimizer)
         .map_err(|e| stall_hint(e, args.tol))
-        .with_context(|| format!("optimal policy of {}", args.country))?;
+        .with_context(|| {
+            format!(
+                "optimal policy of {} (--tol {}, {})",
+                args.country,
+                args.tol,
+                instrument_flags(&args.instruments)
+            )
+        })?;
     spinner.finish();
     let mut j = result_json(&model, &r, &eco);
     j["country"] = json!(args.country);
@@ -501,6 +579,7 @@ fn counterfactual_cmd(
         &args.tariffs,
         &eco.baseline.countries,
         &eco.baseline.sectors,
+        args.economy.tariff_units,
     )
     .with_context(|| format!("--tariffs {}", args.tariffs.display()))?;
     manifest.add_input(&args.tariffs)?;
@@ -544,6 +623,7 @@ fn import_raw(common: &CommonArgs, args: &ImportArgs, manifest: &mut RunManifest
 
 /// War, dual competition and cooperation on one economy.
 fn compare(common: &CommonArgs, args: &TradeCompareArgs, manifest: &mut RunManifest) -> Result<()> {
+    check_tol(args.tol, MAX_TOLERANCE)?;
     let eco = economy(&args.economy, manifest, common.quiet)?;
     let structure: Structure = args.tariff_structure.parse()?;
     manifest.set_parameters(
@@ -566,7 +646,7 @@ fn compare(common: &CommonArgs, args: &TradeCompareArgs, manifest: &mut RunManif
             eco.inner,
             |_| {},
         )
-        .with_context(|| name.to_string())?;
+        .with_context(|| format!("{name} (--tol {})", args.tol))?;
         scenarios.push((name, model, r));
     }
     spinner.message("cooperation".into());
@@ -577,7 +657,7 @@ fn compare(common: &CommonArgs, args: &TradeCompareArgs, manifest: &mut RunManif
     let optimizer = optimizer(args.tol, &eco)?;
     let start = model.baseline_policy();
     let r = walras_trade::cooperate(&model, Aggregation::SumOfLogs, &start, &optimizer)
-        .context("cooperation")?;
+        .with_context(|| format!("cooperation (--tol {})", args.tol))?;
     scenarios.push(("cooperation", model, r));
     spinner.finish();
     let countries = eco.baseline.countries.clone();

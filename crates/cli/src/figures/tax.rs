@@ -27,15 +27,41 @@ pub(crate) fn rate_steps(label: &str, cutoffs: &[f64], rates: &[f64], top: f64) 
     }
 }
 
+/// [`rate_steps`] for rates that may be missing: brackets without a rate are left out.
+pub(crate) fn rate_steps_checked(
+    label: &str,
+    cutoffs: &[f64],
+    rates: &[Option<f64>],
+    top: f64,
+) -> Series {
+    let mut x = Vec::new();
+    let mut y = Vec::new();
+    for (b, r) in rates.iter().enumerate() {
+        if cutoffs[b] >= top {
+            break;
+        }
+        if let Some(r) = r {
+            let hi = cutoffs.get(b + 1).copied().unwrap_or(top).min(top);
+            x.extend([cutoffs[b], hi]);
+            y.extend([*r, *r]);
+        }
+    }
+    Series {
+        label: label.into(),
+        x,
+        y,
+    }
+}
+
 /// Draws `tax compare`'s trade-off and bar charts into `dir` and returns its rates chart (drawn
 /// with the run's other line charts). `improvements` are the optimum's SWF and equality x
-/// productivity gains over Saez, in percent.
+/// productivity gains over Saez, in percent (None: undefined).
 pub(crate) fn compare_figures(
     dir: &Path,
     schedules: &[&Evaluation],
     cutoffs: &[f64],
     swf: &str,
-    (improvement_swf, improvement_eqp): (f64, f64),
+    (improvement_swf, improvement_eqp): (Option<f64>, Option<f64>),
     manifest: &mut RunManifest,
 ) -> Result<LineChart> {
     let top = 1.5 * cutoffs.last().copied().unwrap_or(1.0).max(1e-9);
@@ -69,7 +95,10 @@ pub(crate) fn compare_figures(
     };
     let labels: Vec<String> = schedules.iter().map(|e| e.label.clone()).collect();
     let eqp = BarChart {
-        title: format!("Equality x productivity (optimum vs Saez: {improvement_eqp:+.1}%)"),
+        title: format!(
+            "Equality x productivity (optimum vs Saez: {})",
+            improvement_eqp.map_or("undefined".into(), |v| format!("{v:+.1}%"))
+        ),
         x_label: "schedule".into(),
         y_label: "equality x productivity".into(),
         categories: labels.clone(),
@@ -83,8 +112,9 @@ pub(crate) fn compare_figures(
     };
     let welfare = BarChart {
         title: format!(
-            "Social welfare, {} (optimum vs Saez: {improvement_swf:+.2}%)",
-            swf
+            "Social welfare, {} (optimum vs Saez: {})",
+            swf,
+            improvement_swf.map_or("undefined".into(), |v| format!("{v:+.2}%"))
         ),
         x_label: "schedule".into(),
         y_label: "social welfare".into(),

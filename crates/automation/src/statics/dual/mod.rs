@@ -3,6 +3,9 @@
 //! Here: the dual's evaluation, the dispatch between the two searches ([`fast_path`],
 //! [`nested_search`]) and the assembly of the solution.
 
+use super::allocation::{
+    clearing_residual, factor_use, ln_price_index, verify_clearing, CLEARING_TOL,
+};
 use super::StaticSolver;
 use crate::economy::ModelError;
 
@@ -11,11 +14,12 @@ mod nested_search;
 
 /// Clearing tolerance of the root searches (relative to the endowment).
 const ROOT_TOL: f64 = 1e-13;
-/// Clearing accuracy a precision-limited solution must reach (relative). The dual can be
-/// ill-conditioned: when the subsidy nearly covers the cost of capital in some task (its data
-/// is worth almost as much as the capital), the clearing conditions move by ~1e-9 per ulp of
-/// the factor prices. Split tasks absorb the residual exactly (see `assemble`).
-const ACCEPT_TOL: f64 = 1e-7;
+/// Clearing accuracy a precision-limited solution must reach (relative): the tolerance every
+/// reported allocation is verified to ([`CLEARING_TOL`]). The dual can be ill-conditioned: when
+/// the subsidy nearly covers the cost of capital in some task (its data is worth almost as much
+/// as the capital), the clearing conditions move by ~1e-9 per ulp of the factor prices. Split
+/// tasks absorb the residual exactly (see `assemble`).
+const ACCEPT_TOL: f64 = CLEARING_TOL;
 /// Fast-path clearing tolerance (relative).
 const FAST_TOL: f64 = 1e-12;
 /// Relative slack on the technique choice when certifying a fast-path solution.
@@ -494,24 +498,11 @@ impl StaticSolver {
                 l[s] = ((y[s] - self.ai[s] * k[s]) / self.gamma[s]).max(0.0);
             }
         }
-        let residual = |used: f64, endowment: f64| {
-            if endowment > 0.0 {
-                (used - endowment).abs() / endowment
-            } else {
-                used.abs()
-            }
-        };
-        let res = residual((0..n).map(|i| self.a[i] * l[i]).sum(), self.labor).max(residual(
-            (0..n).map(|i| self.a[i] * k[i]).sum(),
-            self.capital,
-        ));
-        if res.is_nan() || res > 10.0 * ACCEPT_TOL {
-            return Err(ModelError::NoConvergence {
-                what: "planner static problem (factor markets do not clear)".into(),
-                iterations: 0,
-                residual: res,
-            });
-        }
+        // Prices in output units are q_i / Q: their index must be 1.
+        let ln_p = ln_price_index(&self.a, |i| self.q[i].ln(), self.sigma) - e.ln_q;
+        let used = factor_use(&self.a, &l, &k);
+        let residual = clearing_residual(used, (self.labor, self.capital), ln_p);
+        verify_clearing("planner static problem", residual)?;
         let splits = splits
             .iter()
             .copied()
