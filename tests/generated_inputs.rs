@@ -16,10 +16,14 @@ use walras::automation::scenario::Scenario;
 use walras::automation::{simulate, PathOptions};
 use walras::core::spec::Spec;
 use walras::data::automation::load_network_file;
+use walras::data::tax::{load_cutoffs, load_incomes};
 use walras::data::trade::{load_policy_rows, load_tariff_changes, TariffUnits};
 use walras::data::trade_import::import;
 use walras::data::{ScenarioOptions, SkillSource, TradeScenario};
-use walras::tax::{SkillDistribution, Swf, Utility};
+use walras::tax::{
+    aie_binned_saez, check_saez_rates, check_saez_sample, SaezWeights, SkillDistribution, Swf,
+    Utility, AIE_US_FEDERAL_CUTOFFS,
+};
 use walras::trade::{InstrumentSet, TradeModel};
 
 /// Cases per surface.
@@ -267,6 +271,52 @@ proptest! {
                     "{name}: the error names neither a table nor the solve: {text}"
                 );
             }
+        }
+    }
+
+    /// Income files: an accepted sample has finite incomes and weights; if it has the spread
+    /// to estimate from, the Saez rates are finite or empty with a reason, never invented.
+    #[test]
+    fn income_files(text in mutated("income,weight\n10.5,1\n25.5,2\n0,1\n-3,0.5\n120,1\n48,3\n260,1\n600,0.5\n".into())) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("incomes.csv");
+        std::fs::write(&path, &text).unwrap();
+        let (result, took) = timed(|| load_incomes(&path));
+        prop_assert!(took < BUDGET);
+        match result {
+            Ok(sample) => {
+                prop_assert!(all_finite(&sample.incomes));
+                let weights = sample.weights.as_deref();
+                prop_assert!(weights.is_none_or(|w| w.iter().all(|v| v.is_finite() && *v >= 0.0)));
+                if check_saez_sample(&sample.incomes, weights).is_ok() {
+                    let cutoffs = AIE_US_FEDERAL_CUTOFFS.to_vec();
+                    let est = aie_binned_saez(&sample.incomes, weights, &cutoffs, 0.5, SaezWeights::InverseIncome, 0.0, 1.0)
+                        .map_err(|e| TestCaseError::fail(format!("{e}")))?;
+                    let checked = check_saez_rates(&est.rates, &sample.incomes, weights, &cutoffs);
+                    for (b, (rate, note)) in checked.rates.iter().zip(&checked.notes).enumerate() {
+                        match rate {
+                            Some(r) => prop_assert!(r.is_finite() && (0.0..=1.0).contains(r), "bracket {b}: {r}"),
+                            None => prop_assert!(note.is_some() || !est.rates[b].is_finite(), "bracket {b}: no rate, no reason"),
+                        }
+                    }
+                }
+            }
+            Err(e) => prop_assert!(e.to_string().contains("incomes.csv"), "{e}"),
+        }
+    }
+
+    /// Cutoff files: accepted cutoffs are finite and rising.
+    #[test]
+    fn cutoff_files(text in mutated("cutoff\n0\n9.7\n39.475\n84.2\n160.725\n204.1\n510.3\n".into())) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cutoffs.csv");
+        std::fs::write(&path, &text).unwrap();
+        match load_cutoffs(&path) {
+            Ok(cutoffs) => {
+                prop_assert!(all_finite(&cutoffs));
+                prop_assert!(cutoffs.windows(2).all(|w| w[0] < w[1]), "{cutoffs:?}");
+            }
+            Err(e) => prop_assert!(e.to_string().contains("cutoffs.csv"), "{e}"),
         }
     }
 

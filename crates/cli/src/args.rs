@@ -74,7 +74,7 @@ pub enum Command {
 /// Settings of `walras examples`.
 #[derive(Debug, Args, Clone)]
 pub struct ExamplesArgs {
-    /// Trade elasticity theta of the Armington tariff game, in (0, 10].
+    /// Trade elasticity theta of the Armington tariff game, in [1e-6, 10].
     #[arg(long, default_value_t = 4.0, allow_negative_numbers = true)]
     pub theta: f64,
     /// Iceberg trade cost tau of the Armington tariff game (>= 1, with theta ln(tau) <= 5).

@@ -50,15 +50,16 @@ impl Row {
 }
 
 /// The Armington game's documented range: beyond it trade all but vanishes (tau^theta above
-/// e^5) or goods are near-perfect substitutes, the tariff game is flat and its solvers are
-/// not verified.
+/// e^5), goods are near-perfect substitutes or welfare barely responds to tariffs (theta near
+/// 0); the tariff game is flat and its solvers are not verified.
+const MIN_THETA: f64 = 1e-6;
 const MAX_THETA: f64 = 10.0;
 const MAX_THETA_LN_TAU: f64 = 5.0;
 
 fn validate(args: &ExamplesArgs) -> Result<()> {
     ensure!(
-        args.theta.is_finite() && args.theta > 0.0 && args.theta <= MAX_THETA,
-        "--theta must lie in (0, {MAX_THETA}], got {}",
+        (MIN_THETA..=MAX_THETA).contains(&args.theta),
+        "--theta must lie in [{MIN_THETA:e}, {MAX_THETA}], got {}",
         args.theta
     );
     ensure!(
