@@ -99,7 +99,10 @@ fn fresh_run_then_rerun_needs_overwrite_and_replaces_whole() {
     let o = compare(&out, false);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
-    assert!(err.contains("already holds files (compare.json, "), "{err}");
+    assert!(
+        err.contains("already holds files (compare.csv, compare.json, "),
+        "{err}"
+    );
     assert!(err.contains("pass --overwrite to replace it"), "{err}");
     assert!(err.contains(out.to_str().unwrap()), "{err}");
     assert_eq!(snapshot(&out), before);

@@ -7,7 +7,6 @@
 
 mod args;
 mod commands;
-mod figures;
 mod output;
 mod progress;
 

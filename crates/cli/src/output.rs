@@ -5,20 +5,25 @@ use std::fmt::Write as _;
 use crate::args::Format;
 
 /// A table of results: column headers and rows of cells already formatted as text.
+///
+/// `headers` are the CSV column names (a stable interface); [`TextTable::render_with`] and
+/// [`print_with_headers`] can show other headers (words and units) in the terminal.
 pub struct TextTable {
     pub headers: Vec<String>,
     pub rows: Vec<Vec<String>>,
 }
 
 impl TextTable {
-    /// Aligned columns, numbers right-aligned.
-    pub fn render(&self) -> String {
-        let widths: Vec<usize> = (0..self.headers.len())
+    /// Aligned columns under `headers` (the terminal's words for the CSV column names),
+    /// numbers right-aligned.
+    pub fn render_with(&self, headers: &[String]) -> String {
+        let width = |s: &str| s.chars().count();
+        let widths: Vec<usize> = (0..headers.len())
             .map(|j| {
                 self.rows
                     .iter()
-                    .map(|r| r[j].len())
-                    .chain([self.headers[j].len()])
+                    .map(|r| width(&r[j]))
+                    .chain([width(&headers[j])])
                     .max()
                     .unwrap_or(0)
             })
@@ -38,7 +43,7 @@ impl TextTable {
                 .collect();
             let _ = writeln!(out, "{}", parts.join("  ").trim_end());
         };
-        line(&self.headers, &mut out);
+        line(headers, &mut out);
         let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
         line(&rule, &mut out);
         for r in &self.rows {
@@ -72,13 +77,30 @@ pub fn print(
     json: &serde_json::Value,
     preface: &str,
 ) -> std::io::Result<()> {
+    print_with_headers(format, table, &table.headers, json, preface)
+}
+
+/// [`print`], with `headers` (words and units) over the terminal table; CSV keeps the
+/// table's own column names.
+pub fn print_with_headers(
+    format: Format,
+    table: &TextTable,
+    headers: &[String],
+    json: &serde_json::Value,
+    preface: &str,
+) -> std::io::Result<()> {
     let text = match format {
         Format::Json => format!("{json}\n"),
         Format::Csv => table.to_csv(),
-        Format::Table if preface.is_empty() => table.render(),
-        Format::Table => format!("{preface}\n{}", table.render()),
+        Format::Table if preface.is_empty() => table.render_with(headers),
+        Format::Table => format!("{preface}\n{}", table.render_with(headers)),
     };
     emit(&text)
+}
+
+/// Header texts from string literals.
+pub fn headers(names: &[&str]) -> Vec<String> {
+    names.iter().map(|s| s.to_string()).collect()
 }
 
 /// Write `text` to stdout; a closed pipe is not an error, any other failure is.
@@ -101,20 +123,14 @@ pub fn num(v: Option<f64>) -> String {
     }
 }
 
-/// Draws one figure as `DIR/STEM.svg` and `DIR/STEM.png` and records both in the manifest.
-pub fn draw_figure(
-    dir: &std::path::Path,
-    stem: &str,
-    draw: &dyn Fn(&std::path::Path) -> Result<(), walras_plot::PlotError>,
-    manifest: &mut walras_data::RunManifest,
-) -> anyhow::Result<()> {
-    use anyhow::Context as _;
-    for ext in ["svg", "png"] {
-        let path = dir.join(format!("{stem}.{ext}"));
-        draw(&path).with_context(|| format!("drawing {}", path.display()))?;
-        manifest.add_output(&path);
+/// A percentage with two decimals and its sign (`+0.28`, `-1.25`), the one rounding used
+/// wherever a percentage appears both in a figure's title and in a terminal table.
+pub fn pct(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v:+.2}")
+    } else {
+        v.to_string()
     }
-    Ok(())
 }
 
 /// Prints a two-column `quantity, value` table (or `json`) under `preface`.
@@ -129,4 +145,32 @@ pub fn print_quantities(
         rows,
     };
     print(format, &table, json, preface)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_headers_differ_from_csv_names() {
+        let table = TextTable {
+            headers: headers(&["welfare change %", "in_degree"]),
+            rows: vec![vec!["-1.25".into(), "3".into()]],
+        };
+        let shown = table.render_with(&headers(&["welfare change (%)", "in-degree"]));
+        assert!(
+            shown.starts_with("welfare change (%)  in-degree\n"),
+            "{shown}"
+        );
+        assert!(shown.contains("             -1.25          3"), "{shown}");
+        assert!(table.to_csv().starts_with("welfare change %,in_degree\n"));
+    }
+
+    #[test]
+    fn percentages_round_once() {
+        assert_eq!(pct(0.2812), "+0.28");
+        assert_eq!(pct(-1.255), "-1.25");
+        assert_eq!(pct(0.0), "+0.00");
+        assert!(pct(0.28).parse::<f64>().is_ok());
+    }
 }

@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use walras_core::{Event, Observer, WorkCounter, WorkCounts};
+use walras_core::{Event, Observer};
 
 /// A spinner with a message, or nothing (clones show the same spinner).
 #[derive(Clone)]
@@ -42,11 +42,9 @@ impl Progress {
     }
 }
 
-/// The command line's engine observer: counts the engine's work (the `engine_work` of the
-/// JSON output), shows rounds (and, if asked, optimiser iterations) on the spinner and, with
-/// `-v`, prints a line per round.
+/// The command line's engine observer: shows rounds (and, if asked, optimiser iterations) on
+/// the spinner and, with `-v`, prints a line per round.
 pub struct EngineWatch {
-    work: WorkCounter,
     spinner: Progress,
     verbose_rounds: bool,
     iterations: bool,
@@ -58,23 +56,16 @@ impl EngineWatch {
     /// `iterations` shows the optimiser's iterations on the spinner too.
     pub fn new(spinner: &Progress, verbose_rounds: bool, iterations: bool) -> Self {
         EngineWatch {
-            work: WorkCounter::new(),
             spinner: spinner.clone(),
             verbose_rounds,
             iterations,
             started: Instant::now(),
         }
     }
-
-    /// The engine's work so far.
-    pub fn work(&self) -> WorkCounts {
-        self.work.snapshot()
-    }
 }
 
 impl Observer for EngineWatch {
     fn on_event(&self, event: &Event<'_>) {
-        self.work.on_event(event);
         match event {
             Event::Round(rec) => {
                 self.spinner.message(format!(

@@ -28,7 +28,7 @@ use std::path::Path;
 
 use walras_automation::network::Network;
 
-use crate::{load_table, read_frame, write_atomic, write_table, Check, DataError, Schema};
+use crate::{load_table, read_frame, write_atomic, write_table_with, Check, DataError, Schema};
 use crate::{Table, TableFormat};
 
 /// Columns of the edge-list layout.
@@ -215,7 +215,7 @@ pub fn write_network_csv(path: &Path, network: &Network) -> Result<(), DataError
             .with_f64("receiver", column(|e| e.0 as f64))?
             .with_f64("sender", column(|e| e.1 as f64))?
             .with_f64("weight", column(|e| e.2))?;
-        return write_table(path, &table);
+        return write_table_with(path, &table, None).map(|_| ());
     }
     let write_rows = |w: &mut dyn Write| -> std::io::Result<()> {
         writeln!(w, "{}", EDGE_COLUMNS.join(","))?;
@@ -239,6 +239,7 @@ pub fn write_network_csv(path: &Path, network: &Network) -> Result<(), DataError
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::write_table;
     use walras_automation::network::{NetworkSpec, StarDirection};
 
     fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> std::path::PathBuf {

@@ -22,6 +22,7 @@
 pub mod automation;
 pub mod automation_scenario;
 mod error;
+mod latex;
 mod manifest;
 mod output_folder;
 mod shared_data;
@@ -35,6 +36,10 @@ mod write;
 
 pub use automation_scenario::{AutomationScenario, AutomationScenarioError};
 pub use error::DataError;
+pub use latex::{
+    caption_from_stem, escape_latex, latex_fits, latex_table, latex_table_with, write_latex_index,
+    LatexOptions, LATEX_INDEX, LATEX_MAX_COLUMNS, LATEX_MAX_ROWS,
+};
 pub use manifest::{sha256_file, InputFile, NamedReport, RunManifest};
 pub use output_folder::OutputFolder;
 pub use shared_data::{shared_data_dir, DATA_DIR_VAR};
@@ -44,4 +49,4 @@ pub use table::{
 };
 pub use tax_population::{PopulationError, SkillSource, TaxPopulation};
 pub use trade_scenario::{DeficitTreatment, ScenarioError, ScenarioOptions, TradeScenario};
-pub use write::{write_atomic, write_json, write_table};
+pub use write::{write_atomic, write_json, write_table, write_table_with};

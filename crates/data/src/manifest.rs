@@ -10,6 +10,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::DataError;
+use crate::latex::write_latex_index;
 use crate::write::write_json;
 
 /// SHA-256 of a file, as lowercase hex.
@@ -150,8 +151,15 @@ impl RunManifest {
         self.outputs.push(path.into());
     }
 
-    /// Stamp the end time and write `manifest.json` into `dir` (atomically); returns its path.
+    /// Write `tables.tex` (see [`write_latex_index`]) if `dir` holds LaTeX tables, record it and
+    /// the tables' `.tex` files as outputs, stamp the end time and write `manifest.json` into
+    /// `dir` (atomically); returns its path.
     pub fn finish_and_write(&mut self, dir: &Path) -> Result<PathBuf, DataError> {
+        for path in write_latex_index(dir)? {
+            if !self.outputs.contains(&path) {
+                self.outputs.push(path);
+            }
+        }
         self.finished_at = Some(now());
         self.wall_time_s = self.clock.map(|c| c.elapsed().as_secs_f64());
         let path = dir.join("manifest.json");

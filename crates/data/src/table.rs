@@ -346,7 +346,7 @@ fn frame_from_bytes(
         path: label.into(),
         message: e.to_string(),
     };
-    match format {
+    let frame = match format {
         TableFormat::Csv | TableFormat::CsvGz => {
             if bytes.iter().all(u8::is_ascii_whitespace) {
                 return Err(DataError::Shape {
@@ -359,12 +359,46 @@ fn frame_from_bytes(
                 .with_infer_schema_length(Some(0))
                 .into_reader_with_file_handle(Cursor::new(bytes))
                 .finish()
-                .map_err(parse_err)
+                .map_err(parse_err)?
         }
         TableFormat::Parquet => ParquetReader::new(Cursor::new(bytes))
             .finish()
-            .map_err(parse_err),
+            .map_err(parse_err)?,
+    };
+    check_header(label, &frame)?;
+    Ok(frame)
+}
+
+/// Column names, trimmed, must be distinct: a header such as `a, ,` holds two unnamed columns,
+/// and `a,a` two columns `a` (which the CSV reader renames `a` and `a_duplicated_0`).
+fn check_header(path: &Path, frame: &DataFrame) -> Result<(), DataError> {
+    let names: Vec<&str> = frame
+        .get_column_names()
+        .iter()
+        .map(|n| n.as_str().trim())
+        .collect();
+    let renamed = |name: &str| -> Option<String> {
+        let (base, k) = name.rsplit_once("_duplicated_")?;
+        (k.parse::<usize>().is_ok() && names.contains(&base)).then(|| base.to_string())
+    };
+    for (i, name) in names.iter().enumerate() {
+        if let Some(base) = renamed(name) {
+            return Err(DataError::Shape {
+                path: path.into(),
+                message: format!("the header names column `{base}` more than once"),
+            });
+        }
+        if names[..i].contains(name) {
+            return Err(DataError::Shape {
+                path: path.into(),
+                message: format!(
+                    "the header names column `{name}` twice (columns: {})",
+                    names.join(", ")
+                ),
+            });
+        }
     }
+    Ok(())
 }
 
 /// [`load_table`] for a table held in memory (e.g. data embedded in a binary); `label` (a

@@ -251,25 +251,7 @@ pub fn income_scale(
 ) -> Option<IncomeScale> {
     let first = *cutoffs.get(1)?;
     let top = *cutoffs.last()?;
-    let mut pos: Vec<(f64, f64)> = incomes
-        .iter()
-        .enumerate()
-        .map(|(i, &z)| (z, weights.map_or(1.0, |w| w[i])))
-        .filter(|&(z, w)| z > 0.0 && z.is_finite() && w > 0.0)
-        .collect();
-    if pos.is_empty() {
-        return None;
-    }
-    pos.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let half = 0.5 * pos.iter().map(|p| p.1).sum::<f64>();
-    let mut acc = 0.0;
-    let median = pos
-        .iter()
-        .find(|p| {
-            acc += p.1;
-            acc >= half
-        })
-        .map_or(pos[pos.len() - 1].0, |p| p.0);
+    let median = weighted_median_positive(incomes, weights)?;
     let verdict = if median > SCALE_REFUSE * top || median < first / SCALE_REFUSE_BELOW {
         ScaleVerdict::Implausible
     } else if median > top || median < first / SCALE_WARN_BELOW {
@@ -285,6 +267,65 @@ pub fn income_scale(
     })
 }
 
+/// The weighted median of the positive, finite incomes with positive weight: the smallest
+/// income at which the cumulative weight (incomes ascending) reaches half the total. None if
+/// there is no such income. Memory stays small whatever the sample's size: a histogram finds
+/// the bin holding the median, and only that bin's incomes are sorted. The bins are the top
+/// bits of the incomes' IEEE representation (64 per octave), which order positive numbers as
+/// the numbers themselves do.
+fn weighted_median_positive(incomes: &[f64], weights: Option<&[f64]>) -> Option<f64> {
+    /// Bits dropped from a positive f64's representation: 6 mantissa bits are kept.
+    const SHIFT: u32 = 46;
+    let used = |i: usize, z: f64| {
+        let w = weights.map_or(1.0, |w| w[i]);
+        (z > 0.0 && z.is_finite() && w > 0.0).then_some(w)
+    };
+    let key = |z: f64| z.to_bits() >> SHIFT;
+    let (mut lo, mut hi, mut total) = (u64::MAX, 0_u64, 0.0);
+    for (i, &z) in incomes.iter().enumerate() {
+        if let Some(w) = used(i, z) {
+            lo = lo.min(key(z));
+            hi = hi.max(key(z));
+            total += w;
+        }
+    }
+    if total <= 0.0 || !total.is_finite() {
+        return None;
+    }
+    let mut mass = vec![0.0; (hi - lo + 1) as usize];
+    for (i, &z) in incomes.iter().enumerate() {
+        if let Some(w) = used(i, z) {
+            mass[(key(z) - lo) as usize] += w;
+        }
+    }
+    let half = 0.5 * total;
+    let mut below = 0.0;
+    let mut k = mass.len() - 1;
+    for (b, m) in mass.iter().enumerate() {
+        if below + m >= half {
+            k = b;
+            break;
+        }
+        below += m;
+    }
+    let k = k as u64 + lo;
+    let mut inside: Vec<(f64, f64)> = incomes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &z)| used(i, z).filter(|_| key(z) == k).map(|w| (z, w)))
+        .collect();
+    inside.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut acc = below;
+    inside
+        .iter()
+        .find(|p| {
+            acc += p.1;
+            acc >= half
+        })
+        .or(inside.last())
+        .map(|p| p.0)
+}
+
 /// Cutoffs by name (`aie-us-federal`, `us-federal-2018`) or else from a file.
 pub fn cutoffs_from_spec(spec: &str) -> Result<Vec<f64>, DataError> {
     match spec {
@@ -298,6 +339,55 @@ pub fn cutoffs_from_spec(spec: &str) -> Result<Vec<f64>, DataError> {
 mod tests {
     use super::*;
     use crate::tax_population::IncomeUnits;
+
+    /// The median by sorting every income, as the definition reads.
+    fn sorted_median(incomes: &[f64], weights: Option<&[f64]>) -> Option<f64> {
+        let mut pos: Vec<(f64, f64)> = incomes
+            .iter()
+            .enumerate()
+            .map(|(i, &z)| (z, weights.map_or(1.0, |w| w[i])))
+            .filter(|&(z, w)| z > 0.0 && z.is_finite() && w > 0.0)
+            .collect();
+        pos.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let half = 0.5 * pos.iter().map(|p| p.1).sum::<f64>();
+        let mut acc = 0.0;
+        pos.iter()
+            .find(|p| {
+                acc += p.1;
+                acc >= half
+            })
+            .or(pos.last())
+            .map(|p| p.0)
+    }
+
+    #[test]
+    fn the_weighted_median_equals_the_sorted_definition() {
+        let cps = cps_sample().unwrap();
+        let w = cps.weights.as_deref();
+        assert_eq!(
+            weighted_median_positive(&cps.incomes, w),
+            sorted_median(&cps.incomes, w)
+        );
+        assert_eq!(
+            weighted_median_positive(&cps.incomes, None),
+            sorted_median(&cps.incomes, None)
+        );
+        // Ties, zeros, negatives, a single value, nothing positive.
+        let cases: [&[f64]; 5] = [
+            &[5.0, 5.0, 5.0, 1.0, 9.0, 9.0],
+            &[0.0, -3.0, 2.0, 7.0, 7.0, 1e9],
+            &[42.0],
+            &[0.0, -1.0],
+            &[1e-300, 1e300, 3.0, 4.0],
+        ];
+        for incomes in cases {
+            assert_eq!(
+                weighted_median_positive(incomes, None),
+                sorted_median(incomes, None),
+                "{incomes:?}"
+            );
+        }
+    }
 
     #[test]
     fn the_cps_sample_fits_its_unit_and_not_the_other() {

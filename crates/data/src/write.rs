@@ -3,12 +3,13 @@
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use polars::prelude::{CsvWriter, ParquetWriter, SerWriter};
 use serde::Serialize;
 
 use crate::error::DataError;
+use crate::latex::{write_latex_sibling, LatexOptions};
 use crate::table::{Table, TableFormat};
 
 /// Write `path` atomically: `write` fills a temporary file beside it, which is synced and
@@ -39,8 +40,30 @@ pub fn write_atomic(
     Ok(())
 }
 
-/// Write a table as CSV or Parquet, chosen by the extension of `path`.
+/// Write a table as CSV or Parquet, chosen by the extension of `path`, and beside it
+/// `STEM.tex`, a booktabs LaTeX table captioned from the file stem, if the table
+/// [fits a page](crate::latex_fits).
 pub fn write_table(path: &Path, table: &Table) -> Result<(), DataError> {
+    write_table_with(path, table, Some(&LatexOptions::default())).map(|_| ())
+}
+
+/// [`write_table`] with the caption, label and units of the LaTeX table, or no LaTeX table
+/// (`None`). Returns the files written: the table, then its `.tex` if any.
+pub fn write_table_with(
+    path: &Path,
+    table: &Table,
+    latex: Option<&LatexOptions>,
+) -> Result<Vec<PathBuf>, DataError> {
+    write_data(path, table)?;
+    let mut written = vec![path.to_path_buf()];
+    if let Some(options) = latex {
+        written.extend(write_latex_sibling(path, table, options)?);
+    }
+    Ok(written)
+}
+
+/// Write the table itself (CSV, gzip CSV or Parquet).
+fn write_data(path: &Path, table: &Table) -> Result<(), DataError> {
     let format = TableFormat::from_path(path)?;
     let mut df = table.to_polars()?;
     let failed = |e: polars::error::PolarsError| DataError::Parse {

@@ -403,3 +403,19 @@ fn cutoff_files_are_validated() {
     );
     assert!(walras_data::tax::cutoffs_from_spec("us-federal-1999").is_err());
 }
+
+#[test]
+fn a_header_naming_a_column_twice_is_an_error_naming_the_file() {
+    for (header, row) in [
+        ("exporter,importer,sector,value,value", "USA,CHN,1,2,3"),
+        ("exporter,importer,sector,value,, ", "USA,CHN,1,2,3,4"),
+    ] {
+        let (path, err) = load_err(&format!("{header}\n{row}\n"));
+        let text = err.to_string();
+        assert!(text.contains(&path.display().to_string()), "{text}");
+        assert!(
+            text.contains("twice") || text.contains("more than once"),
+            "{text}"
+        );
+    }
+}

@@ -8,7 +8,7 @@ use crate::output::Figure;
 use crate::render::{
     center_fix, color, draw_legend, fill, marker_points, plan, plan_with_legend, stroke,
     text_style, with_frame, AxisSource, Coord, Ctx, DrawResult, Footprint, FrameSpec, LegendEntry,
-    Swatch,
+    PxRect, Swatch,
 };
 use crate::theme::Theme;
 use crate::ticks::{
@@ -90,6 +90,9 @@ pub(crate) struct XyFigure<'a> {
     log_y: bool,
     scatter: bool,
     diagonal: bool,
+    /// Text next to individual points: `point_labels[s][i]` for point `i` of series `s`
+    /// (empty: none).
+    point_labels: Vec<Vec<&'a str>>,
 }
 
 impl<'a> XyFigure<'a> {
@@ -104,6 +107,7 @@ impl<'a> XyFigure<'a> {
             log_y: c.log_y,
             scatter: false,
             diagonal: false,
+            point_labels: Vec::new(),
         })
     }
 
@@ -118,7 +122,50 @@ impl<'a> XyFigure<'a> {
             log_y: c.log_y,
             scatter: true,
             diagonal: c.diagonal,
+            point_labels: Vec::new(),
         })
+    }
+
+    /// Adds point labels (one list per series, each empty or one label per point).
+    pub(crate) fn with_point_labels(
+        mut self,
+        c: &'a ScatterChart,
+        labels: &'a [Vec<String>],
+    ) -> Result<Self, PlotError> {
+        for (k, l) in labels.iter().enumerate() {
+            let (series, expected) = match c.series.get(k) {
+                Some(s) => (s.label.clone(), s.x.len()),
+                None => (format!("#{k}"), 0),
+            };
+            if !l.is_empty() && l.len() != expected {
+                return Err(PlotError::PointLabelCount {
+                    series,
+                    len: l.len(),
+                    expected,
+                });
+            }
+        }
+        self.point_labels = labels
+            .iter()
+            .map(|l| l.iter().map(String::as_str).collect())
+            .collect();
+        Ok(self)
+    }
+
+    /// Labelled points: (series index, point in plotted coordinates, label).
+    fn labelled_points(&self) -> Vec<(usize, (f64, f64), &'a str)> {
+        self.point_labels
+            .iter()
+            .zip(&self.points)
+            .enumerate()
+            .flat_map(|(k, (labels, pts))| {
+                labels
+                    .iter()
+                    .zip(pts)
+                    .filter(|(l, _)| !l.trim().is_empty())
+                    .map(move |(l, &p)| (k, p, *l))
+            })
+            .collect()
     }
 
     /// The `y = x` line in plotted coordinates, over the overlap of both axis ranges.
@@ -228,6 +275,21 @@ impl Figure for XyFigure<'_> {
         if diag.len() >= 2 {
             footprint.push(Footprint::Line(diag.clone()));
         }
+        let labelled = self.labelled_points();
+        let label_size = point_label_size(theme);
+        if !labelled.is_empty() {
+            // Keep the legend clear of the labels, whichever side they end up on.
+            let reach = r
+                + labelled
+                    .iter()
+                    .map(|(_, _, l)| crate::font::text_width(l, label_size))
+                    .fold(0.0, f64::max)
+                + label_size;
+            footprint.push(Footprint::Points(
+                labelled.iter().map(|&(_, p, _)| p).collect(),
+                reach,
+            ));
+        }
         let (plan, legend_at) = plan_with_legend(theme, &spec, &entries, &footprint, raster);
 
         with_frame(root, theme, &spec, &plan, |chart| {
@@ -278,11 +340,115 @@ impl Figure for XyFigure<'_> {
             }
             Ok(())
         })?;
+        if !labelled.is_empty() {
+            let markers: Vec<(f64, f64)> = all().map(|&(x, y)| plan.to_px(x, y)).collect();
+            let texts: Vec<(&str, (f64, f64))> = labelled
+                .iter()
+                .map(|&(_, (x, y), l)| (l, plan.to_px(x, y)))
+                .collect();
+            let placed = place_point_labels(&texts, &markers, r, label_size, plan.plot);
+            let style =
+                text_style(label_size, theme.text_color).pos(Pos::new(HPos::Left, VPos::Top));
+            for ((label, _), rect) in texts.iter().zip(placed) {
+                root.draw_text(
+                    label,
+                    &style,
+                    (rect.x0.round() as i32, rect.y0.round() as i32),
+                )
+                .ctx()?;
+            }
+        }
         if let Some(pos) = legend_at {
             draw_legend(root, theme, &entries, pos, raster)?;
         }
         Ok(())
     }
+}
+
+/// Font size of point labels.
+fn point_label_size(theme: &Theme) -> f64 {
+    0.8 * theme.tick_font_size
+}
+
+/// Area of the intersection of two pixel rectangles.
+fn overlap(a: &PxRect, b: &PxRect) -> f64 {
+    let w = a.x1.min(b.x1) - a.x0.max(b.x0);
+    let h = a.y1.min(b.y1) - a.y0.max(b.y0);
+    if w > 0.0 && h > 0.0 {
+        w * h
+    } else {
+        0.0
+    }
+}
+
+/// Greedy placement of point labels (`(text, pixel position)`): each label takes the first
+/// of eight positions around its point with the least overlap with the labels placed so
+/// far and with every marker (radius `r`), heavily penalising positions outside `plot`.
+/// Returns each label's box.
+pub(crate) fn place_point_labels(
+    labels: &[(&str, (f64, f64))],
+    markers: &[(f64, f64)],
+    r: f64,
+    size: f64,
+    plot: PxRect,
+) -> Vec<PxRect> {
+    let h = size * 1.1;
+    let gap = r + 0.25 * size;
+    let marker_boxes: Vec<PxRect> = markers
+        .iter()
+        .map(|&(x, y)| PxRect {
+            x0: x - r,
+            y0: y - r,
+            x1: x + r,
+            y1: y + r,
+        })
+        .collect();
+    let mut placed: Vec<PxRect> = Vec::with_capacity(labels.len());
+    for &(text, (px, py)) in labels {
+        let w = crate::font::text_width(text, size);
+        let d = 0.7 * gap;
+        // (x0, y0) of the label box: right, left, above, below, then the diagonals.
+        let candidates = [
+            (px + gap, py - 0.5 * h),
+            (px - gap - w, py - 0.5 * h),
+            (px - 0.5 * w, py - gap - h),
+            (px - 0.5 * w, py + gap),
+            (px + d, py - d - h),
+            (px + d, py + d),
+            (px - d - w, py - d - h),
+            (px - d - w, py + d),
+        ];
+        let score = |&(x0, y0): &(f64, f64)| {
+            let b = PxRect {
+                x0,
+                y0,
+                x1: x0 + w,
+                y1: y0 + h,
+            };
+            let outside = w * h - overlap(&b, &plot);
+            let crowd: f64 = placed
+                .iter()
+                .chain(&marker_boxes)
+                .map(|o| overlap(&b, o))
+                .sum();
+            10.0 * outside + crowd
+        };
+        let best = candidates
+            .iter()
+            .map(|c| (score(c), *c))
+            .fold(None, |best: Option<(f64, (f64, f64))>, (s, c)| match best {
+                Some((bs, _)) if bs <= s => best,
+                _ => Some((s, c)),
+            })
+            .map_or(candidates[0], |(_, c)| c);
+        placed.push(PxRect {
+            x0: best.0,
+            y0: best.1,
+            x1: best.0 + w,
+            y1: best.1 + h,
+        });
+    }
+    placed
 }
 
 // ---------------------------------------------------------------------------------------

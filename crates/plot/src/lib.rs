@@ -1,9 +1,10 @@
 //! Paper-ready figures for Walras.
 //!
 //! `walras-plot` is the only Walras crate that depends on [`plotters`]. It offers four
-//! chart helpers -- [`line_chart`], [`scatter_chart`], [`bar_chart`] and [`heatmap`] --
-//! that share one [`Theme`] (by default [`Theme::paper`]: Okabe-Ito colour-blind-safe
-//! palette, viridis heatmaps, light grid, generous fonts).
+//! chart helpers -- [`line_chart`], [`scatter_chart`] (with [`labelled_scatter_chart`] to
+//! name points), [`bar_chart`] and [`heatmap`] -- that share one [`Theme`] (by default
+//! [`Theme::paper`]: Okabe-Ito colour-blind-safe palette, viridis heatmaps, light grid,
+//! generous fonts).
 //!
 //! * The output format follows the path's extension: `.svg` or `.png`
 //!   (case-insensitive, see [`ImageFormat`]).
@@ -12,6 +13,9 @@
 //! * Writes are atomic: the figure is rendered into a temporary file in the target's
 //!   directory and renamed onto the target, so a failed render never leaves a
 //!   half-written file (and never clobbers an existing one).
+//! * Tick labels get thousands separators once an axis reaches 10,000 (`100,000`);
+//!   category axes label every category, shrinking vertical labels when crowded (only
+//!   beyond about 60 categories in the default theme are some labels left out).
 //! * Bad input (mismatched lengths, NaN, empty charts, non-positive values on a log
 //!   axis, ...) is reported as a [`PlotError`], never a panic.
 //!
@@ -183,6 +187,16 @@ pub enum PlotError {
         /// Number of columns or rows.
         expected: usize,
     },
+    /// A scatter chart's point labels do not match its series.
+    #[error("point labels of series `{series}`: {len} labels for {expected} points (give one per point, or none)")]
+    PointLabelCount {
+        /// The series label (or its index, for labels beyond the last series).
+        series: String,
+        /// Number of labels given.
+        len: usize,
+        /// Number of points in the series.
+        expected: usize,
+    },
     /// The theme cannot be rendered (zero size, empty palette, ...).
     #[error("invalid theme: {0}")]
     InvalidTheme(String),
@@ -236,7 +250,8 @@ pub struct LineChart {
     pub log_y: bool,
 }
 
-/// A scatter chart: each series gets its own colour and marker shape.
+/// A scatter chart: each series gets its own colour and marker shape (see
+/// [`labelled_scatter_chart`] to name individual points).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScatterChart {
     /// Title above the plot (empty for none).
@@ -266,7 +281,9 @@ pub struct BarChart {
     pub x_label: String,
     /// y axis (value axis) label.
     pub y_label: String,
-    /// Category names along the x axis (long names are drawn vertically).
+    /// Category names along the x axis. Long names are word-wrapped or drawn vertically,
+    /// in a smaller font when the categories are crowded, so that every category keeps its
+    /// label (down to a smallest font; only beyond it are labels thinned out).
     pub categories: Vec<String>,
     /// `(group name, one value per category)`; negative values are allowed.
     /// With two or more groups a legend is drawn.
@@ -309,6 +326,41 @@ pub fn scatter_chart(path: &Path, chart: &ScatterChart, theme: &Theme) -> Result
     let format = ImageFormat::from_path(path)?;
     theme.validate()?;
     let fig = charts::XyFigure::scatter(chart)?;
+    output::write_figure(path, format, &fig, theme)
+}
+
+/// Draws a [`ScatterChart`] to `path` (`.svg` or `.png`) with a text label next to each
+/// point: `labels[s][i]` labels point `i` of series `s` (sector codes, country names, ...).
+///
+/// A series may have no labels (an empty list, or no entry at all) and a point an empty
+/// label; otherwise every series needs one label per point. Each label goes to whichever
+/// side of its point (right, left, above, below, or a diagonal) overlaps the fewest other
+/// labels and markers and stays inside the plot.
+///
+/// ```
+/// use walras_plot::{labelled_scatter_chart, ScatterChart, Series, Theme};
+///
+/// let dir = tempfile::tempdir()?;
+/// let chart = ScatterChart {
+///     title: "Mean tariff by sector".into(),
+///     x_label: "trade elasticity θ".into(),
+///     y_label: "mean tariff (ad valorem, fraction)".into(),
+///     series: vec![Series::new("tariff", vec![1.0, 4.0, 9.0], vec![0.4, 0.3, 0.2])],
+///     ..Default::default()
+/// };
+/// let labels = vec![vec!["food".to_string(), "textiles".into(), "services".into()]];
+/// labelled_scatter_chart(&dir.path().join("tariffs.svg"), &chart, &labels, &Theme::paper())?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn labelled_scatter_chart(
+    path: &Path,
+    chart: &ScatterChart,
+    labels: &[Vec<String>],
+    theme: &Theme,
+) -> Result<(), PlotError> {
+    let format = ImageFormat::from_path(path)?;
+    theme.validate()?;
+    let fig = charts::XyFigure::scatter(chart)?.with_point_labels(chart, labels)?;
     output::write_figure(path, format, &fig, theme)
 }
 

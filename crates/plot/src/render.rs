@@ -198,8 +198,8 @@ impl PxRect {
 pub(crate) enum XLabels {
     /// One horizontal line each, drawn by plotters' mesh.
     Plotters,
-    /// Vertical, reading upwards (drawn by us).
-    Rotated,
+    /// Vertical, reading upwards, at the given font size (drawn by us).
+    Rotated(f64),
     /// Horizontal, word-wrapped onto several lines (drawn by us); one entry per major tick.
     Wrapped(Vec<Vec<String>>),
 }
@@ -379,7 +379,13 @@ fn fit_x(theme: &Theme, src: &AxisSource, len: f64, max_rot_h: f64) -> (Axis, XL
                 );
             }
             // Numeric labels (grid values) may be thinned out; names never are.
-            let numeric = labels.iter().all(|l| l.trim().parse::<f64>().is_ok());
+            let numeric = labels.iter().all(|l| {
+                l.trim()
+                    .replace(',', "")
+                    .replace('−', "-")
+                    .parse::<f64>()
+                    .is_ok()
+            });
             if numeric && widest + f * 0.8 <= len {
                 let stride = ((widest + f * 0.8) / slot.max(1e-9)).ceil().max(1.0) as usize;
                 return (
@@ -400,20 +406,31 @@ fn fit_x(theme: &Theme, src: &AxisSource, len: f64, max_rot_h: f64) -> (Axis, XL
                     line_h(f) + (lines - 1) as f64 * wrapped_line(f),
                 );
             }
+            // Vertical labels: shrink the font (down to a floor) so that every category
+            // keeps its label; only beyond the floor are labels thinned out.
+            let size = (slot / ROTATED_PITCH).clamp(MIN_ROTATED_SCALE * f, f);
             let labels: Vec<String> = labels
                 .iter()
-                .map(|l| truncate_middle(l, f, max_rot_h))
+                .map(|l| truncate_middle(l, size, max_rot_h))
                 .collect();
-            let stride = (0.95 * f / slot.max(1e-9)).ceil().max(1.0) as usize;
-            let band = max_width(&labels, f);
+            let stride = (ROTATED_PITCH * size / slot.max(1e-9) - 1e-9)
+                .ceil()
+                .max(1.0) as usize;
+            let band = max_width(&labels, size);
             (
                 categorical_axis(&labels, *lo, *hi, *offset, stride),
-                XLabels::Rotated,
+                XLabels::Rotated(size),
                 band,
             )
         }
     }
 }
+
+/// Horizontal space a vertical tick label needs, in units of its font size.
+const ROTATED_PITCH: f64 = 0.95;
+
+/// Smallest font of vertical category labels, as a fraction of the tick font.
+const MIN_ROTATED_SCALE: f64 = 0.55;
 
 /// Line pitch of word-wrapped tick labels.
 fn wrapped_line(size: f64) -> f64 {
@@ -550,13 +567,13 @@ where
     let y = (plan.plot.y1 + label_dist(theme)).round() as i32;
     match &plan.x_mode {
         XLabels::Plotters => {}
-        XLabels::Rotated => {
-            let style = text_style(tf, theme.text_color)
+        XLabels::Rotated(size) => {
+            let style = text_style(*size, theme.text_color)
                 .transform(FontTransform::Rotate270)
                 .pos(Pos::new(HPos::Right, VPos::Center));
             for (t, label) in plan.x.major.iter().zip(&plan.x.labels) {
                 let (px, _) = plan.to_px(*t, plan.y.lo);
-                let x = px.round() as i32 + center_fix(tf, plan.raster);
+                let x = px.round() as i32 + center_fix(*size, plan.raster);
                 root.draw_text(label, &style, (x, y)).ctx()?;
             }
         }

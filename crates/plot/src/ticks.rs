@@ -170,6 +170,60 @@ fn fix_minus(s: String) -> String {
     }
 }
 
+/// Inserts thousands separators into the integer part of a plain decimal number
+/// (`123456.5` becomes `123,456.5`, `−12345` becomes `−12,345`); anything else
+/// (scientific notation, short numbers) is returned unchanged.
+fn group_digits(s: &str) -> String {
+    let (sign, body) = match s.strip_prefix('−').or_else(|| s.strip_prefix('-')) {
+        Some(rest) => (&s[..s.len() - rest.len()], rest),
+        None => ("", s),
+    };
+    let (int, frac) = match body.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (body, None),
+    };
+    let int: String = int.chars().filter(|&c| c != ',').collect();
+    if int.len() < 4 || !int.bytes().all(|b| b.is_ascii_digit()) {
+        return s.to_string();
+    }
+    let mut out = String::from(sign);
+    for (k, c) in int.chars().enumerate() {
+        if k > 0 && (int.len() - k) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    out
+}
+
+/// Whether a plain decimal label has at least five integer digits.
+fn is_large(label: &str) -> bool {
+    let body = label.trim_start_matches(['−', '-']);
+    let int: String = body
+        .split('.')
+        .next()
+        .unwrap_or("")
+        .chars()
+        .filter(|&c| c != ',')
+        .collect();
+    int.len() >= 5 && int.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Thousands separators for one axis's labels: once any label reaches five integer digits
+/// (10,000), every label of four or more gets them, so the axis reads consistently while
+/// four-digit axes such as years stay unseparated.
+fn group_thousands(labels: Vec<String>) -> Vec<String> {
+    if labels.iter().any(|l| is_large(l)) {
+        labels.iter().map(|l| group_digits(l)).collect()
+    } else {
+        labels
+    }
+}
+
 fn trim_zeros(s: String) -> String {
     if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.').to_string()
@@ -199,8 +253,9 @@ fn scientific(v: f64, digits: usize) -> String {
     }
 }
 
-/// Labels for linear ticks: the fewest decimals that represent every tick exactly, or
-/// scientific notation for very large or very small magnitudes.
+/// Labels for linear ticks: the fewest decimals that represent every tick exactly (with
+/// thousands separators from 10,000 on), or scientific notation for very large or very
+/// small magnitudes.
 pub(crate) fn format_linear(ticks: &[f64]) -> Vec<String> {
     let max_abs = ticks.iter().fold(0.0f64, |a, t| a.max(t.abs()));
     if max_abs >= 1e6 || (max_abs > 0.0 && max_abs < 1e-3) {
@@ -215,7 +270,7 @@ pub(crate) fn format_linear(ticks: &[f64]) -> Vec<String> {
             })
         })
         .unwrap_or(12);
-    ticks
+    let labels = ticks
         .iter()
         .map(|&t| {
             let s = format!("{t:.decimals$}");
@@ -229,10 +284,12 @@ pub(crate) fn format_linear(ticks: &[f64]) -> Vec<String> {
                 fix_minus(s)
             }
         })
-        .collect()
+        .collect();
+    group_thousands(labels)
 }
 
-/// A value with about `sig` significant digits (colour-bar min/max labels).
+/// A value with about `sig` significant digits (colour-bar min/max labels), with thousands
+/// separators from 10,000 on.
 pub(crate) fn format_significant(v: f64, sig: usize) -> String {
     if v == 0.0 || !v.is_finite() {
         return if v == 0.0 { "0".into() } else { v.to_string() };
@@ -243,7 +300,12 @@ pub(crate) fn format_significant(v: f64, sig: usize) -> String {
     }
     let mag = a.log10().floor() as i32;
     let decimals = (sig as i32 - 1 - mag).max(0) as usize;
-    fix_minus(trim_zeros(format!("{v:.decimals$}")))
+    let s = fix_minus(trim_zeros(format!("{v:.decimals$}")));
+    if is_large(&s) {
+        group_digits(&s)
+    } else {
+        s
+    }
 }
 
 /// Label of a log-axis tick at `10^t`.
@@ -327,6 +389,7 @@ pub(crate) fn log_axis(lo: f64, hi: f64, max_n: usize) -> Axis {
                 }
             })
             .collect();
+        let labels = group_thousands(labels);
         return Axis {
             lo,
             hi,
@@ -392,7 +455,7 @@ pub(crate) fn log_axis(lo: f64, hi: f64, max_n: usize) -> Axis {
         hi,
         major,
         minor,
-        labels,
+        labels: group_thousands(labels),
     }
 }
 
@@ -455,6 +518,36 @@ mod tests {
         assert_eq!(bar_range(0.0, 0.0), (0.0, 1.0));
         assert_eq!(bar_range(1.0, 2.0).0, 0.0);
         assert_eq!(bar_range(-2.0, -1.0).1, 0.0);
+    }
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(
+            format_linear(&[0.0, 50000.0, 100000.0]),
+            ["0", "50,000", "100,000"]
+        );
+        assert_eq!(
+            format_linear(&[-20000.0, 0.0, 20000.0]),
+            ["−20,000", "0", "20,000"]
+        );
+        assert_eq!(
+            format_linear(&[2500.0, 5000.0, 7500.0, 10000.0]),
+            ["2,500", "5,000", "7,500", "10,000"]
+        );
+        assert_eq!(format_linear(&[12345.5, 12346.0]), ["12,345.5", "12,346.0"]);
+        // Four-digit axes (years, say) stay as they are.
+        assert_eq!(
+            format_linear(&[1990.0, 2000.0, 2010.0]),
+            ["1990", "2000", "2010"]
+        );
+        assert_eq!(format_linear(&[0.0, 5e6, 1e7]), ["0", "5×10⁶", "10⁷"]);
+        assert_eq!(format_significant(123456.0, 4), "123,456");
+        assert_eq!(format_significant(-98765.4, 3), "−98,765");
+        assert_eq!(format_significant(1234.6, 4), "1235");
+        let a = log_axis(-0.1, 4.1, 8);
+        assert_eq!(a.labels, ["1", "10", "100", "1,000", "10,000"]);
+        let a = log_axis(-0.1, 3.1, 8);
+        assert_eq!(a.labels, ["1", "10", "100", "1000"]);
     }
 
     #[test]

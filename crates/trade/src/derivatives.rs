@@ -82,7 +82,8 @@ struct Functionals {
 
 /// One sector's d ln T_n^j and d sales_n^j (a column per country), over only the columns they
 /// can touch: the wages, that sector's labour, the input prices, and the instruments on that
-/// sector's flows (a fifth of all columns with partner x sector tariffs on the 7 x 44 data).
+/// sector's flows and producers (a fifth of all columns with partner x sector tariffs on the
+/// 7 x 44 data).
 struct SectorBlock {
     /// The global column of each local row.
     cols: Vec<usize>,
@@ -439,7 +440,14 @@ impl TradeModel {
                 }
             };
             for h in 0..nc {
-                d_ln_a[h * nj + j].iter().for_each(|&(col, _)| touch(col));
+                let cell = h * nj + j;
+                d_ln_a[cell].iter().for_each(|&(col, _)| touch(col));
+                // The subsidy enters d sales_h^j directly (the producer wedge), not only through
+                // d ln kappa of h's active flows: a cell that sells nothing (all its flows
+                // inactive, LUX's sector 7 on WIOD 2014) still needs its column.
+                if let Some(col) = src.subsidy[cell] {
+                    touch(col);
+                }
                 for dest in 0..nc {
                     let f = b.flow(h, dest, j);
                     if active(f) {

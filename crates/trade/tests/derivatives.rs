@@ -253,3 +253,114 @@ fn second_derivatives_by_hyper_duals_match_differences_of_analytic_gradients() {
         }
     }
 }
+
+/// `data` with every flow from `country` in `sector` removed (domestic sales too): a producer
+/// that sells nothing, like LUX's sector 7 on WIOD 2014, whose subsidy is still an instrument.
+fn without_producer(
+    mut data: walras_trade::TradeData,
+    country: usize,
+    sector: usize,
+) -> walras_trade::TradeData {
+    let (nc, nj) = (data.n_countries(), data.sectors.len());
+    for dest in 0..nc {
+        let f = (country * nc + dest) * nj + sector;
+        data.flows[f] = 0.0;
+        data.tariffs[f] = 0.0;
+    }
+    data
+}
+
+#[test]
+fn a_sector_that_sells_nothing_has_subsidy_derivatives_matching_dual_numbers() {
+    // The subsidy of a country-sector with no active flow used to have no column in its
+    // sector's block of d sales, and indexing it panicked ("Matrix index out of bounds" at
+    // derivatives.rs, `trade compare --tariff-structure uniform` on WIOD 2014).
+    let io = calibrate(without_producer(io_economy(), 2, 0));
+    let plain = calibrate(without_producer(
+        structural(
+            &[1.0, 2.0, 3.0],
+            &[vec![1.0, 2.0], vec![1.5, 1.0], vec![1.2, 1.1]],
+            1.7,
+            &[(4.0, 0.1), (6.0, 0.0)],
+            &[0.6, 0.4],
+        ),
+        1,
+        0,
+    ));
+    for (name, base) in [("io", io), ("no io", plain)] {
+        for structure in [Structure::Uniform, Structure::PartnerSector] {
+            let dual_competition = InstrumentSet {
+                tariffs: Some(structure),
+                subsidies: Some(Structure::Sector),
+                ..InstrumentSet::default()
+            };
+            for (set, what) in [
+                (dual_competition, "tariffs and subsidies"),
+                (all_instruments(structure), "all instruments"),
+            ] {
+                let model = TradeModel::new(base.clone(), set).unwrap();
+                check(
+                    &model,
+                    &format!("{name}, dead producer, {structure:?} {what}"),
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_sector_that_sells_nothing_has_welfare_gradients_matching_central_differences() {
+    use walras_core::{adjoint_gradients, solve, SolverOptions};
+    let base = calibrate(without_producer(io_economy(), 2, 0));
+    let set = InstrumentSet {
+        tariffs: Some(Structure::Uniform),
+        subsidies: Some(Structure::Sector),
+        ..InstrumentSet::default()
+    };
+    let model = TradeModel::new(base, set).unwrap();
+    let names = model.policy_space().names().to_vec();
+    assert!(
+        names.iter().any(|n| n == "subsidy[C,goods1]"),
+        "the dead producer's subsidy is an instrument: {names:?}"
+    );
+    let tight = SolverOptions {
+        tol: 1e-13,
+        ..SolverOptions::default()
+    };
+    let p: Vec<f64> = model
+        .baseline_policy()
+        .iter()
+        .enumerate()
+        .map(|(k, &v)| v + 0.02 * (k % 4) as f64)
+        .collect();
+    let sol = solve(&model, &p, None, &tight).unwrap();
+    let all: Vec<usize> = (0..p.len()).collect();
+    let grads = adjoint_gradients(&model, &sol.x, &p, &[0, 1, 2], &all).unwrap();
+    let h = 1e-6;
+    for j in 0..p.len() {
+        let welfare_at = |v: f64| {
+            let mut q = p.clone();
+            q[j] = v;
+            let s = solve(&model, &q, Some(&sol.x), &tight).unwrap();
+            (0..3)
+                .map(|k| model.objective(k, &s.x, &q))
+                .collect::<Vec<f64>>()
+        };
+        let (up, down) = (welfare_at(p[j] + h), welfare_at(p[j] - h));
+        for k in 0..3 {
+            let fd = (up[k] - down[k]) / (2.0 * h);
+            let ad = grads.gradients[(k, j)];
+            assert!(
+                (ad - fd).abs() <= 1e-6 * fd.abs().max(1e-3),
+                "dW{k}/d{}: {ad} vs central difference {fd}",
+                names[j]
+            );
+        }
+        if names[j] == "subsidy[C,goods1]" {
+            // Nothing is produced there: the subsidy changes nothing.
+            for k in 0..3 {
+                assert!(grads.gradients[(k, j)].abs() < 1e-12, "dW{k}/d{}", names[j]);
+            }
+        }
+    }
+}

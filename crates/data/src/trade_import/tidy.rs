@@ -8,7 +8,7 @@ use super::Log;
 use crate::error::DataError;
 use crate::table::Table;
 use crate::trade::TABLES;
-use crate::write::write_table;
+use crate::write::write_table_with;
 
 /// A tidy economy, dense: `flows` and tariffs are indexed `[(exporter * N + importer) * S +
 /// sector]`, `value_added` and `final_shares` `[country * S + sector]`, `io`
@@ -115,7 +115,7 @@ pub(super) fn write_tidy(tidy: &Tidy, to: &Path) -> Result<Vec<PathBuf>, DataErr
     let mut files = Vec::new();
     let mut put = |name: &str, table: Table| -> Result<(), DataError> {
         let path = to.join(name);
-        write_table(&path, &table)?;
+        write_table_with(&path, &table, None)?;
         files.push(path);
         Ok(())
     };

@@ -1,15 +1,13 @@
 //! The figures of the tax commands: marginal-rate step functions, and `tax compare`'s rates,
 //! equality-productivity trade-off, equality x productivity and welfare by schedule.
 
-use std::path::Path;
-
-use anyhow::Result;
-use walras_data::RunManifest;
-use walras_plot::{bar_chart, scatter_chart, BarChart, LineChart, ScatterChart, Series, Theme};
+use walras_plot::{BarChart, LineChart, ScatterChart, Series};
 use walras_tax::Evaluation;
 
+use crate::Figure;
+
 /// A marginal-rate step function over [0, top] for plots.
-pub(crate) fn rate_steps(label: &str, cutoffs: &[f64], rates: &[f64], top: f64) -> Series {
+pub fn rate_steps(label: &str, cutoffs: &[f64], rates: &[f64], top: f64) -> Series {
     let mut x = Vec::new();
     let mut y = Vec::new();
     for (b, r) in rates.iter().enumerate() {
@@ -28,12 +26,7 @@ pub(crate) fn rate_steps(label: &str, cutoffs: &[f64], rates: &[f64], top: f64) 
 }
 
 /// [`rate_steps`] for rates that may be missing: brackets without a rate are left out.
-pub(crate) fn rate_steps_checked(
-    label: &str,
-    cutoffs: &[f64],
-    rates: &[Option<f64>],
-    top: f64,
-) -> Series {
+pub fn rate_steps_checked(label: &str, cutoffs: &[f64], rates: &[Option<f64>], top: f64) -> Series {
     let mut x = Vec::new();
     let mut y = Vec::new();
     for (b, r) in rates.iter().enumerate() {
@@ -53,21 +46,21 @@ pub(crate) fn rate_steps_checked(
     }
 }
 
-/// Draws `tax compare`'s trade-off and bar charts into `dir` and returns its rates chart (drawn
-/// with the run's other line charts). `improvements` are the optimum's SWF and equality x
-/// productivity gains over Saez, in percent (None: undefined).
+/// `tax compare`'s figures by file stem: marginal rates by schedule, the equality-productivity
+/// trade-off, equality x productivity and welfare by schedule. `improvements` are the
+/// optimum's SWF and equality x productivity gains over Saez, in percent (None: undefined);
+/// `unit` is the incomes' unit (`usd`).
 pub(crate) fn compare_figures(
-    dir: &Path,
     schedules: &[&Evaluation],
     cutoffs: &[f64],
     swf: &str,
     (improvement_swf, improvement_eqp): (Option<f64>, Option<f64>),
-    manifest: &mut RunManifest,
-) -> Result<LineChart> {
+    unit: &str,
+) -> Vec<(String, Figure)> {
     let top = 1.5 * cutoffs.last().copied().unwrap_or(1.0).max(1e-9);
-    let rates_chart = LineChart {
+    let rates = LineChart {
         title: "Marginal tax rates by schedule".into(),
-        x_label: "income".into(),
+        x_label: format!("income ({})", unit_words(unit)),
         y_label: "marginal tax rate".into(),
         series: schedules
             .iter()
@@ -76,10 +69,9 @@ pub(crate) fn compare_figures(
         log_x: false,
         log_y: false,
     };
-    let theme = Theme::paper();
     let tradeoff = ScatterChart {
         title: "Equality vs productivity".into(),
-        x_label: "productivity (mean pre-tax income)".into(),
+        x_label: format!("productivity (mean pre-tax income, {})", unit_words(unit)),
         y_label: "equality (1 - Gini of consumption)".into(),
         series: schedules
             .iter()
@@ -97,10 +89,10 @@ pub(crate) fn compare_figures(
     let eqp = BarChart {
         title: format!(
             "Equality x productivity (optimum vs Saez: {})",
-            improvement_eqp.map_or("undefined".into(), |v| format!("{v:+.1}%"))
+            percent(improvement_eqp)
         ),
         x_label: "schedule".into(),
-        y_label: "equality x productivity".into(),
+        y_label: format!("equality x productivity ({})", unit_words(unit)),
         categories: labels.clone(),
         groups: vec![(
             "equality x productivity".into(),
@@ -114,23 +106,31 @@ pub(crate) fn compare_figures(
         title: format!(
             "Social welfare, {} (optimum vs Saez: {})",
             swf,
-            improvement_swf.map_or("undefined".into(), |v| format!("{v:+.2}%"))
+            percent(improvement_swf)
         ),
         x_label: "schedule".into(),
         y_label: "social welfare".into(),
         categories: labels,
         groups: vec![("SWF".into(), schedules.iter().map(|e| e.swf).collect())],
     };
-    for ext in ["svg", "png"] {
-        let paths = [
-            dir.join(format!("compare_tradeoff.{ext}")),
-            dir.join(format!("compare_eq_x_prod.{ext}")),
-            dir.join(format!("compare_swf.{ext}")),
-        ];
-        scatter_chart(&paths[0], &tradeoff, &theme)?;
-        bar_chart(&paths[1], &eqp, &theme)?;
-        bar_chart(&paths[2], &welfare, &theme)?;
-        paths.iter().for_each(|p| manifest.add_output(p));
+    vec![
+        ("compare_rates".into(), Figure::Line(rates)),
+        ("compare_tradeoff".into(), Figure::Scatter(tradeoff)),
+        ("compare_eq_x_prod".into(), Figure::Bar(eqp)),
+        ("compare_swf".into(), Figure::Bar(welfare)),
+    ]
+}
+
+/// A percent change as the tables print it (`+0.28%`), or `undefined`.
+pub(crate) fn percent(v: Option<f64>) -> String {
+    v.map_or("undefined".into(), |v| format!("{v:+.2}%"))
+}
+
+/// An income unit's name for axis labels: `usd` -> `USD per year`.
+pub(crate) fn unit_words(unit: &str) -> &'static str {
+    match unit {
+        "thousand-usd" => "thousands of USD per year",
+        "usd" => "USD per year",
+        _ => "model units",
     }
-    Ok(rates_chart)
 }

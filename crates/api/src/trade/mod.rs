@@ -1,0 +1,15 @@
+//! Trade and industrial policy: load an economy, then counterfactuals, unilateral optima,
+//! Nash wars, cooperation and their comparison (the command line's `walras trade ...`).
+
+mod compare;
+mod economy;
+mod figures;
+mod policies;
+mod record;
+
+pub use compare::{compare, CompareRequest, ScenarioComparison};
+pub use economy::{load, Economy, EconomyRequest};
+pub use policies::{
+    cooperate, counterfactual, nash, optimal, CooperateRequest, Instruments, NashRequest,
+    OptimalRequest, PolicyRun, MAX_OPTIMUM_TOLERANCE,
+};

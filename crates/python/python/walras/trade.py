@@ -1,0 +1,288 @@
+"""Trade and industrial policy: multi-country, multi-sector economies with input-output
+links and scale economies; counterfactuals, unilateral optima, Nash tariff wars, dual
+competition (tariffs and subsidies), cooperation, and their welfare decompositions.
+
+Load an economy once with :func:`load`, then compute on it. Option names and values are the
+command line's (``walras trade ...``): ``instruments`` is a comma-separated list of
+``tariffs``, ``subsidies``, ``export-taxes``; ``tariff_structure`` is ``"uniform"``,
+``"sector"``, ``"partner"`` or ``"partner-sector"``. Tariffs and subsidies are fractions
+(0.1 = 10%); welfare changes are in percent.
+
+>>> import walras
+>>> economy = walras.trade.load()            # the embedded three-country example
+>>> war = economy.nash(tariff_structure="uniform")
+>>> sorted(war.welfare_change_pct)           # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from walras import _args, _walras
+from walras._result import Progress, Result, fmt, optional_frame, progress_callback, text_table
+
+__all__ = ["load", "import_data", "Economy", "PolicyResult", "ScenarioComparison"]
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def _pair(name: str, value: Any) -> Tuple[float, float]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or len(value) != 2:
+        raise TypeError(f"{name} must be a pair (lower, upper), got {value!r}")
+    return (_args.real(name, value[0]), _args.real(name, value[1]))
+
+
+def _optional_path(name: str, value: Any) -> Optional[str]:
+    if value is None:
+        return None
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a path, got {type(value).__name__}")
+    return os.fspath(value)
+
+
+def _call(name: str, economy: "Economy", **kwargs: Any) -> str:
+    shown = ", ".join([f"data={economy.data!r}"] + [f"{k}={v!r}" for k, v in kwargs.items()])
+    return f"walras.trade.{name}({shown})"
+
+
+class PolicyResult(Result):
+    """A policy in equilibrium (Nash, cooperative, unilateral or counterfactual).
+
+    Arrays by country (in ``countries`` order): ``welfare_change_pct`` (percent of baseline
+    real income), ``mean_tariff`` and ``import_weighted_tariff`` (fractions), ``wage_change``
+    and ``price_index_change`` (ratios new/baseline), ``imports_change_pct``; by sector (in
+    ``sectors`` order): ``sector_mean_tariff``. ``converged`` is True for every returned
+    result (a failure raises :class:`walras.ConvergenceError`).
+    """
+
+    def __init__(self, run: Any, sectors: List[str]) -> None:
+        super().__init__(run)
+        r = self._record
+        self.countries: List[str] = list(r["countries"])
+        self.sectors: List[str] = list(sectors)
+
+        def by_country(key: str) -> np.ndarray:
+            return np.array([r[key][c] for c in self.countries], dtype=np.float64)
+
+        self.welfare_change_pct = by_country("welfare_change_pct")
+        self.mean_tariff = by_country("mean_tariff")
+        self.import_weighted_tariff = by_country("import_weighted_tariff")
+        self.wage_change = by_country("wage_change")
+        self.price_index_change = by_country("price_index_change")
+        self.imports_change_pct = by_country("imports_change_pct")
+        self.sector_mean_tariff = np.array(
+            [r["sector_mean_tariff"][s] for s in self.sectors], dtype=np.float64
+        )
+        self.welfare_decomposition: Optional[Dict[str, Any]] = r.get("welfare_decomposition")
+        self.converged: bool = bool(r.get("converged", True))
+
+    def _columns(self) -> Dict[str, Any]:
+        return {
+            "country": self.countries,
+            "welfare_change_pct": self.welfare_change_pct,
+            "mean_tariff": self.mean_tariff,
+            "import_weighted_tariff": self.import_weighted_tariff,
+            "wage_change": self.wage_change,
+            "price_index_change": self.price_index_change,
+            "imports_change_pct": self.imports_change_pct,
+        }
+
+    def to_pandas(self) -> Any:
+        """One row per country, as a pandas DataFrame."""
+        return optional_frame(self._columns(), "pandas").set_index("country")
+
+    def to_polars(self) -> Any:
+        """One row per country, as a polars DataFrame."""
+        return optional_frame(self._columns(), "polars")
+
+    def __repr__(self) -> str:
+        rows = [
+            [c, fmt(float(t)), fmt(float(w))]
+            for c, t, w in zip(self.countries, self.mean_tariff, self.welfare_change_pct)
+        ]
+        head = f"PolicyResult ({self._record['baseline']}; {len(self.countries)} countries, {len(self.sectors)} sectors)"
+        return head + "\n" + text_table(["country", "mean tariff (fraction)", "welfare change (%)"], rows)
+
+
+class ScenarioComparison(Result):
+    """A tariff war, dual competition and cooperation on one economy: ``welfare_change_pct``
+    and ``mean_tariff`` map each scenario to an array by country."""
+
+    def __init__(self, run: Any) -> None:
+        super().__init__(run)
+        r = self._record
+        self.countries: List[str] = list(r["countries"])
+        self.scenarios: List[str] = list(r["scenarios"])
+        self.welfare_change_pct: Dict[str, np.ndarray] = {
+            s: np.array([r["scenarios"][s]["welfare_change_pct"][c] for c in self.countries])
+            for s in self.scenarios
+        }
+        self.mean_tariff: Dict[str, np.ndarray] = {
+            s: np.array([r["scenarios"][s]["mean_tariff"][c] for c in self.countries])
+            for s in self.scenarios
+        }
+
+    def to_pandas(self) -> Any:
+        """Welfare change (%) by country (rows) and scenario (columns)."""
+        cols: Dict[str, Any] = {"country": self.countries}
+        cols.update({s: self.welfare_change_pct[s] for s in self.scenarios})
+        return optional_frame(cols, "pandas").set_index("country")
+
+    def __repr__(self) -> str:
+        rows = [[c] + [fmt(float(self.welfare_change_pct[s][i])) for s in self.scenarios] for i, c in enumerate(self.countries)]
+        return "ScenarioComparison: welfare change (%) by country\n" + text_table(["country"] + self.scenarios, rows)
+
+
+class Economy:
+    """A calibrated economy: ``countries``, ``sectors``, elasticities ``theta`` and ``psi``
+    by sector, the baseline's ``label`` and ``notes``. Compute on it with :meth:`nash`,
+    :meth:`cooperate`, :meth:`optimal`, :meth:`counterfactual` and :meth:`compare`."""
+
+    def __init__(self, inner: Any, data: Optional[str]) -> None:
+        self._inner = inner
+        self.data = data
+        self.countries: List[str] = inner.countries()
+        self.sectors: List[str] = inner.sectors()
+        self.theta: np.ndarray = inner.theta()
+        self.psi: np.ndarray = inner.psi()
+        self.label: str = inner.label()
+        self.notes: List[str] = inner.notes()
+
+    def __repr__(self) -> str:
+        return f"Economy({self.label}: {len(self.countries)} countries, {len(self.sectors)} sectors)"
+
+    def nash(
+        self,
+        *,
+        instruments: str = "tariffs",
+        tariff_structure: str = "partner-sector",
+        tariff_bounds: Tuple[float, float] = (0.0, 5.0),
+        subsidy_bounds: Tuple[float, float] = (-0.5, 2.0),
+        method: str = "auto",
+        schedule: str = "jacobi",
+        damping: float = 0.7,
+        tol: float = 1e-8,
+        start: Optional[PathLike] = None,
+        second_order: bool = False,
+        progress: Progress = None,
+    ) -> PolicyResult:
+        """The Nash equilibrium of all governments' policies (``walras trade nash``): a tariff
+        war, or dual competition with ``instruments="tariffs,subsidies"``."""
+        args = (
+            _args.text("instruments", instruments), _args.text("tariff_structure", tariff_structure),
+            _pair("tariff_bounds", tariff_bounds), _pair("subsidy_bounds", subsidy_bounds),
+        )
+        call = _call("nash", self, instruments=instruments, tariff_structure=tariff_structure, tol=tol)
+        run = _walras.trade_nash(
+            self._inner, *args, _args.text("method", method), _args.text("schedule", schedule),
+            _args.real("damping", damping), _args.real("tol", tol), _optional_path("start", start),
+            bool(second_order), progress_callback(progress, "Nash equilibrium"), call,
+        )
+        return PolicyResult(run, self.sectors)
+
+    def cooperate(
+        self,
+        *,
+        instruments: str = "tariffs",
+        tariff_structure: str = "partner-sector",
+        tariff_bounds: Tuple[float, float] = (0.0, 5.0),
+        subsidy_bounds: Tuple[float, float] = (-0.5, 2.0),
+        aggregation: str = "sum-of-logs",
+        tol: float = 1e-8,
+        start: Optional[PathLike] = None,
+        progress: Progress = None,
+    ) -> PolicyResult:
+        """The cooperative optimum: every policy chosen to maximise world welfare
+        (``walras trade cooperate``)."""
+        call = _call("cooperate", self, instruments=instruments, tariff_structure=tariff_structure, tol=tol)
+        run = _walras.trade_cooperate(
+            self._inner, _args.text("instruments", instruments), _args.text("tariff_structure", tariff_structure),
+            _pair("tariff_bounds", tariff_bounds), _pair("subsidy_bounds", subsidy_bounds),
+            _args.text("aggregation", aggregation), _args.real("tol", tol), _optional_path("start", start),
+            progress_callback(progress, "cooperative optimum"), call,
+        )
+        return PolicyResult(run, self.sectors)
+
+    def optimal(
+        self,
+        country: str,
+        *,
+        instruments: str = "tariffs",
+        tariff_structure: str = "partner-sector",
+        tariff_bounds: Tuple[float, float] = (0.0, 5.0),
+        subsidy_bounds: Tuple[float, float] = (-0.5, 2.0),
+        tol: float = 1e-8,
+        progress: Progress = None,
+    ) -> PolicyResult:
+        """``country``'s unilateral optimal policy, the others at the baseline
+        (``walras trade optimal``)."""
+        call = _call("optimal", self, country=country, instruments=instruments, tariff_structure=tariff_structure, tol=tol)
+        run = _walras.trade_optimal(
+            self._inner, _args.text("country", country), _args.text("instruments", instruments),
+            _args.text("tariff_structure", tariff_structure), _pair("tariff_bounds", tariff_bounds),
+            _pair("subsidy_bounds", subsidy_bounds), _args.real("tol", tol),
+            progress_callback(progress, "unilateral optimum"), call,
+        )
+        return PolicyResult(run, self.sectors)
+
+    def counterfactual(self, tariffs: PathLike) -> PolicyResult:
+        """The equilibrium after the tariff changes of a tidy tariffs table (columns
+        importer, exporter, sector, tariff; ``walras trade counterfactual``)."""
+        path = _optional_path("tariffs", tariffs)
+        if path is None:
+            raise TypeError("tariffs must be a path to a tariffs table")
+        run = _walras.trade_counterfactual(self._inner, path, _call("counterfactual", self, tariffs=path))
+        return PolicyResult(run, self.sectors)
+
+    def compare(
+        self, *, tariff_structure: str = "partner-sector", tol: float = 1e-8, progress: Progress = None
+    ) -> ScenarioComparison:
+        """A tariff war, dual competition and cooperation side by side
+        (``walras trade compare``)."""
+        call = _call("compare", self, tariff_structure=tariff_structure, tol=tol)
+        run = _walras.trade_compare(
+            self._inner, _args.text("tariff_structure", tariff_structure), _args.real("tol", tol),
+            progress_callback(progress, "war, dual competition, cooperation"), call,
+        )
+        return ScenarioComparison(run)
+
+
+def load(
+    data: Optional[PathLike] = None,
+    *,
+    elasticities: Optional[str] = None,
+    final_shares: str = "table",
+    keep_deficits: bool = False,
+    tariff_units: str = "fraction",
+    solver_tol: float = 1e-10,
+    progress: Progress = None,
+) -> Economy:
+    """Load an economy from ``data``, a directory in any layout the command line's ``--data``
+    reads (the tidy layout, or the WIOD, DL-opt and Caliendo-Parro data), or the embedded
+    three-country example when None. Deficits are purged unless ``keep_deficits``;
+    ``elasticities`` names a set of the data's ``elasticity_sets`` table; ``tariff_units`` is
+    ``"fraction"`` or ``"percent"``."""
+    path = _optional_path("data", data)
+    inner = _walras.trade_load(
+        path, _args.optional_text("elasticities", elasticities), _args.text("final_shares", final_shares),
+        bool(keep_deficits), _args.text("tariff_units", tariff_units), _args.real("solver_tol", solver_tol),
+        progress_callback(progress, "loading the economy"),
+    )
+    return Economy(inner, path)
+
+
+def import_data(layout: str, source: PathLike, target: PathLike) -> Dict[str, Any]:
+    """Convert a raw dataset into the tidy layout that :func:`load` reads (``walras trade
+    import``): ``layout`` is ``"dlopt"`` or ``"cp2015"``; ``source`` the raw directory,
+    ``target`` where the tidy tables go (with counterfactual tariff tables under
+    ``target/counterfactuals``). Returns the report of every adjustment made."""
+    import json
+
+    src = _optional_path("source", source)
+    dst = _optional_path("target", target)
+    if src is None or dst is None:
+        raise TypeError("source and target must be paths")
+    return json.loads(_walras.trade_import(_args.text("layout", layout), src, dst))

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Every test: the Rust workspace (unit, integration and doc tests), then the Python package
+# (wheel, pytest). A failing suite does not hide the others; the script fails at the end if
+# any did. Tests that read ../shared/data are run separately (see README).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+failed=()
+cargo test --release --workspace --locked --no-fail-fast || failed+=("rust")
+bash tests/python.sh || failed+=("python")
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "failed: ${failed[*]}" >&2
+  exit 1
+fi
+echo "all tests passed"
