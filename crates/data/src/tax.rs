@@ -281,22 +281,17 @@ fn weighted_median_positive(incomes: &[f64], weights: Option<&[f64]>) -> Option<
         (z > 0.0 && z.is_finite() && w > 0.0).then_some(w)
     };
     let key = |z: f64| z.to_bits() >> SHIFT;
-    let (mut lo, mut hi, mut total) = (u64::MAX, 0_u64, 0.0);
+    // One bin per key of a finite positive f64 (1 MiB), filled in a single pass.
+    let mut total = 0.0;
+    let mut mass = vec![0.0; (f64::MAX.to_bits() >> SHIFT) as usize + 1];
     for (i, &z) in incomes.iter().enumerate() {
         if let Some(w) = used(i, z) {
-            lo = lo.min(key(z));
-            hi = hi.max(key(z));
+            mass[key(z) as usize] += w;
             total += w;
         }
     }
     if total <= 0.0 || !total.is_finite() {
         return None;
-    }
-    let mut mass = vec![0.0; (hi - lo + 1) as usize];
-    for (i, &z) in incomes.iter().enumerate() {
-        if let Some(w) = used(i, z) {
-            mass[(key(z) - lo) as usize] += w;
-        }
     }
     let half = 0.5 * total;
     let mut below = 0.0;
@@ -308,7 +303,7 @@ fn weighted_median_positive(incomes: &[f64], weights: Option<&[f64]>) -> Option<
         }
         below += m;
     }
-    let k = k as u64 + lo;
+    let k = k as u64;
     let mut inside: Vec<(f64, f64)> = incomes
         .iter()
         .enumerate()

@@ -35,8 +35,8 @@ pub use economy::{AgentRecord, Evaluation, TaxEconomy, TaxOptimum};
 pub use error::{Result, TaxError};
 pub use mirrlees::{solve_mirrlees, MirrleesOptions, MirrleesSchedule};
 pub use saez::{
-    aie_binned_saez, bracket_counts, check_saez_rates, check_saez_sample, saez_top_rate,
-    smooth_saez, BinnedSaez, CheckedSaezRates, SaezWeights, SmoothSaez, SAEZ_BINS,
+    aie_binned_saez, bracket_counts, check_saez_rates, check_saez_rates_counted, check_saez_sample,
+    saez_top_rate, smooth_saez, BinnedSaez, CheckedSaezRates, SaezWeights, SmoothSaez, SAEZ_BINS,
 };
 pub use schedule::{
     bracket_of, bracket_tax, taxes_at_cutoffs, validate_brackets, BracketSchedule,

@@ -558,6 +558,13 @@ pub fn check_saez_sample(incomes: &[f64], sample_weights: Option<&[f64]>) -> Res
             .filter(|&(i, z)| *z > 0.0 && sample_weights.is_none_or(|w| w[i] > 0.0))
             .map(|(_, z)| *z)
     };
+    // A real sample has two distinct positive incomes among its first few: stop there.
+    let mut seen = positive();
+    if let Some(first) = seen.next() {
+        if seen.any(|z| z != first) {
+            return Ok(());
+        }
+    }
     let lo = positive().fold(f64::INFINITY, f64::min);
     let hi = positive().fold(f64::NEG_INFINITY, f64::max);
     if lo < hi {
@@ -600,7 +607,19 @@ pub fn check_saez_rates(
     sample_weights: Option<&[f64]>,
     cutoffs: &[f64],
 ) -> CheckedSaezRates {
-    let counts = bracket_counts(incomes, sample_weights, cutoffs);
+    check_saez_rates_counted(
+        rates,
+        bracket_counts(incomes, sample_weights, cutoffs),
+        cutoffs,
+    )
+}
+
+/// [`check_saez_rates`] with the sample's [`bracket_counts`] already computed.
+pub fn check_saez_rates_counted(
+    rates: &[f64],
+    counts: Vec<f64>,
+    cutoffs: &[f64],
+) -> CheckedSaezRates {
     let empty_brackets: Vec<usize> = (0..rates.len()).filter(|&b| counts[b] <= 0.0).collect();
     let notes = (0..rates.len())
         .map(|b| {

@@ -8,7 +8,8 @@ use walras_data::tax::IncomeUnit;
 use walras_data::Table;
 use walras_plot::{LineChart, Series};
 use walras_tax::{
-    aie_binned_saez, check_elasticity, check_saez_rates, check_saez_sample, SaezWeights,
+    aie_binned_saez, bracket_counts, check_elasticity, check_saez_rates_counted, check_saez_sample,
+    SaezWeights,
 };
 
 use super::figures::{rate_steps_checked, unit_words};
@@ -163,6 +164,7 @@ pub fn saez(request: &SaezRequest<'_>) -> Result<SaezRun> {
         "income_conversion_factor": units.factor(),
     });
     let top = *cutoffs.last().expect("cutoffs");
+    let counts = bracket_counts(&sample.incomes, sw, &cutoffs);
     let (rates, tables, curve) = match r.estimator {
         SaezEstimator::Smooth => {
             let est = walras_tax::smooth_saez(
@@ -200,7 +202,8 @@ pub fn saez(request: &SaezRequest<'_>) -> Result<SaezRun> {
                 r.rate_max,
             )
             .context("Saez estimator")?;
-            let unclipped = check_saez_rates(&est.rates_unclipped, &sample.incomes, sw, &cutoffs);
+            let unclipped =
+                check_saez_rates_counted(&est.rates_unclipped, counts.clone(), &cutoffs);
             json["rates_unclipped"] = json!(unclipped.rates);
             let bins = Table::new()
                 .with_f64("lower", est.bin_edges[..100].to_vec())?
@@ -222,7 +225,7 @@ pub fn saez(request: &SaezRequest<'_>) -> Result<SaezRun> {
             )
         }
     };
-    let checked = check_saez_rates(&rates, &sample.incomes, sw, &cutoffs);
+    let checked = check_saez_rates_counted(&rates, counts, &cutoffs);
     for note in checked.notes.iter().flatten() {
         provenance
             .warnings
