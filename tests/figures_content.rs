@@ -452,3 +452,39 @@ fn network_table_uses_words_and_csv_keeps_codes() {
         "task,in_degree,out_degree,in_strength,katz,eigenvector,reachable_from_0"
     );
 }
+
+#[test]
+fn tax_compare_figures_name_units_and_every_schedule() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("compare");
+    run_ok(&["tax", "compare", "--quiet", "--out", out.to_str().unwrap()]);
+    assert_has(&out.join("compare_rates.svg"), "income (USD per year)");
+    let tradeoff = out.join("compare_tradeoff.svg");
+    assert_has(&tradeoff, "productivity (mean pre-tax income, USD per year)");
+    // Saez and the optimum lie close together: each point carries its schedule's name.
+    for schedule in [
+        "free market",
+        "US federal 2018 rates",
+        "Saez (binned)",
+        "optimal brackets",
+    ] {
+        let named = contents(&tradeoff)
+            .iter()
+            .filter(|c| c.as_str() == schedule)
+            .count();
+        assert!(named >= 2, "{schedule}: {named} labels (legend and point)");
+    }
+    // The title rounds the gain as the terminal preface does.
+    let preface = run_ok(&["tax", "compare", "--quiet"]);
+    let gain = preface
+        .split("equality x productivity ")
+        .nth(1)
+        .and_then(|s| s.split('.').next().map(|int| format!("{int}.{}", &s[int.len() + 1..int.len() + 3])))
+        .unwrap();
+    assert!(
+        title(&out.join("compare_eq_x_prod.svg")).contains(&gain),
+        "{} vs {gain}",
+        title(&out.join("compare_eq_x_prod.svg"))
+    );
+    assert_readable(&out);
+}

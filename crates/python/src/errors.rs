@@ -4,6 +4,7 @@ use pyo3::exceptions::{PyKeyboardInterrupt, PyRuntimeError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use walras_api::ArgumentError;
+use walras_automation::ModelError;
 use walras_core::EngineError;
 use walras_data::DataError;
 use walras_tax::TaxError;
@@ -118,6 +119,33 @@ pub fn to_py_err(py: Python<'_>, err: anyhow::Error) -> PyErr {
                 ],
             );
         }
+    }
+    if let Some(ModelError::Cancelled { .. }) =
+        err.chain().find_map(|e| e.downcast_ref::<ModelError>())
+    {
+        return PyKeyboardInterrupt::new_err("the run was cancelled (Ctrl-C)");
+    }
+    if let Some(ModelError::NoConvergence {
+        iterations,
+        residual,
+        ..
+    }) = err.chain().find_map(|e| e.downcast_ref::<ModelError>())
+    {
+        return raise(
+            py,
+            "ConvergenceError",
+            text,
+            &[
+                (
+                    "residual",
+                    residual.into_pyobject(py).unwrap().into_any().unbind(),
+                ),
+                (
+                    "iterations",
+                    iterations.into_pyobject(py).unwrap().into_any().unbind(),
+                ),
+            ],
+        );
     }
     if let Some(d) = data_error(&err) {
         return raise(py, "DataError", text, &data_error_attrs(py, d));

@@ -1,6 +1,7 @@
 """Long solves release the interpreter and stop on Ctrl-C."""
 
 import os
+import pathlib
 import signal
 import subprocess
 import sys
@@ -8,8 +9,11 @@ import textwrap
 import threading
 import time
 
+import pytest
+
 import walras
 
+ROOT = pathlib.Path(__file__).resolve().parents[3]
 LONG = dict(skills="lognormal:mu=0,sigma=0.6", agents=1_000_000, brackets=7)
 
 
@@ -64,6 +68,57 @@ def test_ctrl_c_stops_a_solve_within_a_second():
     sent = time.perf_counter()
     os.kill(child.pid, signal.SIGINT)
     out, _ = child.communicate(timeout=30)
+    assert child.returncode == 0, out
+    word, when = out.split()
+    assert word == "interrupted"
+    assert float(when) - sent < 1.0, f"took {float(when) - sent:.2f} s"
+
+
+def test_a_solve_that_does_not_converge_is_a_convergence_error_with_its_residual():
+    # The planner's forward-backward sweep on a coarse grid cycles (500 iterations).
+    with pytest.raises(walras.ConvergenceError) as info:
+        walras.automation.planner("no-spillovers", grid=60)
+    e = info.value
+    assert e.iterations == 500 and e.residual > 0, (e.iterations, e.residual)
+    assert "did not converge" in str(e) and "--grid 60" in str(e)
+
+
+def dlopt_raw():
+    data = pathlib.Path(os.environ.get("WALRAS_DATA_DIR", ROOT.parent / "shared" / "data"))
+    if not data.is_absolute():
+        data = ROOT / data
+    raw = data / "dlopt_7x44_2017"
+    if not raw.is_dir():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{raw} is missing: the Ctrl-C test of a Nash solve needs the DL-opt data")
+        pytest.skip(f"needs {raw} (set WALRAS_DATA_DIR)")
+    return raw
+
+
+def test_ctrl_c_stops_a_nash_solve_within_a_second(tmp_path):
+    raw = dlopt_raw()
+    tidy = tmp_path / "dlopt"
+    walras.trade.import_data("dlopt", raw, tidy)
+    script = textwrap.dedent(
+        f"""
+        import sys, time, walras
+        economy = walras.trade.load({str(tidy)!r})
+        print("ready", flush=True)
+        try:
+            economy.nash()
+        except KeyboardInterrupt:
+            print("interrupted", time.perf_counter(), flush=True)
+            sys.exit(0)
+        print("finished", flush=True)
+        sys.exit(3)
+        """
+    )
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert child.stdout.readline().strip() == "ready"
+    time.sleep(1.0)
+    sent = time.perf_counter()
+    os.kill(child.pid, signal.SIGINT)
+    out, _ = child.communicate(timeout=60)
     assert child.returncode == 0, out
     word, when = out.split()
     assert word == "interrupted"

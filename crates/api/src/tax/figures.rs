@@ -69,6 +69,7 @@ pub(crate) fn compare_figures(
         log_x: false,
         log_y: false,
     };
+    // Each point named by its schedule: close schedules (Saez and the optimum) stay legible.
     let tradeoff = ScatterChart {
         title: "Equality vs productivity".into(),
         x_label: format!("productivity (mean pre-tax income, {})", unit_words(unit)),
@@ -115,7 +116,13 @@ pub(crate) fn compare_figures(
     };
     vec![
         ("compare_rates".into(), Figure::Line(rates)),
-        ("compare_tradeoff".into(), Figure::Scatter(tradeoff)),
+        (
+            "compare_tradeoff".into(),
+            Figure::LabelledScatter {
+                labels: schedules.iter().map(|e| vec![e.label.clone()]).collect(),
+                chart: tradeoff,
+            },
+        ),
         ("compare_eq_x_prod".into(), Figure::Bar(eqp)),
         ("compare_swf".into(), Figure::Bar(welfare)),
     ]

@@ -13,7 +13,7 @@ use walras_api::{write_output, Output, Provenance};
 use walras_data::RunManifest;
 
 use crate::args::{CommonArgs, CompareArgs, MirrleesArgs, OptimizeArgs, SaezArgs, TaxCommand};
-use crate::output::{num, print, TextTable};
+use crate::output::{num, print, print_with_headers, TextTable};
 use crate::progress::{EngineWatch, Progress};
 
 /// Run a `walras tax` subcommand.
@@ -41,6 +41,26 @@ fn finish(
         write_output(dir, output, provenance, manifest)?;
     }
     Ok(())
+}
+
+/// An income unit in a terminal header: `usd` -> `USD`.
+fn unit_header(unit: Option<&str>) -> &'static str {
+    match unit {
+        Some("usd") => "USD",
+        Some("thousand-usd") => "thousand USD",
+        _ => "model units",
+    }
+}
+
+/// The terminal headers of [`bracket_table`], with the cutoffs' unit.
+fn bracket_headers(unit: Option<&str>) -> Vec<String> {
+    let unit = unit_header(unit);
+    vec![
+        "bracket".into(),
+        format!("lower ({unit})"),
+        format!("upper ({unit})"),
+        "rate (fraction)".into(),
+    ]
 }
 
 /// Bracket rows: lower and upper cutoff (blank for the top) and rate.
@@ -85,7 +105,9 @@ fn saez(common: &CommonArgs, args: &SaezArgs, manifest: &mut RunManifest) -> Res
         args.estimator, args.elasticity, args.weights, run.n_incomes, run.source
     );
     let table = bracket_table(&run.cutoffs, &run.rates);
-    print(common.format, &table, &run.output.json, &preface).context("writing to stdout")?;
+    let shown = bracket_headers(Some(run.model_units));
+    print_with_headers(common.format, &table, &shown, &run.output.json, &preface)
+        .context("writing to stdout")?;
     Ok(())
 }
 
@@ -136,7 +158,10 @@ fn optimize(common: &CommonArgs, args: &OptimizeArgs, manifest: &mut RunManifest
             format!(" (NOT CONVERGED: {})", run.optimum.stop_reason)
         }
     );
-    print(common.format, &table, &run.output.json, &preface).context("writing to stdout")?;
+    let unit = run.output.json["model_units"].as_str();
+    let shown = bracket_headers(unit);
+    print_with_headers(common.format, &table, &shown, &run.output.json, &preface)
+        .context("writing to stdout")?;
     Ok(())
 }
 
@@ -227,6 +252,16 @@ fn compare(common: &CommonArgs, args: &CompareArgs, manifest: &mut RunManifest) 
             })
             .collect(),
     };
+    let unit = unit_header(run.output.json["economy"]["model_units"].as_str());
+    let shown = vec![
+        "schedule".into(),
+        format!("transfer ({unit}/year)"),
+        "SWF".into(),
+        "Gini".into(),
+        format!("productivity ({unit}/year)"),
+        format!("equality x productivity ({unit}/year)"),
+        "marginal rates by bracket".into(),
+    ];
     let show = |v: Option<f64>| v.map_or("undefined".to_string(), |v| format!("{v:+.2}%"));
     let (swf_gain, eqp_gain) = run.optimal_vs_saez_pct;
     let preface = format!(
@@ -242,6 +277,7 @@ fn compare(common: &CommonArgs, args: &CompareArgs, manifest: &mut RunManifest) 
             format!(" Optimiser NOT CONVERGED: {}.", run.optimum.stop_reason)
         }
     );
-    print(common.format, &table, &run.output.json, &preface).context("writing to stdout")?;
+    print_with_headers(common.format, &table, &shown, &run.output.json, &preface)
+        .context("writing to stdout")?;
     Ok(())
 }
