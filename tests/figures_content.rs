@@ -460,7 +460,10 @@ fn tax_compare_figures_name_units_and_every_schedule() {
     run_ok(&["tax", "compare", "--quiet", "--out", out.to_str().unwrap()]);
     assert_has(&out.join("compare_rates.svg"), "income (USD per year)");
     let tradeoff = out.join("compare_tradeoff.svg");
-    assert_has(&tradeoff, "productivity (mean pre-tax income, USD per year)");
+    assert_has(
+        &tradeoff,
+        "productivity (mean pre-tax income, USD per year)",
+    );
     // Saez and the optimum lie close together: each point carries its schedule's name.
     for schedule in [
         "free market",
@@ -479,7 +482,11 @@ fn tax_compare_figures_name_units_and_every_schedule() {
     let gain = preface
         .split("equality x productivity ")
         .nth(1)
-        .and_then(|s| s.split('.').next().map(|int| format!("{int}.{}", &s[int.len() + 1..int.len() + 3])))
+        .and_then(|s| {
+            s.split('.')
+                .next()
+                .map(|int| format!("{int}.{}", &s[int.len() + 1..int.len() + 3]))
+        })
         .unwrap();
     assert!(
         title(&out.join("compare_eq_x_prod.svg")).contains(&gain),

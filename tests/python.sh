@@ -15,7 +15,8 @@ wheels="$CARGO_TARGET_DIR/wheels"
 rm -f "$wheels"/walras-*.whl
 "$venv/bin/maturin" build --release --locked --quiet -m crates/python/Cargo.toml -o "$wheels"
 "$venv/bin/pip" install --quiet "$wheels"/walras-*.whl
-cargo build --release --locked --quiet --bin walras
+# The binary as the workspace's tests build it (same features: no second build of the crates).
+cargo test --release --workspace --locked --no-run --quiet
 root=$PWD
 # Run from outside the source tree so that `import walras` is the installed wheel.
 cd "$CARGO_TARGET_DIR"
