@@ -53,6 +53,18 @@ class Result:
         """Write the output folder ``dir`` (replaced whole only with ``overwrite``)."""
         self._run.write(os.fspath(dir), overwrite)
 
+    def _columns(self) -> Dict[str, Any]:
+        """The columns of the result's main table (each result class names its own)."""
+        raise NotImplementedError
+
+    def to_pandas(self) -> Any:
+        """The result's main table (the class docstring says which) as a pandas DataFrame."""
+        return optional_frame(self._columns(), "pandas")
+
+    def to_polars(self) -> Any:
+        """The result's main table as a polars DataFrame."""
+        return optional_frame(self._columns(), "polars")
+
     def to_latex(self) -> str:
         """The result's tables as booktabs LaTeX (``\\usepackage{booktabs}``): captioned,
         labelled, units in the headers, names escaped; the tables :meth:`write` puts in

@@ -156,13 +156,8 @@ class Simulation(Result):
         self.stop_reason: str = r["stop_reason"]
         self.blowup_time: Optional[float] = r["blowup_time"]
 
-    def to_pandas(self) -> Any:
-        """The path (one row per point, column ``t`` first) as a pandas DataFrame."""
-        return optional_frame(self.paths, "pandas")
-
-    def to_polars(self) -> Any:
-        """The path as a polars DataFrame."""
-        return optional_frame(self.paths, "polars")
+    def _columns(self) -> Dict[str, Any]:
+        return self.paths
 
     def tasks_to_pandas(self) -> Any:
         """The tasks (one row per task) as a pandas DataFrame."""
@@ -241,13 +236,6 @@ class PlannerPaths(Result):
             columns[f"subsidy_{i}"] = self.subsidy[:, i]
         return columns
 
-    def to_pandas(self) -> Any:
-        """The paths (the columns of ``planner_paths.csv``) as a pandas DataFrame."""
-        return optional_frame(self._columns(), "pandas")
-
-    def to_polars(self) -> Any:
-        """The paths as a polars DataFrame."""
-        return optional_frame(self._columns(), "polars")
 
     def __repr__(self) -> str:
         r = self._record
@@ -321,13 +309,6 @@ class MonteCarlo(Result):
         columns.update(items[k:])
         return columns
 
-    def to_pandas(self) -> Any:
-        """The draws (the columns of ``draws.csv``) as a pandas DataFrame."""
-        return optional_frame(self._columns(), "pandas")
-
-    def to_polars(self) -> Any:
-        """The draws as a polars DataFrame."""
-        return optional_frame(self._columns(), "polars")
 
     def __repr__(self) -> str:
         r = self._record
@@ -367,13 +348,6 @@ class PhaseDiagram(Result):
             "final_labor_task_share": self.final_labor_task_share.ravel(),
         }
 
-    def to_pandas(self) -> Any:
-        """One row per grid point (x, y, regime, final labour task share)."""
-        return optional_frame(self._columns(), "pandas")
-
-    def to_polars(self) -> Any:
-        """One row per grid point as a polars DataFrame."""
-        return optional_frame(self._columns(), "polars")
 
     def __repr__(self) -> str:
         c = self._columns()
@@ -491,13 +465,6 @@ class NetworkStats(Result):
             "reachable_from_0": self.reachable_from_seeds,
         }
 
-    def to_pandas(self) -> Any:
-        """One row per task as a pandas DataFrame."""
-        return optional_frame(self._columns(), "pandas")
-
-    def to_polars(self) -> Any:
-        """One row per task as a polars DataFrame."""
-        return optional_frame(self._columns(), "polars")
 
     def __repr__(self) -> str:
         head = (

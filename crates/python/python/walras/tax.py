@@ -25,7 +25,6 @@ from walras._result import (
     Progress,
     Result,
     fmt,
-    optional_frame,
     progress_callback,
     text_table,
 )
@@ -92,13 +91,6 @@ class SaezRates(Result):
             "weighted_count": self.bracket_counts,
         }
 
-    def to_pandas(self) -> Any:
-        """The brackets as a pandas DataFrame."""
-        return optional_frame(self._columns(), "pandas")
-
-    def to_polars(self) -> Any:
-        """The brackets as a polars DataFrame."""
-        return optional_frame(self._columns(), "polars")
 
     def __repr__(self) -> str:
         rows = [
@@ -186,13 +178,8 @@ class Optimum(Result):
         self.converged: bool = bool(r["converged"])
         self.stop_reason: str = r["stop_reason"]
 
-    def to_pandas(self) -> Any:
-        """The brackets as a pandas DataFrame."""
-        return optional_frame({"bracket": self.brackets, "lower": self.cutoffs, "rate": self.rates}, "pandas")
-
-    def to_polars(self) -> Any:
-        """The brackets as a polars DataFrame."""
-        return optional_frame({"bracket": self.brackets, "lower": self.cutoffs, "rate": self.rates}, "polars")
+    def _columns(self) -> Dict[str, Any]:
+        return {"bracket": self.brackets, "lower": self.cutoffs, "rate": self.rates}
 
     def __repr__(self) -> str:
         status = "converged" if self.converged else f"NOT CONVERGED: {self.stop_reason}"
@@ -255,13 +242,8 @@ class MirrleesSchedule(Result):
         self.transfer: float = r["transfer"]
         self.swf: float = r["swf"]
 
-    def to_pandas(self) -> Any:
-        """The grid as a pandas DataFrame."""
-        return optional_frame({c: getattr(self, c) for c in self._COLUMNS}, "pandas")
-
-    def to_polars(self) -> Any:
-        """The grid as a polars DataFrame."""
-        return optional_frame({c: getattr(self, c) for c in self._COLUMNS}, "polars")
+    def _columns(self) -> Dict[str, Any]:
+        return {c: getattr(self, c) for c in self._COLUMNS}
 
     def __repr__(self) -> str:
         n = len(self.skill)  # type: ignore[attr-defined]
@@ -342,13 +324,6 @@ class Comparison(Result):
             cols[k] = [getattr(s, k) for s in self.schedules]
         return cols
 
-    def to_pandas(self) -> Any:
-        """One row per schedule, as a pandas DataFrame."""
-        return optional_frame(self._columns(), "pandas")
-
-    def to_polars(self) -> Any:
-        """One row per schedule, as a polars DataFrame."""
-        return optional_frame(self._columns(), "polars")
 
     def __repr__(self) -> str:
         rows = [

@@ -94,9 +94,6 @@ class PolicyResult(Result):
         """One row per country, as a pandas DataFrame."""
         return optional_frame(self._columns(), "pandas").set_index("country")
 
-    def to_polars(self) -> Any:
-        """One row per country, as a polars DataFrame."""
-        return optional_frame(self._columns(), "polars")
 
     def __repr__(self) -> str:
         rows = [
@@ -125,11 +122,14 @@ class ScenarioComparison(Result):
             for s in self.scenarios
         }
 
-    def to_pandas(self) -> Any:
-        """Welfare change (%) by country (rows) and scenario (columns)."""
+    def _columns(self) -> Dict[str, Any]:
         cols: Dict[str, Any] = {"country": self.countries}
         cols.update({s: self.welfare_change_pct[s] for s in self.scenarios})
-        return optional_frame(cols, "pandas").set_index("country")
+        return cols
+
+    def to_pandas(self) -> Any:
+        """Welfare change (%) by country (rows) and scenario (columns)."""
+        return optional_frame(self._columns(), "pandas").set_index("country")
 
     def __repr__(self) -> str:
         rows = [[c] + [fmt(float(self.welfare_change_pct[s][i])) for s in self.scenarios] for i, c in enumerate(self.countries)]
