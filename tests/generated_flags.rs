@@ -3,10 +3,11 @@
 //! prints one JSON object whose numbers are all finite, with `converged` true unless the result
 //! says why it stopped; a refused one exits with status 2 and names the flag or the value.
 //!
-//! Cases: `WALRAS_FUZZ_CASES` (default 10,000) across the flags; values are mostly extreme or
+//! Cases: `WALRAS_FUZZ_CASES` (default 10,000) across the flags, on two threads; values are mostly extreme or
 //! invalid (NaN, infinities, zero, negatives, huge, tiny), sizes stay small enough to run.
 
 use std::process::Command;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
@@ -42,6 +43,54 @@ enum Kind {
     Override(&'static str),
 }
 
+/// Stands for the path of a small income file (300 incomes from 1,000 to 7 million USD).
+const INCOMES: &str = "{incomes}";
+
+fn incomes_file() -> &'static str {
+    static FILE: OnceLock<(tempfile::TempDir, String)> = OnceLock::new();
+    &FILE
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("incomes.csv");
+            let rows: String = (0..300)
+                .map(|i| format!("{:.2}\n", 1000.0 * 1.03f64.powi(i)))
+                .collect();
+            std::fs::write(&path, format!("income\n{rows}")).unwrap();
+            (dir, path.display().to_string())
+        })
+        .1
+}
+
+/// `automation simulate` over 20 years.
+const SIMULATE_SHORT: &[&str] = &[
+    "automation",
+    "simulate",
+    "--preset",
+    "core-periphery",
+    "--set",
+    "horizon=20",
+];
+
+/// `tax compare` on a small parametric economy (the embedded CPS sample takes 0.4 s a run).
+const TAX_COMPARE_SKILLS: &[&str] = &[
+    "tax",
+    "compare",
+    "--skills",
+    "pareto:alpha=2.5,min=5",
+    "--cutoffs",
+    "aie-us-federal",
+];
+const TAX_COMPARE: &[&str] = &[
+    "tax",
+    "compare",
+    "--skills",
+    "pareto:alpha=2.5,min=5",
+    "--cutoffs",
+    "aie-us-federal",
+    "--agents",
+    "300",
+];
+
 const FLAGS: &[Flag] = &[
     Flag {
         command: &["examples"],
@@ -59,42 +108,42 @@ const FLAGS: &[Flag] = &[
         kind: Kind::Pair,
     },
     Flag {
-        command: &["tax", "saez"],
+        command: &["tax", "saez", "--incomes", INCOMES],
         flag: "--elasticity",
         kind: Kind::Real,
     },
     Flag {
-        command: &["tax", "saez"],
+        command: &["tax", "saez", "--incomes", INCOMES],
         flag: "--rate-min",
         kind: Kind::Real,
     },
     Flag {
-        command: &["tax", "saez"],
+        command: &["tax", "saez", "--incomes", INCOMES],
         flag: "--rate-max",
         kind: Kind::Real,
     },
     Flag {
-        command: &["tax", "compare", "--agents", "300"],
+        command: TAX_COMPARE,
         flag: "--elasticity",
         kind: Kind::Real,
     },
     Flag {
-        command: &["tax", "compare"],
+        command: TAX_COMPARE_SKILLS,
         flag: "--agents",
         kind: Kind::Count,
     },
     Flag {
-        command: &["tax", "compare", "--agents", "300"],
+        command: TAX_COMPARE,
         flag: "--rate-max",
         kind: Kind::Real,
     },
     Flag {
-        command: &["tax", "optimize", "--agents", "300"],
+        command: &["tax", "optimize", "--agents", "100"],
         flag: "--elasticity",
         kind: Kind::Real,
     },
     Flag {
-        command: &["tax", "optimize", "--agents", "300"],
+        command: &["tax", "optimize", "--agents", "100"],
         flag: "--brackets",
         kind: Kind::Count,
     },
@@ -104,12 +153,12 @@ const FLAGS: &[Flag] = &[
         kind: Kind::Count,
     },
     Flag {
-        command: &["tax", "optimize", "--agents", "300"],
+        command: &["tax", "optimize", "--agents", "100"],
         flag: "--rate-max",
         kind: Kind::Real,
     },
     Flag {
-        command: &["tax", "optimize", "--agents", "300"],
+        command: &["tax", "optimize", "--agents", "100"],
         flag: "--hours",
         kind: Kind::Pair,
     },
@@ -181,7 +230,7 @@ const FLAGS: &[Flag] = &[
             "--preset",
             "core-periphery",
             "--grid",
-            "60",
+            "20",
         ],
         flag: "--discount",
         kind: Kind::Real,
@@ -193,7 +242,7 @@ const FLAGS: &[Flag] = &[
             "--preset",
             "core-periphery",
             "--grid",
-            "60",
+            "20",
         ],
         flag: "--eta",
         kind: Kind::Real,
@@ -205,7 +254,7 @@ const FLAGS: &[Flag] = &[
             "--preset",
             "core-periphery",
             "--grid",
-            "60",
+            "20",
         ],
         flag: "--horizon",
         kind: Kind::Real,
@@ -223,6 +272,8 @@ const FLAGS: &[Flag] = &[
             "core-periphery",
             "--range",
             "theta=0.3:0.5",
+            "--set",
+            "horizon=20",
         ],
         flag: "--draws",
         kind: Kind::Count,
@@ -238,17 +289,17 @@ const FLAGS: &[Flag] = &[
         kind: Kind::Count,
     },
     Flag {
-        command: &["automation", "simulate", "--preset", "core-periphery"],
+        command: SIMULATE_SHORT,
         flag: "--set",
         kind: Kind::Override("theta"),
     },
     Flag {
-        command: &["automation", "simulate", "--preset", "core-periphery"],
+        command: SIMULATE_SHORT,
         flag: "--set",
         kind: Kind::Override("sigma"),
     },
     Flag {
-        command: &["automation", "simulate", "--preset", "core-periphery"],
+        command: SIMULATE_SHORT,
         flag: "--set",
         kind: Kind::Override("chi"),
     },
@@ -258,7 +309,7 @@ const FLAGS: &[Flag] = &[
         kind: Kind::Override("horizon"),
     },
     Flag {
-        command: &["automation", "simulate", "--preset", "core-periphery"],
+        command: SIMULATE_SHORT,
         flag: "--set",
         kind: Kind::Override("tasks"),
     },
@@ -305,8 +356,18 @@ fn value(kind: Kind) -> BoxedStrategy<String> {
     }
 }
 
-fn case() -> impl Strategy<Value = (usize, String)> {
-    (0..FLAGS.len()).prop_flat_map(|k| value(FLAGS[k].kind).prop_map(move |v| (k, v)))
+/// The cases run on two threads: each shard draws among every other flag.
+const SHARDS: usize = 2;
+
+fn case(shard: usize) -> impl Strategy<Value = (usize, String)> {
+    let flags: Vec<usize> = (shard..FLAGS.len()).step_by(SHARDS).collect();
+    prop::sample::select(flags).prop_flat_map(|k| value(FLAGS[k].kind).prop_map(move |v| (k, v)))
+}
+
+/// The binary under test: `WALRAS_BIN` if set (e.g. a copy for a long run beside rebuilds),
+/// else the one cargo built with this test.
+fn walras() -> String {
+    std::env::var("WALRAS_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_walras").to_string())
 }
 
 /// Runs `walras` with `args`; kills it after [`BUDGET`]. Returns the exit code (None: killed
@@ -314,7 +375,7 @@ fn case() -> impl Strategy<Value = (usize, String)> {
 fn run(args: &[String]) -> (Option<i32>, String, String) {
     let dir = tempfile::tempdir().unwrap();
     let (out_path, err_path) = (dir.path().join("out"), dir.path().join("err"));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_walras"))
+    let mut child = Command::new(walras())
         .args(args)
         .stdout(std::fs::File::create(&out_path).unwrap())
         .stderr(std::fs::File::create(&err_path).unwrap())
@@ -330,7 +391,7 @@ fn run(args: &[String]) -> (Option<i32>, String, String) {
             let _ = child.wait();
             break None;
         }
-        std::thread::sleep(Duration::from_millis(2));
+        std::thread::sleep(Duration::from_micros(500));
     };
     let read = |p: &std::path::Path| std::fs::read_to_string(p).unwrap_or_default();
     (
@@ -351,53 +412,78 @@ fn numbers_finite(v: &serde_json::Value) -> bool {
     }
 }
 
+/// One case: runs the flag's command with `value` and checks the properties above.
+fn check(k: usize, value: &str) -> Result<(), TestCaseError> {
+    let flag = &FLAGS[k];
+    let mut args: Vec<String> = flag
+        .command
+        .iter()
+        .map(|&s| if s == INCOMES { incomes_file() } else { s }.to_string())
+        .collect();
+    args.extend(["--format".into(), "json".into(), "--quiet".into()]);
+    args.push(format!("{}={value}", flag.flag));
+    let (code, out, err) = run(&args);
+    let code = code.ok_or_else(|| {
+        TestCaseError::fail(format!(
+            "{args:?}: killed after {BUDGET:?} or ended by a signal: {err}"
+        ))
+    })?;
+    prop_assert!(!err.contains("internal error"), "{args:?}: {err}");
+    prop_assert!(
+        code == 0 || code == 2,
+        "{args:?}: exit status {code}: {err}"
+    );
+    if code == 0 {
+        let json: serde_json::Value = serde_json::from_str(out.trim()).map_err(|e| {
+            TestCaseError::fail(format!("{args:?}: not one JSON object ({e}): {out}"))
+        })?;
+        prop_assert!(numbers_finite(&json), "{args:?}: {out}");
+        if let Some(converged) = json.get("converged") {
+            prop_assert!(
+                converged == true || json.get("stop_reason").is_some(),
+                "{args:?}: converged {converged} without a stop reason"
+            );
+        }
+    } else {
+        let name = flag.flag.trim_start_matches("--");
+        let key = match flag.kind {
+            Kind::Override(key) => key,
+            _ => name,
+        };
+        // The value as written, or as the number it parses to (if long enough to be telling).
+        let parsed: Vec<String> = value
+            .split([',', '='])
+            .filter_map(|v| v.parse::<f64>().ok())
+            .map(|v| v.to_string())
+            .filter(|v| v.len() >= 4)
+            .collect();
+        prop_assert!(
+            err.contains(name)
+                || err.contains(key)
+                || err.contains(value)
+                || err.contains(&name.replace('-', "_"))
+                || err.contains(&name.replace('-', " "))
+                || parsed.iter().any(|v| err.contains(v.as_str())),
+            "{args:?}: the error names neither the flag nor the value: {err}"
+        );
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: cases(),
+        cases: cases().div_ceil(SHARDS as u32),
         failure_persistence: Some(Box::new(FileFailurePersistence::SourceParallel("proptest-regressions"))),
         ..ProptestConfig::default()
     })]
 
     #[test]
-    fn numeric_flags((k, value) in case()) {
-        let flag = &FLAGS[k];
-        let mut args: Vec<String> = flag.command.iter().map(|s| s.to_string()).collect();
-        args.extend(["--format".into(), "json".into(), "--quiet".into()]);
-        args.push(format!("{}={value}", flag.flag));
-        let (code, out, err) = run(&args);
-        let code = code.ok_or_else(|| TestCaseError::fail(format!("{args:?}: killed after {BUDGET:?} or ended by a signal: {err}")))?;
-        prop_assert!(!err.contains("internal error"), "{args:?}: {err}");
-        prop_assert!(code == 0 || code == 2, "{args:?}: exit status {code}: {err}");
-        if code == 0 {
-            let json: serde_json::Value = serde_json::from_str(out.trim())
-                .map_err(|e| TestCaseError::fail(format!("{args:?}: not one JSON object ({e}): {out}")))?;
-            prop_assert!(numbers_finite(&json), "{args:?}: {out}");
-            if let Some(converged) = json.get("converged") {
-                prop_assert!(
-                    converged == true || json.get("stop_reason").is_some(),
-                    "{args:?}: converged {converged} without a stop reason"
-                );
-            }
-        } else {
-            let name = flag.flag.trim_start_matches("--");
-            let key = match flag.kind {
-                Kind::Override(key) => key,
-                _ => name,
-            };
-            // The value as written, or as the number it parses to (if long enough to be telling).
-            let parsed: Vec<String> = value
-                .split([',', '='])
-                .filter_map(|v| v.parse::<f64>().ok())
-                .map(|v| v.to_string())
-                .filter(|v| v.len() >= 4)
-                .collect();
-            prop_assert!(
-                err.contains(name) || err.contains(key) || err.contains(&value)
-                    || err.contains(&name.replace('-', "_"))
-                    || err.contains(&name.replace('-', " "))
-                    || parsed.iter().any(|v| err.contains(v.as_str())),
-                "{args:?}: the error names neither the flag nor the value: {err}"
-            );
-        }
+    fn numeric_flags_even((k, value) in case(0)) {
+        check(k, &value)?;
+    }
+
+    #[test]
+    fn numeric_flags_odd((k, value) in case(1)) {
+        check(k, &value)?;
     }
 }
