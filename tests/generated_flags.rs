@@ -39,6 +39,8 @@ enum Kind {
     Count,
     /// Two comma-separated reals.
     Pair,
+    /// Seven comma-separated reals (one per bracket).
+    Seven,
     /// `key=value` overrides of an automation scenario.
     Override(&'static str),
 }
@@ -91,7 +93,57 @@ const TAX_COMPARE: &[&str] = &[
     "300",
 ];
 
+/// `tax evaluate` on a small parametric economy.
+const TAX_EVALUATE: &[&str] = &[
+    "tax",
+    "evaluate",
+    "--skills",
+    "lognormal:mu=3.5,sigma=0.7",
+    "--cutoffs",
+    "aie-us-federal",
+    "--agents",
+    "200",
+];
+
 const FLAGS: &[Flag] = &[
+    Flag {
+        command: TAX_EVALUATE,
+        flag: "--rates",
+        kind: Kind::Seven,
+    },
+    Flag {
+        command: TAX_EVALUATE,
+        flag: "--elasticity",
+        kind: Kind::Real,
+    },
+    Flag {
+        command: &[
+            "tax",
+            "evaluate",
+            "--schedule",
+            "saez",
+            "--skills",
+            "lognormal:mu=3.5,sigma=0.7",
+            "--cutoffs",
+            "aie-us-federal",
+            "--agents",
+            "200",
+        ],
+        flag: "--rate-max",
+        kind: Kind::Real,
+    },
+    Flag {
+        command: &[
+            "tax",
+            "evaluate",
+            "--skills",
+            "pareto:alpha=2.5,min=5",
+            "--cutoffs",
+            "aie-us-federal",
+        ],
+        flag: "--agents",
+        kind: Kind::Count,
+    },
     Flag {
         command: &["examples"],
         flag: "--theta",
@@ -352,6 +404,12 @@ fn value(kind: Kind) -> BoxedStrategy<String> {
         Kind::Pair => (real(), real())
             .prop_map(|(a, b)| format!("{a},{b}"))
             .boxed(),
+        Kind::Seven => prop_oneof![
+            prop::collection::vec(real(), 7),
+            prop::collection::vec((0.0f64..=1.0).prop_map(|r| r.to_string()), 1..9),
+        ]
+        .prop_map(|v| v.join(","))
+        .boxed(),
         Kind::Override(key) => real().prop_map(move |v| format!("{key}={v}")).boxed(),
     }
 }

@@ -332,8 +332,22 @@ fn quantiles(mut v: Vec<f64>) -> [f64; 3] {
     [q(0.05), q(0.5), q(0.95)]
 }
 
-/// Monte Carlo over `draws` uniform draws of the ranges, in parallel. `grid` time points on
-/// `[0, horizon]` for the fans.
+/// The fans' time grid: `grid` evenly spaced times on `[0, horizon]` and `grid` evenly spaced
+/// on a log scale from `horizon` / 10^4 to `horizon` (where a log time axis shows the early
+/// dynamics that an even grid of a long horizon steps over), in increasing order.
+pub fn fan_times(horizon: f64, grid: usize) -> Vec<f64> {
+    let n = grid.max(2);
+    let step = |i: usize| i as f64 / (n - 1) as f64;
+    let even = (0..n).map(|i| horizon * step(i));
+    let first = horizon * 1e-4;
+    let logarithmic = (0..n).map(|i| first * (horizon / first).powf(step(i)));
+    let mut times: Vec<f64> = even.chain(logarithmic).collect();
+    times.sort_by(f64::total_cmp);
+    times.dedup_by(|a, b| (*a - *b).abs() <= 1e-12 * horizon);
+    times
+}
+
+/// Monte Carlo over `draws` uniform draws of the ranges, in parallel; fans on [`fan_times`].
 pub fn monte_carlo(
     base: &Scenario,
     ranges: &[Range],
@@ -431,10 +445,7 @@ pub fn monte_carlo_observed(
         draws_out.push(d);
         paths.push(p);
     }
-    let horizon = base.horizon;
-    let times: Vec<f64> = (0..grid.max(2))
-        .map(|i| horizon * i as f64 / (grid.max(2) - 1) as f64)
-        .collect();
+    let times = fan_times(base.horizon, grid);
     let labor_task_share = times
         .iter()
         .map(|&t| {
@@ -649,6 +660,23 @@ mod tests {
             assert!(q[0] <= q[1] && q[1] <= q[2], "{q:?}");
         }
         assert!((a.regime_shares.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn fan_times_cover_early_and_late_times_in_order() {
+        let t = fan_times(1e5, 101);
+        assert_eq!(t[0], 0.0);
+        assert_eq!(*t.last().unwrap(), 1e5);
+        assert!(t.windows(2).all(|w| w[0] < w[1]), "{t:?}");
+        // Every evenly spaced time is kept; the log-spaced ones start at horizon / 10^4.
+        for i in 0..101 {
+            let even = 1e5 * i as f64 / 100.0;
+            assert!(t.iter().any(|&x| (x - even).abs() <= 1e-7), "{even}");
+        }
+        assert!((t[1] - 10.0).abs() < 1e-9, "{}", t[1]);
+        // Half of the log-spaced times fall in the first percent of the horizon.
+        assert!(t.iter().filter(|&&x| x < 999.0).count() > 50);
+        assert!(t.len() > 190 && t.len() <= 202, "{}", t.len());
     }
 
     #[test]

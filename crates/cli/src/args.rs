@@ -202,11 +202,14 @@ pub enum TaxCommand {
     /// Free market, US federal, Saez and the optimal schedule side by side on one economy
     /// (default: the embedded US CPS sample), with figures.
     Compare(CompareArgs),
+    /// One schedule (free market, US federal, Saez or custom rates) in general equilibrium:
+    /// transfer, welfare, inequality and productivity.
+    Evaluate(EvaluateArgs),
 }
 
-/// `walras tax compare`.
+/// The economy in which `tax compare` and `tax evaluate` evaluate schedules.
 #[derive(Debug, Args, Clone)]
-pub struct CompareArgs {
+pub struct ScheduleEconomyArgs {
     /// Skills: cps (default: the embedded earnings sample, inverted under US 2018), an income
     /// file, or a parametric distribution (pareto:.., lognormal:.., lognormal-pareto:..).
     #[arg(long, default_value = "cps")]
@@ -224,9 +227,6 @@ pub struct CompareArgs {
     /// Agents for a parametric skill distribution.
     #[arg(long, default_value_t = 10_000)]
     pub agents: usize,
-    /// Highest allowed marginal rate for the optimum.
-    #[arg(long, default_value_t = 0.99, allow_negative_numbers = true)]
-    pub rate_max: f64,
     /// Unit of the incomes in an income file: usd or thousand-usd. Default: the unit of the
     /// cutoffs in use (usd for us-federal-2018, thousand-usd for aie-us-federal; usd for a
     /// cutoff file, whose cutoffs are taken in the incomes' unit). The embedded CPS sample is
@@ -234,6 +234,36 @@ pub struct CompareArgs {
     /// is refused (see docs/tax.md).
     #[arg(long, value_name = "UNIT", value_parser = ["usd", "thousand-usd"])]
     pub income_units: Option<String>,
+}
+
+/// `walras tax compare`.
+#[derive(Debug, Args, Clone)]
+pub struct CompareArgs {
+    /// The economy.
+    #[command(flatten)]
+    pub economy: ScheduleEconomyArgs,
+    /// Highest allowed marginal rate for the optimum.
+    #[arg(long, default_value_t = 0.99, allow_negative_numbers = true)]
+    pub rate_max: f64,
+}
+
+/// `walras tax evaluate`.
+#[derive(Debug, Args, Clone)]
+pub struct EvaluateArgs {
+    /// The schedule: free-market, us-federal (2018 rates) or saez (the AI Economist's binned
+    /// estimator on the economy's incomes).
+    #[arg(long, default_value = "us-federal", conflicts_with = "rates")]
+    pub schedule: String,
+    /// Custom marginal rates, one per bracket of --cutoffs, as fractions: e.g.
+    /// 0.1,0.12,0.22,0.24,0.32,0.35,0.37.
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
+    pub rates: Option<Vec<f64>>,
+    /// The economy.
+    #[command(flatten)]
+    pub economy: ScheduleEconomyArgs,
+    /// Highest rate the Saez estimator may set.
+    #[arg(long, default_value_t = 0.99, allow_negative_numbers = true)]
+    pub rate_max: f64,
 }
 
 /// `walras tax saez`.

@@ -7,6 +7,7 @@
 
 mod automation;
 mod errors;
+mod figure_data;
 mod run;
 mod tax;
 mod trade;

@@ -8,7 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use pyo3::prelude::*;
-use walras_api::{write_output, Output, Provenance};
+use pyo3::types::PyDict;
+use walras_api::{write_output, Figure, Output, Provenance};
 use walras_core::{Cancel, Event, Observer};
 use walras_data::{OutputFolder, RunManifest};
 
@@ -182,25 +183,7 @@ impl Run {
 
     /// The figure `stem` as SVG text (what `write` puts in `stem.svg`).
     fn figure_svg(&self, py: Python<'_>, stem: &str) -> PyResult<String> {
-        let Some((_, figure)) = self.output.figures.iter().find(|(s, _)| s == stem) else {
-            let known: Vec<&str> = self
-                .output
-                .figures
-                .iter()
-                .map(|(s, _)| s.as_str())
-                .collect();
-            return Err(to_py_err(
-                py,
-                walras_api::ArgumentError::new(
-                    "stem",
-                    format!(
-                        "{stem:?} is not a figure of this result (figures: {})",
-                        known.join(", ")
-                    ),
-                )
-                .into(),
-            ));
-        };
+        let figure = self.figure(py, stem)?;
         let rendered = py.detach(|| -> anyhow::Result<String> {
             let dir = tempfile::tempdir()?;
             let path = dir.path().join("figure.svg");
@@ -208,6 +191,11 @@ impl Run {
             Ok(std::fs::read_to_string(&path)?)
         });
         rendered.map_err(|e| to_py_err(py, e))
+    }
+
+    /// The data behind the figure `stem`: a dict of labels and numpy arrays.
+    fn figure_data<'py>(&self, py: Python<'py>, stem: &str) -> PyResult<Bound<'py, PyDict>> {
+        crate::figure_data::figure_dict(py, self.figure(py, stem)?)
     }
 
     /// Write the output folder `dir` as the command line's `--out` does (JSON, CSV tables,
@@ -223,5 +211,28 @@ impl Run {
         folder
             .commit()
             .map_err(|e| to_py_err(py, anyhow::Error::new(e)))
+    }
+}
+
+impl Run {
+    /// The figure `stem`, or an argument error listing the figures there are.
+    fn figure(&self, py: Python<'_>, stem: &str) -> PyResult<&Figure> {
+        if let Some((_, figure)) = self.output.figures.iter().find(|(s, _)| s == stem) {
+            return Ok(figure);
+        }
+        let known: Vec<&str> = self
+            .output
+            .figures
+            .iter()
+            .map(|(s, _)| s.as_str())
+            .collect();
+        let message = format!(
+            "{stem:?} is not a figure of this result (figures: {})",
+            known.join(", ")
+        );
+        Err(to_py_err(
+            py,
+            walras_api::ArgumentError::new("stem", message).into(),
+        ))
     }
 }

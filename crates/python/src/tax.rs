@@ -6,8 +6,8 @@ use std::sync::Arc;
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 use walras_api::tax::{
-    compare, mirrlees, optimize, saez, CompareRequest, Incomes, MirrleesRequest, OptimizeRequest,
-    SaezRequest,
+    compare, evaluate, mirrlees, optimize, saez, CompareRequest, EvaluateRequest, Incomes,
+    MirrleesRequest, OptimizeRequest, SaezRequest,
 };
 
 use crate::errors::to_py_err;
@@ -16,6 +16,7 @@ use crate::run::{detached, Run};
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(tax_saez, m)?)?;
     m.add_function(wrap_pyfunction!(tax_compare, m)?)?;
+    m.add_function(wrap_pyfunction!(tax_evaluate, m)?)?;
     m.add_function(wrap_pyfunction!(tax_optimize, m)?)?;
     m.add_function(wrap_pyfunction!(tax_mirrlees, m)?)?;
     m.add_function(wrap_pyfunction!(tax_cps_sample, m)?)?;
@@ -87,6 +88,42 @@ fn tax_compare(
 ) -> PyResult<Run> {
     let run = detached(py, progress.as_ref(), |observer| {
         compare(&CompareRequest {
+            skills,
+            elasticity,
+            swf,
+            cutoffs,
+            agents,
+            rate_max,
+            income_units,
+            observer,
+        })
+    })?;
+    Ok(Run::new(run.output, run.provenance, call))
+}
+
+/// One schedule in equilibrium (`walras tax evaluate`): a named one, or `rates` when given.
+#[pyfunction]
+#[pyo3(signature = (schedule, rates, skills, elasticity, swf, cutoffs, agents, rate_max, income_units, progress, call))]
+#[allow(clippy::too_many_arguments)]
+fn tax_evaluate(
+    py: Python<'_>,
+    schedule: String,
+    rates: Option<PyReadonlyArray1<'_, f64>>,
+    skills: String,
+    elasticity: f64,
+    swf: String,
+    cutoffs: String,
+    agents: usize,
+    rate_max: f64,
+    income_units: Option<String>,
+    progress: Option<Bound<'_, PyAny>>,
+    call: String,
+) -> PyResult<Run> {
+    let rates = rates.map(|r| r.as_array().to_vec());
+    let run = detached(py, progress.as_ref(), |observer| {
+        evaluate(&EvaluateRequest {
+            schedule,
+            rates,
             skills,
             elasticity,
             swf,

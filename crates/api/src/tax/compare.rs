@@ -6,17 +6,12 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use serde_json::json;
 use walras_core::{Event, NoObserver, Observer};
-use walras_data::SkillSource;
-use walras_tax::{
-    aie_binned_saez, check_saez_rates, check_saez_sample, Evaluation, SaezWeights, Swf, TaxEconomy,
-    TaxOptimum, Utility,
-};
+use walras_tax::{Evaluation, TaxOptimum};
 
 use super::figures::{compare_figures, unit_words};
-use super::inputs::{check_income_scale, cutoffs, income_units, population};
-use super::{finite, null_reasons, optimizer_status};
-use crate::argument::ensure;
-use crate::{ArgumentError, NamedTable, Output, Provenance};
+use super::schedules::{schedule_economy, schedule_record, EconomySpec};
+use super::{finite, optimizer_status};
+use crate::{NamedTable, Output, Provenance};
 
 /// What `walras tax compare` computes; the defaults are the command line's.
 #[derive(Clone)]
@@ -76,50 +71,21 @@ pub struct Comparison {
 /// Compare the schedules for `request` (see [`Comparison`]).
 pub fn compare(request: &CompareRequest) -> Result<Comparison> {
     let r = request;
-    let swf: Swf = r
-        .swf
-        .parse()
-        .map_err(|e| ArgumentError::from_error("swf", &e))?;
-    let utility = Utility::QuasiLinear {
-        elasticity: r.elasticity,
-    };
-    utility
-        .validate()
-        .map_err(|e| ArgumentError::from_error("elasticity", &e))?;
-    ensure(r.rate_max > 0.0 && r.rate_max <= 1.0, "rate-max", || {
-        format!("must lie in (0, 1], got {}", r.rate_max)
-    })?;
     let mut provenance = Provenance::default();
-    let cutoff_set = cutoffs(&r.cutoffs, &mut provenance.inputs)?;
-    let units = income_units(
-        r.income_units.as_deref(),
-        matches!(SkillSource::parse(&r.skills), Ok(SkillSource::Cps)),
-        cutoff_set.unit,
+    let setup = schedule_economy(
+        &EconomySpec {
+            skills: &r.skills,
+            elasticity: r.elasticity,
+            swf: &r.swf,
+            cutoffs: &r.cutoffs,
+            agents: r.agents,
+            rate_max: r.rate_max,
+            income_units: r.income_units.as_deref(),
+        },
+        &mut provenance,
     )?;
-    let cutoffs = cutoff_set.cutoffs.clone();
-    let loaded = population(
-        &r.skills,
-        r.agents,
-        r.elasticity,
-        units,
-        &mut provenance.inputs,
-    )?;
-    if let Some(e) = &loaded.earnings {
-        check_income_scale(
-            (&e.source, &e.incomes, e.weights.as_deref()),
-            &cutoff_set,
-            units,
-            r.income_units.as_deref(),
-            &mut provenance.warnings,
-        )?;
-    }
-    provenance.parameters = json!({"skills": r.skills, "elasticity": r.elasticity, "swf": r.swf, "cutoffs": cutoffs, "rate_max": r.rate_max, "income_units": units.data.name(), "model_units": units.model.name()});
-    let sample = loaded.saez_incomes(utility.elasticity().unwrap_or(1.0));
-    check_saez_sample(&sample.incomes, sample.weights.as_deref())
-        .with_context(|| format!("the Saez estimator's incomes ({})", sample.source))?;
-    let (pop, skills) = (loaded.population, loaded.description);
-    let economy =
-        TaxEconomy::new(pop, utility, swf, cutoffs.clone())?.with_rate_bounds(0.0, r.rate_max)?;
+    let (economy, cutoffs) = (&setup.economy, setup.cutoffs.clone());
+    provenance.parameters = json!({"skills": r.skills, "elasticity": r.elasticity, "swf": r.swf, "cutoffs": cutoffs, "rate_max": r.rate_max, "income_units": setup.units.data.name(), "model_units": setup.units.model.name()});
     let inner = walras_core::SolverOptions::default();
     let stage = |done: u64| {
         r.observer.on_event(&Event::Progress {
@@ -130,42 +96,13 @@ pub fn compare(request: &CompareRequest) -> Result<Comparison> {
     };
 
     stage(0);
-    let us_label = if r.cutoffs == "aie-us-federal" {
-        "US federal (AI Economist scaling)"
-    } else {
-        "US federal 2018 rates"
-    };
-    let n = cutoffs.len();
-    let us_rates: Vec<f64> = (0..n)
-        .map(|b| walras_tax::US_FEDERAL_RATES.get(b).copied().unwrap_or(0.37))
-        .collect();
-    let free = economy.evaluate("free market", &vec![0.0; n], &inner)?;
+    let (us_label, us_rates) = setup.us_federal();
+    let free = economy.evaluate("free market", &vec![0.0; cutoffs.len()], &inner)?;
     stage(1);
     let us = economy.evaluate(us_label, &us_rates, &inner)?;
     stage(2);
-    let saez = aie_binned_saez(
-        &sample.incomes,
-        sample.weights.as_deref(),
-        &cutoffs,
-        r.elasticity,
-        SaezWeights::InverseIncome,
-        0.0,
-        r.rate_max,
-    )?;
-    // A bracket without incomes keeps the estimator's interpolated rate so that the schedule
-    // can be evaluated; the record says so.
-    let saez_checked = check_saez_rates(
-        &saez.rates,
-        &sample.incomes,
-        sample.weights.as_deref(),
-        &cutoffs,
-    );
-    for note in saez_checked.notes.iter().flatten() {
-        provenance.warnings.push(format!(
-            "Saez (binned): {note}; the schedule uses the estimator's interpolated rate there"
-        ));
-    }
-    let saez_eval = economy.evaluate("Saez (binned)", &saez.rates, &inner)?;
+    let (saez_rates, saez_checked) = setup.saez(&mut provenance.warnings)?;
+    let saez_eval = economy.evaluate("Saez (binned)", &saez_rates, &inner)?;
     stage(3);
     // Start from the best schedule evaluated so far: the optimiser only accepts improvements,
     // so the optimum can be no worse than any schedule in the comparison.
@@ -205,27 +142,8 @@ pub fn compare(request: &CompareRequest) -> Result<Comparison> {
         best.equality_times_productivity,
         saez_eval.equality_times_productivity,
     );
-    let record = |e: &Evaluation| {
-        let mut rec = json!({"label": e.label, "cutoffs": e.cutoffs, "rates": e.rates, "transfer": finite(e.transfer), "swf": finite(e.swf),
-               "gini": finite(e.gini), "equality": finite(e.equality), "productivity": finite(e.productivity),
-               "equality_times_productivity": finite(e.equality_times_productivity), "bunched_share": finite(e.bunched_share),
-               "revenue": finite(e.transfer), "solve_report": e.report, "null_reasons": null_reasons(e)});
-        if std::ptr::eq(e, &saez_eval) {
-            rec["empty_brackets"] = json!(saez_checked
-                .empty_brackets
-                .iter()
-                .map(|b| b + 1)
-                .collect::<Vec<_>>());
-            rec["rate_notes"] = json!(saez_checked
-                .notes
-                .iter()
-                .map(|n| n
-                    .as_ref()
-                    .map(|n| format!("{n}; the estimator's interpolated rate is used")))
-                .collect::<Vec<_>>());
-        }
-        rec
-    };
+    let record =
+        |e: &Evaluation| schedule_record(e, std::ptr::eq(e, &saez_eval).then_some(&saez_checked));
     let mut pct_reasons = serde_json::Map::new();
     if let Some(why) = why_swf {
         pct_reasons.insert("swf".into(), why.into());
@@ -234,8 +152,7 @@ pub fn compare(request: &CompareRequest) -> Result<Comparison> {
         pct_reasons.insert("equality_times_productivity".into(), why.into());
     }
     let json = json!({
-        "economy": {"skills": skills, "agents": economy.population().len(), "elasticity": r.elasticity, "swf": r.swf, "saez_incomes": sample.source,
-                    "income_units": units.data.name(), "model_units": units.model.name()},
+        "economy": setup.record(),
         "schedules": schedules.iter().map(|e| record(e)).collect::<Vec<_>>(),
         "optimal_vs_saez_pct": {"swf": improvement_swf, "equality_times_productivity": improvement_eqp, "null_reasons": pct_reasons},
         "optimizer": {"iterations": report.iterations, "projected_gradient_norm": finite(report.projected_gradient_norm), "inner_solves": report.inner_solves,
@@ -246,15 +163,15 @@ pub fn compare(request: &CompareRequest) -> Result<Comparison> {
         &cutoffs,
         &r.swf,
         (improvement_swf, improvement_eqp),
-        units.model.name(),
+        setup.units.model.name(),
     );
-    let table = comparison_table(&schedules, units.model.name())?;
+    let table = comparison_table(&schedules, setup.units.model.name())?;
     let best = best.clone();
     Ok(Comparison {
         schedules: vec![free, us, saez_eval, best],
         optimum,
         optimal_vs_saez_pct: (improvement_swf, improvement_eqp),
-        skills,
+        skills: setup.skills.clone(),
         output: Output {
             json_name: "compare.json",
             json,

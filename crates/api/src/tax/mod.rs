@@ -1,15 +1,18 @@
-//! Income taxes: Saez rates, the planner's optimal brackets, the Mirrlees schedule and the
-//! comparison of schedules (the command line's `walras tax ...`).
+//! Income taxes: Saez rates, the planner's optimal brackets, the Mirrlees schedule, one
+//! schedule in equilibrium and the comparison of schedules (the command line's `walras tax ...`).
 
 mod compare;
+mod evaluate;
 mod figures;
 mod inputs;
 mod mirrlees;
 mod optimize;
 mod saez;
+mod schedules;
 mod tables;
 
 pub use compare::{compare, CompareRequest, Comparison};
+pub use evaluate::{evaluate, EvaluateRequest, EvaluationRun, SCHEDULES};
 pub use figures::{rate_steps, rate_steps_checked};
 pub use inputs::Incomes;
 pub use mirrlees::{mirrlees, MirrleesRequest, MirrleesRun};

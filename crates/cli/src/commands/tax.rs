@@ -5,14 +5,16 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 use walras_api::tax::{
-    compare as compare_schedules, finite, mirrlees as solve_mirrlees,
-    optimize as optimize_brackets, saez as saez_rates, CompareRequest, Incomes, MirrleesRequest,
-    OptimizeRequest, SaezRequest,
+    compare as compare_schedules, evaluate as evaluate_schedule, finite,
+    mirrlees as solve_mirrlees, optimize as optimize_brackets, saez as saez_rates, CompareRequest,
+    EvaluateRequest, Incomes, MirrleesRequest, OptimizeRequest, SaezRequest,
 };
 use walras_api::{write_output, Output, Provenance};
 use walras_data::RunManifest;
 
-use crate::args::{CommonArgs, CompareArgs, MirrleesArgs, OptimizeArgs, SaezArgs, TaxCommand};
+use crate::args::{
+    CommonArgs, CompareArgs, EvaluateArgs, MirrleesArgs, OptimizeArgs, SaezArgs, TaxCommand,
+};
 use crate::output::{num, print, print_with_headers, TextTable};
 use crate::progress::{EngineWatch, Progress};
 
@@ -24,6 +26,7 @@ pub fn run(common: &CommonArgs, command: &TaxCommand, command_line: Vec<String>)
         TaxCommand::Optimize(args) => optimize(common, args, &mut manifest),
         TaxCommand::Mirrlees(args) => mirrlees(common, args, &mut manifest),
         TaxCommand::Compare(args) => compare(common, args, &mut manifest),
+        TaxCommand::Evaluate(args) => evaluate(common, args, &mut manifest),
     }
 }
 
@@ -209,14 +212,15 @@ fn mirrlees(common: &CommonArgs, args: &MirrleesArgs, manifest: &mut RunManifest
 
 fn compare(common: &CommonArgs, args: &CompareArgs, manifest: &mut RunManifest) -> Result<()> {
     let progress = Progress::spinner("tax compare", common.quiet);
+    let e = &args.economy;
     let request = CompareRequest {
-        skills: args.skills.clone(),
-        elasticity: args.elasticity,
-        swf: args.swf.clone(),
-        cutoffs: args.cutoffs.clone(),
-        agents: args.agents,
+        skills: e.skills.clone(),
+        elasticity: e.elasticity,
+        swf: e.swf.clone(),
+        cutoffs: e.cutoffs.clone(),
+        agents: e.agents,
         rate_max: args.rate_max,
-        income_units: args.income_units.clone(),
+        income_units: e.income_units.clone(),
         observer: Arc::new(EngineWatch::new(&progress, false, true)),
     };
     let run = compare_schedules(&request);
@@ -267,8 +271,8 @@ fn compare(common: &CommonArgs, args: &CompareArgs, manifest: &mut RunManifest) 
     let preface = format!(
         "Tax schedules compared ({}; e = {}; SWF {}). Optimal vs Saez: SWF {}, equality x productivity {}.{}",
         run.skills,
-        args.elasticity,
-        args.swf,
+        e.elasticity,
+        e.swf,
         show(swf_gain),
         show(eqp_gain),
         if run.optimum.converged {
@@ -279,5 +283,52 @@ fn compare(common: &CommonArgs, args: &CompareArgs, manifest: &mut RunManifest) 
     );
     print_with_headers(common.format, &table, &shown, &run.output.json, &preface)
         .context("writing to stdout")?;
+    Ok(())
+}
+
+fn evaluate(common: &CommonArgs, args: &EvaluateArgs, manifest: &mut RunManifest) -> Result<()> {
+    let progress = Progress::spinner("tax evaluate", common.quiet);
+    let e = &args.economy;
+    let request = EvaluateRequest {
+        schedule: args.schedule.clone(),
+        rates: args.rates.clone(),
+        skills: e.skills.clone(),
+        elasticity: e.elasticity,
+        swf: e.swf.clone(),
+        cutoffs: e.cutoffs.clone(),
+        agents: e.agents,
+        rate_max: args.rate_max,
+        income_units: e.income_units.clone(),
+        observer: Arc::new(EngineWatch::new(&progress, false, true)),
+    };
+    let run = evaluate_schedule(&request);
+    progress.finish();
+    let run = run?;
+    finish(common, &run.output, &run.provenance, manifest)?;
+    let ev = &run.evaluation;
+    let unit = run.output.json["economy"]["model_units"].as_str();
+    let rates: Vec<Option<f64>> = ev.rates.iter().copied().map(Some).collect();
+    let table = bracket_table(&ev.cutoffs, &rates);
+    let preface = format!(
+        "{} ({}; e = {}; SWF {}): transfer {} {u}/year, SWF {}, Gini {}, productivity {} {u}/year, equality x productivity {} {u}/year.",
+        ev.label,
+        run.skills,
+        e.elasticity,
+        e.swf,
+        num(finite(ev.transfer)),
+        num(finite(ev.swf)),
+        num(finite(ev.gini)),
+        num(finite(ev.productivity)),
+        num(finite(ev.equality_times_productivity)),
+        u = unit_header(unit),
+    );
+    print_with_headers(
+        common.format,
+        &table,
+        &bracket_headers(unit),
+        &run.output.json,
+        &preface,
+    )
+    .context("writing to stdout")?;
     Ok(())
 }

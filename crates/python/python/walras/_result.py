@@ -82,6 +82,21 @@ class Result:
             return svg
         return SVG(svg)
 
+    def figure_data(self, stem: str) -> Dict[str, Any]:
+        """The plain data behind the figure ``stem``, to redraw it with matplotlib or pgfplots.
+
+        A dict with ``kind`` (``"line"``, ``"scatter"``, ``"bar"`` or ``"heatmap"``),
+        ``title``, ``x_label``, ``y_label`` (with units), ``log_x``, ``log_y``, and:
+
+        - lines and points: ``series``, a list of dicts with ``label`` and numpy arrays ``x``
+          and ``y`` (plus ``labels``, one name per point, where the figure names its points);
+        - bars: ``categories`` and ``groups``, a list of dicts with ``label`` and ``values``
+          (one per category);
+        - heatmap: ``x_labels``, ``y_labels``, ``value_label`` and ``values``, a 2-D array of
+          rows (bottom to top) by columns (NaN for a missing cell).
+        """
+        return self._run.figure_data(stem)
+
     @property
     def figures(self) -> Dict[str, str]:
         """Figure titles by file stem (drawn by :meth:`write`)."""

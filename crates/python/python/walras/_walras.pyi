@@ -1,7 +1,7 @@
 """Type stubs of the compiled extension (the public API is in walras.tax, walras.trade,
 walras.automation; these functions are their engine calls)."""
 
-from typing import Any, Callable, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 import numpy.typing as npt
@@ -19,6 +19,7 @@ class Run:
     def latex(self) -> List[Tuple[str, str]]: ...
     def figure_titles(self) -> List[Tuple[str, str]]: ...
     def figure_svg(self, stem: str) -> str: ...
+    def figure_data(self, stem: str) -> Dict[str, Any]: ...
     def write(self, dir: str, overwrite: bool = False) -> None: ...
 
 class TradeEconomy:
@@ -43,6 +44,19 @@ def tax_saez(
     rate_max: float,
     estimator: str,
     income_units: Optional[str],
+    call: str,
+) -> Run: ...
+def tax_evaluate(
+    schedule: str,
+    rates: Optional[npt.NDArray[np.float64]],
+    skills: str,
+    elasticity: float,
+    swf: str,
+    cutoffs: str,
+    agents: int,
+    rate_max: float,
+    income_units: Optional[str],
+    progress: Progress,
     call: str,
 ) -> Run: ...
 def tax_compare(

@@ -1,5 +1,5 @@
 """Optimal income taxes: Saez rates, the planner's optimal brackets, the optimal nonlinear
-(Mirrlees) schedule, and the comparison of schedules in general equilibrium.
+(Mirrlees) schedule, any one schedule in equilibrium, and the comparison of schedules.
 
 Option names and values are the command line's (``walras tax ...``): ``weights`` is
 ``"inverse-income"`` or ``"uniform"``; ``cutoffs`` is ``"us-federal-2018"`` (USD),
@@ -35,12 +35,18 @@ __all__ = [
     "optimize",
     "mirrlees",
     "compare",
+    "evaluate",
+    "SCHEDULES",
     "SaezRates",
     "Optimum",
     "MirrleesSchedule",
     "Comparison",
     "Schedule",
+    "Evaluation",
 ]
+
+SCHEDULES = ("free-market", "us-federal", "saez")
+"""The named schedules :func:`evaluate` knows."""
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -367,3 +373,90 @@ def compare(
         progress_callback(progress, "tax compare"), call,
     )
     return Comparison(run)
+
+
+class Evaluation(Result):
+    """One schedule evaluated in equilibrium (``walras tax evaluate``): ``label``,
+    ``schedule`` (its name, or ``"custom"``), ``cutoffs``, ``rates``, ``brackets``, and the
+    equilibrium's ``transfer`` (lump sum per agent, in the cutoffs' unit per year), ``swf``,
+    ``gini``, ``equality``, ``productivity`` (mean income) and ``equality_times_productivity``
+    (None where undefined, with the reason in ``to_dict()["null_reasons"]``)."""
+
+    def __init__(self, run: Any) -> None:
+        super().__init__(run)
+        r = self._record
+        self.label: str = r["label"]
+        self.schedule: str = r["schedule"]
+        self.cutoffs: np.ndarray = np.array(r["cutoffs"], dtype=np.float64)
+        self.rates: np.ndarray = np.array(r["rates"], dtype=np.float64)
+        self.brackets: List[str] = _bracket_labels(r["cutoffs"])
+        self.transfer: Optional[float] = r["transfer"]
+        self.swf: Optional[float] = r["swf"]
+        self.gini: Optional[float] = r["gini"]
+        self.equality: Optional[float] = r["equality"]
+        self.productivity: Optional[float] = r["productivity"]
+        self.equality_times_productivity: Optional[float] = r["equality_times_productivity"]
+
+    def _columns(self) -> Dict[str, Any]:
+        return {"bracket": self.brackets, "lower": self.cutoffs, "rate": self.rates}
+
+    def __repr__(self) -> str:
+        unit = {"usd": "USD", "thousand-usd": "thousand USD"}.get(
+            self._record["economy"]["model_units"], "model units"
+        )
+        head = (
+            f"Evaluation: {self.label} ({self._record['economy']['skills']}): transfer "
+            f"{fmt(self.transfer)} {unit}/year, SWF {fmt(self.swf)}, Gini {fmt(self.gini)}, "
+            f"productivity {fmt(self.productivity)} {unit}/year"
+        )
+        rows = [[b, fmt(float(r))] for b, r in zip(self.brackets, self.rates)]
+        return head + "\n" + text_table(["bracket", "rate"], rows)
+
+
+def evaluate(
+    schedule: Any = "us-federal",
+    *,
+    skills: str = "cps",
+    elasticity: float = 0.5,
+    swf: str = "inverse-income",
+    cutoffs: PathLike = "us-federal-2018",
+    agents: int = 10_000,
+    rate_max: float = 0.99,
+    income_units: Optional[str] = None,
+    progress: Progress = None,
+) -> Evaluation:
+    """One schedule in general equilibrium (``walras tax evaluate``).
+
+    ``schedule``: a name in :data:`SCHEDULES` (``"free-market"``, ``"us-federal"``: the 2018
+    rates, ``"saez"``: the AI Economist's binned estimator on the economy's incomes), or the
+    marginal rates themselves, one fraction per bracket of ``cutoffs`` (a list or array, e.g.
+    ``[0.1, 0.12, 0.22, 0.24, 0.32, 0.35, 0.37]``). The other arguments are those of
+    :func:`compare`; a named schedule's numbers equal its row of ``compare``.
+    """
+    rates = None
+    if isinstance(schedule, str):
+        name = schedule
+    else:
+        name = "custom"
+        rates = _args.vector("schedule", schedule, allow_negative=False)
+    elasticity = _args.real("elasticity", elasticity)
+    rate_max = _args.real("rate_max", rate_max)
+    agents = _args.count("agents", agents)
+    cutoffs = _args.path_or_text("cutoffs", cutoffs)
+    call = _call(
+        "evaluate", schedule=name if rates is None else rates.tolist(), skills=skills,
+        elasticity=elasticity, swf=swf, cutoffs=cutoffs, agents=agents,
+    )
+    try:
+        run = _walras.tax_evaluate(
+            name, rates, _args.text("skills", skills), elasticity, _args.text("swf", swf), cutoffs,
+            agents, rate_max, _args.optional_text("income_units", income_units),
+            progress_callback(progress, "tax evaluate"), call,
+        )
+    except _args.ArgumentError as e:
+        # The engine names the rates `rates`; here they are the argument `schedule`.
+        message = str(e)
+        if rates is not None and e.argument == "rates" and message.startswith("rates"):
+            raise _args.ArgumentError("schedule" + message[len("rates"):], argument="schedule") from None
+        raise
+    return Evaluation(run)
