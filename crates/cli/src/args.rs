@@ -205,6 +205,59 @@ pub enum TaxCommand {
     /// One schedule (free market, US federal, Saez or custom rates) in general equilibrium:
     /// transfer, welfare, inequality and productivity.
     Evaluate(EvaluateArgs),
+    /// The AI Economist's dynamic Gather-Trade-Build world.
+    Gtb(GtbArgs),
+}
+
+/// `walras tax gtb`.
+#[derive(Debug, Args, Clone)]
+pub struct GtbArgs {
+    /// What to run.
+    #[command(subcommand)]
+    pub command: GtbCommand,
+}
+
+/// Subcommands of `walras tax gtb`.
+#[derive(Debug, Subcommand, Clone)]
+pub enum GtbCommand {
+    /// Replay recorded actions from a seed and print the state after reset and after every
+    /// step, one JSON object per line (with --rng numpy-legacy, the reference's states).
+    Replay(GtbReplayArgs),
+}
+
+/// The world of a `walras tax gtb` command.
+#[derive(Debug, Args, Clone)]
+pub struct GtbWorldArgs {
+    /// Who sets the tax rates: none (free market), us-federal, saez (the reference's
+    /// in-environment estimator) or planner.
+    #[arg(long, default_value = "us-federal")]
+    pub tax: String,
+    /// Random numbers: numpy-legacy (numpy's RandomState, bit for bit) or fast.
+    #[arg(long, default_value = "numpy-legacy")]
+    pub rng: String,
+    /// Seed (numpy-legacy: 0..2^32, as np.random.seed).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Steps per episode.
+    #[arg(long, default_value_t = 1000)]
+    pub episode_length: usize,
+    /// Map file in the reference's format (rows separated by `;`: W wood, S stone, @ water);
+    /// default: the quadrant map.
+    #[arg(long, value_name = "FILE")]
+    pub map: Option<PathBuf>,
+}
+
+/// `walras tax gtb replay`.
+#[derive(Debug, Args, Clone)]
+pub struct GtbReplayArgs {
+    /// JSON: {"agents": [[a_1, ..., a_N], ...one list per step], "planner": [[r_1, ..., r_7],
+    /// ...]} with flat agent actions 0..49 and planner sub-actions 0..21 (planner only with
+    /// --tax planner); steps run through episodes back to back.
+    #[arg(long, value_name = "FILE")]
+    pub actions: PathBuf,
+    /// The world.
+    #[command(flatten)]
+    pub world: GtbWorldArgs,
 }
 
 /// The economy in which `tax compare` and `tax evaluate` evaluate schedules.

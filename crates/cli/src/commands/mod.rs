@@ -2,6 +2,7 @@
 
 mod automation;
 mod examples;
+mod gtb;
 mod tax;
 mod trade;
 
@@ -11,7 +12,7 @@ use anyhow::{anyhow, bail, Result};
 use clap::CommandFactory;
 use walras_data::OutputFolder;
 
-use crate::args::{AutomationCommand, Cli, Command, TradeCommand};
+use crate::args::{AutomationCommand, Cli, Command, TaxCommand, TradeCommand};
 
 /// Run the parsed command. With `--out DIR` the command writes into a staging folder beside
 /// `DIR`, which replaces `DIR` whole only once the command has succeeded (see
@@ -45,8 +46,12 @@ fn ignores_out(command: &Command) -> Option<&'static str> {
             TradeCommand::Import(_) => Some("trade import"),
             _ => None,
         },
+        Command::Tax(t) => match t.command {
+            TaxCommand::Gtb(_) => Some("tax gtb replay"),
+            _ => None,
+        },
         Command::Completions { .. } => Some("completions"),
-        Command::Examples(_) | Command::Tax(_) => None,
+        Command::Examples(_) => None,
     }
 }
 

@@ -1,0 +1,60 @@
+//! The AI Economist's Gather-Trade-Build world (Zheng et al. 2020, `ai-economist` 1.7.1):
+//! agents with different skills move on a map, gather wood and stone, trade them in a
+//! continuous double auction, build houses for coin, and pay periodic bracket taxes whose
+//! revenue comes back as a lump sum.
+//!
+//! The rules, the order of every step and every random draw follow the reference exactly (see
+//! `docs/gtb.md`); with [`rng::NumpyLegacy`] a trajectory is the reference's bit for bit.
+
+pub mod config;
+pub mod layout;
+pub mod market;
+mod numpy_sum;
+pub mod replay;
+pub mod rng;
+pub mod tax;
+pub mod world;
+
+pub use config::{GtbConfig, TaxModel};
+pub use layout::Layout;
+pub use rng::{GtbRng, RngKind};
+pub use world::{gini, World};
+
+/// Why a world cannot be built or stepped.
+#[derive(Debug, thiserror::Error)]
+pub enum GtbError {
+    /// A map that cannot be read.
+    #[error("map {file}{}: {message}", row.map(|r| format!(", row {r}")).unwrap_or_default())]
+    Map {
+        /// The file (or what the map is).
+        file: String,
+        /// The row, if one is at fault.
+        row: Option<usize>,
+        /// What is wrong.
+        message: String,
+    },
+    /// A configuration the world cannot run.
+    #[error("{field}: {message}")]
+    Config {
+        /// The field.
+        field: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// An action out of range.
+    #[error("step {step}: {message}")]
+    Action {
+        /// The step (1-based within the episode).
+        step: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// An actions file that cannot be replayed.
+    #[error("actions file {path}: {message}")]
+    Actions {
+        /// The file.
+        path: String,
+        /// What is wrong, with the step and field.
+        message: String,
+    },
+}

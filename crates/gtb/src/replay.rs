@@ -1,0 +1,206 @@
+//! Replaying recorded actions: the actions file, and the state after reset and after every
+//! step, in the reference's terms (for side-by-side checks against `ai-economist`).
+
+use serde::Serialize;
+
+use crate::config::TaxModel;
+use crate::market::Good;
+use crate::world::{World, AGENT_ACTIONS, BRACKETS, PLANNER_ACTIONS};
+use crate::GtbError;
+
+/// Recorded actions: one flat action per agent per step, and with a planner one sub-action per
+/// bracket per step. Steps run through episodes back to back.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Actions {
+    /// `agents[step][agent]`, each in `0..50`.
+    pub agents: Vec<Vec<usize>>,
+    /// `planner[step][bracket]`, each in `0..22` (only with planner-set rates).
+    pub planner: Option<Vec<[usize; BRACKETS]>>,
+}
+
+impl Actions {
+    /// Read `{"agents": [[...], ...], "planner": [[...], ...]}`; errors name the file, the
+    /// step and the value. `planner` is required with planner-set rates and refused otherwise.
+    pub fn parse(
+        text: &str,
+        path: &str,
+        n_agents: usize,
+        tax: TaxModel,
+    ) -> Result<Actions, GtbError> {
+        let bad = |message: String| GtbError::Actions {
+            path: path.to_string(),
+            message,
+        };
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| bad(format!("not JSON: {e}")))?;
+        let steps =
+            |key: &str, width: usize, limit: usize| -> Result<Option<Vec<Vec<usize>>>, GtbError> {
+                let Some(v) = value.get(key) else {
+                    return Ok(None);
+                };
+                let rows = v
+                    .as_array()
+                    .ok_or_else(|| bad(format!("`{key}` must be a list with one list per step")))?;
+                let mut out = Vec::with_capacity(rows.len());
+                for (s, row) in rows.iter().enumerate() {
+                    let row = row.as_array().ok_or_else(|| {
+                        bad(format!(
+                            "`{key}` step {}: expected a list, got {row}",
+                            s + 1
+                        ))
+                    })?;
+                    if row.len() != width {
+                        return Err(bad(format!(
+                            "`{key}` step {}: {} entries, expected {width}",
+                            s + 1,
+                            row.len()
+                        )));
+                    }
+                    let mut parsed = Vec::with_capacity(width);
+                    for (k, a) in row.iter().enumerate() {
+                        match a.as_u64() {
+                            Some(a) if (a as usize) < limit => parsed.push(a as usize),
+                            _ => {
+                                return Err(bad(format!(
+                                "`{key}` step {}, entry {k}: {a} is not an action in 0..{limit}",
+                                s + 1
+                            )))
+                            }
+                        }
+                    }
+                    out.push(parsed);
+                }
+                Ok(Some(out))
+            };
+        let agents = steps("agents", n_agents, AGENT_ACTIONS)?
+            .ok_or_else(|| bad("no `agents` key (one list of actions per step)".into()))?;
+        let planner = steps("planner", BRACKETS, PLANNER_ACTIONS)?;
+        match (&planner, tax) {
+            (None, TaxModel::Planner) => {
+                return Err(bad(
+                    "--tax planner needs a `planner` key (7 sub-actions per step)".into(),
+                ))
+            }
+            (Some(_), t) if t != TaxModel::Planner => {
+                return Err(bad(format!(
+                    "a `planner` key is only read with --tax planner (here --tax {})",
+                    t.name()
+                )))
+            }
+            (Some(p), _) if p.len() != agents.len() => {
+                return Err(bad(format!(
+                    "{} planner steps for {} agent steps",
+                    p.len(),
+                    agents.len()
+                )))
+            }
+            _ => {}
+        }
+        Ok(Actions {
+            agents,
+            planner: planner.map(|p| {
+                p.into_iter()
+                    .map(|row| std::array::from_fn(|b| row[b]))
+                    .collect()
+            }),
+        })
+    }
+}
+
+/// The state after reset (`t` 0) or after a step, as the replay prints it.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct StateRecord {
+    /// Episode (0-based).
+    pub episode: usize,
+    /// Step within the episode.
+    pub t: usize,
+    /// Each agent's (row, column).
+    pub loc: Vec<[usize; 2]>,
+    /// Coin in each inventory.
+    pub coin: Vec<f64>,
+    /// Wood in each inventory.
+    pub wood: Vec<f64>,
+    /// Stone in each inventory.
+    pub stone: Vec<f64>,
+    /// Coin in escrow (open bids).
+    pub escrow_coin: Vec<f64>,
+    /// Wood in escrow (open asks).
+    pub escrow_wood: Vec<f64>,
+    /// Stone in escrow.
+    pub escrow_stone: Vec<f64>,
+    /// Labour.
+    pub labor: Vec<f64>,
+    /// Houses built.
+    pub houses: Vec<usize>,
+    /// Rewards of the step.
+    pub rewards: Vec<f64>,
+    /// The planner's reward.
+    pub planner_reward: f64,
+    /// Tax collected from each agent on this step (0 outside collection steps).
+    pub tax_paid: Vec<f64>,
+    /// Rebate to each agent on this step (the same for all; 0 outside collection steps).
+    pub lump_sum: Vec<f64>,
+    /// Wood on the map.
+    pub wood_on_map: f64,
+    /// Stone on the map.
+    pub stone_on_map: f64,
+    /// Marginal rates in force.
+    pub rates: [f64; BRACKETS],
+}
+
+impl StateRecord {
+    /// The record of `world` now.
+    pub fn of(world: &World, episode: usize) -> StateRecord {
+        let a = &world.agents;
+        let col = |f: &dyn Fn(&crate::world::Agent) -> f64| a.iter().map(f).collect::<Vec<f64>>();
+        let (s, w) = (Good::Stone.index(), Good::Wood.index());
+        let n = a.len();
+        StateRecord {
+            episode,
+            t: world.t,
+            loc: a.iter().map(|x| [x.loc.0, x.loc.1]).collect(),
+            coin: col(&|x| x.coin),
+            wood: col(&|x| x.goods[w]),
+            stone: col(&|x| x.goods[s]),
+            escrow_coin: col(&|x| x.escrow_coin),
+            escrow_wood: col(&|x| x.escrow_goods[w]),
+            escrow_stone: col(&|x| x.escrow_goods[s]),
+            labor: col(&|x| x.labor),
+            houses: a.iter().map(|x| x.houses).collect(),
+            rewards: world.rewards.clone(),
+            planner_reward: world.planner_reward,
+            tax_paid: world
+                .collection
+                .as_ref()
+                .map_or(vec![0.0; n], |c| c.paid.clone()),
+            lump_sum: vec![world.collection.as_ref().map_or(0.0, |c| c.lump_sum); n],
+            wood_on_map: world.resources[w].iter().sum(),
+            stone_on_map: world.resources[s].iter().sum(),
+            rates: world.rates,
+        }
+    }
+}
+
+/// Replays `actions` through `world` from a reset, episode after episode, passing the state
+/// after every reset and step to `emit`.
+pub fn replay<E: From<GtbError>>(
+    world: &mut World,
+    actions: &Actions,
+    mut emit: impl FnMut(&StateRecord) -> Result<(), E>,
+) -> Result<(), E> {
+    let length = world.config().episode_length;
+    let mut episode = 0;
+    for (step, agent_actions) in actions.agents.iter().enumerate() {
+        if step % length == 0 {
+            if step > 0 {
+                episode += 1;
+            }
+            world.reset()?;
+            emit(&StateRecord::of(world, episode))?;
+        }
+        let planner = actions.planner.as_ref().map(|p| &p[step]);
+        world.step(agent_actions, planner)?;
+        emit(&StateRecord::of(world, episode))?;
+    }
+    Ok(())
+}
