@@ -1,6 +1,6 @@
 //! `walras tax gtb replay` against the AI Economist itself (ai-economist 1.7.1): for random
-//! valid action sequences the reference records its state after every step, the replay
-//! reproduces it from the same seed and actions with the numpy-legacy generator.
+//! valid action sequences the reference records its state and action masks after every step,
+//! the replay reproduces them from the same seed and actions with the numpy-legacy generator.
 //!
 //! US federal taxes, planner-set rates and the free market: bit for bit, 20 sequences of 1000
 //! steps each for the first two. Saez, two runs of 14 episodes back to back: bit for bit while
@@ -61,7 +61,7 @@ fn side_by_side(
             "--episodes",
             &episodes.to_string(),
         ])
-        .args(["--action-seed", &(1000 + seed).to_string()])
+        .args(["--action-seed", &(1000 + seed).to_string(), "--masks"])
         .arg("--actions-out")
         .arg(&actions)
         .arg("--states-out")
@@ -82,6 +82,7 @@ fn side_by_side(
             "replay",
             "--rng",
             "numpy-legacy",
+            "--masks",
             "--tax",
             tax,
         ])

@@ -14,6 +14,7 @@
 
 mod argument;
 pub mod automation;
+pub mod gtb;
 mod output;
 pub mod tax;
 pub mod trade;

@@ -223,6 +223,27 @@ pub enum GtbCommand {
     /// Replay recorded actions from a seed and print the state after reset and after every
     /// step, one JSON object per line (with --rng numpy-legacy, the reference's states).
     Replay(GtbReplayArgs),
+    /// Whole episodes under a policy, in parallel: what was gathered, built and traded, and
+    /// how coin ends up distributed (means with 95% intervals), and the speed.
+    Simulate(GtbSimulateArgs),
+}
+
+/// `walras tax gtb simulate`.
+#[derive(Debug, Args, Clone)]
+pub struct GtbSimulateArgs {
+    /// The agents' policy: random (uniform over the actions the masks allow; a planner picks
+    /// random rates).
+    #[arg(long, default_value = "random")]
+    pub policy: String,
+    /// Episodes (episode k uses seed + k).
+    #[arg(long, default_value_t = 10)]
+    pub episodes: usize,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// The world.
+    #[command(flatten)]
+    pub world: GtbWorldArgs,
 }
 
 /// The world of a `walras tax gtb` command.
@@ -255,6 +276,10 @@ pub struct GtbReplayArgs {
     /// --tax planner); steps run through episodes back to back.
     #[arg(long, value_name = "FILE")]
     pub actions: PathBuf,
+    /// Also print the action masks: `agent_masks` (50 per agent, for the next step) and
+    /// `planner_mask`.
+    #[arg(long)]
+    pub masks: bool,
     /// The world.
     #[command(flatten)]
     pub world: GtbWorldArgs,

@@ -10,8 +10,10 @@ pub mod config;
 pub mod layout;
 pub mod market;
 mod numpy_sum;
+pub mod policy;
 pub mod replay;
 pub mod rng;
+pub mod simulate;
 pub mod tax;
 pub mod world;
 
@@ -49,6 +51,9 @@ pub enum GtbError {
         /// What is wrong.
         message: String,
     },
+    /// Stopped on request (Ctrl-C, or the observer of a run).
+    #[error("cancelled")]
+    Cancelled,
     /// An actions file that cannot be replayed.
     #[error("actions file {path}: {message}")]
     Actions {

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::config::TaxModel;
 use crate::market::Good;
+use crate::policy::{agent_mask, planner_mask};
 use crate::world::{World, AGENT_ACTIONS, BRACKETS, PLANNER_ACTIONS};
 use crate::GtbError;
 
@@ -146,6 +147,12 @@ pub struct StateRecord {
     pub stone_on_map: f64,
     /// Marginal rates in force.
     pub rates: [f64; BRACKETS],
+    /// With masks: each agent's mask over the 50 actions for the next step (1 allowed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent_masks: Option<Vec<Vec<u8>>>,
+    /// With masks: the planner's mask (154 entries with planner-set rates, else 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub planner_mask: Option<Vec<u8>>,
 }
 
 impl StateRecord {
@@ -177,17 +184,42 @@ impl StateRecord {
             wood_on_map: world.resources[w].iter().sum(),
             stone_on_map: world.resources[s].iter().sum(),
             rates: world.rates,
+            agent_masks: None,
+            planner_mask: None,
         }
+    }
+
+    /// The record with the action masks the observation carries.
+    pub fn with_masks(mut self, world: &World) -> Self {
+        let mut mask = [false; AGENT_ACTIONS];
+        let masks = (0..world.agents.len())
+            .map(|i| {
+                agent_mask(world, i, &mut mask);
+                mask.iter().map(|&m| u8::from(m)).collect()
+            })
+            .collect();
+        self.agent_masks = Some(masks);
+        self.planner_mask = Some(planner_mask(world).into_iter().map(u8::from).collect());
+        self
     }
 }
 
 /// Replays `actions` through `world` from a reset, episode after episode, passing the state
-/// after every reset and step to `emit`.
+/// after every reset and step (with the action masks if `masks`) to `emit`.
 pub fn replay<E: From<GtbError>>(
     world: &mut World,
     actions: &Actions,
+    masks: bool,
     mut emit: impl FnMut(&StateRecord) -> Result<(), E>,
 ) -> Result<(), E> {
+    let record = |world: &World, episode| {
+        let r = StateRecord::of(world, episode);
+        if masks {
+            r.with_masks(world)
+        } else {
+            r
+        }
+    };
     let length = world.config().episode_length;
     let mut episode = 0;
     for (step, agent_actions) in actions.agents.iter().enumerate() {
@@ -196,11 +228,11 @@ pub fn replay<E: From<GtbError>>(
                 episode += 1;
             }
             world.reset()?;
-            emit(&StateRecord::of(world, episode))?;
+            emit(&record(world, episode))?;
         }
         let planner = actions.planner.as_ref().map(|p| &p[step]);
         world.step(agent_actions, planner)?;
-        emit(&StateRecord::of(world, episode))?;
+        emit(&record(world, episode))?;
     }
     Ok(())
 }

@@ -98,15 +98,31 @@ impl NumpyLegacy {
         const UPPER: u32 = 0x8000_0000;
         const LOWER: u32 = 0x7fff_ffff;
         const MATRIX: u32 = 0x9908_b0df;
-        for i in 0..N {
-            let y = (self.key[i] & UPPER) | (self.key[(i + 1) % N] & LOWER);
-            let mut v = self.key[(i + M) % N] ^ (y >> 1);
-            if y & 1 == 1 {
-                v ^= MATRIX;
-            }
-            self.key[i] = v;
+        let mix = |a: u32, b: u32, c: u32| {
+            let y = (a & UPPER) | (b & LOWER);
+            c ^ (y >> 1) ^ (MATRIX & (y & 1).wrapping_neg())
+        };
+        let k = &mut self.key;
+        for i in 0..N - M {
+            k[i] = mix(k[i], k[i + 1], k[i + M]);
         }
+        for i in N - M..N - 1 {
+            k[i] = mix(k[i], k[i + 1], k[i + M - N]);
+        }
+        k[N - 1] = mix(k[N - 1], k[0], k[M - 1]);
         self.pos = 0;
+    }
+
+    /// Advance past `n` outputs.
+    pub fn skip(&mut self, mut n: usize) {
+        while n > 0 {
+            if self.pos >= N {
+                self.twist();
+            }
+            let step = n.min(N - self.pos);
+            self.pos += step;
+            n -= step;
+        }
     }
 
     /// One MT19937 output.
@@ -179,15 +195,16 @@ impl GtbRng for NumpyLegacy {
     }
 
     fn regrow(&mut self, cells: usize, sources: &[usize], p: f64, regrow: &mut Vec<bool>) {
+        // numpy draws a double (two outputs) for every tile; only the sources' are needed,
+        // so the others are skipped without tempering.
         regrow.clear();
-        let mut next = sources.iter().peekable();
-        for cell in 0..cells {
-            let u = self.double();
-            if next.peek() == Some(&&cell) {
-                next.next();
-                regrow.push(u < p);
-            }
+        let mut cell = 0;
+        for &source in sources {
+            self.skip(2 * (source - cell));
+            regrow.push(self.double() < p);
+            cell = source + 1;
         }
+        self.skip(2 * (cells - cell));
     }
 }
 
@@ -274,6 +291,26 @@ mod tests {
         let mut rng = NumpyLegacy::new(5489);
         let v = (0..10_000).map(|_| rng.next_u32()).last().unwrap();
         assert_eq!(v, 4_123_659_995);
+    }
+
+    #[test]
+    fn skipping_equals_drawing() {
+        let (mut a, mut b) = (NumpyLegacy::new(9), NumpyLegacy::new(9));
+        for n in [0, 1, 623, 624, 625, 1250, 3000] {
+            a.skip(n);
+            for _ in 0..n {
+                b.next_u32();
+            }
+            assert_eq!(a.next_u32(), b.next_u32(), "{n}");
+        }
+        let sources = [0, 5, 7, 624];
+        let (mut a, mut b) = (NumpyLegacy::new(4), NumpyLegacy::new(4));
+        let mut grow = Vec::new();
+        a.regrow(625, &sources, 0.5, &mut grow);
+        let all: Vec<f64> = (0..625).map(|_| b.double()).collect();
+        let expected: Vec<bool> = sources.iter().map(|&s| all[s] < 0.5).collect();
+        assert_eq!(grow, expected);
+        assert_eq!((a.position(), a.key()), (b.position(), b.key()));
     }
 
     #[test]

@@ -95,8 +95,23 @@ pub struct Collection {
     pub lump_sum: f64,
 }
 
+/// What happened in the current episode so far.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EpisodeTotals {
+    /// Units of stone and wood collected (see [`Good::index`]).
+    pub gathered: [f64; 2],
+    /// Houses built.
+    pub houses: usize,
+    /// Trades executed.
+    pub trades: usize,
+    /// Taxes collected.
+    pub taxes: f64,
+}
+
 /// A Gather-Trade-Build world.
 pub struct World {
+    /// Totals of the current episode.
+    pub totals: EpisodeTotals,
     cfg: GtbConfig,
     rng: Box<dyn GtbRng + Send>,
     /// Steps taken in this episode.
@@ -156,6 +171,7 @@ impl World {
             cfg.order_labor,
         );
         Ok(World {
+            totals: EpisodeTotals::default(),
             rng,
             t: 0,
             completed: 0,
@@ -186,6 +202,16 @@ impl World {
     /// The configuration.
     pub fn config(&self) -> &GtbConfig {
         &self.cfg
+    }
+
+    /// Whether the next step is a tax period's first (when a planner may set rates).
+    pub fn is_first_day(&self) -> bool {
+        self.cfg.tax != TaxModel::None && self.tax_cycle_pos == 1
+    }
+
+    /// Each agent's utility now: isoelastic utility of total coin minus the cost of labour.
+    pub fn utilities(&self) -> &[f64] {
+        &self.utility
     }
 
     fn cell(&self, (r, c): (usize, usize)) -> usize {
@@ -236,6 +262,7 @@ impl World {
         let cfg = &self.cfg;
         let (n, h, w) = (cfg.n_agents, cfg.layout.height, cfg.layout.width);
         self.t = 0;
+        self.totals = EpisodeTotals::default();
         for (m, sources) in self.resources.iter_mut().zip(&self.sources) {
             m.fill(0.0);
             for &s in sources {
@@ -381,6 +408,7 @@ impl World {
                 a.labor += self.cfg.build_labor;
                 a.houses += 1;
                 self.house_owner[cell] = Some(i);
+                self.totals.houses += 1;
             }
         }
         self.order = order;
@@ -402,6 +430,7 @@ impl World {
             }
         }
         self.market.clear(&mut self.agents);
+        self.totals.trades += self.market.trades.len();
     }
 
     fn gather(&mut self, actions: &[AgentAction]) {
@@ -422,7 +451,9 @@ impl World {
                 if self.resources[g][cell] >= 1.0 {
                     let bonus = self.rng.rand() < self.agents[i].bonus_gather_prob;
                     let a = &mut self.agents[i];
-                    a.goods[g] += 1.0 + f64::from(u8::from(bonus));
+                    let units = 1.0 + f64::from(u8::from(bonus));
+                    a.goods[g] += units;
+                    self.totals.gathered[g] += units;
                     a.labor += self.cfg.collect_labor;
                     self.resources[g][cell] -= 1.0;
                 }
@@ -482,6 +513,7 @@ impl World {
             c.paid.push(paid);
         }
         c.lump_sum = revenue / n as f64;
+        self.totals.taxes += revenue;
         for (a, last) in self.agents.iter_mut().zip(&mut self.last_coin) {
             a.coin += c.lump_sum;
             *last = a.total_coin();

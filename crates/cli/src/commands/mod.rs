@@ -12,7 +12,7 @@ use anyhow::{anyhow, bail, Result};
 use clap::CommandFactory;
 use walras_data::OutputFolder;
 
-use crate::args::{AutomationCommand, Cli, Command, TaxCommand, TradeCommand};
+use crate::args::{AutomationCommand, Cli, Command, GtbCommand, TaxCommand, TradeCommand};
 
 /// Run the parsed command. With `--out DIR` the command writes into a staging folder beside
 /// `DIR`, which replaces `DIR` whole only once the command has succeeded (see
@@ -46,8 +46,10 @@ fn ignores_out(command: &Command) -> Option<&'static str> {
             TradeCommand::Import(_) => Some("trade import"),
             _ => None,
         },
-        Command::Tax(t) => match t.command {
-            TaxCommand::Gtb(_) => Some("tax gtb replay"),
+        Command::Tax(t) => match &t.command {
+            TaxCommand::Gtb(g) if matches!(g.command, GtbCommand::Replay(_)) => {
+                Some("tax gtb replay")
+            }
             _ => None,
         },
         Command::Completions { .. } => Some("completions"),

@@ -27,7 +27,7 @@ pub fn run(common: &CommonArgs, command: &TaxCommand, command_line: Vec<String>)
         TaxCommand::Mirrlees(args) => mirrlees(common, args, &mut manifest),
         TaxCommand::Compare(args) => compare(common, args, &mut manifest),
         TaxCommand::Evaluate(args) => evaluate(common, args, &mut manifest),
-        TaxCommand::Gtb(args) => super::gtb::run(common, &args.command),
+        TaxCommand::Gtb(args) => super::gtb::run(common, &args.command, &mut manifest),
     }
 }
 

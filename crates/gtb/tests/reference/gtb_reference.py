@@ -250,6 +250,16 @@ def log_saez_estimates(pbt, path):
     return out
 
 
+def with_masks(state, obs, masks):
+    """With `masks`, add the action masks the observation carries: `agent_masks` (50 per agent,
+    for the next step) and `planner_mask`."""
+    if masks:
+        state["agent_masks"] = [[int(x) for x in obs[str(i)]["action_mask"]]
+                                for i in range(len(obs) - 1)]
+        state["planner_mask"] = [int(x) for x in obs["p"]["action_mask"]]
+    return state
+
+
 def record(args):
     env = make_env(args.tax, args.steps)
     pbt = get_tax_component(env)
@@ -262,7 +272,7 @@ def record(args):
     with open(args.states_out, "w") as states:
         for episode in range(args.episodes):
             obs = env.reset()
-            states.write(json.dumps(snapshot(env, pbt, episode, 0, None)) + "\n")
+            states.write(json.dumps(with_masks(snapshot(env, pbt, episode, 0, None), obs, args.masks)) + "\n")
             for t in range(1, args.steps + 1):
                 agent_actions = draw_agent_actions(rng, obs)
                 planner_action = (draw_planner_action(rng, obs["p"]["action_mask"])
@@ -271,7 +281,7 @@ def record(args):
                 agent_log.append(agent_actions)
                 if with_planner:
                     planner_log.append(planner_action)
-                states.write(json.dumps(snapshot(env, pbt, episode, t, rew)) + "\n")
+                states.write(json.dumps(with_masks(snapshot(env, pbt, episode, t, rew), obs, args.masks)) + "\n")
             assert done["__all__"]
             check_houses_against_build_log(env)
 
@@ -323,6 +333,8 @@ def parse_args(argv):
     rec.add_argument("--action-seed", type=int, default=0)
     rec.add_argument("--actions-out", required=True)
     rec.add_argument("--states-out", required=True)
+    rec.add_argument("--masks", action="store_true",
+                     help="also record the agents' and the planner's action masks")
     rec.add_argument("--saez-log", help="with --tax saez: one JSON line per Saez formula call "
                      "(buffer, elasticity and log z0 before; rates, elasticity, log z0 and "
                      "running average after)")
