@@ -3,7 +3,8 @@
 //! prints one JSON object whose numbers are all finite, with `converged` true unless the result
 //! says why it stopped; a refused one exits with status 2 and names the flag or the value.
 //!
-//! Cases: `WALRAS_FUZZ_CASES` (default 10,000) across the flags, on two threads; values are mostly extreme or
+//! Cases: `WALRAS_FUZZ_CASES` (default 10,000) across the flags (those of the commands that
+//! contain `WALRAS_FUZZ_FLAGS`, if set), on two threads; values are mostly extreme or
 //! invalid (NaN, infinities, zero, negatives, huge, tiny), sizes stay small enough to run.
 
 use std::process::Command;
@@ -105,7 +106,74 @@ const TAX_EVALUATE: &[&str] = &[
     "200",
 ];
 
+/// Stands for the path of an actions file of 30 steps for `tax gtb replay`.
+const ACTIONS: &str = "{actions}";
+
+fn actions_file() -> &'static str {
+    static FILE: OnceLock<(tempfile::TempDir, String)> = OnceLock::new();
+    &FILE
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("actions.json");
+            let steps: Vec<String> = (0..30)
+                .map(|t| {
+                    format!(
+                        "[{},{},{},{}]",
+                        t % 50,
+                        (7 * t) % 50,
+                        (13 * t + 1) % 50,
+                        46 + t % 4
+                    )
+                })
+                .collect();
+            std::fs::write(&path, format!("{{\"agents\": [{}]}}", steps.join(","))).unwrap();
+            (dir, path.display().to_string())
+        })
+        .1
+}
+
+/// `tax gtb simulate`, two episodes of 50 steps.
+const GTB_SIMULATE: &[&str] = &[
+    "tax",
+    "gtb",
+    "simulate",
+    "--episodes",
+    "2",
+    "--episode-length",
+    "50",
+];
+
 const FLAGS: &[Flag] = &[
+    Flag {
+        command: &["tax", "gtb", "replay", "--actions", ACTIONS],
+        flag: "--seed",
+        kind: Kind::Count,
+    },
+    Flag {
+        command: &["tax", "gtb", "replay", "--actions", ACTIONS],
+        flag: "--episode-length",
+        kind: Kind::Count,
+    },
+    Flag {
+        command: &["tax", "gtb", "simulate", "--episode-length", "50"],
+        flag: "--episodes",
+        kind: Kind::Count,
+    },
+    Flag {
+        command: &["tax", "gtb", "simulate", "--episodes", "2"],
+        flag: "--episode-length",
+        kind: Kind::Count,
+    },
+    Flag {
+        command: GTB_SIMULATE,
+        flag: "--threads",
+        kind: Kind::Count,
+    },
+    Flag {
+        command: GTB_SIMULATE,
+        flag: "--seed",
+        kind: Kind::Count,
+    },
     Flag {
         command: TAX_EVALUATE,
         flag: "--rates",
@@ -417,8 +485,21 @@ fn value(kind: Kind) -> BoxedStrategy<String> {
 /// The cases run on two threads: each shard draws among every other flag.
 const SHARDS: usize = 2;
 
+/// The flags to test: those whose command contains `WALRAS_FUZZ_FLAGS` (e.g. `gtb`), or all.
+fn selected() -> Vec<usize> {
+    let filter = std::env::var("WALRAS_FUZZ_FLAGS").unwrap_or_default();
+    (0..FLAGS.len())
+        .filter(|&k| FLAGS[k].command.join(" ").contains(filter.as_str()))
+        .collect()
+}
+
 fn case(shard: usize) -> impl Strategy<Value = (usize, String)> {
-    let flags: Vec<usize> = (shard..FLAGS.len()).step_by(SHARDS).collect();
+    let all = selected();
+    assert!(
+        all.len() >= SHARDS,
+        "WALRAS_FUZZ_FLAGS selects fewer than {SHARDS} flags"
+    );
+    let flags: Vec<usize> = all.into_iter().skip(shard).step_by(SHARDS).collect();
     prop::sample::select(flags).prop_flat_map(|k| value(FLAGS[k].kind).prop_map(move |v| (k, v)))
 }
 
@@ -476,7 +557,12 @@ fn check(k: usize, value: &str) -> Result<(), TestCaseError> {
     let mut args: Vec<String> = flag
         .command
         .iter()
-        .map(|&s| if s == INCOMES { incomes_file() } else { s }.to_string())
+        .map(|&s| match s {
+            INCOMES => incomes_file(),
+            ACTIONS => actions_file(),
+            s => s,
+        })
+        .map(str::to_string)
         .collect();
     args.extend(["--format".into(), "json".into(), "--quiet".into()]);
     args.push(format!("{}={value}", flag.flag));
@@ -492,15 +578,24 @@ fn check(k: usize, value: &str) -> Result<(), TestCaseError> {
         "{args:?}: exit status {code}: {err}"
     );
     if code == 0 {
-        let json: serde_json::Value = serde_json::from_str(out.trim()).map_err(|e| {
-            TestCaseError::fail(format!("{args:?}: not one JSON object ({e}): {out}"))
-        })?;
-        prop_assert!(numbers_finite(&json), "{args:?}: {out}");
-        if let Some(converged) = json.get("converged") {
-            prop_assert!(
-                converged == true || json.get("stop_reason").is_some(),
-                "{args:?}: converged {converged} without a stop reason"
-            );
+        // One JSON object; a replay prints one per line.
+        let objects: Vec<&str> = if flag.command.contains(&"replay") {
+            out.lines().collect()
+        } else {
+            vec![out.trim()]
+        };
+        prop_assert!(!objects.is_empty(), "{args:?}: no output");
+        for object in objects {
+            let json: serde_json::Value = serde_json::from_str(object).map_err(|e| {
+                TestCaseError::fail(format!("{args:?}: not one JSON object ({e}): {out}"))
+            })?;
+            prop_assert!(numbers_finite(&json), "{args:?}: {out}");
+            if let Some(converged) = json.get("converged") {
+                prop_assert!(
+                    converged == true || json.get("stop_reason").is_some(),
+                    "{args:?}: converged {converged} without a stop reason"
+                );
+            }
         }
     } else {
         let name = flag.flag.trim_start_matches("--");

@@ -202,7 +202,7 @@ fn saez_random_rates_are_the_reference_bit_for_bit_and_its_estimates_within_1e_9
                         .iter()
                         .map(|p| (p[0].as_f64().unwrap(), p[1].as_f64().unwrap()));
                     let before = floats(&call["running_avg_before"]);
-                    let mut saez = walras_gtb::tax::SaezState::resume(
+                    let mut saez = walras::gtb::tax::SaezState::resume(
                         buffer,
                         call["elasticity"].as_f64().unwrap(),
                         call["log_z0"].as_f64().unwrap(),

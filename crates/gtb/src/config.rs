@@ -114,6 +114,9 @@ impl Default for GtbConfig {
     }
 }
 
+/// Longest episode.
+pub const MAX_EPISODE_LENGTH: usize = 1_000_000;
+
 /// Average build payment by skill rank (lowest first) of the four fixed agents: the reference
 /// computes it once from 100,000 sorted Pareto draws under `np.random.seed(1)`.
 pub const FIXED_FOUR_PAYMENTS: [f64; 4] = [
@@ -155,8 +158,14 @@ impl GtbConfig {
                 "fixed locations need a map of at least 2 x 2 tiles".into(),
             );
         }
-        if self.episode_length == 0 {
-            return bad("episode_length", "must be positive, got 0".into());
+        if !(1..=MAX_EPISODE_LENGTH).contains(&self.episode_length) {
+            return bad(
+                "episode_length",
+                format!(
+                    "must lie in 1..={MAX_EPISODE_LENGTH}, got {}",
+                    self.episode_length
+                ),
+            );
         }
         if self.period == 0 {
             return bad("period", "must be positive, got 0".into());

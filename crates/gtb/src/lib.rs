@@ -5,6 +5,27 @@
 //!
 //! The rules, the order of every step and every random draw follow the reference exactly (see
 //! `docs/gtb.md`); with [`rng::NumpyLegacy`] a trajectory is the reference's bit for bit.
+//!
+//! ```
+//! use walras_gtb::policy::RandomPolicy;
+//! use walras_gtb::{GtbConfig, RngKind, TaxModel, World};
+//!
+//! let cfg = GtbConfig { tax: TaxModel::UsFederal, episode_length: 200, ..GtbConfig::default() };
+//! let mut world = World::new(cfg, RngKind::Fast.seeded(7).unwrap()).unwrap();
+//! let mut policy = RandomPolicy::new(1);
+//! world.reset().unwrap();
+//! let mut actions = Vec::new();
+//! loop {
+//!     policy.agent_actions(&world, &mut actions);
+//!     if world.step(&actions, None).unwrap() {
+//!         break;
+//!     }
+//! }
+//! // Coin comes only from houses: 10 per agent at the start plus each house's payment.
+//! let coin: f64 = world.agents.iter().map(|a| a.total_coin()).sum();
+//! let built: f64 = world.agents.iter().map(|a| a.houses as f64 * a.build_payment).sum();
+//! assert!((coin - 40.0 - built).abs() < 1e-9);
+//! ```
 
 pub mod config;
 pub mod layout;

@@ -10,6 +10,7 @@
 //! * [`tax`] (walras-tax): optimal income-tax brackets;
 //! * [`trade`] (walras-trade): trade and industrial policy;
 //! * [`automation`] (walras-automation): data-driven automation and growth paths;
+//! * [`gtb`] (walras-gtb): the AI Economist's Gather-Trade-Build world;
 //! * [`data`] (walras-data): validated tables, atomic writers, run manifests;
 //! * [`plot`] (walras-plot): paper-ready figures;
 //! * [`cli`] (walras-cli): the `walras` command line.
@@ -27,6 +28,7 @@ pub use walras_automation as automation;
 pub use walras_cli as cli;
 pub use walras_core as core;
 pub use walras_data as data;
+pub use walras_gtb as gtb;
 pub use walras_plot as plot;
 pub use walras_tax as tax;
 pub use walras_trade as trade;

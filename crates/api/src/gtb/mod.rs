@@ -3,5 +3,7 @@
 mod simulate;
 mod world;
 
-pub use simulate::{simulate, GtbSimulateRequest, GtbSimulation, MetricSummary};
+pub use simulate::{
+    simulate, GtbSimulateRequest, GtbSimulation, MetricSummary, MAX_EPISODES, MAX_THREADS,
+};
 pub use world::{world_config, GtbWorldRequest};

@@ -43,6 +43,11 @@ impl Default for GtbSimulateRequest {
     }
 }
 
+/// Most episodes in one simulation (their outcomes are kept: about 1 KB each).
+pub const MAX_EPISODES: usize = 1_000_000;
+/// Most worker threads.
+pub const MAX_THREADS: usize = 1024;
+
 /// Mean of a statistic over episodes with a 95% confidence interval (normal approximation).
 #[derive(Clone, Copy, Debug, Serialize, PartialEq)]
 pub struct MetricSummary {
@@ -120,11 +125,22 @@ pub fn simulate(request: &GtbSimulateRequest) -> Result<GtbSimulation> {
         .policy
         .parse()
         .map_err(|e: String| ArgumentError::new("policy", e))?;
-    if r.episodes == 0 {
-        return Err(ArgumentError::new("episodes", "must be at least 1, got 0").into());
+    if !(1..=MAX_EPISODES).contains(&r.episodes) {
+        return Err(ArgumentError::new(
+            "episodes",
+            format!(
+                "must lie in 1..={MAX_EPISODES} (each keeps its outcome), got {}",
+                r.episodes
+            ),
+        )
+        .into());
     }
-    if r.threads == Some(0) {
-        return Err(ArgumentError::new("threads", "must be at least 1, got 0").into());
+    if let Some(t) = r.threads.filter(|t| !(1..=MAX_THREADS).contains(t)) {
+        return Err(ArgumentError::new(
+            "threads",
+            format!("must lie in 1..={MAX_THREADS}, got {t}"),
+        )
+        .into());
     }
     let last_seed = r.world.seed.checked_add(r.episodes as u64 - 1);
     if rng == walras_gtb::RngKind::NumpyLegacy && last_seed.is_none_or(|s| s > u64::from(u32::MAX))
