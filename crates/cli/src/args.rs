@@ -232,7 +232,8 @@ pub enum GtbCommand {
 #[derive(Debug, Args, Clone)]
 pub struct GtbSimulateArgs {
     /// The agents' policy: random (uniform over the actions the masks allow; a planner picks
-    /// random rates).
+    /// random rates) or scripted (build when possible, gather the missing good, offer
+    /// surpluses now and then; a planner keeps its rates).
     #[arg(long, default_value = "random")]
     pub policy: String,
     /// Episodes (episode k uses seed + k).

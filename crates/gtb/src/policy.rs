@@ -92,3 +92,102 @@ impl RandomPolicy {
         }
     }
 }
+
+/// A rule of thumb for every agent: build when it can; otherwise walk towards the nearest
+/// source of the good it holds less of (or anywhere, to leave a source tile it cannot build
+/// on); now and then offer a surplus good or bid for a missing one. Ties and the offers are
+/// random, from the policy's own generator.
+pub struct ScriptedPolicy {
+    rng: Xoshiro256PlusPlus,
+    mask: [bool; AGENT_ACTIONS],
+}
+
+impl ScriptedPolicy {
+    /// A policy seeded with `seed`.
+    pub fn new(seed: u64) -> Self {
+        ScriptedPolicy {
+            rng: Xoshiro256PlusPlus::seed_from_u64(seed),
+            mask: [false; AGENT_ACTIONS],
+        }
+    }
+
+    /// Every agent's action for the next step, into `actions`.
+    pub fn agent_actions(&mut self, world: &World, actions: &mut Vec<usize>) {
+        actions.clear();
+        for i in 0..world.agents.len() {
+            agent_mask(world, i, &mut self.mask);
+            let action = self.act(world, i);
+            actions.push(if self.mask[action] { action } else { 0 });
+        }
+    }
+
+    fn act(&mut self, world: &World, i: usize) -> usize {
+        const MOVES: [(isize, isize); 4] = [(0, -1), (0, 1), (-1, 0), (1, 0)];
+        const FIRST_MOVE: usize = AGENT_ACTIONS - 4;
+        if self.mask[1] {
+            return 1;
+        }
+        let a = &world.agents[i];
+        let (stone, wood) = (a.goods[Good::Stone.index()], a.goods[Good::Wood.index()]);
+        let prices = world.market.max_price() + 1;
+        // Offer a surplus good (ask) or bid for a missing one, now and then.
+        if self.rng.random_bool(0.05) {
+            let (surplus, missing) = if stone > wood + 1.0 {
+                (Some(Good::Stone), Good::Wood)
+            } else if wood > stone + 1.0 {
+                (Some(Good::Wood), Good::Stone)
+            } else {
+                (
+                    None,
+                    if stone < wood {
+                        Good::Stone
+                    } else {
+                        Good::Wood
+                    },
+                )
+            };
+            let base = |good: Good| 2 + good.index() * 2 * prices;
+            return match surplus {
+                Some(g) => base(g) + prices + self.rng.random_range(2..=6),
+                None => base(missing) + self.rng.random_range(2..=6),
+            };
+        }
+        let moves: Vec<usize> = (0..4).filter(|&d| self.mask[FIRST_MOVE + d]).collect();
+        if moves.is_empty() {
+            return 0;
+        }
+        if stone >= 1.0 && wood >= 1.0 {
+            // Holding both but unable to build here: step somewhere else.
+            return FIRST_MOVE + moves[self.rng.random_range(0..moves.len())];
+        }
+        let want = if stone < wood {
+            Good::Stone
+        } else {
+            Good::Wood
+        };
+        let width = world.config().layout.width as isize;
+        let (r, c) = (a.loc.0 as isize, a.loc.1 as isize);
+        let target = world.resources[want.index()]
+            .iter()
+            .enumerate()
+            .filter(|(_, &units)| units >= 1.0)
+            .map(|(cell, _)| (cell as isize / width, cell as isize % width))
+            .min_by_key(|&(tr, tc)| (tr - r).abs() + (tc - c).abs());
+        let Some((tr, tc)) = target else {
+            return FIRST_MOVE + moves[self.rng.random_range(0..moves.len())];
+        };
+        if (tr, tc) == (r, c) {
+            return 0;
+        }
+        let closer: Vec<usize> = moves
+            .iter()
+            .copied()
+            .filter(|&d| {
+                let (dr, dc) = MOVES[d];
+                (tr - r - dr).abs() + (tc - c - dc).abs() < (tr - r).abs() + (tc - c).abs()
+            })
+            .collect();
+        let pool = if closer.is_empty() { &moves } else { &closer };
+        FIRST_MOVE + pool[self.rng.random_range(0..pool.len())]
+    }
+}

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::config::{GtbConfig, TaxModel};
 use crate::market::Good;
-use crate::policy::RandomPolicy;
+use crate::policy::{RandomPolicy, ScriptedPolicy};
 use crate::rng::RngKind;
 use crate::world::{gini, World};
 use crate::GtbError;
@@ -75,6 +75,9 @@ impl EpisodeSummary {
 pub enum Policy {
     /// Uniform over the actions the masks allow (and random rate levels for a planner).
     Random,
+    /// [`ScriptedPolicy`](crate::policy::ScriptedPolicy): build, gather what is missing,
+    /// trade surpluses now and then (a planner keeps its rates).
+    Scripted,
 }
 
 impl std::str::FromStr for Policy {
@@ -82,7 +85,8 @@ impl std::str::FromStr for Policy {
     fn from_str(s: &str) -> Result<Self, String> {
         match s {
             "random" => Ok(Policy::Random),
-            _ => Err(format!("unknown policy {s:?}; use random")),
+            "scripted" => Ok(Policy::Scripted),
+            _ => Err(format!("unknown policy {s:?}; use random or scripted")),
         }
     }
 }
@@ -109,14 +113,22 @@ pub fn run_episode(
         message,
     })?;
     let mut world = World::new(cfg.clone(), generator)?;
-    let Policy::Random = policy;
-    let mut agents = RandomPolicy::new(policy_seed(seed, episode));
+    let mut random = RandomPolicy::new(policy_seed(seed, episode));
+    let mut scripted = ScriptedPolicy::new(policy_seed(seed, episode));
     world.reset()?;
     let mut actions = Vec::with_capacity(cfg.n_agents);
     let with_planner = cfg.tax == TaxModel::Planner;
     loop {
-        agents.agent_actions(&world, &mut actions);
-        let planner = with_planner.then(|| agents.planner_actions(&world));
+        let planner = match policy {
+            Policy::Random => {
+                random.agent_actions(&world, &mut actions);
+                with_planner.then(|| random.planner_actions(&world))
+            }
+            Policy::Scripted => {
+                scripted.agent_actions(&world, &mut actions);
+                None
+            }
+        };
         if world.step(&actions, planner.as_ref())? {
             return Ok(EpisodeSummary::of(&world, episode, seed));
         }

@@ -23,7 +23,7 @@ pub struct GtbSimulateRequest {
     pub world: GtbWorldRequest,
     /// Episodes.
     pub episodes: usize,
-    /// The agents' policy: random (uniform over the actions the masks allow).
+    /// The agents' policy: random (uniform over the actions the masks allow) or scripted.
     pub policy: String,
     /// Worker threads (None: one per core).
     pub threads: Option<usize>,
