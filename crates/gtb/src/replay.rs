@@ -34,66 +34,96 @@ impl Actions {
         };
         let value: serde_json::Value =
             serde_json::from_str(text).map_err(|e| bad(format!("not JSON: {e}")))?;
-        let steps =
-            |key: &str, width: usize, limit: usize| -> Result<Option<Vec<Vec<usize>>>, GtbError> {
-                let Some(v) = value.get(key) else {
-                    return Ok(None);
-                };
-                let rows = v
-                    .as_array()
-                    .ok_or_else(|| bad(format!("`{key}` must be a list with one list per step")))?;
-                let mut out = Vec::with_capacity(rows.len());
-                for (s, row) in rows.iter().enumerate() {
+        let steps = |key: &str| -> Result<Option<Vec<Vec<i64>>>, GtbError> {
+            let Some(v) = value.get(key) else {
+                return Ok(None);
+            };
+            let rows = v
+                .as_array()
+                .ok_or_else(|| bad(format!("`{key}` must be a list with one list per step")))?;
+            rows.iter()
+                .enumerate()
+                .map(|(s, row)| {
                     let row = row.as_array().ok_or_else(|| {
                         bad(format!(
                             "`{key}` step {}: expected a list, got {row}",
                             s + 1
                         ))
                     })?;
+                    row.iter()
+                        .enumerate()
+                        .map(|(k, a)| {
+                            a.as_i64().ok_or_else(|| {
+                                bad(format!(
+                                    "`{key}` step {}, entry {k}: {a} is not an integer action",
+                                    s + 1
+                                ))
+                            })
+                        })
+                        .collect()
+                })
+                .collect::<Result<Vec<Vec<i64>>, GtbError>>()
+                .map(Some)
+        };
+        let agents = steps("agents")?
+            .ok_or_else(|| bad("no `agents` key (one list of actions per step)".into()))?;
+        let planner = steps("planner")?;
+        Actions::checked(agents, planner, n_agents, tax).map_err(bad)
+    }
+
+    /// Actions from integer lists, checked: one action per agent in `0..50` per step, and
+    /// with planner-set rates (only then) seven sub-actions in `0..22` per step. The error
+    /// names the list (`agents` or `planner`), the step and the value.
+    pub fn checked(
+        agents: Vec<Vec<i64>>,
+        planner: Option<Vec<Vec<i64>>>,
+        n_agents: usize,
+        tax: TaxModel,
+    ) -> Result<Actions, String> {
+        let check = |key: &str, rows: Vec<Vec<i64>>, width: usize, limit: usize| {
+            rows.into_iter()
+                .enumerate()
+                .map(|(s, row)| {
                     if row.len() != width {
-                        return Err(bad(format!(
+                        return Err(format!(
                             "`{key}` step {}: {} entries, expected {width}",
                             s + 1,
                             row.len()
-                        )));
+                        ));
                     }
-                    let mut parsed = Vec::with_capacity(width);
-                    for (k, a) in row.iter().enumerate() {
-                        match a.as_u64() {
-                            Some(a) if (a as usize) < limit => parsed.push(a as usize),
-                            _ => {
-                                return Err(bad(format!(
+                    row.iter()
+                        .enumerate()
+                        .map(|(k, &a)| match usize::try_from(a) {
+                            Ok(a) if a < limit => Ok(a),
+                            _ => Err(format!(
                                 "`{key}` step {}, entry {k}: {a} is not an action in 0..{limit}",
                                 s + 1
-                            )))
-                            }
-                        }
-                    }
-                    out.push(parsed);
-                }
-                Ok(Some(out))
-            };
-        let agents = steps("agents", n_agents, AGENT_ACTIONS)?
-            .ok_or_else(|| bad("no `agents` key (one list of actions per step)".into()))?;
-        let planner = steps("planner", BRACKETS, PLANNER_ACTIONS)?;
+                            )),
+                        })
+                        .collect::<Result<Vec<usize>, String>>()
+                })
+                .collect::<Result<Vec<Vec<usize>>, String>>()
+        };
+        let agents = check("agents", agents, n_agents, AGENT_ACTIONS)?;
+        let planner = planner
+            .map(|p| check("planner", p, BRACKETS, PLANNER_ACTIONS))
+            .transpose()?;
         match (&planner, tax) {
             (None, TaxModel::Planner) => {
-                return Err(bad(
-                    "--tax planner needs a `planner` key (7 sub-actions per step)".into(),
-                ))
+                return Err("--tax planner needs a `planner` key (7 sub-actions per step)".into())
             }
             (Some(_), t) if t != TaxModel::Planner => {
-                return Err(bad(format!(
+                return Err(format!(
                     "a `planner` key is only read with --tax planner (here --tax {})",
                     t.name()
-                )))
+                ))
             }
             (Some(p), _) if p.len() != agents.len() => {
-                return Err(bad(format!(
+                return Err(format!(
                     "{} planner steps for {} agent steps",
                     p.len(),
                     agents.len()
-                )))
+                ))
             }
             _ => {}
         }

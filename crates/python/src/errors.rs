@@ -7,6 +7,7 @@ use walras_api::ArgumentError;
 use walras_automation::ModelError;
 use walras_core::EngineError;
 use walras_data::DataError;
+use walras_gtb::GtbError;
 use walras_tax::TaxError;
 use walras_trade::TradeError;
 
@@ -149,6 +150,40 @@ pub fn to_py_err(py: Python<'_>, err: anyhow::Error) -> PyErr {
     }
     if let Some(d) = data_error(&err) {
         return raise(py, "DataError", text, &data_error_attrs(py, d));
+    }
+    if let Some(g) = err.chain().find_map(|e| e.downcast_ref::<GtbError>()) {
+        let obj = |v: String| v.into_pyobject(py).unwrap().into_any().unbind();
+        match g {
+            GtbError::Map { file, row, .. } => {
+                let mut attrs = vec![("path", obj(file.clone()))];
+                if let Some(r) = row {
+                    attrs.push(("row", r.into_pyobject(py).unwrap().into_any().unbind()));
+                }
+                return raise(py, "DataError", text, &attrs);
+            }
+            GtbError::Actions { path, .. } => {
+                return raise(py, "DataError", text, &[("path", obj(path.clone()))])
+            }
+            GtbError::Config { field, .. } => {
+                return raise(
+                    py,
+                    "ArgumentError",
+                    text,
+                    &[("argument", obj(field.to_string()))],
+                )
+            }
+            GtbError::Action { .. } => {
+                return raise(
+                    py,
+                    "ArgumentError",
+                    text,
+                    &[("argument", obj("actions".into()))],
+                )
+            }
+            GtbError::Cancelled => {
+                return PyKeyboardInterrupt::new_err("the run was cancelled (Ctrl-C)")
+            }
+        }
     }
     raise(py, "WalrasError", text, &[])
 }

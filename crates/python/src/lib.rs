@@ -8,6 +8,7 @@
 mod automation;
 mod errors;
 mod figure_data;
+mod gtb;
 mod run;
 mod tax;
 mod trade;
@@ -20,6 +21,7 @@ fn _walras(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<run::Run>()?;
     automation::register(m)?;
+    gtb::register(m)?;
     tax::register(m)?;
     trade::register(m)?;
     Ok(())

@@ -57,7 +57,11 @@ pub fn world_config(request: &GtbWorldRequest) -> Result<(GtbConfig, RngKind)> {
     let layout = match &request.map {
         Some(path) => {
             let text = std::fs::read_to_string(path)
-                .with_context(|| format!("--map: reading {}", path.display()))?;
+                .map_err(|source| walras_data::DataError::Io {
+                    path: path.clone(),
+                    source,
+                })
+                .context("--map")?;
             Layout::parse(&text, &path.display().to_string())?
         }
         None => Layout::quadrant(),

@@ -6,7 +6,8 @@ labelled by bracket, country or sector, ``.to_dict()`` equal to the command line
 ``.to_pandas()`` / ``.to_polars()`` when those libraries are installed.
 
 Modules: :mod:`walras.tax` (optimal income taxes), :mod:`walras.trade` (trade and
-industrial policy), :mod:`walras.automation` (data-driven automation). Errors:
+industrial policy), :mod:`walras.automation` (data-driven automation), :mod:`walras.gtb` (the
+AI Economist's Gather-Trade-Build world). Errors:
 :mod:`walras.errors`.
 
 >>> import walras
@@ -16,13 +17,14 @@ industrial policy), :mod:`walras.automation` (data-driven automation). Errors:
 """
 
 from walras._walras import __version__
-from walras import automation, errors, tax, trade
+from walras import automation, errors, gtb, tax, trade
 from walras.errors import ArgumentError, ConvergenceError, DataError, WalrasError
 
 __all__ = [
     "__version__",
     "automation",
     "errors",
+    "gtb",
     "tax",
     "trade",
     "WalrasError",

@@ -178,3 +178,26 @@ def automation_network(
     export: Optional[str],
     call: str,
 ) -> Run: ...
+
+def gtb_replay(
+    agents: List[List[int]],
+    planner: Optional[List[List[int]]],
+    tax: str,
+    rng: str,
+    seed: int,
+    episode_length: int,
+    map: Optional[str],
+    masks: bool,
+) -> str: ...
+def gtb_simulate(
+    policy: str,
+    episodes: int,
+    threads: Optional[int],
+    tax: str,
+    rng: str,
+    seed: int,
+    episode_length: int,
+    map: Optional[str],
+    progress: Progress,
+    call: str,
+) -> Run: ...

@@ -1,0 +1,80 @@
+"""walras.gtb: the Gather-Trade-Build world from Python, the same numbers as the command line."""
+
+import json
+import subprocess
+
+import numpy as np
+import pytest
+
+import walras
+from walras.errors import ArgumentError, DataError
+from test_cli_equality import assert_same
+
+
+def test_simulate_equals_the_cli_and_holds_arrays_by_episode(cli):
+    py = walras.gtb.simulate(episodes=5, seed=2, threads=1)
+    rec = cli("tax", "gtb", "simulate", "--episodes", "5", "--seed", "2", "--threads", "1")
+    for key in ("wall_time_s", "steps_per_s"):
+        py.to_dict().pop(key, None)
+        rec.pop(key, None)
+    d = py.to_dict()
+    d.pop("wall_time_s"), d.pop("steps_per_s")
+    assert_same(d, rec)
+    assert py.houses.shape == (5,) and py.coin.shape == (5, 4)
+    # Coin comes only from houses: 40 at the start plus payments of 11.33 to 22.25 each.
+    assert np.all(py.productivity >= 40 + 11.33 * py.houses - 1e-9)
+    assert np.all(py.productivity <= 40 + 22.25 * py.houses + 1e-9)
+    np.testing.assert_allclose(py.productivity, py.coin.sum(axis=1), rtol=1e-12)
+    assert py.tables == ["episodes.csv"]
+    assert "equality" in repr(py)
+
+
+def test_threads_do_not_change_the_outcomes():
+    one = walras.gtb.simulate(episodes=4, rng="fast", seed=9, threads=1)
+    two = walras.gtb.simulate(episodes=4, rng="fast", seed=9, threads=2)
+    np.testing.assert_array_equal(one.equality, two.equality)
+    scripted = walras.gtb.simulate("scripted", episodes=4, rng="fast", seed=9)
+    assert scripted.houses.mean() > one.houses.mean()
+
+
+def test_replay_equals_the_cli_lines(walras_bin, tmp_path):
+    steps = np.random.default_rng(0).integers(0, 50, size=(120, 4))
+    actions = tmp_path / "a.json"
+    actions.write_text(json.dumps({"agents": steps.tolist()}))
+    out = subprocess.run(
+        [walras_bin, "tax", "gtb", "replay", "--actions", str(actions), "--seed", "4",
+         "--episode-length", "100", "--masks"],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    cli_lines = [json.loads(line) for line in out.splitlines()]
+    r = walras.gtb.replay(steps, seed=4, episode_length=100, masks=True)
+    assert r.records == cli_lines
+    assert walras.gtb.replay(str(actions), seed=4, episode_length=100, masks=True).records == cli_lines
+    assert len(r) == 122 and r.coin.shape == (122, 4) and r.loc.shape == (122, 4, 2)
+    assert r.agent_masks.shape == (122, 4, 50) and list(r.t[:3]) == [0, 1, 2]
+    assert list(r.episode[[0, 100, 101, 121]]) == [0, 0, 1, 1]
+    # Taxes are collected at the period's last step and handed back whole.
+    assert r.tax_paid[100].sum() == pytest.approx(4 * r.lump_sum[100][0])
+
+
+@pytest.mark.parametrize(
+    "call, error, needle",
+    [
+        (lambda: walras.gtb.replay([[0, 0, 0, 60]]), ArgumentError, "60"),
+        (lambda: walras.gtb.replay([[0, 0, 0]]), ArgumentError, "3 entries"),
+        (lambda: walras.gtb.replay([0, 0, 0, 0]), ArgumentError, "two-dimensional"),
+        (lambda: walras.gtb.replay([["a", "b", "c", "d"]]), TypeError, "integer"),
+        (lambda: walras.gtb.replay([[0, 0, 0, 0]], tax="planner"), ArgumentError, "planner"),
+        (lambda: walras.gtb.replay([[0, 0, 0, 0]], tax="flat"), ArgumentError, "flat"),
+        (lambda: walras.gtb.replay([[0, 0, 0, 0]], seed=2**32), ArgumentError, "seed"),
+        (lambda: walras.gtb.replay([[0, 0, 0, 0]], map="/nonexistent/map.txt"), DataError, "map.txt"),
+        (lambda: walras.gtb.simulate(episodes=0), ArgumentError, "episodes"),
+        (lambda: walras.gtb.simulate(policy="greedy"), ArgumentError, "greedy"),
+        (lambda: walras.gtb.simulate(episodes=1, episode_length=0), ArgumentError, "episode_length"),
+        (lambda: walras.gtb.simulate(episodes=1.5), TypeError, "episodes"),
+    ],
+)
+def test_bad_calls_raise_clear_exceptions(call, error, needle):
+    with pytest.raises(error) as e:
+        call()
+    assert needle in str(e.value)
