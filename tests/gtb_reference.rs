@@ -1,6 +1,7 @@
 //! `walras tax gtb replay` against the AI Economist itself (ai-economist 1.7.1): for random
-//! valid action sequences the reference records its state and action masks after every step,
-//! the replay reproduces them from the same seed and actions with the numpy-legacy generator.
+//! valid action sequences the reference records its state and action masks (and, on shorter
+//! runs, every observation) after every step, the replay reproduces them from the same seed
+//! and actions with the numpy-legacy generator.
 //!
 //! US federal taxes, planner-set rates and the free market: bit for bit, 20 sequences of 1000
 //! steps each for the first two. Saez, two runs of 14 episodes back to back: bit for bit while
@@ -36,7 +37,8 @@ fn script(name: &str) -> PathBuf {
 }
 
 /// One side-by-side run; returns the comparison's summary line. `lines`: compare only the
-/// first lines, bit for bit; `saez_log`: where the reference logs its Saez estimates.
+/// first lines, bit for bit; `saez_log`: where the reference logs its Saez estimates;
+/// `extra`: flags for both sides (e.g. `--observations`).
 fn side_by_side(
     python: &Path,
     tax: &str,
@@ -44,6 +46,7 @@ fn side_by_side(
     (steps, episodes): (usize, usize),
     lines: Option<usize>,
     saez_log: Option<&Path>,
+    extra: &[&str],
 ) -> String {
     let dir = tempfile::tempdir().unwrap();
     let (actions, reference, ours) = (
@@ -69,6 +72,7 @@ fn side_by_side(
     if let Some(log) = saez_log {
         record.arg("--saez-log").arg(log);
     }
+    record.args(extra);
     let recorded = record.output().expect("the reference runs");
     assert!(
         recorded.status.success(),
@@ -94,6 +98,7 @@ fn side_by_side(
         ])
         .arg("--actions")
         .arg(&actions)
+        .args(extra)
         .stdout(std::fs::File::create(&ours).unwrap())
         .output()
         .expect("walras runs");
@@ -126,7 +131,7 @@ fn many(python: &Path, tax: &str, seeds: std::ops::RangeInclusive<u32>) {
         for half in seeds.chunks(seeds.len().div_ceil(2)) {
             s.spawn(move || {
                 for &seed in half {
-                    side_by_side(python, tax, seed, (1000, 1), None, None);
+                    side_by_side(python, tax, seed, (1000, 1), None, None, &[]);
                 }
             });
         }
@@ -152,6 +157,34 @@ fn free_market_trajectories_are_the_reference_bit_for_bit() {
     if let Some(python) = reference_python() {
         many(&python, "none", 1..=4);
     }
+}
+
+#[test]
+fn observations_are_the_reference_bit_for_bit() {
+    let Some(python) = reference_python() else {
+        return;
+    };
+    // Two tax periods of every model: each agent's flat entries, view of the map and of
+    // owners and agents, and the planner's.
+    std::thread::scope(|s| {
+        for (k, tax) in ["us-federal", "planner", "none", "saez"]
+            .into_iter()
+            .enumerate()
+        {
+            let python = &python;
+            s.spawn(move || {
+                side_by_side(
+                    python,
+                    tax,
+                    40 + k as u32,
+                    (200, 1),
+                    None,
+                    None,
+                    &["--observations"],
+                )
+            });
+        }
+    });
 }
 
 /// Relative difference against max(1, |reference|).
@@ -187,6 +220,7 @@ fn saez_random_rates_are_the_reference_bit_for_bit_and_its_estimates_within_1e_9
                     (1000, 14),
                     Some(random_periods),
                     Some(&log),
+                    &[],
                 );
                 let calls: Vec<serde_json::Value> = std::fs::read_to_string(&log)
                     .unwrap()

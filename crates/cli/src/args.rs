@@ -281,6 +281,11 @@ pub struct GtbReplayArgs {
     /// `planner_mask`.
     #[arg(long)]
     pub masks: bool,
+    /// Also print what each agent and the planner observe (`observations`: per agent `flat`,
+    /// `map` and `idx_map`; the planner's, and its entries about each agent), as the
+    /// reference's float32 values.
+    #[arg(long)]
+    pub observations: bool,
     /// The world.
     #[command(flatten)]
     pub world: GtbWorldArgs,

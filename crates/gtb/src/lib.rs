@@ -31,6 +31,7 @@ pub mod config;
 pub mod layout;
 pub mod market;
 mod numpy_sum;
+pub mod observe;
 pub mod policy;
 pub mod replay;
 pub mod rng;

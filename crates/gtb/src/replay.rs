@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::config::TaxModel;
 use crate::market::Good;
+use crate::observe::{agent_observation, planner_observation};
 use crate::policy::{agent_mask, planner_mask};
 use crate::world::{World, AGENT_ACTIONS, BRACKETS, PLANNER_ACTIONS};
 use crate::GtbError;
@@ -183,6 +184,35 @@ pub struct StateRecord {
     /// With masks: the planner's mask (154 entries with planner-set rates, else 1).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub planner_mask: Option<Vec<u8>>,
+    /// With observations: what each agent and the planner observe (float32 values).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub observations: Option<Observations>,
+}
+
+/// The observations of a state, as the reference's float32 values.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Observations {
+    /// Per agent: `flat`, `map` (7 x 11 x 11) and `idx_map` (2 x 11 x 11), row-major.
+    pub agents: Vec<ObservationParts>,
+    /// The planner's `flat`, `map` (6 x H x W), `idx_map` (2 x H x W) and per-agent entries.
+    pub planner: ObservationParts,
+    /// The planner's entries about each agent (8 each).
+    pub planner_agents: Vec<Vec<f64>>,
+}
+
+/// One observer's arrays.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ObservationParts {
+    /// Non-spatial entries.
+    pub flat: Vec<f64>,
+    /// Map channels.
+    pub map: Vec<f64>,
+    /// Owners and agents.
+    pub idx_map: Vec<f64>,
+}
+
+fn widen(v: &[f32]) -> Vec<f64> {
+    v.iter().map(|&x| f64::from(x)).collect()
 }
 
 impl StateRecord {
@@ -216,7 +246,33 @@ impl StateRecord {
             rates: world.rates,
             agent_masks: None,
             planner_mask: None,
+            observations: None,
         }
+    }
+
+    /// The record with every observation.
+    pub fn with_observations(mut self, world: &World) -> Self {
+        let agents = (0..world.agents.len())
+            .map(|i| {
+                let o = agent_observation(world, i);
+                ObservationParts {
+                    flat: widen(&o.flat),
+                    map: widen(&o.map),
+                    idx_map: widen(&o.idx_map),
+                }
+            })
+            .collect();
+        let p = planner_observation(world);
+        self.observations = Some(Observations {
+            agents,
+            planner: ObservationParts {
+                flat: widen(&p.flat),
+                map: widen(&p.map),
+                idx_map: widen(&p.idx_map),
+            },
+            planner_agents: p.agents.iter().map(|a| widen(a)).collect(),
+        });
+        self
     }
 
     /// The record with the action masks the observation carries.
@@ -234,21 +290,32 @@ impl StateRecord {
     }
 }
 
+/// What a replay adds to each state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Extras {
+    /// The action masks.
+    pub masks: bool,
+    /// The observations.
+    pub observations: bool,
+}
+
 /// Replays `actions` through `world` from a reset, episode after episode, passing the state
-/// after every reset and step (with the action masks if `masks`) to `emit`.
+/// after every reset and step (with the `extras` asked for) to `emit`.
 pub fn replay<E: From<GtbError>>(
     world: &mut World,
     actions: &Actions,
-    masks: bool,
+    extras: Extras,
     mut emit: impl FnMut(&StateRecord) -> Result<(), E>,
 ) -> Result<(), E> {
     let record = |world: &World, episode| {
-        let r = StateRecord::of(world, episode);
-        if masks {
-            r.with_masks(world)
-        } else {
-            r
+        let mut r = StateRecord::of(world, episode);
+        if extras.masks {
+            r = r.with_masks(world);
         }
+        if extras.observations {
+            r = r.with_observations(world);
+        }
+        r
     };
     let length = world.config().episode_length;
     let mut episode = 0;

@@ -131,6 +131,12 @@ pub struct World {
     is_source: Vec<bool>,
     /// Marginal rates in force.
     pub rates: [f64; BRACKETS],
+    /// The rates the observations show (cached at each period's first step and at reset).
+    pub rates_observed: [f64; BRACKETS],
+    /// Each agent's income and marginal rate at the last collection (0 before the first).
+    pub last_income: Vec<f64>,
+    /// See [`World::last_income`].
+    pub last_marginal_rate: Vec<f64>,
     rate_levels: [usize; BRACKETS],
     tax_cycle_pos: usize,
     last_coin: Vec<f64>,
@@ -183,6 +189,9 @@ impl World {
             sources,
             is_source,
             rates: [0.0; BRACKETS],
+            rates_observed: [0.0; BRACKETS],
+            last_income: vec![0.0; n],
+            last_marginal_rate: vec![0.0; n],
             rate_levels: [0; BRACKETS],
             tax_cycle_pos: 1,
             last_coin: vec![0.0; n],
@@ -202,6 +211,26 @@ impl World {
     /// The configuration.
     pub fn config(&self) -> &GtbConfig {
         &self.cfg
+    }
+
+    /// Position in the tax period: 1 on its first step, `period` on its last.
+    pub fn tax_cycle_pos(&self) -> usize {
+        self.tax_cycle_pos
+    }
+
+    /// Each agent's total coin at the last collection (after the rebate), or at reset.
+    pub fn last_coin(&self) -> &[f64] {
+        &self.last_coin
+    }
+
+    /// The agent on each tile, if any.
+    pub fn occupant(&self) -> &[Option<usize>] {
+        &self.occupant
+    }
+
+    /// Whether a tile is a source of either good.
+    pub fn is_source(&self, cell: usize) -> bool {
+        self.is_source[cell]
     }
 
     /// Whether the next step is a tax period's first (when a planner may set rates).
@@ -315,7 +344,15 @@ impl World {
         );
         self.rate_levels = [0; BRACKETS];
         self.tax_cycle_pos = 1;
+        // The reference caches the observed rates before a Saez schedule falls back to its
+        // running average.
+        self.rates_observed = match self.cfg.tax {
+            TaxModel::Saez => self.rates,
+            _ => self.current_rates(),
+        };
         self.rates = self.current_rates();
+        self.last_income.fill(0.0);
+        self.last_marginal_rate.fill(0.0);
         self.last_coin = self.agents.iter().map(Agent::total_coin).collect();
         self.collection = None;
         if self.cfg.fixed_skills_and_locations {
@@ -485,6 +522,7 @@ impl World {
                 }
                 TaxModel::UsFederal | TaxModel::None => {}
             }
+            self.rates_observed = self.rates;
         }
         if self.tax_cycle_pos >= self.cfg.period {
             self.collect();
@@ -506,11 +544,16 @@ impl World {
             let income = a.total_coin() - last;
             let due = tax::tax_due(income, &self.rates, &self.bracket_sizes);
             let paid = a.coin.min(due);
-            samples.push((income, tax::marginal_rate(income, &self.rates)));
+            let marginal = tax::marginal_rate(income, &self.rates);
+            samples.push((income, marginal));
             a.coin -= paid;
             revenue += paid;
             c.incomes.push(income);
             c.paid.push(paid);
+        }
+        for (i, &(income, marginal)) in samples.iter().enumerate() {
+            self.last_income[i] = income;
+            self.last_marginal_rate[i] = marginal;
         }
         c.lump_sum = revenue / n as f64;
         self.totals.taxes += revenue;

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use pyo3::prelude::*;
 use walras_api::gtb::{replay, simulate, GtbSimulateRequest, GtbWorldRequest};
+use walras_gtb::replay::Extras;
 
 use crate::run::{detached, Run};
 
@@ -31,7 +32,7 @@ fn world(
 
 /// The states of `walras tax gtb replay` as one JSON array (one object per reset and step).
 #[pyfunction]
-#[pyo3(signature = (agents, planner, tax, rng, seed, episode_length, map, masks))]
+#[pyo3(signature = (agents, planner, tax, rng, seed, episode_length, map, masks, observations))]
 #[allow(clippy::too_many_arguments)]
 fn gtb_replay(
     py: Python<'_>,
@@ -43,10 +44,15 @@ fn gtb_replay(
     episode_length: usize,
     map: Option<PathBuf>,
     masks: bool,
+    observations: bool,
 ) -> PyResult<String> {
     let world = world(tax, rng, seed, episode_length, map);
+    let extras = Extras {
+        masks,
+        observations,
+    };
     detached(py, None, |_| {
-        let states = replay(&world, agents, planner, masks)?;
+        let states = replay(&world, agents, planner, extras)?;
         Ok(serde_json::to_string(&states)?)
     })
 }

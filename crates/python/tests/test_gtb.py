@@ -53,6 +53,9 @@ def test_replay_equals_the_cli_lines(walras_bin, tmp_path):
     assert len(r) == 122 and r.coin.shape == (122, 4) and r.loc.shape == (122, 4, 2)
     assert r.agent_masks.shape == (122, 4, 50) and list(r.t[:3]) == [0, 1, 2]
     assert list(r.episode[[0, 100, 101, 121]]) == [0, 0, 1, 1]
+    with_obs = walras.gtb.replay(steps[:5], seed=4, observations=True)
+    flat = np.array(with_obs.observations[3]["agents"][0]["flat"], dtype=np.float32)
+    assert flat.shape == (136,) and flat[130] == np.float32(3 / 1000)  # time
     # Taxes are collected at the period's last step and handed back whole.
     assert r.tax_paid[100].sum() == pytest.approx(4 * r.lump_sum[100][0])
 

@@ -10,7 +10,7 @@ use walras_api::gtb::{
 };
 use walras_api::write_output;
 use walras_data::RunManifest;
-use walras_gtb::replay::{replay as replay_actions, Actions};
+use walras_gtb::replay::{replay as replay_actions, Actions, Extras};
 use walras_gtb::World;
 
 use crate::args::{CommonArgs, GtbCommand, GtbReplayArgs, GtbSimulateArgs, GtbWorldArgs};
@@ -47,7 +47,11 @@ fn replay(args: &GtbReplayArgs) -> Result<()> {
     let actions = Actions::parse(&text, &path, world.config().n_agents, world.config().tax)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    replay_actions(&mut world, &actions, args.masks, |record| -> Result<()> {
+    let extras = Extras {
+        masks: args.masks,
+        observations: args.observations,
+    };
+    replay_actions(&mut world, &actions, extras, |record| -> Result<()> {
         serde_json::to_writer(&mut out, record).context("writing to stdout")?;
         out.write_all(b"\n").context("writing to stdout")
     })?;

@@ -250,6 +250,26 @@ def log_saez_estimates(pbt, path):
     return out
 
 
+def _floats(a):
+    return [float(x) for x in np.asarray(a, dtype=np.float32).ravel()]
+
+
+def with_observations(state, obs, observations):
+    """With `observations`, add what each agent and the planner observe (float32 values as
+    Python floats): per agent `flat`, `map` and `idx_map`; the planner's, and its entries
+    about each agent."""
+    if observations:
+        n = len(obs) - 1
+        state["observations"] = {
+            "agents": [{"flat": _floats(obs[str(i)]["flat"]), "map": _floats(obs[str(i)]["world-map"]),
+                        "idx_map": _floats(obs[str(i)]["world-idx_map"])} for i in range(n)],
+            "planner": {"flat": _floats(obs["p"]["flat"]), "map": _floats(obs["p"]["world-map"]),
+                        "idx_map": _floats(obs["p"]["world-idx_map"])},
+            "planner_agents": [_floats(obs["p"]["p" + str(i)]) for i in range(n)],
+        }
+    return state
+
+
 def with_masks(state, obs, masks):
     """With `masks`, add the action masks the observation carries: `agent_masks` (50 per agent,
     for the next step) and `planner_mask`."""
@@ -272,7 +292,7 @@ def record(args):
     with open(args.states_out, "w") as states:
         for episode in range(args.episodes):
             obs = env.reset()
-            states.write(json.dumps(with_masks(snapshot(env, pbt, episode, 0, None), obs, args.masks)) + "\n")
+            states.write(json.dumps(with_observations(with_masks(snapshot(env, pbt, episode, 0, None), obs, args.masks), obs, args.observations)) + "\n")
             for t in range(1, args.steps + 1):
                 agent_actions = draw_agent_actions(rng, obs)
                 planner_action = (draw_planner_action(rng, obs["p"]["action_mask"])
@@ -281,7 +301,7 @@ def record(args):
                 agent_log.append(agent_actions)
                 if with_planner:
                     planner_log.append(planner_action)
-                states.write(json.dumps(with_masks(snapshot(env, pbt, episode, t, rew), obs, args.masks)) + "\n")
+                states.write(json.dumps(with_observations(with_masks(snapshot(env, pbt, episode, t, rew), obs, args.masks), obs, args.observations)) + "\n")
             assert done["__all__"]
             check_houses_against_build_log(env)
 
@@ -335,6 +355,8 @@ def parse_args(argv):
     rec.add_argument("--states-out", required=True)
     rec.add_argument("--masks", action="store_true",
                      help="also record the agents' and the planner's action masks")
+    rec.add_argument("--observations", action="store_true",
+                     help="also record every agent's and the planner's observation")
     rec.add_argument("--saez-log", help="with --tax saez: one JSON line per Saez formula call "
                      "(buffer, elasticity and log z0 before; rates, elasticity, log z0 and "
                      "running average after)")

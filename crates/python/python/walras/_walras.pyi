@@ -188,6 +188,7 @@ def gtb_replay(
     episode_length: int,
     map: Optional[str],
     masks: bool,
+    observations: bool,
 ) -> str: ...
 def gtb_simulate(
     policy: str,

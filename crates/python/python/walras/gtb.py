@@ -119,6 +119,9 @@ class Replay:
     def __init__(self, records: List[Dict[str, Any]]) -> None:
         self.records = records
         for key in records[0]:
+            if key == "observations":
+                self.observations = [r[key] for r in records]
+                continue
             dtype = np.int64 if key in ("episode", "t", "loc", "houses", "agent_masks", "planner_mask") else np.float64
             setattr(self, key, np.array([r[key] for r in records], dtype=dtype))
 
@@ -143,13 +146,16 @@ def replay(
     episode_length: int = 1000,
     map: Optional[PathLike] = None,
     masks: bool = False,
+    observations: bool = False,
 ) -> Replay:
     """Replay recorded actions from ``seed`` (``walras tax gtb replay``).
 
     ``agents``: one flat action (0..49) per agent per step, an integer array of shape
     (steps, agents) or nested lists; ``planner`` (only with ``tax="planner"``): seven
     sub-actions (0..21) per step. Steps run through episodes back to back. A path to a JSON
-    actions file (the command line's format) may be given as ``agents`` instead.
+    actions file (the command line's format) may be given as ``agents`` instead. ``masks`` and
+    ``observations`` add the action masks and what each agent and the planner observe (as the
+    reference's float32 values; ``Replay.observations`` holds them per record).
     """
     if isinstance(agents, (str, os.PathLike)):
         with open(agents) as f:
@@ -157,7 +163,9 @@ def replay(
         agents, planner = data.get("agents"), data.get("planner", planner)
     rows = _integer_rows("agents", agents)
     planner_rows = None if planner is None else _integer_rows("planner", planner)
-    records = json.loads(_walras.gtb_replay(rows, planner_rows, *_world(tax, rng, seed, episode_length, map), bool(masks)))
+    records = json.loads(_walras.gtb_replay(
+        rows, planner_rows, *_world(tax, rng, seed, episode_length, map), bool(masks), bool(observations)
+    ))
     return Replay(records)
 
 
