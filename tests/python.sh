@@ -11,7 +11,7 @@ wheels="$CARGO_TARGET_DIR/wheels"
 
 "$python" -m venv --clear "$venv"
 "$venv/bin/pip" install --quiet --upgrade pip
-"$venv/bin/pip" install --quiet "maturin>=1.8,<2" pytest numpy pandas nbclient nbformat ipykernel
+"$venv/bin/pip" install --quiet "maturin>=1.8,<2" pytest numpy pandas nbclient nbformat ipykernel pettingzoo gymnasium
 rm -f "$wheels"/walras-*.whl
 "$venv/bin/maturin" build --release --locked --quiet -m crates/python/Cargo.toml -o "$wheels"
 "$venv/bin/pip" install --quiet "$wheels"/walras-*.whl

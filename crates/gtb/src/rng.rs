@@ -47,7 +47,7 @@ impl std::str::FromStr for RngKind {
 impl RngKind {
     /// A generator of this kind seeded with `seed` (numpy: `np.random.seed(seed)`, so the seed
     /// must fit in 32 bits).
-    pub fn seeded(self, seed: u64) -> Result<Box<dyn GtbRng + Send>, String> {
+    pub fn seeded(self, seed: u64) -> Result<Box<dyn GtbRng + Send + Sync>, String> {
         match self {
             RngKind::NumpyLegacy => {
                 let s = u32::try_from(seed)

@@ -113,7 +113,7 @@ pub struct World {
     /// Totals of the current episode.
     pub totals: EpisodeTotals,
     cfg: GtbConfig,
-    rng: Box<dyn GtbRng + Send>,
+    rng: Box<dyn GtbRng + Send + Sync>,
     /// Steps taken in this episode.
     pub t: usize,
     /// Episodes finished.
@@ -157,7 +157,7 @@ pub struct World {
 
 impl World {
     /// A world with `rng` as its only source of randomness; call [`World::reset`] first.
-    pub fn new(cfg: GtbConfig, rng: Box<dyn GtbRng + Send>) -> Result<World, GtbError> {
+    pub fn new(cfg: GtbConfig, rng: Box<dyn GtbRng + Send + Sync>) -> Result<World, GtbError> {
         cfg.validate()?;
         let n = cfg.n_agents;
         let cells = cfg.layout.cells();

@@ -81,3 +81,51 @@ def test_bad_calls_raise_clear_exceptions(call, error, needle):
     with pytest.raises(error) as e:
         call()
     assert needle in str(e.value)
+
+
+def test_vector_env_steps_a_batch_like_replays_of_each_world():
+    env = walras.gtb.vector_env(3, rng="numpy-legacy", seed=10, episode_length=50)
+    obs = env.reset()
+    assert obs["flat"].shape == (3, 4, 136) and obs["flat"].dtype == np.float32
+    assert obs["map"].shape == (3, 4, 7, 11, 11) and obs["action_mask"].shape == (3, 4, 50)
+    assert obs["planner_map"].shape == (3, 6, 25, 25)
+    rng = np.random.default_rng(1)
+    history, rewards_seen = [], []
+    for t in range(50):
+        # Random actions allowed by the masks.
+        masks = obs["action_mask"]
+        actions = np.array([[rng.choice(np.flatnonzero(masks[k, i])) for i in range(4)] for k in range(3)])
+        history.append(actions)
+        obs, rewards, planner_rewards, dones = env.step(actions)
+        assert rewards.shape == (3, 4) and planner_rewards.shape == (3,)
+        assert list(dones) == [t == 49] * 3
+        rewards_seen.append(rewards)
+    # Each world is the replay of its own actions from its own seed, bit for bit.
+    for k in range(3):
+        r = walras.gtb.replay(np.array([h[k] for h in history]), seed=10 + k, episode_length=50)
+        np.testing.assert_array_equal(np.array([w[k] for w in rewards_seen]), r.rewards[1:])
+    # After the episode's end every world was reset: step 0 of a new episode.
+    assert np.all(obs["flat"][:, :, 130] == 0.0)
+
+
+def test_vector_env_refuses_bad_actions():
+    env = walras.gtb.vector_env(2, episode_length=10)
+    env.reset()
+    with pytest.raises(ArgumentError):
+        env.step(np.zeros((3, 4)))
+    with pytest.raises(ArgumentError):
+        env.step(np.full((2, 4), 50))
+    with pytest.raises(ArgumentError):
+        env.step(np.zeros((2, 4)), planner=np.zeros((2, 7)))
+
+
+@pytest.mark.parametrize("tax", ["us-federal", "planner"])
+def test_parallel_env_passes_the_pettingzoo_api_test(tax):
+    pytest.importorskip("pettingzoo")
+    from pettingzoo.test import parallel_api_test
+
+    env = walras.gtb.parallel_env(tax=tax, episode_length=60)
+    parallel_api_test(env, num_cycles=100)
+    obs, _ = env.reset(seed=3)
+    assert set(obs) == ({"0", "1", "2", "3", "p"} if tax == "planner" else {"0", "1", "2", "3"})
+    assert obs["0"]["flat"].shape == (136,)

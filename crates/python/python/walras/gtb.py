@@ -22,7 +22,8 @@ import numpy as np
 from walras import _args, _walras
 from walras._result import Progress, Result, fmt, progress_callback, text_table
 
-__all__ = ["simulate", "replay", "Simulation", "Replay", "TAX_MODELS", "POLICIES"]
+__all__ = ["simulate", "replay", "vector_env", "parallel_env", "Simulation", "Replay", "VectorEnv",
+           "TAX_MODELS", "POLICIES"]
 
 TAX_MODELS = ("none", "us-federal", "saez", "planner")
 """Who sets the marginal rates."""
@@ -184,3 +185,77 @@ def _integer_rows(name: str, value: Any) -> List[List[int]]:
     if array.ndim != 2:
         raise _args.ArgumentError(f"{name} must be two-dimensional (steps x entries), got shape {array.shape}", argument=name)
     return array.astype(np.int64).tolist()
+
+
+class VectorEnv:
+    """A batch of Gather-Trade-Build worlds stepped together from numpy arrays, without a
+    Python loop per world (``walras.gtb.vector_env``).
+
+    ``reset()`` returns the observations; ``step(agents, planner=None)`` takes the agents'
+    flat actions (an integer array of shape ``(num_envs, n_agents)``, 0..49) and, with
+    ``tax="planner"``, the planner's (``(num_envs, 7)``, 0..21) and returns
+    ``(observations, rewards, planner_rewards, dones)``: rewards of shape
+    ``(num_envs, n_agents)``, planner rewards and episode ends of shape ``(num_envs,)``. A world
+    whose episode ended is reset at once, and its observations are its new episode's first.
+
+    Observations are a dict of float32 arrays: ``flat`` ``(num_envs, n_agents, 136)`` (121
+    without taxes), ``map`` ``(num_envs, n_agents, 7, 11, 11)``, ``idx_map``
+    ``(num_envs, n_agents, 2, 11, 11)``, ``action_mask`` ``(num_envs, n_agents, 50)``, and the
+    planner's ``planner_flat``, ``planner_map``, ``planner_idx_map``, ``planner_agents``,
+    ``planner_action_mask`` (7 x 22 = 154 entries with a planner, else 1), in the reference's
+    layout (see ``docs/gtb.md``).
+    """
+
+    def __init__(self, num_envs: int, tax: str, rng: str, seed: int, episode_length: int,
+                 map: Optional[PathLike]) -> None:
+        world = _world(tax, rng, seed, episode_length, map)
+        self._envs = _walras.GtbEnvs(_args.count("num_envs", num_envs, minimum=1), *world)
+        self.num_envs: int = self._envs.num_envs
+        self.n_agents: int = self._envs.n_agents
+
+    def reset(self) -> Dict[str, np.ndarray]:
+        """Reset every world; the observations."""
+        return self._envs.reset()
+
+    def step(self, agents: Any, planner: Any = None):
+        """One step of every world (see the class)."""
+        agents = np.ascontiguousarray(agents, dtype=np.int64)
+        if planner is not None:
+            planner = np.ascontiguousarray(planner, dtype=np.int64)
+        return self._envs.step(agents, planner)
+
+
+def vector_env(
+    num_envs: int,
+    *,
+    tax: str = "us-federal",
+    rng: str = "fast",
+    seed: int = 0,
+    episode_length: int = 1000,
+    map: Optional[PathLike] = None,
+) -> VectorEnv:
+    """A batch of ``num_envs`` worlds, world k from ``seed + k``, stepped in parallel from
+    numpy arrays (see :class:`VectorEnv`)."""
+    return VectorEnv(num_envs, tax, rng, seed, episode_length, map)
+
+
+def parallel_env(
+    *,
+    tax: str = "us-federal",
+    rng: str = "fast",
+    episode_length: int = 1000,
+    map: Optional[PathLike] = None,
+):
+    """The world as a PettingZoo ``ParallelEnv`` (needs ``pettingzoo`` and ``gymnasium``).
+
+    Agents ``"0"`` to ``"3"`` act with ``Discrete(50)``; with ``tax="planner"`` the planner
+    ``"p"`` acts with ``MultiDiscrete([22] * 7)``. Each observation is a dict with ``flat``,
+    ``map``, ``idx_map`` and ``action_mask`` (PettingZoo's convention: sample with
+    ``action_space(agent).sample(mask=obs["action_mask"])``); the planner's has ``flat``,
+    ``map``, ``idx_map``, ``agents`` and ``action_mask`` (a tuple of 7 masks of 22, as
+``MultiDiscrete.sample(mask=...)`` takes them). ``reset(seed=...)`` seeds the
+    world (default: the next seed of the environment's own sequence).
+    """
+    from walras._pettingzoo import GtbParallelEnv
+
+    return GtbParallelEnv(tax=tax, rng=rng, episode_length=episode_length, map=map)
