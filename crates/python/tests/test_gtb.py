@@ -129,3 +129,15 @@ def test_parallel_env_passes_the_pettingzoo_api_test(tax):
     obs, _ = env.reset(seed=3)
     assert set(obs) == ({"0", "1", "2", "3", "p"} if tax == "planner" else {"0", "1", "2", "3"})
     assert obs["0"]["flat"].shape == (136,)
+
+
+def test_simulate_reports_progress_and_stops_on_ctrl_c():
+    from test_threads_and_interrupts import assert_ctrl_c_stops_within_a_second
+
+    lines = []
+    # Progress is reported every tenth of a second: a run of about a second.
+    walras.gtb.simulate(episodes=1000, rng="fast", threads=1, progress=lines.append)
+    assert lines and all(line.startswith("episode ") and line.endswith(" of 1000") for line in lines), lines
+    assert_ctrl_c_stops_within_a_second(
+        "", "walras.gtb.simulate(episodes=50000, rng='fast', threads=1)", wait=0.5, timeout=60
+    )
