@@ -218,3 +218,136 @@ impl GtbConfig {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn impossible_configurations_are_refused_naming_the_field() {
+        assert!(GtbConfig::default().validate().is_ok());
+        let cases: Vec<(GtbConfig, &str)> = vec![
+            (
+                GtbConfig {
+                    n_agents: 0,
+                    ..GtbConfig::default()
+                },
+                "n_agents",
+            ),
+            (
+                GtbConfig {
+                    n_agents: 3,
+                    ..GtbConfig::default()
+                },
+                "n_agents",
+            ),
+            (
+                GtbConfig {
+                    n_agents: 700,
+                    fixed_skills_and_locations: false,
+                    ..GtbConfig::default()
+                },
+                "n_agents",
+            ),
+            (
+                GtbConfig {
+                    episode_length: 0,
+                    ..GtbConfig::default()
+                },
+                "episode_length",
+            ),
+            (
+                GtbConfig {
+                    period: 0,
+                    ..GtbConfig::default()
+                },
+                "period",
+            ),
+            (
+                GtbConfig {
+                    move_labor: -1.0,
+                    ..GtbConfig::default()
+                },
+                "move_labor",
+            ),
+            (
+                GtbConfig {
+                    build_labor: f64::NAN,
+                    ..GtbConfig::default()
+                },
+                "build_labor",
+            ),
+            (
+                GtbConfig {
+                    energy_cost: f64::INFINITY,
+                    ..GtbConfig::default()
+                },
+                "energy_cost",
+            ),
+            (
+                GtbConfig {
+                    resource_regen_prob: 1.5,
+                    ..GtbConfig::default()
+                },
+                "resource_regen_prob",
+            ),
+            (
+                GtbConfig {
+                    isoelastic_eta: 1.0,
+                    ..GtbConfig::default()
+                },
+                "isoelastic_eta",
+            ),
+            (
+                GtbConfig {
+                    payment_max_skill_multiplier: 0.5,
+                    ..GtbConfig::default()
+                },
+                "payment_max_skill_multiplier",
+            ),
+        ];
+        for (cfg, field) in cases {
+            match cfg.validate() {
+                Err(GtbError::Config { field: f, message }) => {
+                    assert_eq!(f, field, "{message}");
+                    assert!(!message.is_empty());
+                }
+                other => panic!("{field}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn random_skills_and_places_run_for_other_numbers_of_agents() {
+        let cfg = GtbConfig {
+            n_agents: 7,
+            fixed_skills_and_locations: false,
+            episode_length: 200,
+            ..GtbConfig::default()
+        };
+        let rng = crate::RngKind::Fast.seeded(3).unwrap();
+        let mut world = crate::World::new(cfg, rng).unwrap();
+        world.reset().unwrap();
+        // Pareto skills: payments between 10 and 30 coin per house, places all different.
+        let mut places: Vec<_> = world.agents.iter().map(|a| a.loc).collect();
+        places.sort_unstable();
+        places.dedup();
+        assert_eq!(places.len(), 7);
+        for a in &world.agents {
+            assert!(
+                (10.0..=30.0).contains(&a.build_payment),
+                "{}",
+                a.build_payment
+            );
+        }
+        let mut policy = crate::policy::RandomPolicy::new(1);
+        let mut actions = Vec::new();
+        loop {
+            policy.agent_actions(&world, &mut actions);
+            if world.step(&actions, None).unwrap() {
+                break;
+            }
+        }
+        assert_eq!(world.t, 200);
+    }
+}
