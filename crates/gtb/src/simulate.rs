@@ -108,11 +108,7 @@ pub fn run_episode(
     episode: usize,
     policy: Policy,
 ) -> Result<EpisodeSummary, GtbError> {
-    let generator = rng.seeded(seed).map_err(|message| GtbError::Config {
-        field: "seed",
-        message,
-    })?;
-    let mut world = World::new(cfg.clone(), generator)?;
+    let mut world = World::seeded(cfg.clone(), rng, seed)?;
     let mut random = RandomPolicy::new(policy_seed(seed, episode));
     let mut scripted = ScriptedPolicy::new(policy_seed(seed, episode));
     world.reset()?;

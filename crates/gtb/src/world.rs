@@ -5,7 +5,7 @@
 use crate::config::{GtbConfig, TaxModel, FIXED_FOUR_PAYMENTS};
 use crate::market::{Good, Market};
 use crate::numpy_sum::pairwise_sum;
-use crate::rng::GtbRng;
+use crate::rng::{GtbRng, RngKind};
 use crate::tax::{self, SaezState};
 use crate::GtbError;
 
@@ -169,13 +169,7 @@ impl World {
         for &i in sources.iter().flatten() {
             is_source[i] = true;
         }
-        let market = Market::new(
-            n,
-            cfg.max_bid_ask,
-            cfg.max_num_orders,
-            cfg.order_duration,
-            cfg.order_labor,
-        );
+        let market = empty_market(&cfg);
         Ok(World {
             totals: EpisodeTotals::default(),
             rng,
@@ -206,6 +200,16 @@ impl World {
             regrow: Vec::new(),
             cfg,
         })
+    }
+
+    /// A world whose generator of `kind` is seeded with `seed` (a seed numpy cannot take is a
+    /// configuration error naming `seed`).
+    pub fn seeded(cfg: GtbConfig, kind: RngKind, seed: u64) -> Result<World, GtbError> {
+        let rng = kind.seeded(seed).map_err(|message| GtbError::Config {
+            field: "seed",
+            message,
+        })?;
+        World::new(cfg, rng)
     }
 
     /// The configuration.
@@ -335,13 +339,7 @@ impl World {
         for a in &mut self.agents {
             a.bonus_gather_prob = 2f64.min(self.rng.pareto(3.0)) / 2.0;
         }
-        self.market = Market::new(
-            n,
-            self.cfg.max_bid_ask,
-            self.cfg.max_num_orders,
-            self.cfg.order_duration,
-            self.cfg.order_labor,
-        );
+        self.market = empty_market(&self.cfg);
         self.rate_levels = [0; BRACKETS];
         self.tax_cycle_pos = 1;
         // The reference caches the observed rates before a Saez schedule falls back to its
@@ -610,6 +608,17 @@ impl World {
         self.planner_reward = w - self.welfare;
         self.welfare = w;
     }
+}
+
+/// Empty order books for the configuration's agents and market rules.
+fn empty_market(cfg: &GtbConfig) -> Market {
+    Market::new(
+        cfg.n_agents,
+        cfg.max_bid_ask,
+        cfg.max_num_orders,
+        cfg.order_duration,
+        cfg.order_labor,
+    )
 }
 
 /// The reference's normalised Gini of `x` (numpy's summation order for fewer than 30 values,

@@ -186,14 +186,9 @@ impl GtbEnvs {
                 ));
             }
             let worlds = (0..num_envs)
-                .map(|k| {
-                    let generator = kind
-                        .seeded(seed + k as u64)
-                        .map_err(|e| walras_api::ArgumentError::new("seed", e))?;
-                    Ok(World::new(cfg.clone(), generator)?)
-                })
-                .collect::<anyhow::Result<Vec<World>>>()
-                .map_err(|e| to_py_err(py, e))?;
+                .map(|k| World::seeded(cfg.clone(), kind, seed + k as u64))
+                .collect::<Result<Vec<World>, _>>()
+                .map_err(|e| to_py_err(py, e.into()))?;
             Ok(GtbEnvs {
                 n_agents: cfg.n_agents,
                 planner: cfg.tax == walras_gtb::TaxModel::Planner,

@@ -18,10 +18,7 @@ pub fn replay(
     let (cfg, rng) = world_config(world)?;
     let actions = Actions::checked(agents, planner, cfg.n_agents, cfg.tax)
         .map_err(|e| ArgumentError::new("actions", e))?;
-    let generator = rng
-        .seeded(world.seed)
-        .map_err(|e| ArgumentError::new("seed", e))?;
-    let mut w = World::new(cfg, generator)?;
+    let mut w = World::seeded(cfg, rng, world.seed)?;
     let mut states = Vec::with_capacity(actions.agents.len() + 1);
     replay_actions(&mut w, &actions, extras, |s| -> Result<()> {
         states.push(s.clone());

@@ -37,10 +37,7 @@ fn world_request(args: &GtbWorldArgs) -> GtbWorldRequest {
 
 fn replay(args: &GtbReplayArgs) -> Result<()> {
     let (cfg, rng) = world_config(&world_request(&args.world))?;
-    let generator = rng
-        .seeded(args.world.seed)
-        .map_err(|e| anyhow::anyhow!("--seed {e}"))?;
-    let mut world = World::new(cfg, generator)?;
+    let mut world = World::seeded(cfg, rng, args.world.seed)?;
     let path = args.actions.display().to_string();
     let text = std::fs::read_to_string(&args.actions)
         .with_context(|| format!("--actions: reading {path}"))?;
