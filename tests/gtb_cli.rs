@@ -284,3 +284,173 @@ fn bad_simulations_are_refused() {
         assert!(stderr(&o).contains(needle), "{extra:?}: {}", stderr(&o));
     }
 }
+
+/// Small settings for the best-response commands (the defaults take a minute or more).
+const QUICK: [&str; 12] = [
+    "--episodes",
+    "8",
+    "--rounds",
+    "1",
+    "--iterations",
+    "2",
+    "--pairs",
+    "2",
+    "--objective-episodes",
+    "4",
+    "--episode-length",
+    "200",
+];
+
+#[test]
+fn compare_reports_every_planner_with_intervals_and_is_reproducible() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cmp");
+    let mut args = vec!["tax", "gtb", "compare", "--seed", "3", "--format", "json"];
+    args.extend(QUICK);
+    let o = walras(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let j = json_of(&o);
+    for p in ["free_market", "us_federal", "saez", "optimized"] {
+        for m in ["equality", "productivity", "equality_times_productivity"] {
+            let s = &j["planners"][p][m];
+            let (mean, low, high) = (
+                s["mean"].as_f64().unwrap(),
+                s["ci95_low"].as_f64().unwrap(),
+                s["ci95_high"].as_f64().unwrap(),
+            );
+            assert!(low <= mean && mean <= high, "{p} {m}: {s}");
+        }
+        let eq = j["planners"][p]["equality"]["mean"].as_f64().unwrap();
+        let prod = j["planners"][p]["productivity"]["mean"].as_f64().unwrap();
+        assert!(
+            (0.0..=1.0).contains(&eq) && prod >= 40.0 - 1e-9,
+            "{p}: {eq} {prod}"
+        );
+        assert_eq!(j["planners"][p]["agents"].as_array().unwrap().len(), 4);
+        assert_eq!(
+            j["planners"][p]["exploitability"].as_array().unwrap().len(),
+            4
+        );
+    }
+    assert_eq!(j["planners"]["free_market"]["taxes"]["mean"], 0.0);
+    assert_eq!(
+        j["planners"]["us_federal"]["rates"],
+        serde_json::json!([0.10, 0.12, 0.22, 0.24, 0.32, 0.35, 0.37])
+    );
+    assert_eq!(j["ranking"].as_array().unwrap().len(), 4);
+    assert_eq!(j["paper"]["gain_over_saez_pct"], 16.0);
+    // The same seed gives the same numbers, on any number of threads, and the folder holds
+    // the tables and figures.
+    let mut again = args.clone();
+    again.extend(["--threads", "1", "--out", out.to_str().unwrap()]);
+    let o2 = walras(&again);
+    assert!(o2.status.success(), "{}", stderr(&o2));
+    assert_eq!(json_of(&o2)["planners"], j["planners"]);
+    for f in [
+        "compare.json",
+        "planners.csv",
+        "agents.csv",
+        "candidates.csv",
+        "map.svg",
+        "coin_over_time.svg",
+        "labor_over_time.svg",
+        "equality_productivity.svg",
+        "schedules.png",
+        "manifest.json",
+    ] {
+        assert!(out.join(f).exists(), "{f} missing");
+    }
+}
+
+#[test]
+fn equilibrium_and_optimize_report_agents_and_rates() {
+    let mut args = vec![
+        "tax",
+        "gtb",
+        "equilibrium",
+        "--tax",
+        "planner",
+        "--rates",
+        "0.1,0.1,0.2,0.25,0.3,0.35,0.35",
+        "--format",
+        "json",
+    ];
+    args.extend(QUICK);
+    let o = walras(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let j = json_of(&o);
+    // Level k is the rate k x 0.05, as the reference computes it.
+    let rates: Vec<f64> = j["outcome"]["rates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_f64().unwrap())
+        .collect();
+    for (r, want) in rates.iter().zip([0.1, 0.1, 0.2, 0.25, 0.3, 0.35, 0.35]) {
+        assert!((r - want).abs() < 1e-15, "{rates:?}");
+    }
+    let payments: Vec<f64> = j["outcome"]["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["build_payment"].as_f64().unwrap())
+        .collect();
+    assert!(payments.windows(2).all(|w| w[0] < w[1]), "{payments:?}");
+    let mut args = vec!["tax", "gtb", "optimize", "--format", "json"];
+    args.extend(QUICK);
+    let o = walras(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let j = json_of(&o);
+    let rates = j["rates"].as_array().unwrap();
+    assert_eq!(rates.len(), 7);
+    assert_eq!(j["outcome"]["rates"], j["rates"]);
+    assert!(!j["optimization"]["candidates"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn bad_game_settings_are_refused() {
+    let run = |extra: &[&str]| {
+        let mut args = vec!["tax", "gtb", "equilibrium"];
+        args.extend(extra);
+        args.extend(QUICK);
+        let o = walras(&args);
+        assert!(!o.status.success(), "{extra:?} accepted");
+        stderr(&o)
+    };
+    let e = run(&["--tax", "planner"]);
+    assert!(e.contains("--rates"), "{e}");
+    let e = run(&["--tax", "planner", "--rates", "0.1,0.2"]);
+    assert!(e.contains("7 rates"), "{e}");
+    let e = run(&["--tax", "planner", "--rates", "10,12,22,24,32,35,37"]);
+    assert!(e.contains("bracket 1") && e.contains("percent"), "{e}");
+    let e = run(&[
+        "--tax",
+        "planner",
+        "--rates",
+        "0.1,0.12,0.2,0.25,0.3,0.35,0.35",
+    ]);
+    assert!(e.contains("bracket 2") && e.contains("0.12"), "{e}");
+    let e = run(&["--tax", "saez", "--rates", "0.1,0.1,0.2,0.25,0.3,0.35,0.35"]);
+    assert!(e.contains("only with --tax planner"), "{e}");
+    let e = run(&["--tax", "planner", "--rates", "NaN,0,0,0,0,0,0"]);
+    assert!(e.contains("bracket 1"), "{e}");
+    let e = run(&["--tax", "flat"]);
+    assert!(e.contains("tax"), "{e}");
+    for (flag, value, says) in [
+        ("--pairs", "0", "pairs"),
+        ("--rounds", "0", "rounds"),
+        ("--episodes", "1", "episodes"),
+        ("--threads", "0", "threads"),
+    ] {
+        let mut args = vec!["tax", "gtb", "equilibrium"];
+        args.extend(QUICK);
+        args.extend([flag, value]);
+        let o = walras(&args);
+        assert!(!o.status.success(), "{flag} {value} accepted");
+        assert!(stderr(&o).contains(says), "{}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"));
+    }
+}

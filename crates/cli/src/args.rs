@@ -226,6 +226,67 @@ pub enum GtbCommand {
     /// Whole episodes under a policy, in parallel: what was gathered, built and traded, and
     /// how coin ends up distributed (means with 95% intervals), and the speed.
     Simulate(GtbSimulateArgs),
+    /// The agents' approximate equilibrium under one tax schedule: best-response dynamics of
+    /// parametrised strategies (evolution strategies on common random numbers), outcomes with
+    /// 95% intervals, each agent's remaining gain from deviating, and roles.
+    Equilibrium(GtbEquilibriumArgs),
+    /// The seven bracket rates that maximise equality x productivity, the agents
+    /// re-equilibrating for every candidate schedule (coordinate search from US federal).
+    Optimize(GtbGameArgs),
+    /// Free market, US federal, Saez and the optimised rates side by side, each with its
+    /// agents in approximate equilibrium, on the same episodes.
+    Compare(GtbGameArgs),
+}
+
+/// `walras tax gtb equilibrium`.
+#[derive(Debug, Args, Clone)]
+pub struct GtbEquilibriumArgs {
+    /// Who sets the tax rates: none (free market), us-federal, saez (the reference's
+    /// in-environment estimator, adapting to the agents) or planner (--rates).
+    #[arg(long, default_value = "us-federal")]
+    pub tax: String,
+    /// The planner's seven rates with --tax planner, multiples of 0.05 in [0, 1]: e.g.
+    /// 0.1,0.1,0.2,0.25,0.3,0.35,0.35.
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
+    pub rates: Option<Vec<f64>>,
+    /// The game.
+    #[command(flatten)]
+    pub game: GtbGameArgs,
+}
+
+/// How agents learn in `walras tax gtb equilibrium | optimize | compare`, and the world.
+#[derive(Debug, Args, Clone)]
+pub struct GtbGameArgs {
+    /// Seed of everything random (the same seed gives the same numbers).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Random numbers of the world: fast or numpy-legacy.
+    #[arg(long, default_value = "fast")]
+    pub rng: String,
+    /// Fresh episodes for each outcome's and each deviation's 95% interval.
+    #[arg(long, default_value_t = 200)]
+    pub episodes: usize,
+    /// Most rounds of best-response dynamics (each agent best-responds once per round).
+    #[arg(long, default_value_t = 8)]
+    pub rounds: usize,
+    /// Evolution-strategy iterations per best response (twice as many for deviations).
+    #[arg(long, default_value_t = 20)]
+    pub iterations: usize,
+    /// Antithetic pairs of perturbations per iteration (two episodes each).
+    #[arg(long, default_value_t = 8)]
+    pub pairs: usize,
+    /// Episodes on which every candidate schedule is scored (optimize, compare).
+    #[arg(long, default_value_t = 64)]
+    pub objective_episodes: usize,
+    /// Steps per episode.
+    #[arg(long, default_value_t = 1000)]
+    pub episode_length: usize,
+    /// Map file in the reference's format; default: the quadrant map.
+    #[arg(long, value_name = "FILE")]
+    pub map: Option<PathBuf>,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    pub threads: Option<usize>,
 }
 
 /// `walras tax gtb simulate`.

@@ -27,15 +27,21 @@
 //! assert!((coin - 40.0 - built).abs() < 1e-9);
 //! ```
 
+pub mod best_response;
 pub mod config;
+pub mod distances;
+pub mod game;
 pub mod layout;
 pub mod market;
 mod numpy_sum;
 pub mod observe;
+pub mod planner;
 pub mod policy;
 pub mod replay;
 pub mod rng;
 pub mod simulate;
+pub mod stats;
+pub mod strategy;
 pub mod tax;
 pub mod world;
 

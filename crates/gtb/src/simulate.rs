@@ -43,6 +43,18 @@ pub struct EpisodeSummary {
     pub labor: Vec<f64>,
     /// Each agent's utility.
     pub utility: Vec<f64>,
+    /// The highest pre-tax income of an agent in a tax period (0 without taxes).
+    pub max_period_income: f64,
+    /// Houses each agent built.
+    pub houses_by: Vec<usize>,
+    /// Units of stone and wood each agent gathered.
+    pub gathered_by: Vec<[f64; 2]>,
+    /// Units each agent sold.
+    pub sold: Vec<f64>,
+    /// Units each agent bought.
+    pub bought: Vec<f64>,
+    /// Each agent's coin per house.
+    pub build_payment: Vec<f64>,
 }
 
 impl EpisodeSummary {
@@ -66,7 +78,32 @@ impl EpisodeSummary {
             coin,
             labor: world.agents.iter().map(|a| a.labor).collect(),
             utility: world.utilities().to_vec(),
+            max_period_income: world.totals.max_period_income,
+            houses_by: world.agents.iter().map(|a| a.houses).collect(),
+            gathered_by: world.totals.gathered_by.clone(),
+            sold: world.totals.sold.clone(),
+            bought: world.totals.bought.clone(),
+            build_payment: world.agents.iter().map(|a| a.build_payment).collect(),
         }
+    }
+
+    /// The same outcome with the agents renumbered: agent `i` becomes `order[i]`.
+    pub fn renumbered(mut self, order: &[usize]) -> Self {
+        fn apply<T: Clone>(v: &mut [T], order: &[usize]) {
+            let old = v.to_vec();
+            for (i, &k) in order.iter().enumerate() {
+                v[k] = old[i].clone();
+            }
+        }
+        apply(&mut self.coin, order);
+        apply(&mut self.labor, order);
+        apply(&mut self.utility, order);
+        apply(&mut self.houses_by, order);
+        apply(&mut self.gathered_by, order);
+        apply(&mut self.sold, order);
+        apply(&mut self.bought, order);
+        apply(&mut self.build_payment, order);
+        self
     }
 }
 
@@ -92,7 +129,7 @@ impl std::str::FromStr for Policy {
 }
 
 /// The seed of the policy's generator in episode `episode` (SplitMix64 of both).
-fn policy_seed(seed: u64, episode: usize) -> u64 {
+pub(crate) fn policy_seed(seed: u64, episode: usize) -> u64 {
     let mut z = seed ^ 0x5DEE_CE66_D1CE_4E5B;
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15u64.wrapping_mul(episode as u64 + 1));
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);

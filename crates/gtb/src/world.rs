@@ -106,6 +106,26 @@ pub struct EpisodeTotals {
     pub trades: usize,
     /// Taxes collected.
     pub taxes: f64,
+    /// The highest pre-tax income of an agent in a tax period.
+    pub max_period_income: f64,
+    /// Units of stone and wood each agent collected.
+    pub gathered_by: Vec<[f64; 2]>,
+    /// Units each agent sold in the market (both goods).
+    pub sold: Vec<f64>,
+    /// Units each agent bought in the market (both goods).
+    pub bought: Vec<f64>,
+}
+
+impl EpisodeTotals {
+    /// Nothing yet, for `n` agents.
+    pub fn new(n: usize) -> Self {
+        EpisodeTotals {
+            gathered_by: vec![[0.0; 2]; n],
+            sold: vec![0.0; n],
+            bought: vec![0.0; n],
+            ..EpisodeTotals::default()
+        }
+    }
 }
 
 /// A Gather-Trade-Build world.
@@ -171,7 +191,7 @@ impl World {
         }
         let market = empty_market(&cfg);
         Ok(World {
-            totals: EpisodeTotals::default(),
+            totals: EpisodeTotals::new(n),
             rng,
             t: 0,
             completed: 0,
@@ -237,6 +257,26 @@ impl World {
         self.is_source[cell]
     }
 
+    /// The cells where `good` grows (see [`Good::index`]).
+    pub fn sources(&self, good: Good) -> &[usize] {
+        &self.sources[good.index()]
+    }
+
+    /// Each agent's rank by building skill (coin per house), lowest first; ties by index.
+    pub fn skill_ranks(&self) -> Vec<usize> {
+        let mut by_skill: Vec<usize> = (0..self.agents.len()).collect();
+        by_skill.sort_by(|&a, &b| {
+            self.agents[a]
+                .build_payment
+                .total_cmp(&self.agents[b].build_payment)
+        });
+        let mut rank = vec![0; by_skill.len()];
+        for (r, &i) in by_skill.iter().enumerate() {
+            rank[i] = r;
+        }
+        rank
+    }
+
     /// Whether the next step is a tax period's first (when a planner may set rates).
     pub fn is_first_day(&self) -> bool {
         self.cfg.tax != TaxModel::None && self.tax_cycle_pos == 1
@@ -274,7 +314,12 @@ impl World {
         let cell = self.cell(a.loc);
         a.goods[Good::Wood.index()] >= 1.0
             && a.goods[Good::Stone.index()] >= 1.0
-            && self.resources.iter().all(|m| m[cell] <= 0.0)
+            && self.buildable(cell)
+    }
+
+    /// Whether a house may stand on `cell`: no resources, source, water or house there.
+    pub fn buildable(&self, cell: usize) -> bool {
+        self.resources.iter().all(|m| m[cell] <= 0.0)
             && self.house_owner[cell].is_none()
             && !self.cfg.layout.water[cell]
             && !self.is_source[cell]
@@ -295,7 +340,7 @@ impl World {
         let cfg = &self.cfg;
         let (n, h, w) = (cfg.n_agents, cfg.layout.height, cfg.layout.width);
         self.t = 0;
-        self.totals = EpisodeTotals::default();
+        self.totals = EpisodeTotals::new(n);
         for (m, sources) in self.resources.iter_mut().zip(&self.sources) {
             m.fill(0.0);
             for &s in sources {
@@ -466,6 +511,10 @@ impl World {
         }
         self.market.clear(&mut self.agents);
         self.totals.trades += self.market.trades.len();
+        for t in &self.market.trades {
+            self.totals.sold[t.seller] += 1.0;
+            self.totals.bought[t.buyer] += 1.0;
+        }
     }
 
     fn gather(&mut self, actions: &[AgentAction]) {
@@ -489,6 +538,7 @@ impl World {
                     let units = 1.0 + f64::from(u8::from(bonus));
                     a.goods[g] += units;
                     self.totals.gathered[g] += units;
+                    self.totals.gathered_by[i][g] += units;
                     a.labor += self.cfg.collect_labor;
                     self.resources[g][cell] -= 1.0;
                 }
@@ -544,6 +594,7 @@ impl World {
             let paid = a.coin.min(due);
             let marginal = tax::marginal_rate(income, &self.rates);
             samples.push((income, marginal));
+            self.totals.max_period_income = self.totals.max_period_income.max(income);
             a.coin -= paid;
             revenue += paid;
             c.incomes.push(income);

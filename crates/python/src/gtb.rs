@@ -6,7 +6,10 @@ use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use rayon::prelude::*;
-use walras_api::gtb::{replay, simulate, world_config, GtbSimulateRequest, GtbWorldRequest};
+use walras_api::gtb::{
+    compare, equilibrium, optimize, replay, simulate, world_config, GtbGameRequest,
+    GtbSimulateRequest, GtbWorldRequest,
+};
 use walras_gtb::observe::{agent_observation, planner_observation};
 use walras_gtb::policy::{agent_mask, planner_mask};
 use walras_gtb::replay::Extras;
@@ -18,6 +21,7 @@ use crate::run::{detached, Run};
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(gtb_replay, m)?)?;
     m.add_function(wrap_pyfunction!(gtb_simulate, m)?)?;
+    m.add_function(wrap_pyfunction!(gtb_game, m)?)?;
     m.add_class::<GtbEnvs>()?;
     Ok(())
 }
@@ -91,6 +95,50 @@ fn gtb_simulate(
             threads,
             observer,
         })
+    })?;
+    Ok(Run::new(run.output, run.provenance, call))
+}
+
+/// Agents that best-respond (`walras tax gtb equilibrium | optimize | compare`, by `kind`).
+#[pyfunction]
+#[pyo3(signature = (kind, tax, rates, rng, seed, episode_length, map, episodes, rounds, iterations, pairs, objective_episodes, threads, progress, call))]
+#[allow(clippy::too_many_arguments)]
+fn gtb_game(
+    py: Python<'_>,
+    kind: String,
+    tax: String,
+    rates: Option<Vec<f64>>,
+    rng: String,
+    seed: u64,
+    episode_length: usize,
+    map: Option<PathBuf>,
+    episodes: usize,
+    rounds: usize,
+    iterations: usize,
+    pairs: usize,
+    objective_episodes: usize,
+    threads: Option<usize>,
+    progress: Option<Bound<'_, PyAny>>,
+    call: String,
+) -> PyResult<Run> {
+    let world = world(tax, rng, seed, episode_length, map);
+    let run = detached(py, progress.as_ref(), |observer| {
+        let request = GtbGameRequest {
+            world,
+            episodes,
+            rounds,
+            iterations,
+            pairs,
+            objective_episodes,
+            rates,
+            threads,
+            observer,
+        };
+        match kind.as_str() {
+            "equilibrium" => equilibrium(&request),
+            "optimize" => optimize(&request),
+            _ => compare(&request),
+        }
     })?;
     Ok(Run::new(run.output, run.provenance, call))
 }

@@ -140,3 +140,54 @@ def test_simulate_reports_progress_and_stops_on_ctrl_c():
     assert_ctrl_c_stops_within_a_second(
         "", "walras.gtb.simulate(episodes=50000, rng='fast', threads=1)", wait=0.5, timeout=60
     )
+
+
+QUICK = dict(episodes=8, rounds=1, iterations=2, pairs=2, episode_length=200)
+QUICK_FLAGS = ["--episodes", "8", "--rounds", "1", "--iterations", "2", "--pairs", "2",
+               "--episode-length", "200"]
+
+
+def test_compare_equals_the_cli_and_names_every_planner(cli):
+    py = walras.gtb.compare(seed=4, objective_episodes=4, **QUICK)
+    rec = cli("tax", "gtb", "compare", "--seed", "4", "--objective-episodes", "4", *QUICK_FLAGS)
+    assert_same(py.to_dict(), rec)
+    assert sorted(py.planners) == sorted(walras.gtb.PLANNERS)
+    for name, p in py.planners.items():
+        for k in ("equality", "productivity", "equality_times_productivity"):
+            assert p[k]["ci95_low"] <= p[k]["mean"] <= p[k]["ci95_high"], (name, k)
+    np.testing.assert_allclose(py.equality_times_productivity,
+                               [py.planners[p]["equality_times_productivity"]["mean"] for p in walras.gtb.PLANNERS])
+    assert sorted(py.ranking) == sorted(walras.gtb.PLANNERS)
+    assert py.paper["gain_over_saez_pct"] == 16.0
+    # The figures' data: one marker per planner in the equality-productivity plane.
+    fig = py.figure_data("equality_productivity")
+    assert len(fig["series"]) == 4
+    for s, name in zip(fig["series"], walras.gtb.PLANNERS):
+        np.testing.assert_allclose(s["x"], [py.planners[name]["productivity"]["mean"]])
+        np.testing.assert_allclose(s["y"], [py.planners[name]["equality"]["mean"]])
+    assert "Comparison" in repr(py)
+
+
+def test_equilibrium_at_given_rates_and_its_agents():
+    e = walras.gtb.equilibrium("planner", rates=[0.1, 0.1, 0.2, 0.25, 0.3, 0.35, 0.35], **QUICK)
+    np.testing.assert_allclose(e.rates, [0.1, 0.1, 0.2, 0.25, 0.3, 0.35, 0.35], atol=1e-15)
+    assert e.utility.shape == (4,) and e.deviation_gain.shape == (4,)
+    payments = [a["build_payment"] for a in e.outcome["agents"]]
+    assert payments == sorted(payments)
+    o = walras.gtb.optimize(objective_episodes=4, **QUICK)
+    assert o.optimization is not None and len(o.optimization["levels"]) == 7
+    np.testing.assert_allclose(o.rates, np.array(o.optimization["levels"]) * 0.05)
+
+
+@pytest.mark.parametrize("call, error, needle", [
+    (lambda: walras.gtb.equilibrium("planner", **QUICK), ArgumentError, "--rates"),
+    (lambda: walras.gtb.equilibrium("planner", rates=[22] * 7, **QUICK), ArgumentError, "percent"),
+    (lambda: walras.gtb.equilibrium("planner", rates=[0.1] * 6, **QUICK), ArgumentError, "7 rates"),
+    (lambda: walras.gtb.equilibrium("saez", rates=[0.1] * 7, **QUICK), ArgumentError, "only with"),
+    (lambda: walras.gtb.compare(episodes=1), ArgumentError, "episodes"),
+    (lambda: walras.gtb.compare(pairs=0), ArgumentError, "pairs"),
+    (lambda: walras.gtb.compare(rounds="2"), TypeError, "rounds"),
+])
+def test_bad_game_calls_raise_clear_exceptions(call, error, needle):
+    with pytest.raises(error, match=needle):
+        call()

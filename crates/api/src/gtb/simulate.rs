@@ -6,11 +6,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use serde::Serialize;
 use serde_json::json;
 use walras_core::{Event, NoObserver, Observer};
 use walras_data::Table;
 use walras_gtb::simulate::{simulate as run_episodes, EpisodeSummary, Policy};
+pub use walras_gtb::stats::MetricSummary;
 use walras_gtb::GtbError;
 
 use super::world::{world_config, GtbWorldRequest};
@@ -47,36 +47,6 @@ impl Default for GtbSimulateRequest {
 pub const MAX_EPISODES: usize = 1_000_000;
 /// Most worker threads.
 pub const MAX_THREADS: usize = 1024;
-
-/// Mean of a statistic over episodes with a 95% confidence interval (normal approximation).
-#[derive(Clone, Copy, Debug, Serialize, PartialEq)]
-pub struct MetricSummary {
-    /// Mean.
-    pub mean: f64,
-    /// Lower end of the 95% interval.
-    pub ci95_low: f64,
-    /// Upper end of the 95% interval.
-    pub ci95_high: f64,
-}
-
-impl MetricSummary {
-    /// The summary of `values`.
-    pub fn of(values: &[f64]) -> MetricSummary {
-        let n = values.len() as f64;
-        let mean = values.iter().sum::<f64>() / n;
-        let var = if values.len() > 1 {
-            values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)
-        } else {
-            0.0
-        };
-        let half = 1.96 * (var / n).sqrt();
-        MetricSummary {
-            mean,
-            ci95_low: mean - half,
-            ci95_high: mean + half,
-        }
-    }
-}
 
 /// Simulated episodes.
 pub struct GtbSimulation {

@@ -3,7 +3,7 @@
 
 mod compare;
 mod evaluate;
-mod figures;
+pub(crate) mod figures;
 mod inputs;
 mod mirrlees;
 mod optimize;

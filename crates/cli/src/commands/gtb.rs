@@ -6,14 +6,19 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use walras_api::gtb::{
-    simulate as simulate_episodes, world_config, GtbSimulateRequest, GtbWorldRequest,
+    compare as compare_planners, equilibrium as solve_equilibrium, optimize as optimize_rates,
+    simulate as simulate_episodes, world_config, GtbGameRequest, GtbGameRun, GtbSimulateRequest,
+    GtbWorldRequest,
 };
 use walras_api::write_output;
 use walras_data::RunManifest;
 use walras_gtb::replay::{replay as replay_actions, Actions, Extras};
 use walras_gtb::World;
 
-use crate::args::{CommonArgs, GtbCommand, GtbReplayArgs, GtbSimulateArgs, GtbWorldArgs};
+use crate::args::{
+    CommonArgs, GtbCommand, GtbEquilibriumArgs, GtbGameArgs, GtbReplayArgs, GtbSimulateArgs,
+    GtbWorldArgs,
+};
 use crate::output::{print, TextTable};
 use crate::progress::{EngineWatch, Progress};
 
@@ -22,6 +27,9 @@ pub fn run(common: &CommonArgs, command: &GtbCommand, manifest: &mut RunManifest
     match command {
         GtbCommand::Replay(args) => replay(args),
         GtbCommand::Simulate(args) => simulate(common, args, manifest),
+        GtbCommand::Equilibrium(args) => game(common, Game::Equilibrium(args), manifest),
+        GtbCommand::Optimize(args) => game(common, Game::Optimize(args), manifest),
+        GtbCommand::Compare(args) => game(common, Game::Compare(args), manifest),
     }
 }
 
@@ -103,4 +111,185 @@ fn simulate(common: &CommonArgs, args: &GtbSimulateArgs, manifest: &mut RunManif
         run.steps_per_s
     );
     print(common.format, &table, &run.output.json, &preface).context("writing to stdout")
+}
+
+/// The commands whose agents best-respond.
+enum Game<'a> {
+    Equilibrium(&'a GtbEquilibriumArgs),
+    Optimize(&'a GtbGameArgs),
+    Compare(&'a GtbGameArgs),
+}
+
+fn game_request(args: &GtbGameArgs, tax: &str, rates: Option<Vec<f64>>) -> GtbGameRequest {
+    GtbGameRequest {
+        world: GtbWorldRequest {
+            tax: tax.into(),
+            rng: args.rng.clone(),
+            seed: args.seed,
+            episode_length: args.episode_length,
+            map: args.map.clone(),
+        },
+        episodes: args.episodes,
+        rounds: args.rounds,
+        iterations: args.iterations,
+        pairs: args.pairs,
+        objective_episodes: args.objective_episodes,
+        rates,
+        threads: args.threads,
+        ..GtbGameRequest::default()
+    }
+}
+
+/// `mean [low, high]` of a `{mean, ci95_low, ci95_high}` record.
+fn with_interval(v: &serde_json::Value, digits: usize) -> String {
+    match (
+        v["mean"].as_f64(),
+        v["ci95_low"].as_f64(),
+        v["ci95_high"].as_f64(),
+    ) {
+        (Some(m), Some(l), Some(h)) => format!("{m:.digits$} [{l:.digits$}, {h:.digits$}]"),
+        _ => "null".into(),
+    }
+}
+
+fn planner_rows(outcomes: &[&serde_json::Value]) -> TextTable {
+    let rates = |o: &serde_json::Value| {
+        o["rates"]
+            .as_array()
+            .map(|r| {
+                r.iter()
+                    .map(|x| x.as_f64().map_or("null".into(), |x| format!("{x:.2}")))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .unwrap_or_default()
+    };
+    TextTable {
+        headers: [
+            "planner",
+            "equality",
+            "productivity (coin)",
+            "equality x productivity",
+            "rates",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: outcomes
+            .iter()
+            .map(|o| {
+                vec![
+                    o["planner"].as_str().unwrap_or("").replace('_', " "),
+                    with_interval(&o["equality"], 3),
+                    with_interval(&o["productivity"], 1),
+                    with_interval(&o["equality_times_productivity"], 1),
+                    rates(o),
+                ]
+            })
+            .collect(),
+    }
+}
+
+fn agent_lines(outcome: &serde_json::Value) -> String {
+    let mut lines = String::new();
+    let deviations = outcome["exploitability"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for (a, d) in outcome["agents"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .zip(deviations.iter())
+    {
+        let f = |k: &str| a[k].as_f64().unwrap_or(f64::NAN);
+        lines.push_str(&format!(
+            "  agent {} ({:.1} coin per house): {}, utility {}, {:.1} houses, sold {:.1}, bought {:.1}; gain from deviating {}\n",
+            f("agent"),
+            f("build_payment"),
+            a["role"].as_str().unwrap_or(""),
+            with_interval(&a["utility"], 2),
+            f("houses"),
+            f("sold"),
+            f("bought"),
+            with_interval(&d["gain"], 2),
+        ));
+    }
+    lines
+}
+
+fn game(common: &CommonArgs, command: Game, manifest: &mut RunManifest) -> Result<()> {
+    let progress = Progress::spinner("best-response iterations", common.quiet);
+    let observer = Arc::new(EngineWatch::new(&progress, false, false));
+    let (request, run): (_, fn(&GtbGameRequest) -> Result<GtbGameRun>) = match command {
+        Game::Equilibrium(a) => (
+            game_request(&a.game, &a.tax, a.rates.clone()),
+            solve_equilibrium,
+        ),
+        Game::Optimize(a) => (game_request(a, "planner", None), optimize_rates),
+        Game::Compare(a) => (game_request(a, "none", None), compare_planners),
+    };
+    let request = GtbGameRequest {
+        observer,
+        ..request
+    };
+    let result = run(&request);
+    progress.finish();
+    let result = result?;
+    if let Some(dir) = &common.out {
+        write_output(dir, &result.output, &result.provenance, manifest)?;
+    }
+    let json = &result.output.json;
+    let (table, preface) = match command {
+        Game::Compare(_) => {
+            let planners: Vec<&serde_json::Value> =
+                ["free_market", "us_federal", "saez", "optimized"]
+                    .iter()
+                    .map(|k| &json["planners"][*k])
+                    .collect();
+            let ranking = json["ranking"]
+                .as_array()
+                .map(|r| {
+                    r.iter()
+                        .filter_map(|x| x.as_str())
+                        .map(|x| x.replace('_', " "))
+                        .collect::<Vec<_>>()
+                        .join(" > ")
+                })
+                .unwrap_or_default();
+            (
+                planner_rows(&planners),
+                format!(
+                    "Planners with agents in approximate equilibrium (means and 95% intervals over {} episodes).\nRanking by equality x productivity: {ranking}.\nOptimised rates over Saez: {}% (the paper reports +16% for its learned planner).",
+                    request.episodes,
+                    with_interval(&json["gain_over_saez_pct"], 1)
+                ),
+            )
+        }
+        _ => {
+            let outcome = &json["outcome"];
+            let head = match command {
+                Game::Optimize(_) => format!(
+                    "Optimised rates after {} candidate schedules (agents re-equilibrated for each).\n",
+                    json["optimization"]["candidates"].as_array().map_or(0, |c| c.len())
+                ),
+                _ => String::new(),
+            };
+            (
+                planner_rows(&[outcome]),
+                format!(
+                    "{head}Agents in approximate equilibrium ({}settled after {} rounds):\n{}",
+                    if outcome["dynamics"]["settled"].as_bool() == Some(true) {
+                        ""
+                    } else {
+                        "not "
+                    },
+                    outcome["dynamics"]["gains"]
+                        .as_array()
+                        .map_or(0, |g| g.len()),
+                    agent_lines(outcome).trim_end()
+                ),
+            )
+        }
+    };
+    print(common.format, &table, json, &preface).context("writing to stdout")
 }

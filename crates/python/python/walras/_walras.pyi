@@ -203,6 +203,24 @@ def gtb_simulate(
     call: str,
 ) -> Run: ...
 
+def gtb_game(
+    kind: str,
+    tax: str,
+    rates: Optional[List[float]],
+    rng: str,
+    seed: int,
+    episode_length: int,
+    map: Optional[str],
+    episodes: int,
+    rounds: int,
+    iterations: int,
+    pairs: int,
+    objective_episodes: int,
+    threads: Optional[int],
+    progress: Progress,
+    call: str,
+) -> Run: ...
+
 class GtbEnvs:
     """A batch of Gather-Trade-Build worlds."""
     def __init__(self, num_envs: int, tax: str, rng: str, seed: int, episode_length: int, map: Optional[str]) -> None: ...

@@ -22,13 +22,17 @@ import numpy as np
 from walras import _args, _walras
 from walras._result import Progress, Result, fmt, progress_callback, text_table
 
-__all__ = ["simulate", "replay", "vector_env", "parallel_env", "Simulation", "Replay", "VectorEnv",
-           "TAX_MODELS", "POLICIES"]
+__all__ = ["simulate", "replay", "equilibrium", "optimize", "compare", "vector_env", "parallel_env",
+           "Simulation", "Replay", "Equilibrium", "Comparison", "VectorEnv", "TAX_MODELS", "POLICIES",
+           "PLANNERS"]
 
 TAX_MODELS = ("none", "us-federal", "saez", "planner")
 """Who sets the marginal rates."""
 POLICIES = ("random", "scripted")
 """The agents' policies of :func:`simulate`."""
+
+PLANNERS = ("free_market", "us_federal", "saez", "optimized")
+"""The planners of :func:`compare`, in order."""
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -104,6 +108,153 @@ def simulate(
         progress_callback(progress, "episodes"), call,
     )
     return Simulation(run)
+
+
+def _interval(m: Dict[str, float], digits: int) -> str:
+    return f"{m['mean']:.{digits}f} [{m['ci95_low']:.{digits}f}, {m['ci95_high']:.{digits}f}]"
+
+
+def _planner_rows(outcomes: List[Dict[str, Any]]) -> List[List[str]]:
+    return [[o["planner"].replace("_", " "), _interval(o["equality"], 3), _interval(o["productivity"], 1),
+             _interval(o["equality_times_productivity"], 1), " ".join(f"{r:.2f}" for r in o["rates"])]
+            for o in outcomes]
+
+
+_PLANNER_HEADERS = ["planner", "equality", "productivity (coin)", "equality x productivity", "rates"]
+
+
+class Equilibrium(Result):
+    """Agents in approximate equilibrium under one schedule (``walras tax gtb equilibrium``,
+    and ``optimize`` at its optimised rates).
+
+    ``outcome``: the record (``equality``, ``productivity``, ``equality_times_productivity``,
+    ``houses``, ``taxes``: each ``mean``, ``ci95_low``, ``ci95_high``; ``rates``; ``agents``
+    by building skill, lowest first, with ``role``, ``utility``, ``houses``, ``sold``,
+    ``bought``; ``exploitability``: each agent's ``gain`` from its best deviation;
+    ``dynamics``). ``rates``: the seven rates (Saez: the mean of those it set);
+    ``optimization`` (``optimize`` only): the outer search with every ``candidates`` tried.
+    """
+
+    def __init__(self, run: Any) -> None:
+        super().__init__(run)
+        r = self._record
+        self.outcome: Dict[str, Any] = r["outcome"]
+        self.rates: np.ndarray = np.array(self.outcome["rates"], dtype=np.float64)
+        self.optimization: Optional[Dict[str, Any]] = r.get("optimization")
+        self.utility: np.ndarray = np.array([a["utility"]["mean"] for a in self.outcome["agents"]])
+        self.deviation_gain: np.ndarray = np.array([d["gain"]["mean"] for d in self.outcome["exploitability"]])
+
+    def __repr__(self) -> str:
+        rows = _planner_rows([self.outcome])
+        settled = "settled" if self.outcome["dynamics"]["settled"] else "not settled"
+        return f"Equilibrium ({settled})\n" + text_table(_PLANNER_HEADERS, rows)
+
+
+class Comparison(Result):
+    """The four planners side by side (``walras tax gtb compare``).
+
+    ``planners``: ``free_market``, ``us_federal``, ``saez``, ``optimized``, each a record as
+    :attr:`Equilibrium.outcome`; ``ranking``: by mean equality x productivity, best first;
+    ``gain_over_saez_pct``: the optimised rates' gain over Saez (``mean``, ``ci95_low``,
+    ``ci95_high``); ``paper``: the published comparison; arrays in :data:`PLANNERS` order:
+    ``equality``, ``productivity``, ``equality_times_productivity`` (means).
+    """
+
+    def __init__(self, run: Any) -> None:
+        super().__init__(run)
+        r = self._record
+        self.planners: Dict[str, Dict[str, Any]] = r["planners"]
+        self.ranking: List[str] = r["ranking"]
+        self.gain_over_saez_pct: Dict[str, float] = r["gain_over_saez_pct"]
+        self.paper: Dict[str, Any] = r["paper"]
+        for k in ("equality", "productivity", "equality_times_productivity"):
+            setattr(self, k, np.array([self.planners[p][k]["mean"] for p in PLANNERS], dtype=np.float64))
+
+    def __repr__(self) -> str:
+        rows = _planner_rows([self.planners[p] for p in PLANNERS])
+        head = (f"Comparison: {' > '.join(self.ranking)}; optimised over Saez "
+                f"{_interval(self.gain_over_saez_pct, 1)}% (paper: +{self.paper['gain_over_saez_pct']:.0f}%)")
+        return head + "\n" + text_table(_PLANNER_HEADERS, rows)
+
+
+def _game(kind: str, tax: str, rates: Optional[Any], seed: int, rng: str, episodes: int, rounds: int,
+          iterations: int, pairs: int, objective_episodes: int, episode_length: int,
+          threads: Optional[int], map: Optional[PathLike], progress: Progress, call: str) -> Any:
+    world = _world(tax, rng, seed, episode_length, map)
+    if rates is not None:
+        rates = [float(r) for r in np.asarray(rates, dtype=np.float64).ravel()]
+    if threads is not None:
+        threads = _args.count("threads", threads)
+    return _walras.gtb_game(
+        kind, world[0], rates, *world[1:], _args.count("episodes", episodes), _args.count("rounds", rounds),
+        _args.count("iterations", iterations, minimum=0), _args.count("pairs", pairs),
+        _args.count("objective_episodes", objective_episodes), threads,
+        progress_callback(progress, "best-response iterations"), call,
+    )
+
+
+def equilibrium(
+    tax: str = "us-federal",
+    *,
+    rates: Optional[Any] = None,
+    seed: int = 0,
+    rng: str = "fast",
+    episodes: int = 200,
+    rounds: int = 8,
+    iterations: int = 20,
+    pairs: int = 8,
+    episode_length: int = 1000,
+    threads: Optional[int] = None,
+    map: Optional[PathLike] = None,
+    progress: Progress = None,
+) -> Equilibrium:
+    """The agents' approximate equilibrium under ``tax`` (``"planner"`` with seven ``rates``,
+    multiples of 0.05), by best-response dynamics (``walras tax gtb equilibrium``)."""
+    call = f"walras.gtb.equilibrium({tax!r}, rates={rates!r}, seed={seed}, episodes={episodes})"
+    return Equilibrium(_game("equilibrium", tax, rates, seed, rng, episodes, rounds, iterations, pairs, 64,
+                             episode_length, threads, map, progress, call))
+
+
+def optimize(
+    *,
+    seed: int = 0,
+    rng: str = "fast",
+    episodes: int = 200,
+    rounds: int = 8,
+    iterations: int = 20,
+    pairs: int = 8,
+    objective_episodes: int = 64,
+    episode_length: int = 1000,
+    threads: Optional[int] = None,
+    map: Optional[PathLike] = None,
+    progress: Progress = None,
+) -> Equilibrium:
+    """The seven rates that maximise equality x productivity, the agents re-equilibrating for
+    every candidate (``walras tax gtb optimize``)."""
+    call = f"walras.gtb.optimize(seed={seed}, episodes={episodes})"
+    return Equilibrium(_game("optimize", "planner", None, seed, rng, episodes, rounds, iterations, pairs,
+                             objective_episodes, episode_length, threads, map, progress, call))
+
+
+def compare(
+    *,
+    seed: int = 0,
+    rng: str = "fast",
+    episodes: int = 200,
+    rounds: int = 8,
+    iterations: int = 20,
+    pairs: int = 8,
+    objective_episodes: int = 64,
+    episode_length: int = 1000,
+    threads: Optional[int] = None,
+    map: Optional[PathLike] = None,
+    progress: Progress = None,
+) -> Comparison:
+    """Free market, US federal, Saez and the optimised rates, each with its agents in
+    approximate equilibrium, on the same episodes (``walras tax gtb compare``)."""
+    call = f"walras.gtb.compare(seed={seed}, episodes={episodes})"
+    return Comparison(_game("compare", "none", None, seed, rng, episodes, rounds, iterations, pairs,
+                            objective_episodes, episode_length, threads, map, progress, call))
 
 
 class Replay:
