@@ -454,3 +454,50 @@ fn bad_game_settings_are_refused() {
         assert!(!stderr(&o).contains("panicked"));
     }
 }
+
+#[test]
+fn random_skills_are_drawn_anew_each_episode() {
+    let fixed = [
+        11.331640623590097,
+        13.267112338979295,
+        16.472372947006132,
+        22.249614304395735,
+    ];
+    let payments = |extra: &[&str]| -> Vec<Vec<f64>> {
+        let mut args = vec![
+            "tax",
+            "gtb",
+            "simulate",
+            "--episodes",
+            "6",
+            "--episode-length",
+            "50",
+            "--format",
+            "json",
+        ];
+        args.extend(extra);
+        let o = walras(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        json_of(&o)["episode_outcomes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                let mut p: Vec<f64> = e["build_payment"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.as_f64().unwrap())
+                    .collect();
+                p.sort_by(f64::total_cmp);
+                p
+            })
+            .collect()
+    };
+    assert!(payments(&[]).iter().all(|p| p == &fixed));
+    let drawn = payments(&["--random-skills"]);
+    assert!(drawn.iter().all(|p| p != &fixed));
+    assert_ne!(drawn[0], drawn[1]);
+    // Payments lie between the base payment and its skill cap (10 and 30 coin).
+    assert!(drawn.iter().flatten().all(|&x| (10.0..=30.0).contains(&x)));
+}

@@ -284,6 +284,10 @@ pub struct GtbGameArgs {
     /// Map file in the reference's format; default: the quadrant map.
     #[arg(long, value_name = "FILE")]
     pub map: Option<PathBuf>,
+    /// Skills drawn from the reference's Pareto distributions and places at random, anew in
+    /// every episode (default: its four fixed skills in the four corners).
+    #[arg(long)]
+    pub random_skills: bool,
     /// Worker threads (default: one per core).
     #[arg(long)]
     pub threads: Option<usize>,
@@ -328,6 +332,10 @@ pub struct GtbWorldArgs {
     /// default: the quadrant map.
     #[arg(long, value_name = "FILE")]
     pub map: Option<PathBuf>,
+    /// Skills drawn from the reference's Pareto distributions and places at random, anew in
+    /// every episode (default: its four fixed skills in the four corners).
+    #[arg(long)]
+    pub random_skills: bool,
 }
 
 /// `walras tax gtb replay`.

@@ -32,6 +32,7 @@ fn world(
     seed: u64,
     episode_length: usize,
     map: Option<PathBuf>,
+    random_skills: bool,
 ) -> GtbWorldRequest {
     GtbWorldRequest {
         tax,
@@ -39,12 +40,13 @@ fn world(
         seed,
         episode_length,
         map,
+        random_skills,
     }
 }
 
 /// The states of `walras tax gtb replay` as one JSON array (one object per reset and step).
 #[pyfunction]
-#[pyo3(signature = (agents, planner, tax, rng, seed, episode_length, map, masks, observations))]
+#[pyo3(signature = (agents, planner, tax, rng, seed, episode_length, map, random_skills, masks, observations))]
 #[allow(clippy::too_many_arguments)]
 fn gtb_replay(
     py: Python<'_>,
@@ -55,10 +57,11 @@ fn gtb_replay(
     seed: u64,
     episode_length: usize,
     map: Option<PathBuf>,
+    random_skills: bool,
     masks: bool,
     observations: bool,
 ) -> PyResult<String> {
-    let world = world(tax, rng, seed, episode_length, map);
+    let world = world(tax, rng, seed, episode_length, map, random_skills);
     let extras = Extras {
         masks,
         observations,
@@ -71,7 +74,7 @@ fn gtb_replay(
 
 /// Episodes under a policy (`walras tax gtb simulate`).
 #[pyfunction]
-#[pyo3(signature = (policy, episodes, threads, tax, rng, seed, episode_length, map, progress, call))]
+#[pyo3(signature = (policy, episodes, threads, tax, rng, seed, episode_length, map, random_skills, progress, call))]
 #[allow(clippy::too_many_arguments)]
 fn gtb_simulate(
     py: Python<'_>,
@@ -83,10 +86,11 @@ fn gtb_simulate(
     seed: u64,
     episode_length: usize,
     map: Option<PathBuf>,
+    random_skills: bool,
     progress: Option<Bound<'_, PyAny>>,
     call: String,
 ) -> PyResult<Run> {
-    let world = world(tax, rng, seed, episode_length, map);
+    let world = world(tax, rng, seed, episode_length, map, random_skills);
     let run = detached(py, progress.as_ref(), |observer| {
         simulate(&GtbSimulateRequest {
             world,
@@ -101,7 +105,7 @@ fn gtb_simulate(
 
 /// Agents that best-respond (`walras tax gtb equilibrium | optimize | compare`, by `kind`).
 #[pyfunction]
-#[pyo3(signature = (kind, tax, rates, rng, seed, episode_length, map, episodes, rounds, iterations, pairs, objective_episodes, threads, progress, call))]
+#[pyo3(signature = (kind, tax, rates, rng, seed, episode_length, map, random_skills, episodes, rounds, iterations, pairs, objective_episodes, threads, progress, call))]
 #[allow(clippy::too_many_arguments)]
 fn gtb_game(
     py: Python<'_>,
@@ -112,6 +116,7 @@ fn gtb_game(
     seed: u64,
     episode_length: usize,
     map: Option<PathBuf>,
+    random_skills: bool,
     episodes: usize,
     rounds: usize,
     iterations: usize,
@@ -121,7 +126,7 @@ fn gtb_game(
     progress: Option<Bound<'_, PyAny>>,
     call: String,
 ) -> PyResult<Run> {
-    let world = world(tax, rng, seed, episode_length, map);
+    let world = world(tax, rng, seed, episode_length, map, random_skills);
     let run = detached(py, progress.as_ref(), |observer| {
         let request = GtbGameRequest {
             world,
@@ -215,7 +220,7 @@ impl GtbEnvs {
 impl GtbEnvs {
     /// `num_envs` worlds, world k from `seed + k`; call `reset` before the first step.
     #[new]
-    #[pyo3(signature = (num_envs, tax, rng, seed, episode_length, map))]
+    #[pyo3(signature = (num_envs, tax, rng, seed, episode_length, map, random_skills))]
     fn new(
         num_envs: usize,
         tax: String,
@@ -223,9 +228,10 @@ impl GtbEnvs {
         seed: u64,
         episode_length: usize,
         map: Option<PathBuf>,
+        random_skills: bool,
     ) -> PyResult<Self> {
         Python::attach(|py| {
-            let request = world(tax, rng, seed, episode_length, map);
+            let request = world(tax, rng, seed, episode_length, map, random_skills);
             let (cfg, kind) = world_config(&request).map_err(|e| to_py_err(py, e))?;
             if num_envs == 0 {
                 return Err(to_py_err(

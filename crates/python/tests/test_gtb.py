@@ -191,3 +191,20 @@ def test_equilibrium_at_given_rates_and_its_agents():
 def test_bad_game_calls_raise_clear_exceptions(call, error, needle):
     with pytest.raises(error, match=needle):
         call()
+
+
+def test_random_skills_reach_every_entry_point(cli):
+    py = walras.gtb.simulate(episodes=3, episode_length=50, random_skills=True, seed=1)
+    rec = cli("tax", "gtb", "simulate", "--episodes", "3", "--episode-length", "50", "--random-skills",
+              "--seed", "1")
+    d = py.to_dict()
+    for r in (d, rec):
+        r.pop("wall_time_s")
+        r.pop("steps_per_s")
+    assert_same(d, rec)
+    fixed = [11.331640623590097, 13.267112338979295, 16.472372947006132, 22.249614304395735]
+    assert all(sorted(e["build_payment"]) != fixed for e in d["episode_outcomes"])
+    env = walras.gtb.vector_env(2, random_skills=True)
+    env.reset()
+    with pytest.raises(TypeError, match="random_skills"):
+        walras.gtb.simulate(episodes=1, random_skills="yes")

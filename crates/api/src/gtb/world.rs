@@ -20,6 +20,9 @@ pub struct GtbWorldRequest {
     pub episode_length: usize,
     /// A map file in the reference's format (default: the quadrant map).
     pub map: Option<PathBuf>,
+    /// Pareto skills and random places drawn anew each episode, instead of the reference's
+    /// four fixed skills in the four corners.
+    pub random_skills: bool,
 }
 
 impl Default for GtbWorldRequest {
@@ -30,6 +33,7 @@ impl Default for GtbWorldRequest {
             seed: 0,
             episode_length: 1000,
             map: None,
+            random_skills: false,
         }
     }
 }
@@ -70,6 +74,7 @@ pub fn world_config(request: &GtbWorldRequest) -> Result<(GtbConfig, RngKind)> {
         layout,
         tax,
         episode_length: request.episode_length,
+        fixed_skills_and_locations: !request.random_skills,
         ..GtbConfig::default()
     };
     cfg.validate().map_err(|e| match e {

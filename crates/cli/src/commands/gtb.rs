@@ -40,6 +40,7 @@ fn world_request(args: &GtbWorldArgs) -> GtbWorldRequest {
         seed: args.seed,
         episode_length: args.episode_length,
         map: args.map.clone(),
+        random_skills: args.random_skills,
     }
 }
 
@@ -128,6 +129,7 @@ fn game_request(args: &GtbGameArgs, tax: &str, rates: Option<Vec<f64>>) -> GtbGa
             seed: args.seed,
             episode_length: args.episode_length,
             map: args.map.clone(),
+            random_skills: args.random_skills,
         },
         episodes: args.episodes,
         rounds: args.rounds,

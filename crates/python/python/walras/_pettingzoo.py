@@ -19,9 +19,10 @@ class GtbParallelEnv(ParallelEnv):
 
     metadata = {"name": "walras_gtb_v0", "render_modes": []}
 
-    def __init__(self, tax: str, rng: str, episode_length: int, map: Optional[str]) -> None:
-        self._config = (tax, rng, episode_length, map)
-        probe = _walras.GtbEnvs(1, *_world(tax, rng, 0, episode_length, map))
+    def __init__(self, tax: str, rng: str, episode_length: int, map: Optional[str],
+                 random_skills: bool = False) -> None:
+        self._config = (tax, rng, episode_length, map, random_skills)
+        probe = _walras.GtbEnvs(1, *_world(tax, rng, 0, episode_length, map, random_skills))
         self._planner = probe.has_planner
         n = probe.n_agents
         obs = probe.reset()
@@ -78,8 +79,8 @@ class GtbParallelEnv(ParallelEnv):
     def reset(self, seed: Optional[int] = None, options: Optional[dict] = None):
         if seed is None:
             seed, self._next_seed = self._next_seed, self._next_seed + 1
-        tax, rng, episode_length, map = self._config
-        self._env = _walras.GtbEnvs(1, *_world(tax, rng, int(seed), episode_length, map))
+        tax, rng, episode_length, map, random_skills = self._config
+        self._env = _walras.GtbEnvs(1, *_world(tax, rng, int(seed), episode_length, map, random_skills))
         self.agents = list(self.possible_agents)
         obs = self._observations(self._env.reset())
         return obs, {a: {} for a in self.agents}

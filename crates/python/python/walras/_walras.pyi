@@ -187,6 +187,7 @@ def gtb_replay(
     seed: int,
     episode_length: int,
     map: Optional[str],
+    random_skills: bool,
     masks: bool,
     observations: bool,
 ) -> str: ...
@@ -199,6 +200,7 @@ def gtb_simulate(
     seed: int,
     episode_length: int,
     map: Optional[str],
+    random_skills: bool,
     progress: Progress,
     call: str,
 ) -> Run: ...
@@ -211,6 +213,7 @@ def gtb_game(
     seed: int,
     episode_length: int,
     map: Optional[str],
+    random_skills: bool,
     episodes: int,
     rounds: int,
     iterations: int,
@@ -223,7 +226,7 @@ def gtb_game(
 
 class GtbEnvs:
     """A batch of Gather-Trade-Build worlds."""
-    def __init__(self, num_envs: int, tax: str, rng: str, seed: int, episode_length: int, map: Optional[str]) -> None: ...
+    def __init__(self, num_envs: int, tax: str, rng: str, seed: int, episode_length: int, map: Optional[str], random_skills: bool) -> None: ...
     @property
     def num_envs(self) -> int: ...
     @property

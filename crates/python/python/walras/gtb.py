@@ -40,11 +40,14 @@ _METRICS = ("wood_gathered", "stone_gathered", "houses", "trades", "taxes", "pro
             "gini", "equality", "equality_times_productivity")
 
 
-def _world(tax: str, rng: str, seed: int, episode_length: int, map: Optional[PathLike]):
+def _world(tax: str, rng: str, seed: int, episode_length: int, map: Optional[PathLike],
+           random_skills: bool = False):
     if map is not None:
         map = os.fspath(map)
+    if not isinstance(random_skills, bool):
+        raise TypeError(f"random_skills must be True or False, got {random_skills!r}")
     return (_args.text("tax", tax), _args.text("rng", rng), _args.count("seed", seed),
-            _args.count("episode_length", episode_length, minimum=1), map)
+            _args.count("episode_length", episode_length, minimum=1), map, random_skills)
 
 
 class Simulation(Result):
@@ -94,11 +97,14 @@ def simulate(
     episode_length: int = 1000,
     threads: Optional[int] = None,
     map: Optional[PathLike] = None,
+    random_skills: bool = False,
     progress: Progress = None,
 ) -> Simulation:
     """Run ``episodes`` episodes in parallel, episode k from ``seed + k``
-    (``walras tax gtb simulate``); ``threads``: worker threads (default: one per core)."""
-    world = _world(tax, rng, seed, episode_length, map)
+    (``walras tax gtb simulate``); ``threads``: worker threads (default: one per core);
+    ``random_skills``: Pareto skills and random places each episode instead of the four
+    fixed ones."""
+    world = _world(tax, rng, seed, episode_length, map, random_skills)
     episodes = _args.count("episodes", episodes)
     if threads is not None:
         threads = _args.count("threads", threads)
@@ -179,8 +185,9 @@ class Comparison(Result):
 
 def _game(kind: str, tax: str, rates: Optional[Any], seed: int, rng: str, episodes: int, rounds: int,
           iterations: int, pairs: int, objective_episodes: int, episode_length: int,
-          threads: Optional[int], map: Optional[PathLike], progress: Progress, call: str) -> Any:
-    world = _world(tax, rng, seed, episode_length, map)
+          threads: Optional[int], map: Optional[PathLike], random_skills: bool, progress: Progress,
+          call: str) -> Any:
+    world = _world(tax, rng, seed, episode_length, map, random_skills)
     if rates is not None:
         rates = [float(r) for r in np.asarray(rates, dtype=np.float64).ravel()]
     if threads is not None:
@@ -206,13 +213,14 @@ def equilibrium(
     episode_length: int = 1000,
     threads: Optional[int] = None,
     map: Optional[PathLike] = None,
+    random_skills: bool = False,
     progress: Progress = None,
 ) -> Equilibrium:
     """The agents' approximate equilibrium under ``tax`` (``"planner"`` with seven ``rates``,
     multiples of 0.05), by best-response dynamics (``walras tax gtb equilibrium``)."""
     call = f"walras.gtb.equilibrium({tax!r}, rates={rates!r}, seed={seed}, episodes={episodes})"
     return Equilibrium(_game("equilibrium", tax, rates, seed, rng, episodes, rounds, iterations, pairs, 64,
-                             episode_length, threads, map, progress, call))
+                             episode_length, threads, map, random_skills, progress, call))
 
 
 def optimize(
@@ -227,13 +235,14 @@ def optimize(
     episode_length: int = 1000,
     threads: Optional[int] = None,
     map: Optional[PathLike] = None,
+    random_skills: bool = False,
     progress: Progress = None,
 ) -> Equilibrium:
     """The seven rates that maximise equality x productivity, the agents re-equilibrating for
     every candidate (``walras tax gtb optimize``)."""
     call = f"walras.gtb.optimize(seed={seed}, episodes={episodes})"
     return Equilibrium(_game("optimize", "planner", None, seed, rng, episodes, rounds, iterations, pairs,
-                             objective_episodes, episode_length, threads, map, progress, call))
+                             objective_episodes, episode_length, threads, map, random_skills, progress, call))
 
 
 def compare(
@@ -248,13 +257,14 @@ def compare(
     episode_length: int = 1000,
     threads: Optional[int] = None,
     map: Optional[PathLike] = None,
+    random_skills: bool = False,
     progress: Progress = None,
 ) -> Comparison:
     """Free market, US federal, Saez and the optimised rates, each with its agents in
     approximate equilibrium, on the same episodes (``walras tax gtb compare``)."""
     call = f"walras.gtb.compare(seed={seed}, episodes={episodes})"
     return Comparison(_game("compare", "none", None, seed, rng, episodes, rounds, iterations, pairs,
-                            objective_episodes, episode_length, threads, map, progress, call))
+                            objective_episodes, episode_length, threads, map, random_skills, progress, call))
 
 
 class Replay:
@@ -297,6 +307,7 @@ def replay(
     rng: str = "numpy-legacy",
     episode_length: int = 1000,
     map: Optional[PathLike] = None,
+    random_skills: bool = False,
     masks: bool = False,
     observations: bool = False,
 ) -> Replay:
@@ -316,7 +327,7 @@ def replay(
     rows = _integer_rows("agents", agents)
     planner_rows = None if planner is None else _integer_rows("planner", planner)
     records = json.loads(_walras.gtb_replay(
-        rows, planner_rows, *_world(tax, rng, seed, episode_length, map), bool(masks), bool(observations)
+        rows, planner_rows, *_world(tax, rng, seed, episode_length, map, random_skills), bool(masks), bool(observations)
     ))
     return Replay(records)
 
@@ -358,8 +369,8 @@ class VectorEnv:
     """
 
     def __init__(self, num_envs: int, tax: str, rng: str, seed: int, episode_length: int,
-                 map: Optional[PathLike]) -> None:
-        world = _world(tax, rng, seed, episode_length, map)
+                 map: Optional[PathLike], random_skills: bool = False) -> None:
+        world = _world(tax, rng, seed, episode_length, map, random_skills)
         self._envs = _walras.GtbEnvs(_args.count("num_envs", num_envs, minimum=1), *world)
         self.num_envs: int = self._envs.num_envs
         self.n_agents: int = self._envs.n_agents
@@ -384,10 +395,11 @@ def vector_env(
     seed: int = 0,
     episode_length: int = 1000,
     map: Optional[PathLike] = None,
+    random_skills: bool = False,
 ) -> VectorEnv:
     """A batch of ``num_envs`` worlds, world k from ``seed + k``, stepped in parallel from
     numpy arrays (see :class:`VectorEnv`)."""
-    return VectorEnv(num_envs, tax, rng, seed, episode_length, map)
+    return VectorEnv(num_envs, tax, rng, seed, episode_length, map, random_skills)
 
 
 def parallel_env(
@@ -396,6 +408,7 @@ def parallel_env(
     rng: str = "fast",
     episode_length: int = 1000,
     map: Optional[PathLike] = None,
+    random_skills: bool = False,
 ):
     """The world as a PettingZoo ``ParallelEnv`` (needs ``pettingzoo`` and ``gymnasium``).
 
@@ -409,4 +422,5 @@ def parallel_env(
     """
     from walras._pettingzoo import GtbParallelEnv
 
-    return GtbParallelEnv(tax=tax, rng=rng, episode_length=episode_length, map=map)
+    return GtbParallelEnv(tax=tax, rng=rng, episode_length=episode_length, map=map,
+                          random_skills=random_skills)
