@@ -112,8 +112,9 @@ pub struct AgentOutcome {
     pub sold: f64,
     /// Units bought.
     pub bought: f64,
-    /// `builder` (buys at least what it sells and builds), `gatherer` (sells more than it
-    /// buys and builds fewer houses than it sells units) or `mixed`.
+    /// `builder` (builds a house or more per episode and buys at least what it sells),
+    /// `gatherer` (sells a unit or more per episode, more than it buys, and builds fewer houses
+    /// than it sells units) or `mixed`.
     pub role: &'static str,
     /// The strategy's behaviour.
     pub behaviour: Behaviour,
@@ -215,7 +216,7 @@ pub fn solve_planner(
             let bought = mean(&episodes, |e| e.bought[i]);
             let role = if bought >= sold && houses >= 1.0 {
                 "builder"
-            } else if sold > bought && houses < sold {
+            } else if sold >= 1.0 && sold > bought && houses < sold {
                 "gatherer"
             } else {
                 "mixed"
