@@ -546,6 +546,10 @@ pub enum TradeCommand {
     Counterfactual(CounterfactualArgs),
     /// Convert a raw dataset (dlopt_7x44_2017 or cp2015_31x40_1993) into the tidy layout.
     Import(ImportArgs),
+    /// Trade elasticities by sector from bilateral flows and tariffs (Caliendo and Parro's
+    /// triple difference, robust standard errors) beside the data's own; with --out, the
+    /// covariance file the uncertainty commands read.
+    EstimateElasticities(EstimateArgs),
     /// Tariff war, dual competition (tariffs + subsidies) and cooperation side by side:
     /// welfare and mean tariffs by country, with a figure.
     Compare(TradeCompareArgs),
@@ -684,6 +688,21 @@ pub struct CounterfactualArgs {
     /// change, all others stay at the baseline.
     #[arg(long, value_name = "FILE")]
     pub tariffs: PathBuf,
+}
+
+/// `walras trade estimate-elasticities`.
+#[derive(Debug, Args, Clone)]
+pub struct EstimateArgs {
+    /// The raw layout: cp2015 (cp2015_31x40_1993: 1993 imports and tariffs, their theta).
+    #[arg(long, default_value = "cp2015")]
+    pub layout: String,
+    /// The raw dataset's directory (e.g. data/trade/cp2015).
+    #[arg(long, value_name = "DIR")]
+    pub from: PathBuf,
+    /// Fraction of each sector's country triples left out, those with the smallest flows
+    /// (e.g. 0.005 or 0.025 for samples without the 0.5% or 2.5% smallest).
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    pub trim: f64,
 }
 
 /// `walras trade import`.

@@ -13,6 +13,7 @@
 mod baseline;
 mod data;
 mod derivatives;
+pub mod elasticity;
 mod error;
 mod instruments;
 mod model;

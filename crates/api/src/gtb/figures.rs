@@ -105,8 +105,7 @@ pub fn equality_productivity_figure(planners: &[&PlannerOutcome]) -> (String, Fi
     (
         "equality_productivity".into(),
         Figure::Scatter(ScatterChart {
-            title: "Equality and productivity by planner (agents in approximate equilibrium)"
-                .into(),
+            title: "Equality and productivity by planner".into(),
             x_label: "productivity: total coin (coin)".into(),
             y_label: "equality: 1 - Gini".into(),
             series: planners

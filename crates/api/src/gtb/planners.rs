@@ -3,7 +3,7 @@
 //! by side, with tables and figures.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result};
 use serde_json::{json, Value};
@@ -180,10 +180,14 @@ fn schedule_of(r: &GtbGameRequest, cfg: &GtbConfig) -> Result<Schedule> {
 }
 
 /// Runs `f` on a pool of `r.threads` workers with a progress counter that reports to the
-/// observer and stops on its request.
+/// observer (prefixed by the stage `f` announces) and stops on its request.
 fn with_pool<T: Send>(
     r: &GtbGameRequest,
-    f: impl FnOnce(&(dyn Fn() -> Result<(), GtbError> + Sync)) -> Result<T, GtbError> + Send,
+    f: impl FnOnce(
+            &(dyn Fn(&str) + Sync),
+            &(dyn Fn() -> Result<(), GtbError> + Sync),
+        ) -> Result<T, GtbError>
+        + Send,
 ) -> Result<T> {
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(t) = r.threads {
@@ -191,10 +195,16 @@ fn with_pool<T: Send>(
     }
     let pool = builder.build().context("starting the worker threads")?;
     let done = AtomicU64::new(0);
+    let stage = Mutex::new(String::from("best-response iteration"));
+    let set_stage = |name: &str| {
+        *stage.lock().unwrap_or_else(|e| e.into_inner()) =
+            format!("{name}: best-response iteration");
+    };
     let tick = || {
         let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+        let what = stage.lock().unwrap_or_else(|e| e.into_inner()).clone();
         r.observer.on_event(&Event::Progress {
-            what: "best-response iteration",
+            what: &what,
             done: n,
             total: None,
         });
@@ -204,7 +214,7 @@ fn with_pool<T: Send>(
             Ok(())
         }
     };
-    pool.install(|| f(&tick)).map_err(|e| match e {
+    pool.install(|| f(&set_stage, &tick)).map_err(|e| match e {
         GtbError::Cancelled => anyhow::Error::new(walras_core::EngineError::Cancelled),
         e => anyhow::Error::new(e),
     })
@@ -375,7 +385,8 @@ pub fn equilibrium(r: &GtbGameRequest) -> Result<GtbGameRun> {
     let s = settings(r)?;
     let start = vec![Strategy::default(); cfg.n_agents];
     let seed = r.world.seed;
-    let outcome = with_pool(r, |tick| {
+    let outcome = with_pool(r, |stage, tick| {
+        stage(schedule.name());
         solve_planner(&cfg, rng, schedule, &start, &s, seed, tick)
     })?;
     let parameters = parameters(r, &cfg, &s);
@@ -405,8 +416,10 @@ pub fn optimize(r: &GtbGameRequest) -> Result<GtbGameRun> {
     let s = settings(r)?;
     let start = vec![Strategy::default(); cfg.n_agents];
     let seed = r.world.seed;
-    let (optimization, outcome) = with_pool(r, |tick| {
+    let (optimization, outcome) = with_pool(r, |stage, tick| {
+        stage("US federal");
         let us = solve_planner(&cfg, rng, Schedule::UsFederal, &start, &s, seed, tick)?;
+        stage("optimising the rates");
         let o = optimize_rates(
             &cfg,
             rng,
@@ -469,8 +482,8 @@ pub fn compare(r: &GtbGameRequest) -> Result<GtbGameRun> {
     let (cfg, rng) = world_config(&r.world)?;
     let s = settings(r)?;
     let seed = r.world.seed;
-    let comparison = with_pool(r, |tick| {
-        compare_planners(&cfg, rng, &s, seed, &|_| {}, tick)
+    let comparison = with_pool(r, |stage, tick| {
+        compare_planners(&cfg, rng, &s, seed, stage, tick)
     })?;
     let parameters = parameters(r, &cfg, &s);
     let mut json = parameters.clone();

@@ -3,12 +3,16 @@
 
 mod compare;
 mod economy;
+mod estimate;
 mod figures;
 mod policies;
 mod record;
 
 pub use compare::{compare, CompareRequest, ScenarioComparison};
 pub use economy::{load, Economy, EconomyRequest};
+pub use estimate::{
+    estimate_elasticities, EstimateRequest, Estimates, SectorEstimate, COVARIANCE_FILE,
+};
 pub use policies::{
     cooperate, counterfactual, nash, optimal, CooperateRequest, Instruments, NashRequest,
     OptimalRequest, PolicyRun, MAX_OPTIMUM_TOLERANCE,

@@ -7,8 +7,9 @@ use std::sync::Arc;
 use anyhow::{bail, Context, Result};
 use serde_json::json;
 use walras_api::trade::{
-    compare as compare_scenarios, cooperate, counterfactual, load, nash, optimal, CompareRequest,
-    CooperateRequest, Economy, EconomyRequest, Instruments, NashRequest, OptimalRequest, PolicyRun,
+    compare as compare_scenarios, cooperate, counterfactual, estimate_elasticities, load, nash,
+    optimal, CompareRequest, CooperateRequest, Economy, EconomyRequest, EstimateRequest,
+    Instruments, NashRequest, OptimalRequest, PolicyRun,
 };
 use walras_api::write_output;
 use walras_core::Observer;
@@ -17,10 +18,10 @@ use walras_data::{DeficitTreatment, RunManifest};
 use walras_trade::{PolicyResult, TradeModel};
 
 use crate::args::{
-    CommonArgs, CounterfactualArgs, EconomyArgs, ImportArgs, InstrumentArgs, OptimalArgs,
-    TradeCommand, TradeCompareArgs, TradeGameArgs,
+    CommonArgs, CounterfactualArgs, EconomyArgs, EstimateArgs, ImportArgs, InstrumentArgs,
+    OptimalArgs, TradeCommand, TradeCompareArgs, TradeGameArgs,
 };
-use crate::output::{emit, headers, num, print_with_headers, TextTable};
+use crate::output::{emit, headers, num, print, print_with_headers, TextTable};
 use crate::progress::{EngineWatch, Progress};
 
 /// Run a `walras trade` subcommand.
@@ -32,6 +33,7 @@ pub fn run(common: &CommonArgs, command: &TradeCommand, command_line: Vec<String
         TradeCommand::Optimal(args) => optimal_cmd(common, args, &mut manifest),
         TradeCommand::Counterfactual(args) => counterfactual_cmd(common, args, &mut manifest),
         TradeCommand::Import(args) => import_raw(common, args, &mut manifest),
+        TradeCommand::EstimateElasticities(args) => estimate(common, args, &mut manifest),
         TradeCommand::Compare(args) => compare(common, args, &mut manifest),
     }
 }
@@ -227,6 +229,51 @@ fn import_raw(common: &CommonArgs, args: &ImportArgs, manifest: &mut RunManifest
         _ => emit(&format!("{rep}\n"))?,
     }
     Ok(())
+}
+
+/// Trade elasticities by sector from the data.
+fn estimate(common: &CommonArgs, args: &EstimateArgs, manifest: &mut RunManifest) -> Result<()> {
+    let run = estimate_elasticities(&EstimateRequest {
+        layout: args.layout.clone(),
+        from: args.from.clone(),
+        trim: args.trim,
+    })?;
+    if let Some(dir) = &common.out {
+        write_output(dir, &run.output, &run.provenance, manifest)?;
+    }
+    let rows = run
+        .sectors
+        .iter()
+        .map(|s| {
+            vec![
+                s.sector.clone(),
+                format!("{:.2}", s.theta),
+                format!("{:.2}", s.std_err),
+                s.n_obs.to_string(),
+                format!("{:.3}", s.r2),
+                format!("{:.2}", s.theta_data),
+            ]
+        })
+        .collect();
+    let table = TextTable {
+        headers: [
+            "sector",
+            "theta",
+            "s.e.",
+            "triples",
+            "R^2",
+            "theta in the data",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+    };
+    let preface = format!(
+        "Caliendo and Parro's triple difference by sector ({}, trim {}): OLS without a constant, robust standard errors.",
+        args.from.display(),
+        args.trim
+    );
+    print(common.format, &table, &run.output.json, &preface).context("writing to stdout")
 }
 
 /// War, dual competition and cooperation on one economy.

@@ -62,14 +62,10 @@ fn tariffs_percent(path: &Path, n: usize) -> Result<Matrix, DataError> {
     Ok(m)
 }
 
-pub(super) fn read(from: &Path, log: &mut Log) -> Result<Tidy, DataError> {
+/// `xbilat1993.txt`: imports in thousands of USD (rows: sector blocks of importers; columns:
+/// exporters), non-negative with a zero diagonal.
+fn read_imports(from: &Path) -> Result<Matrix, DataError> {
     let n = COUNTRIES.len();
-    let s = SECTORS;
-    let countries: Vec<String> = COUNTRIES.iter().map(|c| c.to_string()).collect();
-    let sectors: Vec<String> = (1..=s).map(|j| j.to_string()).collect();
-    let keys = Keys::new(countries.clone(), sectors.clone(), "the cp2015 layout");
-    let at = |i: usize, m: usize, j: usize| (i * n + m) * s + j;
-
     let x_path = from.join("xbilat1993.txt");
     let xbilat = read_matrix(&x_path, Some((TRADABLE * n, n)))?;
     check_all(&x_path, &xbilat, |r, c, v| {
@@ -86,23 +82,11 @@ pub(super) fn read(from: &Path, log: &mut Log) -> Result<Tidy, DataError> {
             None
         }
     })?;
-    let t_path = from.join("tariffs1993.txt");
-    let tau93 = tariffs_percent(&t_path, n)?;
-    let t05_path = from.join("tariffs2005.txt");
-    let tau05 = tariffs_percent(&t05_path, n)?;
+    Ok(xbilat)
+}
 
-    let go_path = from.join("GO.txt");
-    let go = read_matrix(&go_path, Some((s, n)))?;
-    check_all(&go_path, &go, |_, _, v| {
-        (v < 0.0).then(|| "is a negative gross output".into())
-    })?;
-    let b_path = from.join("B.txt");
-    let b = read_matrix(&b_path, Some((s, n)))?;
-    check_all(&b_path, &b, |_, _, v| {
-        (v <= 0.0 || v > 1.0).then(|| "is not a value-added share in (0, 1]".into())
-    })?;
-    let io_path = from.join("IO.txt");
-    let raw_io = read_matrix(&io_path, Some((n * s, s)))?;
+/// `T.txt`: the 20 tradable sectors' trade elasticities, positive.
+fn read_theta(from: &Path) -> Result<Matrix, DataError> {
     let th_path = from.join("T.txt");
     let th = read_matrix(&th_path, None)?;
     if th.values.len() != TRADABLE || (th.rows != 1 && th.cols != 1) {
@@ -128,6 +112,67 @@ pub(super) fn read(from: &Path, log: &mut Log) -> Result<Tidy, DataError> {
         }
     }
 
+    Ok(th)
+}
+
+/// Bilateral imports and tariffs by tradable sector, as a gravity regression reads them.
+#[derive(Clone, Debug)]
+pub struct GravityData {
+    /// Country codes.
+    pub countries: Vec<String>,
+    /// Tradable sectors (`1` to `20`, as in the tidy layout).
+    pub sectors: Vec<String>,
+    /// Imports, thousands of USD at pre-tariff prices: `[(sector * n + importer) * n + exporter]`.
+    pub imports: Vec<f64>,
+    /// Applied tariffs as fractions, imposed by the importer, indexed as `imports`.
+    pub tariffs: Vec<f64>,
+    /// The dataset's own trade elasticity by tradable sector (Caliendo and Parro's Table 1).
+    pub theta: Vec<f64>,
+}
+
+/// The 1993 imports and tariffs of the tradable sectors, and `T.txt`, checked as the importer
+/// checks them.
+pub(super) fn gravity(from: &Path) -> Result<GravityData, DataError> {
+    let n = COUNTRIES.len();
+    let xbilat = read_imports(from)?;
+    let tau = tariffs_percent(&from.join("tariffs1993.txt"), n)?;
+    let theta = read_theta(from)?;
+    Ok(GravityData {
+        countries: COUNTRIES.iter().map(|c| c.to_string()).collect(),
+        sectors: (1..=TRADABLE).map(|j| j.to_string()).collect(),
+        imports: xbilat.values.clone(),
+        tariffs: tau.values.iter().map(|t| t / 100.0).collect(),
+        theta: theta.values.clone(),
+    })
+}
+
+pub(super) fn read(from: &Path, log: &mut Log) -> Result<Tidy, DataError> {
+    let n = COUNTRIES.len();
+    let s = SECTORS;
+    let countries: Vec<String> = COUNTRIES.iter().map(|c| c.to_string()).collect();
+    let sectors: Vec<String> = (1..=s).map(|j| j.to_string()).collect();
+    let keys = Keys::new(countries.clone(), sectors.clone(), "the cp2015 layout");
+    let at = |i: usize, m: usize, j: usize| (i * n + m) * s + j;
+
+    let xbilat = read_imports(from)?;
+    let t_path = from.join("tariffs1993.txt");
+    let tau93 = tariffs_percent(&t_path, n)?;
+    let t05_path = from.join("tariffs2005.txt");
+    let tau05 = tariffs_percent(&t05_path, n)?;
+
+    let go_path = from.join("GO.txt");
+    let go = read_matrix(&go_path, Some((s, n)))?;
+    check_all(&go_path, &go, |_, _, v| {
+        (v < 0.0).then(|| "is a negative gross output".into())
+    })?;
+    let b_path = from.join("B.txt");
+    let b = read_matrix(&b_path, Some((s, n)))?;
+    check_all(&b_path, &b, |_, _, v| {
+        (v <= 0.0 || v > 1.0).then(|| "is not a value-added share in (0, 1]".into())
+    })?;
+    let io_path = from.join("IO.txt");
+    let raw_io = read_matrix(&io_path, Some((n * s, s)))?;
+    let th = read_theta(from)?;
     // Tariffs (fractions; imposed by the row importer on the column exporter).
     let mut tariffs = vec![0.0; n * n * s];
     let mut nafta = vec![0.0; n * n * s];

@@ -38,6 +38,7 @@ use crate::error::DataError;
 use crate::table::{load_table_from_bytes, Schema, Table};
 
 mod cp2015;
+pub use cp2015::GravityData;
 mod dlopt;
 mod tidy;
 
@@ -163,6 +164,27 @@ impl fmt::Display for ImportReport {
             }
         }
         Ok(())
+    }
+}
+
+/// The bilateral imports, tariffs and the dataset's own trade elasticities of `layout` (only
+/// `cp2015` ships all three by sector) from the directory `from`, checked as [`import`] checks
+/// them.
+pub fn gravity_data(layout: RawLayout, from: &Path) -> Result<GravityData, DataError> {
+    if !from.is_dir() {
+        return Err(DataError::Io {
+            path: from.to_path_buf(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("raw {layout} data directory not found"),
+            ),
+        });
+    }
+    match layout {
+        RawLayout::Cp2015 => cp2015::gravity(from),
+        RawLayout::Dlopt => Err(DataError::InvalidTable(format!(
+            "the {layout} layout has no bilateral flows and tariffs for every country triple              by sector to estimate elasticities from; use the cp2015 layout"
+        ))),
     }
 }
 
