@@ -163,6 +163,16 @@ const GTB_EQUILIBRIUM: &[&str] = &[
 const FLAGS: &[Flag] = &[
     Flag {
         command: &[
+            "trade",
+            "estimate-elasticities",
+            "--from",
+            "data/trade/cp2015",
+        ],
+        flag: "--trim",
+        kind: Kind::Real,
+    },
+    Flag {
+        command: &[
             "tax",
             "gtb",
             "equilibrium",

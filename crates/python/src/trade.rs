@@ -5,8 +5,9 @@ use std::path::PathBuf;
 use numpy::PyArray1;
 use pyo3::prelude::*;
 use walras_api::trade::{
-    compare, cooperate, counterfactual, load, nash, optimal, CompareRequest, CooperateRequest,
-    Economy, EconomyRequest, Instruments, NashRequest, OptimalRequest, PolicyRun,
+    compare, cooperate, counterfactual, estimate_elasticities, load, nash, optimal, CompareRequest,
+    CooperateRequest, Economy, EconomyRequest, EstimateRequest, Instruments, NashRequest,
+    OptimalRequest, PolicyRun,
 };
 use walras_api::ArgumentError;
 use walras_data::trade_import::{import, RawLayout};
@@ -23,6 +24,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(trade_counterfactual, m)?)?;
     m.add_function(wrap_pyfunction!(trade_compare, m)?)?;
     m.add_function(wrap_pyfunction!(trade_import, m)?)?;
+    m.add_function(wrap_pyfunction!(trade_estimate_elasticities, m)?)?;
     Ok(())
 }
 
@@ -272,6 +274,26 @@ fn trade_compare(
                 observer,
             },
         )
+    })?;
+    Ok(Run::new(run.output, run.provenance, call))
+}
+
+/// Trade elasticities by sector from the data (`walras trade estimate-elasticities`).
+#[pyfunction]
+#[pyo3(signature = (layout, source, trim, call))]
+fn trade_estimate_elasticities(
+    py: Python<'_>,
+    layout: String,
+    source: PathBuf,
+    trim: f64,
+    call: String,
+) -> PyResult<Run> {
+    let run = detached(py, None, |_| {
+        estimate_elasticities(&EstimateRequest {
+            layout,
+            from: source,
+            trim,
+        })
     })?;
     Ok(Run::new(run.output, run.provenance, call))
 }

@@ -122,3 +122,23 @@ def test_an_unknown_country_in_a_tariff_table_names_row_and_value(economy, tmp_p
     with pytest.raises(DataError) as info:
         economy.counterfactual(bad)
     assert "Mars" in str(info.value) and info.value.row == 2, str(info.value)
+
+
+CP2015 = ROOT / "data" / "trade" / "cp2015"
+
+
+def test_estimate_elasticities_equals_the_cli(cli):
+    py = walras.trade.estimate_elasticities(CP2015, trim=0.005)
+    rec = cli("trade", "estimate-elasticities", "--from", str(CP2015), "--trim", "0.005")
+    assert_same(py.to_dict(), rec)
+    assert py.theta.shape == (20,) and py.sector[0] == "1"
+    np.testing.assert_allclose(py.theta_data, np.loadtxt(CP2015 / "T.txt"))
+    np.testing.assert_allclose(np.diag(py.covariance), py.std_err ** 2)
+    assert np.all(py.std_err > 0) and np.all((py.r2 >= 0) & (py.r2 < 1))
+    assert "triple difference" in repr(py)
+    with pytest.raises(ArgumentError, match="trim"):
+        walras.trade.estimate_elasticities(CP2015, trim=0.7)
+    with pytest.raises(TypeError, match="trim"):
+        walras.trade.estimate_elasticities(CP2015, trim="0.1")
+    with pytest.raises(DataError):
+        walras.trade.estimate_elasticities(ROOT / "no-such-dir")

@@ -205,6 +205,7 @@ def gtb_simulate(
     call: str,
 ) -> Run: ...
 
+def trade_estimate_elasticities(layout: str, source: str, trim: float, call: str) -> Run: ...
 def gtb_game(
     kind: str,
     tax: str,

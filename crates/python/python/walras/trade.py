@@ -16,6 +16,7 @@ command line's (``walras trade ...``): ``instruments`` is a comma-separated list
 
 from __future__ import annotations
 
+import numbers
 import os
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
@@ -24,7 +25,8 @@ import numpy as np
 from walras import _args, _walras
 from walras._result import Progress, Result, fmt, optional_frame, progress_callback, text_table
 
-__all__ = ["load", "import_data", "Economy", "PolicyResult", "ScenarioComparison"]
+__all__ = ["load", "import_data", "estimate_elasticities", "Economy", "PolicyResult", "ScenarioComparison",
+           "Elasticities"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -286,3 +288,45 @@ def import_data(layout: str, source: PathLike, target: PathLike) -> Dict[str, An
     if src is None or dst is None:
         raise TypeError("source and target must be paths")
     return json.loads(_walras.trade_import(_args.text("layout", layout), src, dst))
+
+
+class Elasticities(Result):
+    """Trade elasticities by sector (``walras trade estimate-elasticities``).
+
+    ``sectors``: the records (``sector``, ``theta``, ``std_err``, ``n_obs``, ``r2``,
+    ``theta_data``, ``trimmed``, ``zero_flow_triples``); numpy arrays over sectors: ``theta``,
+    ``std_err``, ``n_obs``, ``r2``, ``theta_data``; ``covariance``: the sectors x sectors
+    covariance of the estimates (diagonal).
+    """
+
+    def __init__(self, run: Any) -> None:
+        super().__init__(run)
+        self.sectors: List[Dict[str, Any]] = self._record["sectors"]
+        self.sector: List[str] = [s["sector"] for s in self.sectors]
+        for k in ("theta", "std_err", "n_obs", "r2", "theta_data"):
+            setattr(self, k, np.array([s[k] for s in self.sectors], dtype=np.float64))
+        self.covariance: np.ndarray = np.diag(self.std_err ** 2)
+
+    def _columns(self) -> Dict[str, Any]:
+        return {"sector": self.sector, "theta": self.theta, "std_err": self.std_err,
+                "n_obs": self.n_obs, "r2": self.r2, "theta_data": self.theta_data}
+
+    def __repr__(self) -> str:
+        rows = [[s["sector"], fmt(s["theta"]), fmt(s["std_err"]), str(s["n_obs"]), fmt(s["r2"]),
+                 fmt(s["theta_data"])] for s in self.sectors]
+        return ("Elasticities (Caliendo and Parro's triple difference)\n"
+                + text_table(["sector", "theta", "s.e.", "triples", "R^2", "theta in the data"], rows))
+
+
+def estimate_elasticities(source: PathLike, *, layout: str = "cp2015", trim: float = 0.0) -> Elasticities:
+    """Theta by sector from bilateral flows and tariffs, by Caliendo and Parro's triple
+    difference with robust standard errors, beside the data's own theta
+    (``walras trade estimate-elasticities``); ``trim``: the fraction of each sector's country
+    triples with the smallest flows left out."""
+    src = _optional_path("source", source)
+    if src is None:
+        raise TypeError("source must be a path")
+    if isinstance(trim, bool) or not isinstance(trim, numbers.Real):
+        raise TypeError(f"trim must be a number, got {type(trim).__name__} {trim!r}")
+    call = f"walras.trade.estimate_elasticities({src!r}, layout={layout!r}, trim={trim})"
+    return Elasticities(_walras.trade_estimate_elasticities(_args.text("layout", layout), src, float(trim), call))
