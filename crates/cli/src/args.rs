@@ -63,6 +63,9 @@ pub enum Command {
     /// Data-driven automation: growth paths with task-specific data and spillover networks,
     /// the planner, Monte Carlo and phase diagrams, network tools.
     Automation(AutomationArgs),
+    /// Sweeps: one definition (a grid or seeded draws of a walras command) run locally or as a
+    /// Slurm job array, one Parquet shard per task, merged with a check.
+    Sweep(BatchSweepArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell.
@@ -717,4 +720,77 @@ pub struct ImportArgs {
     /// Where to write the tidy tables.
     #[arg(long, value_name = "DIR")]
     pub to: PathBuf,
+}
+
+/// `walras sweep`.
+#[derive(Debug, Args, Clone)]
+pub struct BatchSweepArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: SweepCommand,
+}
+
+/// Subcommands of `walras sweep`.
+#[derive(Debug, Subcommand, Clone)]
+pub enum SweepCommand {
+    /// Run the sweep here (all shards in parallel, then merge), or one shard (--shard K, what
+    /// each task of a job array runs); needs --out DIR.
+    Run(SweepRunArgs),
+    /// Write the sbatch script into --out DIR and submit the shards as a Slurm job array.
+    Submit(SweepSubmitArgs),
+    /// Combine the shards of a sweep folder into results.parquet and results.csv, naming
+    /// missing, duplicated and foreign shards.
+    Merge(SweepDirArgs),
+    /// Run again only the shards a sweep folder lacks: as a job array, or here with --local.
+    Resume(SweepResumeArgs),
+}
+
+/// `walras sweep run`.
+#[derive(Debug, Args, Clone)]
+pub struct SweepRunArgs {
+    /// The sweep definition (TOML; see examples/tax_elasticity_sweep.toml).
+    #[arg(value_name = "SPEC")]
+    pub spec: PathBuf,
+    /// Run only this shard (0-based) and write its file.
+    #[arg(long)]
+    pub shard: Option<usize>,
+    /// Points run at once (default: one per core).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+/// `walras sweep submit`.
+#[derive(Debug, Args, Clone)]
+pub struct SweepSubmitArgs {
+    /// The sweep definition (TOML).
+    #[arg(value_name = "SPEC")]
+    pub spec: PathBuf,
+    /// Wait for the job array to end (sbatch --wait), then merge.
+    #[arg(long)]
+    pub wait: bool,
+}
+
+/// A sweep folder.
+#[derive(Debug, Args, Clone)]
+pub struct SweepDirArgs {
+    /// The folder `run` or `submit` wrote (--out).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+}
+
+/// `walras sweep resume`.
+#[derive(Debug, Args, Clone)]
+pub struct SweepResumeArgs {
+    /// The folder `run` or `submit` wrote.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Run the missing shards here instead of submitting them.
+    #[arg(long)]
+    pub local: bool,
+    /// Wait for the job array to end, then merge.
+    #[arg(long)]
+    pub wait: bool,
+    /// Points run at once with --local (default: one per core).
+    #[arg(long)]
+    pub threads: Option<usize>,
 }

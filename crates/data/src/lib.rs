@@ -26,6 +26,7 @@ mod latex;
 mod manifest;
 mod output_folder;
 mod shared_data;
+pub mod sweep;
 mod table;
 pub mod tax;
 pub mod tax_population;

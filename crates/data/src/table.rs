@@ -121,6 +121,39 @@ impl Table {
         }
     }
 
+    /// A table of the float and text columns of `df` (other types are refused).
+    pub(crate) fn from_polars(df: &DataFrame) -> Result<Table, DataError> {
+        let mut t = Table::new();
+        for c in df.columns() {
+            let name = c.name().as_str();
+            let bad = |e: polars::error::PolarsError| {
+                DataError::InvalidTable(format!("column `{name}`: {e}"))
+            };
+            t = match c.dtype() {
+                polars::prelude::DataType::String => t.with_str(
+                    name,
+                    c.str()
+                        .map_err(bad)?
+                        .into_iter()
+                        .map(|v| v.unwrap_or_default().to_string())
+                        .collect(),
+                )?,
+                _ => {
+                    let f = c.cast(&polars::prelude::DataType::Float64).map_err(bad)?;
+                    t.with_f64(
+                        name,
+                        f.f64()
+                            .map_err(bad)?
+                            .into_iter()
+                            .map(|v| v.unwrap_or(f64::NAN))
+                            .collect(),
+                    )?
+                }
+            };
+        }
+        Ok(t)
+    }
+
     pub(crate) fn to_polars(&self) -> Result<DataFrame, DataError> {
         let columns = self
             .names

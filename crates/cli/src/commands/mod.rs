@@ -3,6 +3,7 @@
 mod automation;
 mod examples;
 mod gtb;
+mod sweep;
 mod tax;
 mod trade;
 
@@ -21,6 +22,10 @@ pub fn dispatch(mut cli: Cli, command_line: Vec<String>) -> Result<()> {
     let Some(target) = cli.common.out.clone() else {
         return run(cli, command_line);
     };
+    // A sweep folder fills up shard by shard, from many processes: each file is atomic.
+    if matches!(cli.command, Command::Sweep(_)) {
+        return run(cli, command_line);
+    }
     if let Some(name) = ignores_out(&cli.command) {
         bail!("walras {name} does not write an output folder; remove --out");
     }
@@ -53,7 +58,7 @@ fn ignores_out(command: &Command) -> Option<&'static str> {
             _ => None,
         },
         Command::Completions { .. } => Some("completions"),
-        Command::Examples(_) => None,
+        Command::Examples(_) | Command::Sweep(_) => None,
     }
 }
 
@@ -77,6 +82,7 @@ fn run(cli: Cli, command_line: Vec<String>) -> Result<()> {
         Command::Tax(args) => tax::run(&cli.common, &args.command, command_line),
         Command::Trade(args) => trade::run(&cli.common, &args.command, command_line),
         Command::Automation(args) => automation::run(&cli.common, &args.command, command_line),
+        Command::Sweep(args) => sweep::run(&cli.common, &args.command),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "walras", &mut std::io::stdout());
             Ok(())
