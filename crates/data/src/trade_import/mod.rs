@@ -167,19 +167,25 @@ impl fmt::Display for ImportReport {
     }
 }
 
+/// An error unless `from` is a directory.
+fn require_dir(layout: RawLayout, from: &Path) -> Result<(), DataError> {
+    if from.is_dir() {
+        return Ok(());
+    }
+    Err(DataError::Io {
+        path: from.to_path_buf(),
+        source: std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!("raw {layout} data directory not found"),
+        ),
+    })
+}
+
 /// The bilateral imports, tariffs and the dataset's own trade elasticities of `layout` (only
 /// `cp2015` ships all three by sector) from the directory `from`, checked as [`import`] checks
 /// them.
 pub fn gravity_data(layout: RawLayout, from: &Path) -> Result<GravityData, DataError> {
-    if !from.is_dir() {
-        return Err(DataError::Io {
-            path: from.to_path_buf(),
-            source: std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                format!("raw {layout} data directory not found"),
-            ),
-        });
-    }
+    require_dir(layout, from)?;
     match layout {
         RawLayout::Cp2015 => cp2015::gravity(from),
         RawLayout::Dlopt => Err(DataError::InvalidTable(format!(
@@ -194,15 +200,7 @@ pub fn gravity_data(layout: RawLayout, from: &Path) -> Result<GravityData, DataE
 /// format of a table it writes, or a table it does not write), since the directory would then
 /// not describe one economy.
 pub fn import(layout: RawLayout, from: &Path, to: &Path) -> Result<ImportReport, DataError> {
-    if !from.is_dir() {
-        return Err(DataError::Io {
-            path: from.to_path_buf(),
-            source: std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                format!("raw {layout} data directory not found"),
-            ),
-        });
-    }
+    require_dir(layout, from)?;
     let mut log = Log::default();
     let tidy = match layout {
         RawLayout::Dlopt => dlopt::read(from, &mut log)?,
