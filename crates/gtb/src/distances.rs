@@ -7,7 +7,6 @@ use crate::layout::Layout;
 /// Steps between every pair of tiles, around water; `UNREACHABLE` across it.
 #[derive(Clone, Debug)]
 pub struct Distances {
-    width: usize,
     cells: usize,
     steps: Vec<u16>,
 }
@@ -53,21 +52,12 @@ impl Distances {
                 }
             }
         }
-        Distances {
-            width: w,
-            cells,
-            steps,
-        }
+        Distances { cells, steps }
     }
 
     /// Steps from tile `a` to tile `b`.
     pub fn between(&self, a: usize, b: usize) -> u16 {
         self.steps[a * self.cells + b]
-    }
-
-    /// The map's width.
-    pub fn width(&self) -> usize {
-        self.width
     }
 }
 

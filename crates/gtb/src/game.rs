@@ -124,11 +124,6 @@ impl Game {
         &self.cfg
     }
 
-    /// The schedule.
-    pub fn schedule(&self) -> Schedule {
-        self.schedule
-    }
-
     /// With Saez taxes, let the estimator watch `profile` play (on seeds from `seed`) until
     /// its formula sets the rates, as the reference's persists across episodes; a no-op for
     /// other schedules.

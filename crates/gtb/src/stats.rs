@@ -30,9 +30,4 @@ impl MetricSummary {
             ci95_high: mean + half,
         }
     }
-
-    /// Whether the interval lies above zero.
-    pub fn above_zero(&self) -> bool {
-        self.ci95_low > 0.0
-    }
 }
