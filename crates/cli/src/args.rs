@@ -556,6 +556,25 @@ pub enum TradeCommand {
     /// Tariff war, dual competition (tariffs + subsidies) and cooperation side by side:
     /// welfare and mean tariffs by country, with a figure.
     Compare(TradeCompareArgs),
+    /// How the Nash, optimal or cooperative policies and welfare move with the elasticities:
+    /// exact derivatives by the implicit function theorem at the solution (with --out, a
+    /// heatmap and the tables).
+    Sensitivity(SensitivityArgs),
+}
+
+/// `walras trade sensitivity`.
+#[derive(Debug, Args, Clone)]
+pub struct SensitivityArgs {
+    /// The exercise and how to solve it (the flags of `walras trade nash`).
+    #[command(flatten)]
+    pub game: TradeGameArgs,
+    /// The policy to differentiate: nash (every government's), optimal (one government's,
+    /// the others at the baseline; needs --country) or cooperate (world welfare).
+    #[arg(long, default_value = "nash", value_parser = ["nash", "optimal", "cooperate"])]
+    pub exercise: String,
+    /// The government of --exercise optimal.
+    #[arg(long)]
+    pub country: Option<String>,
 }
 
 /// `walras trade compare`.

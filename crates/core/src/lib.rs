@@ -10,6 +10,8 @@
 //!   ([`adjoint_gradients`], [`criterion_gradient`]) and tangent ([`tangent`]) forms, with
 //!   Jacobians from num-dual dual numbers; exact second derivatives along the equilibrium
 //!   from hyper-dual numbers ([`exact_gradient_jacobian`]);
+//! * comparative statics of Nash and optimal policies in a model's parameters by the implicit
+//!   function theorem ([`comparative_statics`], [`Parametric`]);
 //! * the outer loop, [`PolicyOptimizer`]: projected L-BFGS (an argmin solver) over a box of
 //!   policies described by a [`PolicySpace`], optionally finished by Newton steps on the
 //!   first-order conditions ([`PolishedOptimizer`]), and a derivative-free Nelder-Mead search
@@ -38,6 +40,7 @@
 
 pub mod autodiff;
 pub mod check;
+mod comparative_statics;
 mod criterion_model;
 mod error;
 mod fixed_point;
@@ -56,6 +59,10 @@ mod second_order;
 mod solve;
 pub mod spec;
 
+pub use comparative_statics::{
+    comparative_statics, objective_response, Bound, ComparativeStatics, ObjectiveResponse,
+    Parametric, StaticsOptions, WithParameters,
+};
 pub use criterion_model::CriterionModel;
 #[allow(deprecated)]
 pub use error::NfxpError;
@@ -73,7 +80,7 @@ pub use observe::{Cancel, Event, NoObserver, Observer, SharedObserver, WorkCount
 pub use optimize::{Optimum, OptimumReport, PolicyOptimizer};
 pub use policy::{PolicyBlock, PolicySpace};
 pub use polish::{PolishedOptimizer, PolishedOptimum};
-pub use second_order::exact_gradient_jacobian;
+pub use second_order::{exact_gradient_jacobian, exact_gradient_jacobian_with};
 pub use solve::{
     solve, solve_observed, Solution, SolveMethod, SolveReport, SolverOptions, Strategy, WarmStart,
     MAX_TOLERANCE, MIN_TOLERANCE,

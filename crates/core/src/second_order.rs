@@ -40,10 +40,26 @@ pub fn exact_gradient_jacobian<M: Welfare + ?Sized>(
     policy: &[f64],
     x: &[f64],
 ) -> Result<DMatrix<f64>> {
+    exact_gradient_jacobian_with(model, players, policy, x, &[])
+}
+
+/// [`exact_gradient_jacobian`] with more columns: the derivatives of the players' own
+/// gradients in the policy entries `extra` as well (entries no player controls, such as a
+/// model's parameters appended by [`WithParameters`](crate::WithParameters)), after the
+/// instruments' m columns: an m x (m + extra.len()) matrix.
+pub fn exact_gradient_jacobian_with<M: Welfare + ?Sized>(
+    model: &M,
+    players: &[Player],
+    policy: &[f64],
+    x: &[f64],
+    extra: &[usize],
+) -> Result<DMatrix<f64>> {
     use rayon::prelude::*;
     validate_players(model, players)?;
-    let (objectives, wrt, owner) = stacked_layout(players);
-    let (n, m) = (x.len(), wrt.len());
+    let (objectives, mut wrt, owner) = stacked_layout(players);
+    let m = wrt.len();
+    wrt.extend_from_slice(extra);
+    let (n, columns) = (x.len(), wrt.len());
     let Sensitivities { dxdp, adjoint, .. } =
         sensitivities(model, x, policy, &objectives, &wrt, &crate::NoObserver)?;
     let rows: Vec<Vec<f64>> = (0..m)
@@ -58,10 +74,10 @@ pub fn exact_gradient_jacobian<M: Welfare + ?Sized>(
                 policy,
             };
             let first = Direction::new(&dxdp, &wrt, i);
-            (0..m)
+            (0..columns)
                 .step_by(DIRECTIONS_PER_PASS)
                 .flat_map(|k0| {
-                    let seconds: Vec<Direction> = (k0..m.min(k0 + DIRECTIONS_PER_PASS))
+                    let seconds: Vec<Direction> = (k0..columns.min(k0 + DIRECTIONS_PER_PASS))
                         .map(|k| Direction::new(&dxdp, &wrt, k))
                         .collect();
                     lagrangian.second_derivatives(n, &first, &seconds)
@@ -69,7 +85,7 @@ pub fn exact_gradient_jacobian<M: Welfare + ?Sized>(
                 .collect()
         })
         .collect();
-    Ok(DMatrix::from_fn(m, m, |i, k| rows[i][k]))
+    Ok(DMatrix::from_fn(m, columns, |i, k| rows[i][k]))
 }
 
 /// A tangent direction u_k = (dx*/dp_k, e_k).
@@ -128,8 +144,15 @@ impl<M: Welfare + ?Sized> Lagrangian<'_, M> {
             })
             .collect();
         let mut residual = vec![Seeded::from_re(0.0); n];
-        self.model.residual(&x, &policy, &mut residual);
-        let mut value = self.model.objective(self.objective, &x, &policy);
+        let mut values = [Seeded::from_re(0.0)];
+        self.model.residual_and_objectives(
+            &x,
+            &policy,
+            &[self.objective],
+            &mut residual,
+            &mut values,
+        );
+        let mut value = values[0];
         for (f, v) in residual.iter().zip(&self.adjoint) {
             value -= *f * *v;
         }

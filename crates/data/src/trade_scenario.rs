@@ -74,6 +74,10 @@ pub struct ScenarioOptions {
 pub struct TradeScenario {
     /// The re-based baseline.
     pub baseline: Arc<Baseline>,
+    /// The calibrated data before re-basing (derivatives in the elasticities re-base too).
+    pub calibrated: Arc<Baseline>,
+    /// How the baseline was re-based.
+    pub deficits: DeficitTreatment,
     /// `<source>: <deficit treatment>`, e.g. `data/x: deficits purged (balanced-trade baseline)`.
     pub label: String,
     /// Calibration notes, the elasticity set used and the deficit treatment.
@@ -194,6 +198,8 @@ impl TradeScenario {
         notes.push(treatment.note().into());
         Ok(TradeScenario {
             baseline: Arc::new(rebased),
+            calibrated: Arc::new(raw),
+            deficits: treatment,
             label: format!("{source_label}: {}", treatment.label()),
             notes,
             inner: options.inner,

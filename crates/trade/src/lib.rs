@@ -20,6 +20,7 @@ mod model;
 mod problems;
 mod rebase;
 mod report;
+mod sensitivity;
 
 pub use baseline::{Baseline, FinalShares};
 pub use data::{
@@ -33,4 +34,5 @@ pub use problems::{
     policy_optimizer, unilateral, NashMethod, PolicyResult, ResponseDynamics,
 };
 pub use report::{spearman, PolicyRow, PolicySummary, SectorFindings};
+pub use sensitivity::{instrument_label, sensitivity, Exercise, Origin, Sensitivity};
 pub use walras_core::UpdateOrder;

@@ -13,7 +13,7 @@
 use std::sync::Arc;
 
 use serde::Serialize;
-use walras_core::{Equilibrium, PolicySpace, Scalar, Welfare};
+use walras_core::{Equilibrium, Parametric, PolicySpace, Scalar, Welfare};
 
 use crate::baseline::Baseline;
 use crate::error::{invalid, Result};
@@ -76,6 +76,11 @@ pub struct TradeModel {
 pub(crate) struct Wedges {
     /// (policy index, exponent) of each slot: factor = (1 + p_i)^exponent.
     slots: Vec<(usize, f64)>,
+    /// (sector j, sign) of each slot: its exponent is -sign theta_j.
+    slot_sector: Vec<(usize, f64)>,
+    /// Per flow: ln of the baseline wedge the slots replace, so that `weight` is
+    /// lambda_f exp(theta_j ln_base_f).
+    ln_base: Vec<f64>,
     /// Per flow: the slots of its tariff, export tax and exporter's subsidy (`NONE` if that
     /// part stays at the baseline).
     flow_slots: Vec<[u32; 3]>,
@@ -93,16 +98,19 @@ impl Wedges {
         let sources = map.sources(base);
         let (tariff, export, subsidy) = (&sources.tariff, &sources.export, &sources.subsidy);
         let mut slots = Vec::new();
+        let mut slot_sector = Vec::new();
         let mut index = std::collections::HashMap::new();
         let mut slot = |i: Option<usize>, j: usize, sign: f64| -> u32 {
             let Some(i) = i else { return NONE };
             *index.entry((i, j)).or_insert_with(|| {
                 slots.push((i, -sign * base.sectors[j].theta));
+                slot_sector.push((j, sign));
                 (slots.len() - 1) as u32
             })
         };
         let mut flow_slots = vec![[NONE; 3]; nc * nc * nj];
         let mut weight = base.lambda.clone();
+        let mut ln_base = vec![0.0; nc * nc * nj];
         for h in 0..nc {
             for dest in 0..nc {
                 for j in 0..nj {
@@ -126,11 +134,14 @@ impl Wedges {
                         ln0 -= base.subsidy[cell].ln_1p();
                     }
                     weight[f] *= (theta * ln0).exp();
+                    ln_base[f] = ln0;
                 }
             }
         }
         Wedges {
             slots,
+            slot_sector,
+            ln_base,
             flow_slots,
             weight,
             sources,
@@ -243,6 +254,18 @@ impl TradeModel {
     }
 
     pub(crate) fn compute<D: Scalar>(&self, x: &[D], policy: &[D], keep: bool) -> Computed<D> {
+        self.compute_with(x, policy, None, keep)
+    }
+
+    /// [`compute`](Self::compute) with the elasticities `parameters` (theta by sector, then psi
+    /// by sector with scale economies; see [`Parametric`]) in place of the baseline's.
+    pub(crate) fn compute_with<D: Scalar>(
+        &self,
+        x: &[D],
+        policy: &[D],
+        parameters: Option<&[D]>,
+        keep: bool,
+    ) -> Computed<D> {
         let b = &*self.base;
         let (nc, nj) = (b.n_countries(), b.n_sectors());
         let lay = self.layout;
@@ -271,28 +294,52 @@ impl TradeModel {
         // K_hn^j = kappahat^(-theta) once per flow (constant in x-only derivative passes).
         let cost_term: Vec<D> = (0..nc * nj)
             .map(|c| {
-                let sec = &b.sectors[c % nj];
-                (ln_labor(c / nj, c % nj) * (sec.theta * sec.psi) - ln_cost[c] * sec.theta).exp()
+                let (i, j) = (c / nj, c % nj);
+                let sec = &b.sectors[j];
+                match parameters {
+                    None => (ln_labor(i, j) * (sec.theta * sec.psi) - ln_cost[c] * sec.theta).exp(),
+                    Some(p) => {
+                        let psi = self.psi_parameter(p, j);
+                        ((ln_labor(i, j) * psi - ln_cost[c]) * p[j]).exp()
+                    }
+                }
             })
             .collect();
-        let slot: Vec<D> = self
-            .wedges
-            .slots
-            .iter()
-            .map(|&(i, exponent)| (policy[i].ln_1p() * exponent).exp())
-            .collect();
+        let slot: Vec<D> = match parameters {
+            None => self
+                .wedges
+                .slots
+                .iter()
+                .map(|&(i, exponent)| (policy[i].ln_1p() * exponent).exp())
+                .collect(),
+            Some(p) => self
+                .wedges
+                .slots
+                .iter()
+                .zip(&self.wedges.slot_sector)
+                .map(|(&(i, _), &(j, sign))| (policy[i].ln_1p() * p[j] * (-sign)).exp())
+                .collect(),
+        };
+        // lambda_f times the baseline wedge the slots replace, when theta varies.
+        let weight: Option<Vec<D>> = parameters.map(|p| {
+            (0..nc * nc * nj)
+                .map(|f| (p[f % nj] * self.wedges.ln_base[f]).exp() * b.lambda[f])
+                .collect()
+        });
         let mut lambda = vec![D::zero(); nc * nc * nj];
         let mut ln_price_model = vec![D::zero(); nc * nj];
         let mut terms = vec![D::zero(); nc];
         for n in 0..nc {
             for j in 0..nj {
-                let theta = b.sectors[j].theta;
                 let mut total = D::zero();
                 let mut any = false;
                 for h in 0..nc {
                     let f = b.flow(h, n, j);
                     if b.lambda[f] > 0.0 {
-                        let mut e = cost_term[h * nj + j] * self.wedges.weight[f];
+                        let mut e = match &weight {
+                            None => cost_term[h * nj + j] * self.wedges.weight[f],
+                            Some(w) => cost_term[h * nj + j] * w[f],
+                        };
                         for &k in &self.wedges.flow_slots[f] {
                             if k != NONE {
                                 e *= slot[k as usize];
@@ -306,7 +353,10 @@ impl TradeModel {
                     }
                 }
                 if any {
-                    ln_price_model[n * nj + j] = -total.ln() / theta;
+                    ln_price_model[n * nj + j] = match parameters {
+                        None => -total.ln() / b.sectors[j].theta,
+                        Some(p) => -total.ln() / p[j],
+                    };
                     let inv = total.recip();
                     for h in 0..nc {
                         lambda[b.flow(h, n, j)] = terms[h] * inv;
@@ -439,6 +489,15 @@ impl TradeModel {
             export_revenue,
             subsidy_outlay,
             dropped,
+        }
+    }
+
+    /// psi_j: a parameter with scale economies, the baseline's value otherwise.
+    fn psi_parameter<D: Scalar>(&self, parameters: &[D], j: usize) -> D {
+        if self.base.has_scale_economies() {
+            parameters[self.base.n_sectors() + j]
+        } else {
+            D::from(self.base.sectors[j].psi)
         }
     }
 
@@ -686,6 +745,57 @@ impl Equilibrium for TradeModel {
             }
         }
         format!("Y'/Y[{}]", b.countries[i - lay.income])
+    }
+}
+
+/// The elasticities as parameters: theta by sector (`theta:<sector>`), then psi by sector
+/// (`psi:<sector>`) if the economy has scale economies.
+impl Parametric for TradeModel {
+    fn n_parameters(&self) -> usize {
+        let nj = self.base.n_sectors();
+        if self.base.has_scale_economies() {
+            2 * nj
+        } else {
+            nj
+        }
+    }
+    fn parameter_name(&self, k: usize) -> String {
+        let nj = self.base.n_sectors();
+        let kind = if k < nj { "theta" } else { "psi" };
+        format!("{kind}:{}", self.base.sectors[k % nj].name)
+    }
+    fn parameter_values(&self) -> Vec<f64> {
+        let sectors = &self.base.sectors;
+        let mut values: Vec<f64> = sectors.iter().map(|s| s.theta).collect();
+        if self.base.has_scale_economies() {
+            values.extend(sectors.iter().map(|s| s.psi));
+        }
+        values
+    }
+    fn residual_with<D: Scalar>(&self, x: &[D], policy: &[D], parameters: &[D], out: &mut [D]) {
+        out.copy_from_slice(
+            &self
+                .compute_with(x, policy, Some(parameters), false)
+                .residual,
+        );
+    }
+    fn objective_with<D: Scalar>(&self, k: usize, x: &[D], policy: &[D], parameters: &[D]) -> D {
+        self.welfare(&self.compute_with(x, policy, Some(parameters), false), k)
+    }
+    fn residual_and_objectives_with<D: Scalar>(
+        &self,
+        x: &[D],
+        policy: &[D],
+        parameters: &[D],
+        objectives: &[usize],
+        residual: &mut [D],
+        values: &mut [D],
+    ) {
+        let c = self.compute_with(x, policy, Some(parameters), false);
+        residual.copy_from_slice(&c.residual);
+        for (v, &k) in values.iter_mut().zip(objectives) {
+            *v = self.welfare(&c, k);
+        }
     }
 }
 

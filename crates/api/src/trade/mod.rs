@@ -7,6 +7,7 @@ mod estimate;
 mod figures;
 mod policies;
 mod record;
+mod sensitivity;
 
 pub use compare::{compare, CompareRequest, ScenarioComparison};
 pub use economy::{load, Economy, EconomyRequest};
@@ -17,3 +18,4 @@ pub use policies::{
     cooperate, counterfactual, nash, optimal, CooperateRequest, Instruments, NashRequest,
     OptimalRequest, PolicyRun, MAX_OPTIMUM_TOLERANCE,
 };
+pub use sensitivity::{sensitivity, SensitivityRequest, SensitivityRun};

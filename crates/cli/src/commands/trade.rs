@@ -8,8 +8,8 @@ use anyhow::{bail, Context, Result};
 use serde_json::json;
 use walras_api::trade::{
     compare as compare_scenarios, cooperate, counterfactual, estimate_elasticities, load, nash,
-    optimal, CompareRequest, CooperateRequest, Economy, EconomyRequest, EstimateRequest,
-    Instruments, NashRequest, OptimalRequest, PolicyRun,
+    optimal, sensitivity, CompareRequest, CooperateRequest, Economy, EconomyRequest,
+    EstimateRequest, Instruments, NashRequest, OptimalRequest, PolicyRun, SensitivityRequest,
 };
 use walras_api::write_output;
 use walras_core::Observer;
@@ -19,7 +19,7 @@ use walras_trade::{PolicyResult, TradeModel};
 
 use crate::args::{
     CommonArgs, CounterfactualArgs, EconomyArgs, EstimateArgs, ImportArgs, InstrumentArgs,
-    OptimalArgs, TradeCommand, TradeCompareArgs, TradeGameArgs,
+    OptimalArgs, SensitivityArgs, TradeCommand, TradeCompareArgs, TradeGameArgs,
 };
 use crate::output::{emit, headers, num, print, print_with_headers, TextTable};
 use crate::progress::{EngineWatch, Progress};
@@ -35,6 +35,7 @@ pub fn run(common: &CommonArgs, command: &TradeCommand, command_line: Vec<String
         TradeCommand::Import(args) => import_raw(common, args, &mut manifest),
         TradeCommand::EstimateElasticities(args) => estimate(common, args, &mut manifest),
         TradeCommand::Compare(args) => compare(common, args, &mut manifest),
+        TradeCommand::Sensitivity(args) => sensitivity_cmd(common, args, &mut manifest),
     }
 }
 
@@ -172,22 +173,105 @@ fn game(
         // Rounds reach the spinner and the -v lines through the observer.
         let observer: Arc<dyn Observer> =
             Arc::new(EngineWatch::new(&spinner, common.verbose > 0, false));
-        nash(
-            &eco,
-            &NashRequest {
-                instruments: instruments(&args.instruments)?,
-                method: args.method.clone(),
-                schedule: args.schedule.clone(),
-                damping: args.damping,
-                tol: args.tol,
-                start: args.start.clone(),
-                second_order: args.second_order,
-                observer,
-            },
-        )
+        nash(&eco, &nash_request(args, observer)?)
     };
     spinner.finish();
     report(common, &run?, manifest)
+}
+
+fn nash_request(args: &TradeGameArgs, observer: Arc<dyn Observer>) -> Result<NashRequest> {
+    Ok(NashRequest {
+        instruments: instruments(&args.instruments)?,
+        method: args.method.clone(),
+        schedule: args.schedule.clone(),
+        damping: args.damping,
+        tol: args.tol,
+        start: args.start.clone(),
+        second_order: args.second_order,
+        observer,
+    })
+}
+
+/// Policies' and welfare's derivatives in the elasticities at the exercise's solution.
+fn sensitivity_cmd(
+    common: &CommonArgs,
+    args: &SensitivityArgs,
+    manifest: &mut RunManifest,
+) -> Result<()> {
+    let eco = economy(&args.game.economy, common.quiet)?;
+    let spinner = Progress::spinner(
+        &format!("{} solution and its derivatives", args.exercise),
+        common.quiet,
+    );
+    let observer: Arc<dyn Observer> =
+        Arc::new(EngineWatch::new(&spinner, common.verbose > 0, false));
+    let run = sensitivity(
+        &eco,
+        &SensitivityRequest {
+            exercise: args.exercise.clone(),
+            nash: nash_request(&args.game, observer)?,
+            country: args.country.clone(),
+            aggregation: args.game.aggregation.clone(),
+        },
+    );
+    spinner.finish();
+    let run = run?;
+    for warning in &run.provenance.warnings {
+        if !common.quiet {
+            eprintln!("warning: {warning}");
+        }
+    }
+    if let Some(dir) = &common.out {
+        write_output(dir, &run.output, &run.provenance, manifest)?;
+    }
+    let s = &run.sensitivity;
+    // The terminal shows each policy's largest response; the JSON has every entry.
+    let rows = (0..s.policies.len())
+        .map(|i| {
+            let (k, v) =
+                s.jacobian
+                    .row(i)
+                    .iter()
+                    .enumerate()
+                    .fold((0, 0.0_f64), |best, (k, &v)| {
+                        if v.abs() > best.1.abs() {
+                            (k, v)
+                        } else {
+                            best
+                        }
+                    });
+            vec![
+                s.policies[i].clone(),
+                format!("{:.2}", 100.0 * s.policy_values[i]),
+                s.parameters[k].clone(),
+                format!("{:.4}", 100.0 * v),
+                match s.bound[i] {
+                    Some(walras_core::Bound::Lower) => "lower".into(),
+                    Some(walras_core::Bound::Upper) => "upper".into(),
+                    None => String::new(),
+                },
+            ]
+        })
+        .collect();
+    let table = TextTable {
+        headers: [
+            "policy",
+            "value (%)",
+            "most sensitive to",
+            "d value / d parameter (pp)",
+            "at bound",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+    };
+    let preface = format!(
+        "Comparative statics of the {} solution in {} elasticities (condition number {:.1e}).",
+        args.exercise,
+        s.parameters.len(),
+        s.condition_number
+    );
+    print(common.format, &table, &run.output.json, &preface).context("writing to stdout")
 }
 
 fn optimal_cmd(common: &CommonArgs, args: &OptimalArgs, manifest: &mut RunManifest) -> Result<()> {

@@ -1,0 +1,208 @@
+//! `walras trade sensitivity`: the exact comparative statics of trade policies in the
+//! elasticities, against central differences of full re-solves of the war.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{json_of, stderr, walras};
+
+/// The columns of `key` in a sensitivity record, as rows.
+fn matrix(j: &serde_json::Value, key: &str) -> Vec<Vec<f64>> {
+    j[key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r.as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn the_record_names_parameters_and_policies_and_writes_a_heatmap() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("s");
+    let j = json_of(&walras(&[
+        "trade",
+        "sensitivity",
+        "--tariff-structure",
+        "sector",
+        "--format",
+        "json",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    let parameters = j["parameters"].as_array().unwrap();
+    let policies = j["policies"].as_array().unwrap();
+    // The embedded example: 3 countries, 4 sectors (3 tariffable), scale economies.
+    assert_eq!(parameters.len(), 8);
+    assert_eq!(parameters[0], "theta:food");
+    assert_eq!(parameters[4], "psi:food");
+    assert_eq!(policies.len(), 9);
+    assert_eq!(policies[0], "tariff:North:food");
+    let jac = matrix(&j, "jacobian");
+    assert_eq!((jac.len(), jac[0].len()), (9, 8));
+    let welfare = matrix(&j, "welfare_jacobian");
+    assert_eq!((welfare.len(), welfare[0].len()), (3, 8));
+    assert!(jac
+        .iter()
+        .flatten()
+        .chain(welfare.iter().flatten())
+        .all(|v| v.is_finite()));
+    assert!(j["condition_number"].as_f64().unwrap() >= 1.0);
+    assert_eq!(j["converged"], true);
+    assert!(j["envelope_gap_pct"].as_f64().unwrap() < 1e-4);
+    for f in [
+        "sensitivity.json",
+        "jacobian.csv",
+        "welfare_jacobian.csv",
+        "sensitivity_heatmap.svg",
+        "manifest.json",
+    ] {
+        assert!(out.join(f).exists(), "{f} missing");
+    }
+}
+
+#[test]
+fn an_optimum_needs_its_country_and_a_bad_exercise_is_refused() {
+    let o = walras(&["trade", "sensitivity", "--exercise", "optimal", "--quiet"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("--country"), "{}", stderr(&o));
+    let o = walras(&["trade", "sensitivity", "--exercise", "war", "--quiet"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("war"), "{}", stderr(&o));
+    let j = json_of(&walras(&[
+        "trade",
+        "sensitivity",
+        "--exercise",
+        "optimal",
+        "--country",
+        "South",
+        "--tariff-structure",
+        "sector",
+        "--format",
+        "json",
+        "--quiet",
+    ]));
+    let policies = j["policies"].as_array().unwrap();
+    assert_eq!(policies.len(), 3);
+    assert!(policies
+        .iter()
+        .all(|p| p.as_str().unwrap().starts_with("tariff:South:")));
+}
+
+fn data_dir() -> PathBuf {
+    walras::data::shared_data_dir().unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A copy of the tidy directory `src` with sector `k`'s theta (0-based row of sectors.csv)
+/// multiplied by `factor`.
+fn with_theta_scaled(src: &Path, dst: &Path, k: usize, factor: f64) {
+    std::fs::create_dir_all(dst).unwrap();
+    for entry in std::fs::read_dir(src).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap();
+        if name != "sectors.csv" {
+            std::fs::copy(&path, dst.join(name)).unwrap();
+        }
+    }
+    let text = std::fs::read_to_string(src.join("sectors.csv")).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    assert!(lines[0].ends_with("theta,psi,tariffable"), "{}", lines[0]);
+    let row = &mut lines[k + 1];
+    // theta is the third field from the right (names may hold quoted commas).
+    let (head, tail) = row.rsplit_once(',').unwrap();
+    let (head, psi) = head.rsplit_once(',').unwrap();
+    let (head, theta) = head.rsplit_once(',').unwrap();
+    let theta: f64 = theta.parse().unwrap();
+    *row = format!("{head},{:e},{psi},{tail}", theta * factor);
+    std::fs::write(dst.join("sectors.csv"), lines.join("\n") + "\n").unwrap();
+}
+
+const TIGHT: [&str; 4] = ["--tol", "1e-11", "--solver-tol", "1e-13"];
+
+#[test]
+#[ignore = "needs WALRAS_DATA_DIR (real data)"]
+fn wiod_uniform_war_statics_match_re_solved_wars_to_1e_4() {
+    let wiod = data_dir().join("wiod2014_44x16");
+    let run = |data: &Path, command: &str| {
+        let mut args = vec![
+            "trade",
+            command,
+            "--data",
+            data.to_str().unwrap(),
+            "--tariff-structure",
+            "uniform",
+            "--format",
+            "json",
+            "--quiet",
+        ];
+        args.extend(TIGHT);
+        json_of(&walras(&args))
+    };
+    let s = run(&wiod, "sensitivity");
+    let jac = matrix(&s, "jacobian");
+    let welfare = matrix(&s, "welfare_jacobian");
+    let thetas: Vec<f64> = s["parameter_values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert_eq!((jac.len(), thetas.len()), (44, 16));
+    let interior: Vec<bool> = s["bound"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b.is_null())
+        .collect();
+    let tmp = tempfile::tempdir().unwrap();
+    let countries: Vec<String> = s["countries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_string())
+        .collect();
+    // A by-country record of `trade nash`, in the order of the sensitivity's countries.
+    let column = |j: &serde_json::Value, key: &str| -> Vec<f64> {
+        countries
+            .iter()
+            .map(|c| j[key][c].as_f64().unwrap())
+            .collect()
+    };
+    let mut worst: f64 = 0.0;
+    let rel = 1e-3;
+    for (k, theta) in thetas.iter().enumerate() {
+        let h = rel * theta;
+        let up = tmp.path().join(format!("up{k}"));
+        let down = tmp.path().join(format!("down{k}"));
+        with_theta_scaled(&wiod, &up, k, 1.0 + rel);
+        with_theta_scaled(&wiod, &down, k, 1.0 - rel);
+        let (a, b) = (run(&up, "nash"), run(&down, "nash"));
+        let (ta, tb) = (column(&a, "mean_tariff"), column(&b, "mean_tariff"));
+        let (wa, wb) = (
+            column(&a, "welfare_change_pct"),
+            column(&b, "welfare_change_pct"),
+        );
+        let scale = jac.iter().map(|r| r[k].abs()).fold(0.0, f64::max);
+        let w_scale = welfare.iter().map(|r| r[k].abs()).fold(0.0, f64::max);
+        for i in 0..44 {
+            let fd = (ta[i] - tb[i]) / (2.0 * h);
+            if interior[i] {
+                worst = worst.max((jac[i][k] - fd).abs() / scale);
+            } else {
+                assert_eq!(jac[i][k], 0.0);
+            }
+            let fd = (wa[i] - wb[i]) / (2.0 * h);
+            worst = worst.max((welfare[i][k] - fd).abs() / w_scale);
+        }
+    }
+    eprintln!("WIOD uniform war: largest error relative to its column's largest entry {worst:e}");
+    assert!(worst <= 1e-4, "{worst:e}");
+}
