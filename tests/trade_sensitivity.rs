@@ -206,3 +206,124 @@ fn wiod_uniform_war_statics_match_re_solved_wars_to_1e_4() {
     eprintln!("WIOD uniform war: largest error relative to its column's largest entry {worst:e}");
     assert!(worst <= 1e-4, "{worst:e}");
 }
+
+fn uncertainty(extra: &[&str]) -> serde_json::Value {
+    let mut args = vec![
+        "trade",
+        "uncertainty",
+        "--tariff-structure",
+        "sector",
+        "--format",
+        "json",
+        "--quiet",
+    ];
+    args.extend(extra);
+    json_of(&walras(&args))
+}
+
+#[test]
+fn the_predictor_is_first_order_exact_and_bands_reproduce() {
+    // The re-solved war differs from p* + J dtheta by O(dtheta^2): doubling the spread of the
+    // draws multiplies the median distance by about 4 (it would be about 2 with a wrong J).
+    let a = uncertainty(&["--se-rel", "0.01", "--draws", "16", "--seed", "5"]);
+    let b = uncertainty(&["--se-rel", "0.02", "--draws", "16", "--seed", "5"]);
+    assert_eq!(a["converged_draws"], 16);
+    let median = |j: &serde_json::Value| j["prediction_distance"]["median"].as_f64().unwrap();
+    let ratio = median(&b) / median(&a);
+    assert!((3.3..4.7).contains(&ratio), "distance ratio {ratio}");
+    // Same seed, same bands.
+    let again = uncertainty(&["--se-rel", "0.01", "--draws", "16", "--seed", "5"]);
+    assert_eq!(a["policies"], again["policies"]);
+    assert_eq!(a["welfare"], again["welfare"]);
+    // Delta-method bands are centred on the solution; the re-solved draws' band holds it.
+    for p in a["policies"].as_array().unwrap() {
+        let v = p["value"].as_f64().unwrap();
+        let (lo, hi) = (
+            p["delta_p05"].as_f64().unwrap(),
+            p["delta_p95"].as_f64().unwrap(),
+        );
+        assert!(((v - lo) - (hi - v)).abs() < 1e-12 && hi > lo);
+        let mc = &p["monte_carlo"];
+        assert!(mc["p05"].as_f64().unwrap() < v && v < mc["p95"].as_f64().unwrap());
+    }
+}
+
+#[test]
+fn bad_parameter_files_are_refused_with_file_and_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let cov = dir.path().join("cov.csv");
+    std::fs::write(
+        &cov,
+        "parameter,theta:food,theta:machinery\ntheta:food,1,2\ntheta:machinery,2,1\n",
+    )
+    .unwrap();
+    let o = walras(&[
+        "trade",
+        "uncertainty",
+        "--covariance",
+        cov.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("positive semi-definite"),
+        "{}",
+        stderr(&o)
+    );
+    let draws = dir.path().join("draws.csv");
+    std::fs::write(&draws, "theta:food,theta:steel\n4,5\n").unwrap();
+    let o = walras(&[
+        "trade",
+        "uncertainty",
+        "--draws-file",
+        draws.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(!o.status.success());
+    let e = stderr(&o);
+    assert!(e.contains("draws.csv") && e.contains("theta:steel"), "{e}");
+    let o = walras(&["trade", "uncertainty", "--quiet"]);
+    assert!(!o.status.success(), "a source of uncertainty is required");
+    // A draw outside the model's range is a failed draw, reported, not a crash.
+    std::fs::write(&draws, "theta:food\n4\n-1\n").unwrap();
+    let j = uncertainty(&["--draws-file", draws.to_str().unwrap()]);
+    assert_eq!(
+        (j["draws"].as_u64(), j["failed_draws"].as_u64()),
+        (Some(2), Some(1))
+    );
+    let failed = &j["draw_records"][1];
+    assert_eq!(failed["converged"], false);
+    assert!(failed["error"]
+        .as_str()
+        .unwrap()
+        .contains("theta:food = -1"));
+}
+
+#[test]
+#[ignore = "needs WALRAS_DATA_DIR (real data)"]
+fn wiod_elasticity_sets_are_re_solved_beside_their_prediction() {
+    let wiod = data_dir().join("wiod2014_44x16");
+    let j = json_of(&walras(&[
+        "trade",
+        "uncertainty",
+        "--data",
+        wiod.to_str().unwrap(),
+        "--tariff-structure",
+        "uniform",
+        "--elasticity-sets",
+        "--format",
+        "json",
+        "--quiet",
+    ]));
+    assert_eq!(j["draws"], 8);
+    assert_eq!(j["converged_draws"], 8);
+    // The data's default theta is the IS set: its prediction is the war itself.
+    let is = j["draw_records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["draw"] == "IS")
+        .unwrap();
+    assert!(is["prediction_distance"].as_f64().unwrap() < 1e-6);
+    assert_eq!(is["welfare_change_pct"].as_array().unwrap().len(), 44);
+}

@@ -560,6 +560,40 @@ pub enum TradeCommand {
     /// exact derivatives by the implicit function theorem at the solution (with --out, a
     /// heatmap and the tables).
     Sensitivity(SensitivityArgs),
+    /// Bands around the Nash war from the elasticities' uncertainty: each draw re-solved from
+    /// its first-order prediction, beside the delta-method bands.
+    Uncertainty(UncertaintyArgs),
+}
+
+/// `walras trade uncertainty`: exactly one of --se-rel, --covariance, --draws-file,
+/// --elasticity-sets.
+#[derive(Debug, Args, Clone)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["se_rel", "covariance", "draws_file", "elasticity_sets"])))]
+pub struct UncertaintyArgs {
+    /// The war and how to solve it (the flags of `walras trade nash`).
+    #[command(flatten)]
+    pub game: TradeGameArgs,
+    /// Number of normal draws (with --se-rel or --covariance).
+    #[arg(long, default_value_t = 100)]
+    pub draws: usize,
+    /// Seed of the normal draws (a draw depends only on the seed and its number).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Independent normal draws with standard error X times each elasticity.
+    #[arg(long, value_name = "X")]
+    pub se_rel: Option<f64>,
+    /// Normal draws with this covariance (`parameter,<name>,...`, e.g. the
+    /// elasticity_covariance.csv of `walras trade estimate-elasticities --out`); parameters it
+    /// does not name stay at their values.
+    #[arg(long, value_name = "FILE")]
+    pub covariance: Option<PathBuf>,
+    /// The draws in this file: one column per parameter (`theta:<sector>`, `psi:<sector>`),
+    /// one row per draw.
+    #[arg(long, value_name = "FILE")]
+    pub draws_file: Option<PathBuf>,
+    /// One draw per theta set of the data's elasticity_sets table.
+    #[arg(long)]
+    pub elasticity_sets: bool,
 }
 
 /// `walras trade sensitivity`.

@@ -58,6 +58,7 @@ mod polish;
 mod second_order;
 mod solve;
 pub mod spec;
+pub mod uncertainty;
 
 pub use comparative_statics::{
     comparative_statics, objective_response, Bound, ComparativeStatics, ObjectiveResponse,

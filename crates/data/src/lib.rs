@@ -25,6 +25,7 @@ mod error;
 mod latex;
 mod manifest;
 mod output_folder;
+mod parameters;
 mod shared_data;
 pub mod sweep;
 mod table;
@@ -43,6 +44,7 @@ pub use latex::{
 };
 pub use manifest::{sha256_file, InputFile, NamedReport, RunManifest};
 pub use output_folder::OutputFolder;
+pub use parameters::{read_covariance, read_draws, ParameterCovariance, ParameterDraws};
 pub use shared_data::{shared_data_dir, DATA_DIR_VAR};
 pub use table::{
     load_table, load_table_from_bytes, read_frame, read_matrix, Check, ColumnData, ColumnSpec,

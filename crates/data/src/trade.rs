@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use walras_trade::{percent_like, Sector, TradeData, MAX_TARIFF};
 
+use crate::table::read_frame;
 use crate::{load_table, load_table_from_bytes, Check, DataError, Schema, Table};
 
 /// The table names of the layout.
@@ -360,6 +361,48 @@ fn read(source: &Source, units: TariffUnits) -> Result<LoadedTrade, DataError> {
         data.deficits = Some(d);
     }
     Ok(LoadedTrade { data, files })
+}
+
+/// Every theta set of `dir`'s `elasticity_sets` table (columns `theta_<NAME>`), each as theta
+/// by sector in the order of `sectors` (names as in the sectors table): the table's path and
+/// (name, thetas) per set.
+pub fn read_elasticity_sets(
+    dir: &Path,
+    sectors: &[String],
+) -> Result<(PathBuf, Vec<(String, Vec<f64>)>), DataError> {
+    let path = find_table(dir, "elasticity_sets")?.ok_or_else(|| {
+        DataError::InvalidTable(format!("{}: no elasticity_sets table", dir.display()))
+    })?;
+    let names: Vec<String> = read_frame(&path)?
+        .get_column_names()
+        .iter()
+        .filter_map(|n| n.trim().strip_prefix("theta_").map(String::from))
+        .collect();
+    if names.is_empty() {
+        return Err(DataError::InvalidTable(format!(
+            "{}: no theta_<NAME> column",
+            path.display()
+        )));
+    }
+    let mut sets = Vec::with_capacity(names.len());
+    for name in names {
+        let mut data = TradeData::new(
+            Vec::new(),
+            sectors
+                .iter()
+                .map(|s| Sector {
+                    name: s.clone(),
+                    theta: f64::NAN,
+                    psi: 0.0,
+                    tariffable: true,
+                })
+                .collect(),
+            Vec::new(),
+        );
+        apply_elasticity_set(dir, &mut data, &name)?;
+        sets.push((name, data.sectors.iter().map(|s| s.theta).collect()));
+    }
+    Ok((path, sets))
 }
 
 /// Replace theta by the set `name` from `elasticity_sets` in `dir` (columns `theta_<name>`,

@@ -55,6 +55,8 @@ pub struct Economy {
     pub rebase_work: WorkCounts,
     /// Units of tariffs in the data (and in tariff tables read with it).
     pub tariff_units: TariffUnits,
+    /// The data directory (`None`: the embedded example).
+    pub data: Option<std::path::PathBuf>,
 }
 
 impl std::ops::Deref for Economy {
@@ -124,5 +126,6 @@ pub fn load(request: &EconomyRequest) -> Result<Economy> {
         scenario,
         rebase_work: counter.snapshot(),
         tariff_units: r.tariff_units,
+        data: r.data.clone(),
     })
 }

@@ -8,6 +8,7 @@ mod figures;
 mod policies;
 mod record;
 mod sensitivity;
+mod uncertainty;
 
 pub use compare::{compare, CompareRequest, ScenarioComparison};
 pub use economy::{load, Economy, EconomyRequest};
@@ -19,3 +20,4 @@ pub use policies::{
     OptimalRequest, PolicyRun, MAX_OPTIMUM_TOLERANCE,
 };
 pub use sensitivity::{sensitivity, SensitivityRequest, SensitivityRun};
+pub use uncertainty::{uncertainty, Draw, ParameterSource, UncertaintyRequest, UncertaintyRun};

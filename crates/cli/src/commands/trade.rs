@@ -8,8 +8,9 @@ use anyhow::{bail, Context, Result};
 use serde_json::json;
 use walras_api::trade::{
     compare as compare_scenarios, cooperate, counterfactual, estimate_elasticities, load, nash,
-    optimal, sensitivity, CompareRequest, CooperateRequest, Economy, EconomyRequest,
-    EstimateRequest, Instruments, NashRequest, OptimalRequest, PolicyRun, SensitivityRequest,
+    optimal, sensitivity, uncertainty, CompareRequest, CooperateRequest, Economy, EconomyRequest,
+    EstimateRequest, Instruments, NashRequest, OptimalRequest, ParameterSource, PolicyRun,
+    SensitivityRequest, UncertaintyRequest,
 };
 use walras_api::write_output;
 use walras_core::Observer;
@@ -19,7 +20,7 @@ use walras_trade::{PolicyResult, TradeModel};
 
 use crate::args::{
     CommonArgs, CounterfactualArgs, EconomyArgs, EstimateArgs, ImportArgs, InstrumentArgs,
-    OptimalArgs, SensitivityArgs, TradeCommand, TradeCompareArgs, TradeGameArgs,
+    OptimalArgs, SensitivityArgs, TradeCommand, TradeCompareArgs, TradeGameArgs, UncertaintyArgs,
 };
 use crate::output::{emit, headers, num, print, print_with_headers, TextTable};
 use crate::progress::{EngineWatch, Progress};
@@ -36,6 +37,7 @@ pub fn run(common: &CommonArgs, command: &TradeCommand, command_line: Vec<String
         TradeCommand::EstimateElasticities(args) => estimate(common, args, &mut manifest),
         TradeCommand::Compare(args) => compare(common, args, &mut manifest),
         TradeCommand::Sensitivity(args) => sensitivity_cmd(common, args, &mut manifest),
+        TradeCommand::Uncertainty(args) => uncertainty_cmd(common, args, &mut manifest),
     }
 }
 
@@ -409,4 +411,88 @@ fn compare(common: &CommonArgs, args: &TradeCompareArgs, manifest: &mut RunManif
         "Tariff war vs dual competition vs cooperation",
     )?;
     Ok(())
+}
+
+/// Bands around the Nash war from the elasticities' uncertainty.
+fn uncertainty_cmd(
+    common: &CommonArgs,
+    args: &UncertaintyArgs,
+    manifest: &mut RunManifest,
+) -> Result<()> {
+    let eco = economy(&args.game.economy, common.quiet)?;
+    let source = match (&args.se_rel, &args.covariance, &args.draws_file) {
+        (Some(x), _, _) => ParameterSource::RelativeStdErr(*x),
+        (_, Some(f), _) => ParameterSource::Covariance(f.clone()),
+        (_, _, Some(f)) => ParameterSource::DrawsFile(f.clone()),
+        _ => ParameterSource::ElasticitySets,
+    };
+    let spinner = Progress::spinner("Nash war and its derivatives", common.quiet);
+    let observer: Arc<dyn Observer> = Arc::new(EngineWatch::new(&spinner, false, false));
+    let shown = spinner.clone();
+    let run = uncertainty(
+        &eco,
+        &UncertaintyRequest {
+            sensitivity: SensitivityRequest {
+                exercise: "nash".into(),
+                nash: nash_request(&args.game, observer)?,
+                country: None,
+                aggregation: args.game.aggregation.clone(),
+            },
+            draws: args.draws,
+            seed: args.seed,
+            source,
+            on_draw: Arc::new(move |k, n| shown.message(format!("re-solved draw {k} of {n}"))),
+        },
+    );
+    spinner.finish();
+    let run = run?;
+    for warning in &run.provenance.warnings {
+        if !common.quiet {
+            eprintln!("warning: {warning}");
+        }
+    }
+    if let Some(dir) = &common.out {
+        write_output(dir, &run.output, &run.provenance, manifest)?;
+    }
+    let j = &run.output.json;
+    let pct = |v: &serde_json::Value| v.as_f64().map_or("-".to_string(), |x| format!("{x:.2}"));
+    let rows = j["welfare"]
+        .as_array()
+        .map(|w| {
+            w.iter()
+                .map(|c| {
+                    vec![
+                        c["country"].as_str().unwrap_or("").to_string(),
+                        pct(&c["welfare_change_pct"]),
+                        format!("{} .. {}", pct(&c["delta_p05"]), pct(&c["delta_p95"])),
+                        format!(
+                            "{} .. {}",
+                            pct(&c["monte_carlo"]["p05"]),
+                            pct(&c["monte_carlo"]["p95"])
+                        ),
+                    ]
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let table = TextTable {
+        headers: [
+            "country",
+            "welfare change (%)",
+            "90% band, delta method",
+            "90% band, re-solved draws",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+    };
+    let preface = format!(
+        "Nash war under {}: {} of {} draws re-solved; prediction vs re-solve: median {:.2e}, max {:.2e} (largest policy gap).",
+        j["source"].as_str().unwrap_or(""),
+        j["converged_draws"],
+        j["draws"],
+        j["prediction_distance"]["median"].as_f64().unwrap_or(f64::NAN),
+        j["prediction_distance"]["max"].as_f64().unwrap_or(f64::NAN),
+    );
+    print(common.format, &table, j, &preface).context("writing to stdout")
 }
