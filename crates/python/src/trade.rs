@@ -5,9 +5,10 @@ use std::path::PathBuf;
 use numpy::PyArray1;
 use pyo3::prelude::*;
 use walras_api::trade::{
-    compare, cooperate, counterfactual, estimate_elasticities, load, nash, optimal, CompareRequest,
-    CooperateRequest, Economy, EconomyRequest, EstimateRequest, Instruments, NashRequest,
-    OptimalRequest, PolicyRun,
+    compare, cooperate, counterfactual, estimate_elasticities, load, nash, optimal, sensitivity,
+    uncertainty, CompareRequest, CooperateRequest, Economy, EconomyRequest, EstimateRequest,
+    Instruments, NashRequest, OptimalRequest, ParameterSource, PolicyRun, SensitivityRequest,
+    UncertaintyRequest,
 };
 use walras_api::ArgumentError;
 use walras_data::trade_import::{import, RawLayout};
@@ -25,6 +26,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(trade_compare, m)?)?;
     m.add_function(wrap_pyfunction!(trade_import, m)?)?;
     m.add_function(wrap_pyfunction!(trade_estimate_elasticities, m)?)?;
+    m.add_function(wrap_pyfunction!(trade_sensitivity, m)?)?;
+    m.add_function(wrap_pyfunction!(trade_uncertainty, m)?)?;
     Ok(())
 }
 
@@ -272,6 +275,142 @@ fn trade_compare(
                 tariff_structure,
                 tol,
                 observer,
+            },
+        )
+    })?;
+    Ok(Run::new(run.output, run.provenance, call))
+}
+
+/// The game settings shared by `sensitivity` and `uncertainty`.
+struct Game {
+    instruments: Instruments,
+    method: String,
+    schedule: String,
+    damping: f64,
+    tol: f64,
+    start: Option<PathBuf>,
+}
+
+impl Game {
+    fn request(self, observer: std::sync::Arc<dyn walras_core::Observer>) -> NashRequest {
+        NashRequest {
+            instruments: self.instruments,
+            method: self.method,
+            schedule: self.schedule,
+            damping: self.damping,
+            tol: self.tol,
+            start: self.start,
+            second_order: false,
+            observer,
+        }
+    }
+}
+
+/// Comparative statics in the elasticities (`walras trade sensitivity`).
+#[pyfunction]
+#[pyo3(signature = (economy, instruments_, tariff_structure, tariff_bounds, subsidy_bounds, method, schedule, damping, tol, start, exercise, country, aggregation, progress, call))]
+#[allow(clippy::too_many_arguments)]
+fn trade_sensitivity(
+    py: Python<'_>,
+    economy: &TradeEconomy,
+    instruments_: String,
+    tariff_structure: String,
+    tariff_bounds: (f64, f64),
+    subsidy_bounds: (f64, f64),
+    method: String,
+    schedule: String,
+    damping: f64,
+    tol: f64,
+    start: Option<PathBuf>,
+    exercise: String,
+    country: Option<String>,
+    aggregation: String,
+    progress: Option<Bound<'_, PyAny>>,
+    call: String,
+) -> PyResult<Run> {
+    let game = Game {
+        instruments: instruments(instruments_, tariff_structure, tariff_bounds, subsidy_bounds),
+        method,
+        schedule,
+        damping,
+        tol,
+        start,
+    };
+    let run = detached(py, progress.as_ref(), |observer| {
+        sensitivity(
+            &economy.0,
+            &SensitivityRequest {
+                exercise,
+                nash: game.request(observer),
+                country,
+                aggregation,
+            },
+        )
+    })?;
+    Ok(Run::new(run.output, run.provenance, call))
+}
+
+/// Bands around the Nash war (`walras trade uncertainty`); exactly one of `se_rel`,
+/// `covariance`, `draws_file`, `elasticity_sets` (checked by the Python layer).
+#[pyfunction]
+#[pyo3(signature = (economy, instruments_, tariff_structure, tariff_bounds, subsidy_bounds, method, tol, draws, seed, se_rel, covariance, draws_file, elasticity_sets, progress, call))]
+#[allow(clippy::too_many_arguments)]
+fn trade_uncertainty(
+    py: Python<'_>,
+    economy: &TradeEconomy,
+    instruments_: String,
+    tariff_structure: String,
+    tariff_bounds: (f64, f64),
+    subsidy_bounds: (f64, f64),
+    method: String,
+    tol: f64,
+    draws: usize,
+    seed: u64,
+    se_rel: Option<f64>,
+    covariance: Option<PathBuf>,
+    draws_file: Option<PathBuf>,
+    elasticity_sets: bool,
+    progress: Option<Bound<'_, PyAny>>,
+    call: String,
+) -> PyResult<Run> {
+    let source = match (se_rel, covariance, draws_file, elasticity_sets) {
+        (Some(x), None, None, false) => ParameterSource::RelativeStdErr(x),
+        (None, Some(f), None, false) => ParameterSource::Covariance(f),
+        (None, None, Some(f), false) => ParameterSource::DrawsFile(f),
+        (None, None, None, true) => ParameterSource::ElasticitySets,
+        _ => {
+            return Err(to_py_err(
+                py,
+                ArgumentError::new(
+                    "se_rel",
+                    "give exactly one of se_rel, covariance, draws_file, elasticity_sets=True",
+                )
+                .into(),
+            ))
+        }
+    };
+    let game = Game {
+        instruments: instruments(instruments_, tariff_structure, tariff_bounds, subsidy_bounds),
+        method,
+        schedule: "jacobi".into(),
+        damping: 0.7,
+        tol,
+        start: None,
+    };
+    let run = detached(py, progress.as_ref(), |observer| {
+        uncertainty(
+            &economy.0,
+            &UncertaintyRequest {
+                sensitivity: SensitivityRequest {
+                    exercise: "nash".into(),
+                    nash: game.request(observer),
+                    country: None,
+                    aggregation: "sum-of-logs".into(),
+                },
+                draws,
+                seed,
+                source,
+                on_draw: std::sync::Arc::new(|_, _| {}),
             },
         )
     })?;

@@ -142,3 +142,28 @@ def test_estimate_elasticities_equals_the_cli(cli):
         walras.trade.estimate_elasticities(CP2015, trim="0.1")
     with pytest.raises(DataError):
         walras.trade.estimate_elasticities(ROOT / "no-such-dir")
+
+
+def test_sensitivity_and_uncertainty_equal_the_cli(cli, economy, tmp_path):
+    py = economy.sensitivity(tariff_structure="sector")
+    rec = cli("trade", "sensitivity", "--tariff-structure", "sector")
+    assert_same(without_timings(py.to_dict()), without_timings(rec))
+    assert py.jacobian.shape == (len(py.policies), len(py.parameters)) == (9, 8)
+    assert py.welfare_jacobian.shape == (3, 8) and py.parameters[0] == "theta:food"
+    assert np.all(np.isfinite(py.jacobian)) and py.condition_number >= 1
+    opt = economy.sensitivity(exercise="optimal", country="South", tariff_structure="sector")
+    assert all(p.startswith("tariff:South:") for p in opt.policies)
+    u = economy.uncertainty(se_rel=0.02, draws=8, seed=4, tariff_structure="sector")
+    rec = cli("trade", "uncertainty", "--se-rel", "0.02", "--draws", "8", "--seed", "4",
+              "--tariff-structure", "sector")
+    assert_same(without_timings(u.to_dict()), without_timings(rec))
+    assert u.converged_draws == 8 and u.welfare_p05.shape == (3,)
+    assert np.all(u.welfare_p05 <= u.welfare_p95)
+    with pytest.raises(ValueError, match="exactly one"):
+        economy.uncertainty(se_rel=0.1, elasticity_sets=True)
+    with pytest.raises(ArgumentError, match="country"):
+        economy.sensitivity(exercise="optimal")
+    bad = tmp_path / "draws.csv"
+    bad.write_text("theta:steel\n4\n")
+    with pytest.raises(WalrasError, match="theta:steel"):
+        economy.uncertainty(draws_file=bad)

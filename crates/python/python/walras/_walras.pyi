@@ -206,6 +206,40 @@ def gtb_simulate(
 ) -> Run: ...
 
 def trade_estimate_elasticities(layout: str, source: str, trim: float, call: str) -> Run: ...
+def trade_sensitivity(
+    economy: TradeEconomy,
+    instruments_: str,
+    tariff_structure: str,
+    tariff_bounds: Tuple[float, float],
+    subsidy_bounds: Tuple[float, float],
+    method: str,
+    schedule: str,
+    damping: float,
+    tol: float,
+    start: Optional[str],
+    exercise: str,
+    country: Optional[str],
+    aggregation: str,
+    progress: Optional[Callable[..., None]],
+    call: str,
+) -> Run: ...
+def trade_uncertainty(
+    economy: TradeEconomy,
+    instruments_: str,
+    tariff_structure: str,
+    tariff_bounds: Tuple[float, float],
+    subsidy_bounds: Tuple[float, float],
+    method: str,
+    tol: float,
+    draws: int,
+    seed: int,
+    se_rel: Optional[float],
+    covariance: Optional[str],
+    draws_file: Optional[str],
+    elasticity_sets: bool,
+    progress: Optional[Callable[..., None]],
+    call: str,
+) -> Run: ...
 def gtb_game(
     kind: str,
     tax: str,

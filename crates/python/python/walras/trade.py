@@ -26,7 +26,7 @@ from walras import _args, _walras
 from walras._result import Progress, Result, fmt, optional_frame, progress_callback, text_table
 
 __all__ = ["load", "import_data", "estimate_elasticities", "Economy", "PolicyResult", "ScenarioComparison",
-           "Elasticities"]
+           "Elasticities", "Sensitivity", "Uncertainty"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -250,6 +250,149 @@ class Economy:
             progress_callback(progress, "war, dual competition, cooperation"), call,
         )
         return ScenarioComparison(run)
+
+    def sensitivity(
+        self,
+        *,
+        exercise: str = "nash",
+        country: Optional[str] = None,
+        instruments: str = "tariffs",
+        tariff_structure: str = "partner-sector",
+        tariff_bounds: Tuple[float, float] = (0.0, 5.0),
+        subsidy_bounds: Tuple[float, float] = (-0.5, 2.0),
+        method: str = "auto",
+        schedule: str = "jacobi",
+        damping: float = 0.7,
+        tol: float = 1e-8,
+        start: Optional[PathLike] = None,
+        aggregation: str = "sum-of-logs",
+        progress: Progress = None,
+    ) -> "Sensitivity":
+        """How the ``exercise``'s policies (``nash``, ``optimal`` for ``country``, or
+        ``cooperate``) and every country's welfare move with the elasticities: exact derivatives
+        by the implicit function theorem at the solution (``walras trade sensitivity``)."""
+        call = _call("sensitivity", self, exercise=exercise, country=country,
+                     tariff_structure=tariff_structure, tol=tol)
+        run = _walras.trade_sensitivity(
+            self._inner, _args.text("instruments", instruments),
+            _args.text("tariff_structure", tariff_structure), _pair("tariff_bounds", tariff_bounds),
+            _pair("subsidy_bounds", subsidy_bounds), _args.text("method", method),
+            _args.text("schedule", schedule), _args.real("damping", damping), _args.real("tol", tol),
+            _optional_path("start", start), _args.text("exercise", exercise),
+            None if country is None else _args.text("country", country),
+            _args.text("aggregation", aggregation),
+            progress_callback(progress, f"{exercise} solution and its derivatives"), call,
+        )
+        return Sensitivity(run)
+
+    def uncertainty(
+        self,
+        *,
+        se_rel: Optional[float] = None,
+        covariance: Optional[PathLike] = None,
+        draws_file: Optional[PathLike] = None,
+        elasticity_sets: bool = False,
+        draws: int = 100,
+        seed: int = 0,
+        instruments: str = "tariffs",
+        tariff_structure: str = "partner-sector",
+        tariff_bounds: Tuple[float, float] = (0.0, 5.0),
+        subsidy_bounds: Tuple[float, float] = (-0.5, 2.0),
+        method: str = "auto",
+        tol: float = 1e-8,
+        progress: Progress = None,
+    ) -> "Uncertainty":
+        """Bands around the Nash war (``walras trade uncertainty``): elasticities drawn with
+        standard errors ``se_rel`` x each value, from a ``covariance`` file, from a
+        ``draws_file``, or the data's ``elasticity_sets`` (exactly one); each draw re-solved
+        from its first-order prediction, beside the delta-method bands."""
+        given = [se_rel is not None, covariance is not None, draws_file is not None, bool(elasticity_sets)]
+        if sum(given) != 1:
+            raise ValueError("give exactly one of se_rel, covariance, draws_file, elasticity_sets=True")
+        call = _call("uncertainty", self, se_rel=se_rel, covariance=covariance, draws_file=draws_file,
+                     elasticity_sets=elasticity_sets, draws=draws, seed=seed,
+                     tariff_structure=tariff_structure)
+        run = _walras.trade_uncertainty(
+            self._inner, _args.text("instruments", instruments),
+            _args.text("tariff_structure", tariff_structure), _pair("tariff_bounds", tariff_bounds),
+            _pair("subsidy_bounds", subsidy_bounds), _args.text("method", method),
+            _args.real("tol", tol), _args.count("draws", draws, 1), _args.count("seed", seed),
+            None if se_rel is None else _args.real("se_rel", se_rel),
+            _optional_path("covariance", covariance), _optional_path("draws_file", draws_file),
+            bool(elasticity_sets), progress_callback(progress, "Nash war under uncertainty"), call,
+        )
+        return Uncertainty(run)
+
+
+class Sensitivity(Result):
+    """Exact comparative statics of a policy in the elasticities (``walras trade
+    sensitivity``): ``parameters`` (``theta:<sector>``, ``psi:<sector>``) and their
+    ``parameter_values``; ``policies`` (``tariff:<country>[:<partner>][:<sector>]``, ...) and
+    ``policy_values`` (fractions); ``jacobian`` (policies x parameters, fraction per unit);
+    ``countries``, ``welfare_change_pct`` and ``welfare_jacobian`` (countries x parameters,
+    percentage points per unit); ``bound``, ``switching``, ``condition_number``,
+    ``flat_directions``."""
+
+    def __init__(self, run: Any) -> None:
+        super().__init__(run)
+        r = self._record
+        self.parameters: List[str] = list(r["parameters"])
+        self.parameter_values = np.array(r["parameter_values"], dtype=np.float64)
+        self.policies: List[str] = list(r["policies"])
+        self.policy_values = np.array(r["policy_values"], dtype=np.float64)
+        self.jacobian = np.array(r["jacobian"], dtype=np.float64).reshape(len(self.policies), len(self.parameters))
+        self.countries: List[str] = list(r["countries"])
+        self.welfare_change_pct = np.array(r["welfare_change_pct"], dtype=np.float64)
+        self.welfare_jacobian = np.array(r["welfare_jacobian"], dtype=np.float64).reshape(
+            len(self.countries), len(self.parameters))
+        self.bound: List[Optional[str]] = list(r["bound"])
+        self.switching: List[bool] = list(r["switching"])
+        self.condition_number: float = float(r["condition_number"])
+        self.flat_directions: List[List[float]] = list(r["flat_directions"])
+
+    def _columns(self) -> Dict[str, Any]:
+        cols: Dict[str, Any] = {"policy": self.policies, "value": self.policy_values}
+        cols.update({p: self.jacobian[:, k] for k, p in enumerate(self.parameters)})
+        return cols
+
+    def __repr__(self) -> str:
+        rows = []
+        for i, p in enumerate(self.policies):
+            k = int(np.argmax(np.abs(self.jacobian[i]))) if self.parameters else 0
+            rows.append([p, fmt(float(self.policy_values[i])), self.parameters[k], fmt(float(self.jacobian[i, k]))])
+        return (f"Sensitivity ({self._record['exercise']}; condition number {self.condition_number:.3g})\n"
+                + text_table(["policy", "value (fraction)", "most sensitive to", "d value / d parameter"], rows))
+
+
+class Uncertainty(Result):
+    """Bands around the Nash war (``walras trade uncertainty``): ``policies`` and ``welfare``
+    (records with the value, the delta-method band ``delta_p05``/``delta_p95`` and the
+    re-solved draws' ``monte_carlo`` quantiles), ``draw_records`` (prediction against re-solve
+    per draw) and, as arrays, ``welfare_change_pct``, ``welfare_p05``, ``welfare_p95`` (Monte
+    Carlo) by country."""
+
+    def __init__(self, run: Any) -> None:
+        super().__init__(run)
+        r = self._record
+        self.policies: List[Dict[str, Any]] = r["policies"]
+        self.welfare: List[Dict[str, Any]] = r["welfare"]
+        self.draw_records: List[Dict[str, Any]] = r["draw_records"]
+        self.countries: List[str] = [w["country"] for w in self.welfare]
+        self.welfare_change_pct = np.array([w["welfare_change_pct"] for w in self.welfare], dtype=np.float64)
+        self.welfare_p05 = np.array([w["monte_carlo"]["p05"] for w in self.welfare], dtype=np.float64)
+        self.welfare_p95 = np.array([w["monte_carlo"]["p95"] for w in self.welfare], dtype=np.float64)
+        self.converged_draws: int = int(r["converged_draws"])
+        self.failed_draws: int = int(r["failed_draws"])
+
+    def _columns(self) -> Dict[str, Any]:
+        return {"country": self.countries, "welfare_change_pct": self.welfare_change_pct,
+                "welfare_p05": self.welfare_p05, "welfare_p95": self.welfare_p95}
+
+    def __repr__(self) -> str:
+        rows = [[c, fmt(float(w)), fmt(float(a)), fmt(float(b))]
+                for c, w, a, b in zip(self.countries, self.welfare_change_pct, self.welfare_p05, self.welfare_p95)]
+        return (f"Uncertainty ({self._record['source']}; {self.converged_draws} of {self._record['draws']} draws)\n"
+                + text_table(["country", "welfare change (%)", "p05", "p95"], rows))
 
 
 def load(
