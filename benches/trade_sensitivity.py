@@ -1,0 +1,62 @@
+#!/usr/bin/env python3
+"""Wall time of `walras trade sensitivity` against `walras trade nash` alone on the same data,
+and of `walras trade uncertainty` per draw: runs alternate, medians are reported.
+
+    python3 benches/trade_sensitivity.py --walras target/release/walras --data ../shared/data \
+        [--tidy-dlopt DIR] [--runs 5]
+
+`--tidy-dlopt` is the dlopt data in the tidy layout (`walras trade import --layout dlopt
+--from ../shared/data/dlopt_7x44_2017 --to DIR`); without it the dlopt rows are skipped.
+"""
+
+import argparse
+import json
+import statistics
+import subprocess
+import time
+
+
+def timed(cmd):
+    t = time.perf_counter()
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return time.perf_counter() - t, json.loads(out)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--walras", required=True)
+    ap.add_argument("--data", required=True, help="the shared data folder")
+    ap.add_argument("--tidy-dlopt")
+    ap.add_argument("--runs", type=int, default=5)
+    a = ap.parse_args()
+    cases = [("example, 9 tariffs by sector", ["--tariff-structure", "sector"]),
+             ("WIOD 44x16, 44 uniform tariffs",
+              ["--data", f"{a.data}/wiod2014_44x16", "--tariff-structure", "uniform"])]
+    if a.tidy_dlopt:
+        cases.append(("dlopt 7x44, 154 tariffs by sector",
+                      ["--data", a.tidy_dlopt, "--tariff-structure", "sector"]))
+    print("| war | nash | sensitivity (nash included) | ratio | parameters |")
+    print("|---|---|---|---|---|")
+    for label, args in cases:
+        nash, sens = [], []
+        for _ in range(a.runs):
+            nash.append(timed([a.walras, "trade", "nash", *args, "--format", "json", "--quiet"])[0])
+            t, rec = timed([a.walras, "trade", "sensitivity", *args, "--format", "json", "--quiet"])
+            sens.append(t)
+        n, s = statistics.median(nash), statistics.median(sens)
+        print(f"| {label} | {n:.2f} s | {s:.2f} s | {s / n:.1f} | {len(rec['parameters'])} |")
+    # Uncertainty: 100 draws of the WIOD uniform war, 10% standard errors.
+    t, rec = timed([a.walras, "trade", "uncertainty", "--data", f"{a.data}/wiod2014_44x16",
+                    "--tariff-structure", "uniform", "--se-rel", "0.1", "--draws", "100",
+                    "--format", "json", "--quiet"])
+    timing = rec["timing"]
+    print()
+    print(f"uncertainty, WIOD uniform war, 100 draws (se-rel 0.1): {t:.1f} s in all; "
+          f"war and derivatives {timing['cold_solve_and_statics_s']:.2f} s, draws "
+          f"{timing['draws_s']:.1f} s (mean {timing['mean_draw_s']:.2f} s per draw on one "
+          f"of the threads), {rec['converged_draws']} of {rec['draws']} converged, "
+          f"median prediction gap {rec['prediction_distance']['median']:.2e}")
+
+
+if __name__ == "__main__":
+    main()
