@@ -559,10 +559,10 @@ pub enum TradeCommand {
     /// How the Nash, optimal or cooperative policies and welfare move with the elasticities:
     /// exact derivatives by the implicit function theorem at the solution (with --out, a
     /// heatmap and the tables).
-    Sensitivity(SensitivityArgs),
+    Sensitivity(Box<SensitivityArgs>),
     /// Bands around the Nash war from the elasticities' uncertainty: each draw re-solved from
     /// its first-order prediction, beside the delta-method bands.
-    Uncertainty(UncertaintyArgs),
+    Uncertainty(Box<UncertaintyArgs>),
 }
 
 /// `walras trade uncertainty`: exactly one of --se-rel, --covariance, --draws-file,

@@ -232,7 +232,7 @@ pub fn comparative_statics<M: Welfare + ?Sized>(
         if k >= policy.len() || instruments.contains(&k) {
             return Err(invalid(
                 "parameters",
-                &k.to_string(),
+                k.to_string(),
                 "a parameter must be a policy entry that no player controls",
             ));
         }
@@ -275,7 +275,7 @@ pub fn comparative_statics<M: Welfare + ?Sized>(
         if !(largest.is_finite() && largest > 0.0) {
             return Err(invalid(
                 "dG/dp",
-                &format!("largest singular value {largest}"),
+                format!("largest singular value {largest}"),
                 "the first-order conditions do not depend on the free instruments",
             ));
         }

@@ -24,7 +24,7 @@ pub fn normal_draws(
     if covariance.shape() != (k, k) {
         return Err(invalid(
             "covariance",
-            &format!("{}x{}", covariance.nrows(), covariance.ncols()),
+            format!("{}x{}", covariance.nrows(), covariance.ncols()),
             "must be square with one row per parameter",
         ));
     }
@@ -34,7 +34,7 @@ pub fn normal_draws(
     if !largest.is_finite() || smallest < -1e-10 * largest.max(f64::MIN_POSITIVE) {
         return Err(invalid(
             "covariance",
-            &format!("smallest eigenvalue {smallest:e} (largest {largest:e})"),
+            format!("smallest eigenvalue {smallest:e} (largest {largest:e})"),
             "is not positive semi-definite",
         ));
     }

@@ -43,11 +43,11 @@ fn cournot_nash_quantities_respond_to_demand_as_the_closed_form_says() {
     let players = players_from_blocks(walras_core::Equilibrium::policy_space(&market));
     let (s, w) = statics_at(&market, &players, &q);
     let n = 3.0;
-    for i in 0..3 {
+    for (i, qi) in q.iter().enumerate() {
         assert!((s.jacobian[(i, 0)] - 1.0 / ((n + 1.0) * b)).abs() < 1e-10);
-        assert!((s.jacobian[(i, 1)] + q[i] / b).abs() < 1e-10);
-        assert!((w.total[(i, 0)] - 2.0 * q[i] / (n + 1.0)).abs() < 1e-9);
-        assert!((w.total[(i, 1)] + q[i] * q[i]).abs() < 1e-9);
+        assert!((s.jacobian[(i, 1)] + qi / b).abs() < 1e-10);
+        assert!((w.total[(i, 0)] - 2.0 * qi / (n + 1.0)).abs() < 1e-9);
+        assert!((w.total[(i, 1)] + qi * qi).abs() < 1e-9);
         // Envelope theorem: a firm's own quantity contributes nothing.
         let own: Vec<bool> = (0..3).map(|k| k == i).collect();
         let envelope = w.envelope(&s, i, &own);

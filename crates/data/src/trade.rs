@@ -363,13 +363,16 @@ fn read(source: &Source, units: TariffUnits) -> Result<LoadedTrade, DataError> {
     Ok(LoadedTrade { data, files })
 }
 
+/// A named theta set: (name, theta by sector).
+pub type ElasticitySet = (String, Vec<f64>);
+
 /// Every theta set of `dir`'s `elasticity_sets` table (columns `theta_<NAME>`), each as theta
 /// by sector in the order of `sectors` (names as in the sectors table): the table's path and
 /// (name, thetas) per set.
 pub fn read_elasticity_sets(
     dir: &Path,
     sectors: &[String],
-) -> Result<(PathBuf, Vec<(String, Vec<f64>)>), DataError> {
+) -> Result<(PathBuf, Vec<ElasticitySet>), DataError> {
     let path = find_table(dir, "elasticity_sets")?.ok_or_else(|| {
         DataError::InvalidTable(format!("{}: no elasticity_sets table", dir.display()))
     })?;

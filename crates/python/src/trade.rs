@@ -329,7 +329,12 @@ fn trade_sensitivity(
     call: String,
 ) -> PyResult<Run> {
     let game = Game {
-        instruments: instruments(instruments_, tariff_structure, tariff_bounds, subsidy_bounds),
+        instruments: instruments(
+            instruments_,
+            tariff_structure,
+            tariff_bounds,
+            subsidy_bounds,
+        ),
         method,
         schedule,
         damping,
@@ -390,7 +395,12 @@ fn trade_uncertainty(
         }
     };
     let game = Game {
-        instruments: instruments(instruments_, tariff_structure, tariff_bounds, subsidy_bounds),
+        instruments: instruments(
+            instruments_,
+            tariff_structure,
+            tariff_bounds,
+            subsidy_bounds,
+        ),
         method,
         schedule: "jacobi".into(),
         damping: 0.7,
