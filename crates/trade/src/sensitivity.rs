@@ -61,6 +61,9 @@ pub struct Sensitivity {
     pub policies: Vec<String>,
     /// Their values at the solution (fractions).
     pub policy_values: Vec<f64>,
+    /// Their indices in the policy vector.
+    #[serde(skip)]
+    pub policy_indices: Vec<usize>,
     /// d policy / d parameter (fraction per unit of the parameter): one row per policy.
     #[serde(skip)]
     pub jacobian: DMatrix<f64>,
@@ -222,6 +225,7 @@ fn statics_of(
             .map(|&i| instrument_label(model, &instruments[i]))
             .collect(),
         policy_values: statics.instruments.iter().map(|&i| policy[i]).collect(),
+        policy_indices: statics.instruments,
         jacobian: statics.jacobian,
         countries: model.baseline().countries.clone(),
         welfare: response.values,

@@ -356,6 +356,18 @@ pub fn nash(eco: &Economy, request: &NashRequest) -> Result<PolicyRun> {
     finish(eco, model, res, j, title, &work, provenance)
 }
 
+/// World welfare named `sum-of-logs` or `sum`.
+pub(crate) fn parse_aggregation(name: &str) -> Result<Aggregation, ArgumentError> {
+    match name {
+        "sum-of-logs" => Ok(Aggregation::SumOfLogs),
+        "sum" => Ok(Aggregation::WeightedSum),
+        other => Err(ArgumentError::new(
+            "aggregation",
+            format!("must be sum-of-logs or sum, got {other:?}"),
+        )),
+    }
+}
+
 /// The cooperative optimum: all policies chosen to maximise world welfare.
 pub fn cooperate(eco: &Economy, request: &CooperateRequest) -> Result<PolicyRun> {
     let r = request;
@@ -366,17 +378,7 @@ pub fn cooperate(eco: &Economy, request: &CooperateRequest) -> Result<PolicyRun>
         json!({"instruments": r.instruments.instruments, "tariff_structure": r.instruments.tariff_structure, "tol": r.tol, "baseline": eco.label, "cooperate": true, "aggregation": r.aggregation, "start": r.start}),
     );
     let start = start_policy(&model, r.start.as_deref(), &mut provenance.inputs)?;
-    let aggregation = match r.aggregation.as_str() {
-        "sum-of-logs" => Aggregation::SumOfLogs,
-        "sum" => Aggregation::WeightedSum,
-        other => {
-            return Err(ArgumentError::new(
-                "aggregation",
-                format!("must be sum-of-logs or sum, got {other:?}"),
-            )
-            .into())
-        }
-    };
+    let aggregation = parse_aggregation(&r.aggregation)?;
     let work = Arc::new(WorkCounter::new());
     let optimizer =
         optimizer(r.tol, eco)?.with_observer(Arc::new((work.clone(), r.observer.clone())));

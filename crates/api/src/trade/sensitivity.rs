@@ -7,14 +7,15 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use serde_json::{json, Value};
-use walras_core::{Aggregation, Bound, Observer, StaticsOptions};
+use walras_core::{Bound, Observer, StaticsOptions};
 use walras_data::{DeficitTreatment, Table};
 use walras_plot::Heatmap;
 use walras_trade::{Deficits, Exercise, Origin, Sensitivity};
 
 use super::economy::Economy;
 use super::policies::{
-    cooperate, nash, optimal, CooperateRequest, NashRequest, OptimalRequest, PolicyRun,
+    cooperate, nash, optimal, parse_aggregation, CooperateRequest, NashRequest, OptimalRequest,
+    PolicyRun,
 };
 use crate::{ArgumentError, Figure, NamedTable, Output, Provenance};
 
@@ -82,17 +83,7 @@ pub fn sensitivity(eco: &Economy, request: &SensitivityRequest) -> Result<Sensit
             (run, Exercise::Optimal { country: index })
         }
         "cooperate" => {
-            let aggregation = match r.aggregation.as_str() {
-                "sum-of-logs" => Aggregation::SumOfLogs,
-                "sum" => Aggregation::WeightedSum,
-                other => {
-                    return Err(ArgumentError::new(
-                        "aggregation",
-                        format!("must be sum-of-logs or sum, got {other:?}"),
-                    )
-                    .into())
-                }
-            };
+            let aggregation = parse_aggregation(&r.aggregation)?;
             let run = cooperate(
                 eco,
                 &CooperateRequest {

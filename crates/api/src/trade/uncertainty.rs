@@ -12,7 +12,7 @@ use nalgebra::DMatrix;
 use rayon::prelude::*;
 use serde_json::{json, Value};
 use walras_core::uncertainty::{delta_std, normal_draws, quantile, Z90};
-use walras_core::SolverOptions;
+use walras_core::{Equilibrium, SolverOptions};
 use walras_data::{read_covariance, read_draws, DeficitTreatment, Table};
 use walras_plot::{ScatterChart, Series};
 use walras_trade::{nash_with, Baseline, NashMethod, ResponseDynamics, TradeModel, THETA_RANGE};
@@ -204,25 +204,13 @@ pub fn uncertainty(eco: &Economy, request: &UncertaintyRequest) -> Result<Uncert
             let dt = nalgebra::DVector::from_column_slice(&dtheta);
             let shift = &s.jacobian * &dt;
             let welfare_shift = &s.welfare_jacobian * &dt;
-            let space = base.run.model.policy_map().space.clone();
-            let predicted_policy: Vec<f64> = s
-                .policy_values
-                .iter()
-                .zip(shift.iter())
-                .map(|(p, d)| p + d)
-                .collect();
+            // The prediction p* + J dtheta, projected onto the bounds.
             let mut full = base.run.result.policy.clone();
-            for (k, &i) in statics_indices(&base.run.model, &s.policies)
-                .iter()
-                .enumerate()
-            {
-                full[i] = predicted_policy[k];
+            for (k, &i) in s.policy_indices.iter().enumerate() {
+                full[i] = s.policy_values[k] + shift[k];
             }
-            let full = space.project(&full);
-            let predicted_policy = statics_indices(&base.run.model, &s.policies)
-                .iter()
-                .map(|&i| full[i])
-                .collect();
+            let full = base.run.model.policy_space().project(&full);
+            let predicted_policy = s.policy_indices.iter().map(|&i| full[i]).collect();
             let predicted_welfare_pct = s
                 .welfare
                 .iter()
@@ -272,20 +260,6 @@ fn positions(file_names: &[String], parameters: &[String], path: &Path) -> Resul
                 )
             })
         })
-        .collect()
-}
-
-/// The policy indices of the statics' rows, by name.
-fn statics_indices(model: &TradeModel, policies: &[String]) -> Vec<usize> {
-    let map = model.policy_map();
-    let labels: Vec<String> = map
-        .instruments
-        .iter()
-        .map(|inst| walras_trade::instrument_label(model, inst))
-        .collect();
-    policies
-        .iter()
-        .filter_map(|p| labels.iter().position(|l| l == p))
         .collect()
 }
 
@@ -365,7 +339,7 @@ fn summarise(
     r: &UncertaintyRequest,
 ) -> Result<UncertaintyRun> {
     let s = &base.sensitivity;
-    let rows = statics_indices(&base.run.model, &s.policies);
+    let rows = &s.policy_indices;
     let ok: Vec<&Draw> = draws.iter().filter(|d| d.solved.is_ok()).collect();
     let failed = draws.len() - ok.len();
     fn solved(d: &Draw) -> &(Vec<f64>, Vec<f64>) {

@@ -124,20 +124,31 @@ fn country_table(model: &TradeModel, r: &PolicyResult) -> (TextTable, Vec<String
     (table, columns.iter().map(|c| c.1.to_string()).collect())
 }
 
-/// Print a policy run (and write its folder with `--out`).
-fn report(common: &CommonArgs, run: &PolicyRun, manifest: &mut RunManifest) -> Result<()> {
-    for warning in &run.provenance.warnings {
-        if !common.quiet {
+/// Show a run's warnings (unless quiet) and write its folder with `--out`.
+fn warn_and_write(
+    common: &CommonArgs,
+    output: &walras_api::Output,
+    provenance: &walras_api::Provenance,
+    manifest: &mut RunManifest,
+) -> Result<()> {
+    if !common.quiet {
+        for warning in &provenance.warnings {
             eprintln!("warning: {warning}");
         }
     }
+    if let Some(dir) = &common.out {
+        write_output(dir, output, provenance, manifest)?;
+    }
+    Ok(())
+}
+
+/// Print a policy run (and write its folder with `--out`).
+fn report(common: &CommonArgs, run: &PolicyRun, manifest: &mut RunManifest) -> Result<()> {
+    warn_and_write(common, &run.output, &run.provenance, manifest)?;
     if common.verbose > 0 {
         if let Some(work) = run.output.json.get("engine_work") {
             eprintln!("engine work: {work}");
         }
-    }
-    if let Some(dir) = &common.out {
-        write_output(dir, &run.output, &run.provenance, manifest)?;
     }
     let (table, shown) = country_table(&run.model, &run.result);
     print_with_headers(common.format, &table, &shown, &run.output.json, &run.title)?;
@@ -218,14 +229,7 @@ fn sensitivity_cmd(
     );
     spinner.finish();
     let run = run?;
-    for warning in &run.provenance.warnings {
-        if !common.quiet {
-            eprintln!("warning: {warning}");
-        }
-    }
-    if let Some(dir) = &common.out {
-        write_output(dir, &run.output, &run.provenance, manifest)?;
-    }
+    warn_and_write(common, &run.output, &run.provenance, manifest)?;
     let s = &run.sensitivity;
     // The terminal shows each policy's largest response; the JSON has every entry.
     let rows = (0..s.policies.len())
@@ -446,14 +450,7 @@ fn uncertainty_cmd(
     );
     spinner.finish();
     let run = run?;
-    for warning in &run.provenance.warnings {
-        if !common.quiet {
-            eprintln!("warning: {warning}");
-        }
-    }
-    if let Some(dir) = &common.out {
-        write_output(dir, &run.output, &run.provenance, manifest)?;
-    }
+    warn_and_write(common, &run.output, &run.provenance, manifest)?;
     let j = &run.output.json;
     let pct = |v: &serde_json::Value| v.as_f64().map_or("-".to_string(), |x| format!("{x:.2}"));
     let rows = j["welfare"]
