@@ -14,7 +14,7 @@ use crate::agent::{choose_with, outcome, Choice, LaborSupply, Outcome, PowerChoi
 use crate::error::{invalid, Result};
 use crate::regimes::SortedAgents;
 use crate::schedule::{taxes_at_cutoffs, validate_brackets, BracketSchedule};
-use crate::skills::Population;
+use crate::skills::{Population, SkillDistribution};
 use crate::swf::{gini, Swf, SwfSum};
 use crate::utility::Utility;
 
@@ -27,21 +27,24 @@ const PARALLEL_AGENTS: usize = 4_096;
 /// Policy layout: the B rates, then (with optimised cutoffs) the B - 1 gaps m_b - m_{b-1} > 0.
 #[derive(Clone, Debug)]
 pub struct TaxEconomy {
-    population: Population,
-    utility: Utility,
-    labor: LaborSupply,
-    swf: Swf,
-    cutoffs: Vec<f64>,
-    optimize_cutoffs: bool,
+    pub(crate) population: Population,
+    pub(crate) utility: Utility,
+    pub(crate) labor: LaborSupply,
+    pub(crate) swf: Swf,
+    pub(crate) cutoffs: Vec<f64>,
+    pub(crate) optimize_cutoffs: bool,
     space: PolicySpace,
     /// For utilities c - kappa l^p: per-agent constants of the fast choice.
     power: Option<PowerConstants>,
     /// The SWF's exogenous per-agent weights, if it has them.
-    exogenous: Option<Vec<f64>>,
+    pub(crate) exogenous: Option<Vec<f64>>,
     /// For utilities c - kappa l^p: the agents sorted by skill, aggregated by regime.
     sorted: Option<Arc<SortedAgents>>,
     /// Use `sorted` (default); off, every pass visits every agent.
     aggregate: bool,
+    /// The distribution the skills are quantiles of, if they are (its parameters are then
+    /// parameters of comparative statics).
+    pub(crate) skill_distribution: Option<SkillDistribution>,
 }
 
 /// kappa, p and each agent's (n^(p/(p-1)), n^-p) for utilities c - kappa l^p.
@@ -174,13 +177,14 @@ impl TaxEconomy {
             exogenous,
             sorted: None,
             aggregate: true,
+            skill_distribution: None,
         };
         economy.rebuild_power();
         economy.rebuild_space(0.0, 0.99)?;
         Ok(economy)
     }
 
-    fn rebuild_power(&mut self) {
+    pub(crate) fn rebuild_power(&mut self) {
         self.power = match (self.utility.power_form(), self.labor) {
             (Some((kappa, p)), LaborSupply::Continuous) => {
                 let agents = self
@@ -262,6 +266,21 @@ impl TaxEconomy {
         }
         self.labor = labor;
         self.rebuild_power();
+        Ok(self)
+    }
+
+    /// Record that the skills are `distribution`'s quantile grid ([`SkillDistribution::population`]
+    /// of as many agents), so that its parameters can be varied; an error if they are not.
+    pub fn with_skill_distribution(mut self, distribution: SkillDistribution) -> Result<Self> {
+        let grid = distribution.population(self.population.len())?;
+        if grid.skills() != self.population.skills() {
+            return Err(invalid(
+                "skills",
+                format!("{distribution:?}"),
+                "the agents are not this distribution's quantile grid",
+            ));
+        }
+        self.skill_distribution = Some(distribution);
         Ok(self)
     }
 

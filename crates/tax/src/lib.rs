@@ -25,6 +25,7 @@ mod mirrlees;
 mod regimes;
 mod saez;
 mod schedule;
+mod sensitivity;
 mod skills;
 mod swf;
 mod utility;
@@ -42,6 +43,7 @@ pub use schedule::{
     bracket_of, bracket_tax, taxes_at_cutoffs, validate_brackets, BracketSchedule,
     AIE_US_FEDERAL_CUTOFFS, US_FEDERAL_2018_CUTOFFS, US_FEDERAL_RATES,
 };
+pub use sensitivity::{sensitivity, TaxSensitivity};
 pub use skills::{
     normal_cdf, normal_quantile, parse_spec, take_params, Population, SkillDistribution,
 };

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 use walras_core::check;
+use walras_core::Scalar;
 
 use crate::error::{invalid, Result, TaxError};
 
@@ -313,6 +314,70 @@ impl SkillDistribution {
                 .map(|i| self.quantile((i as f64 + 0.5) / m as f64))
                 .collect(),
         )
+    }
+}
+
+impl SkillDistribution {
+    /// The parameters comparative statics may vary, with their values: Pareto `alpha`, `min`;
+    /// lognormal `mu`, `sigma`; lognormal-Pareto `mu`, `sigma`, `alpha` (the tail's quantile
+    /// is part of the specification, not a parameter).
+    pub fn parameters(&self) -> Vec<(&'static str, f64)> {
+        match *self {
+            SkillDistribution::Pareto { alpha, min } => vec![("alpha", alpha), ("min", min)],
+            SkillDistribution::Lognormal { mu, sigma } => vec![("mu", mu), ("sigma", sigma)],
+            SkillDistribution::LognormalPareto {
+                mu, sigma, alpha, ..
+            } => vec![("mu", mu), ("sigma", sigma), ("alpha", alpha)],
+        }
+    }
+
+    /// The distribution with [`SkillDistribution::parameters`] set to `values`, checked.
+    pub fn with_parameters(&self, values: &[f64]) -> Result<Self> {
+        let d = match (*self, values) {
+            (SkillDistribution::Pareto { .. }, &[alpha, min]) => {
+                SkillDistribution::Pareto { alpha, min }
+            }
+            (SkillDistribution::Lognormal { .. }, &[mu, sigma]) => {
+                SkillDistribution::Lognormal { mu, sigma }
+            }
+            (SkillDistribution::LognormalPareto { tail, .. }, &[mu, sigma, alpha]) => {
+                SkillDistribution::LognormalPareto {
+                    mu,
+                    sigma,
+                    alpha,
+                    tail,
+                }
+            }
+            _ => {
+                return Err(invalid(
+                    "skill parameters",
+                    format!("{values:?}"),
+                    &format!("need {} values", self.parameters().len()),
+                ))
+            }
+        };
+        d.validate()?;
+        Ok(d)
+    }
+
+    /// [`SkillDistribution::quantile`] with the parameters `values` in any scalar.
+    pub(crate) fn quantile_with<D: Scalar>(&self, values: &[D], q: f64) -> D {
+        let pareto = |start: D, alpha: D, q: f64| start * D::from(q).powd(-alpha.recip());
+        match *self {
+            SkillDistribution::Pareto { .. } => pareto(values[1], values[0], 1.0 - q),
+            SkillDistribution::Lognormal { .. } => {
+                (values[0] + values[1] * normal_quantile(q)).exp()
+            }
+            SkillDistribution::LognormalPareto { tail, .. } => {
+                let (mu, sigma) = (values[0], values[1]);
+                if q <= tail {
+                    (mu + sigma * normal_quantile(q)).exp()
+                } else {
+                    let start = (mu + sigma * normal_quantile(tail)).exp();
+                    pareto(start, values[2], (1.0 - q) / (1.0 - tail))
+                }
+            }
+        }
     }
 }
 

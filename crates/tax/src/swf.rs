@@ -138,6 +138,81 @@ impl Swf {
     }
 }
 
+impl Swf {
+    /// The SWF's own parameter, if it has one: (`eps`, epsilon) for Atkinson, (`k`, k) for
+    /// power weights.
+    pub fn parameter(&self) -> Option<(&'static str, f64)> {
+        match *self {
+            Swf::Atkinson { epsilon } => Some(("eps", epsilon)),
+            Swf::PowerWeights { k } => Some(("k", k)),
+            _ => None,
+        }
+    }
+
+    /// [`Swf::value`] with everything that may vary in any scalar: the SWF's own parameter
+    /// (`parameter`, in place of the SWF's value; see [`Swf::parameter`]) and the agents'
+    /// `skills`, on which power weights depend.
+    pub(crate) fn value_with<D: Scalar>(
+        &self,
+        parameter: Option<D>,
+        outcomes: &[Outcome<D>],
+        skills: &[D],
+        w: &[f64],
+    ) -> D {
+        let total: f64 = w.iter().sum();
+        let mean = |term: &dyn Fn(usize) -> D| {
+            (0..outcomes.len()).map(|i| term(i) * w[i]).sum::<D>() / total
+        };
+        match *self {
+            Swf::EqualityTimesProductivity { aie_correction } => {
+                let c: Vec<D> = outcomes.iter().map(|o| o.consumption).collect();
+                equality_times_productivity(&c, w, aie_correction)
+            }
+            Swf::Utilitarian => mean(&|i| outcomes[i].utility),
+            Swf::Rawls => outcomes
+                .iter()
+                .map(|o| o.utility)
+                .min_by(|a, b| a.re().total_cmp(&b.re()))
+                .unwrap_or(D::zero()),
+            Swf::InverseIncome => {
+                let omega = |i: usize| {
+                    let z = outcomes[i].income;
+                    if z.re() > 1.0 {
+                        z.recip()
+                    } else {
+                        D::one()
+                    }
+                };
+                mean(&|i| omega(i) * outcomes[i].utility) / mean(&omega)
+            }
+            Swf::PowerWeights { k } => {
+                let k = parameter.unwrap_or(D::from(k));
+                let g = |i: usize| skills[i].powd(-k);
+                mean(&|i| g(i) * outcomes[i].utility) / mean(&g)
+            }
+            Swf::Atkinson { epsilon } => {
+                if outcomes.iter().any(|o| o.utility.re() <= 0.0) {
+                    return D::from(f64::NAN);
+                }
+                let eps = parameter.unwrap_or(D::from(epsilon));
+                if (epsilon - 1.0).abs() < 1e-12 {
+                    // ln u, continued in eps - 1 = -s as (u^s - 1)/s (which differs from
+                    // u^s/s by a constant in u, so the optimal policy is the same): exact
+                    // derivatives of every order the statics use.
+                    let s = -eps + 1.0;
+                    mean(&|i| {
+                        let l = outcomes[i].utility.ln();
+                        l + s * l * l / 2.0 + s * s * l * l * l / 6.0
+                    })
+                } else {
+                    let s = -eps + 1.0;
+                    mean(&|i| outcomes[i].utility.powd(s) / s)
+                }
+            }
+        }
+    }
+}
+
 /// Running sums of a per-agent SWF; mergeable, for parallel reduction.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct SwfSum<D> {
