@@ -14,8 +14,10 @@
 
 mod argument;
 pub mod automation;
+mod bands;
 pub mod gtb;
 mod output;
+mod statics_report;
 pub mod tax;
 pub mod trade;
 

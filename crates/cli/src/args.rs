@@ -208,8 +208,49 @@ pub enum TaxCommand {
     /// One schedule (free market, US federal, Saez or custom rates) in general equilibrium:
     /// transfer, welfare, inequality and productivity.
     Evaluate(EvaluateArgs),
+    /// How the optimal brackets move with the labour elasticity, the SWF's parameter and the
+    /// skill distribution's: exact derivatives by the implicit function theorem at the
+    /// optimum (with --out, a heatmap and the tables).
+    Sensitivity(Box<OptimizeArgs>),
+    /// Bands around the optimal brackets from the parameters' uncertainty: each draw
+    /// re-optimised from its first-order prediction, beside the delta-method bands.
+    Uncertainty(Box<TaxUncertaintyArgs>),
     /// The AI Economist's dynamic Gather-Trade-Build world.
     Gtb(GtbArgs),
+}
+
+/// How parameters are drawn for uncertainty bands: exactly one of --se-rel, --covariance,
+/// --draws-file.
+#[derive(Debug, Args, Clone)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["se_rel", "covariance", "draws_file"])))]
+pub struct ParameterDrawArgs {
+    /// Number of normal draws (with --se-rel or --covariance).
+    #[arg(long, default_value_t = 100)]
+    pub draws: usize,
+    /// Seed of the normal draws (a draw depends only on the seed and its number).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Independent normal draws with standard error X times each parameter.
+    #[arg(long, value_name = "X")]
+    pub se_rel: Option<f64>,
+    /// Normal draws with this covariance (`parameter,<name>,...`); parameters it does not
+    /// name stay at their values.
+    #[arg(long, value_name = "FILE")]
+    pub covariance: Option<PathBuf>,
+    /// The draws in this file: one column per parameter named, one row per draw.
+    #[arg(long, value_name = "FILE")]
+    pub draws_file: Option<PathBuf>,
+}
+
+/// `walras tax uncertainty`.
+#[derive(Debug, Args, Clone)]
+pub struct TaxUncertaintyArgs {
+    /// The economy and the planner (the flags of `walras tax optimize`).
+    #[command(flatten)]
+    pub optimize: OptimizeArgs,
+    /// How the parameters are drawn.
+    #[command(flatten)]
+    pub source: ParameterDrawArgs,
 }
 
 /// `walras tax gtb`.

@@ -9,8 +9,11 @@ mod mirrlees;
 mod optimize;
 mod saez;
 mod schedules;
+mod sensitivity;
 mod tables;
+mod uncertainty;
 
+pub use crate::bands::{Draw, ParameterSource};
 pub use compare::{compare, CompareRequest, Comparison};
 pub use evaluate::{evaluate, EvaluateRequest, EvaluationRun, SCHEDULES};
 pub use figures::{rate_steps, rate_steps_checked};
@@ -18,6 +21,8 @@ pub use inputs::Incomes;
 pub use mirrlees::{mirrlees, MirrleesRequest, MirrleesRun};
 pub use optimize::{optimize, OptimizeRequest, OptimumRun};
 pub use saez::{saez, SaezEstimator, SaezRequest, SaezRun};
+pub use sensitivity::{sensitivity, SensitivityRequest, SensitivityRun};
+pub use uncertainty::{uncertainty, UncertaintyRequest, UncertaintyRun};
 
 use walras_tax::{Evaluation, TaxOptimum};
 

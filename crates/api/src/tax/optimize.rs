@@ -69,6 +69,8 @@ impl Default for OptimizeRequest {
 pub struct OptimumRun {
     /// The optimum, its evaluation and the optimiser's report.
     pub optimum: TaxOptimum,
+    /// The economy it is the optimum of.
+    pub economy: TaxEconomy,
     /// The skills, in words.
     pub skills: String,
     /// JSON record, tables and figures.
@@ -145,6 +147,11 @@ pub fn optimize(request: &OptimizeRequest) -> Result<OptimumRun> {
         .with_optimized_cutoffs(r.optimize_cutoffs)?
         .with_labor(labor)
         .context("--hours")?;
+    // Skills on a distribution's quantile grid: its parameters can be varied (sensitivity).
+    let economy = match SkillSource::parse(&r.skills) {
+        Ok(SkillSource::Distribution(d)) => economy.with_skill_distribution(d)?,
+        _ => economy,
+    };
     let start = economy.policy_from_rates(&vec![0.2_f64.min(r.rate_max); cutoffs.len()]);
     provenance.parameters = json!({"skills": r.skills, "elasticity": r.elasticity, "utility": utility, "labor": labor, "swf": r.swf, "cutoffs": cutoffs, "optimize_cutoffs": r.optimize_cutoffs, "rate_max": r.rate_max, "agents": r.agents});
     let optimum = economy
@@ -219,6 +226,7 @@ pub fn optimize(request: &OptimizeRequest) -> Result<OptimumRun> {
             figures: vec![("optimal_rates".into(), Figure::Line(chart))],
         },
         optimum,
+        economy,
         provenance,
     })
 }

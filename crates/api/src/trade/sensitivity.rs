@@ -7,9 +7,8 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use serde_json::{json, Value};
-use walras_core::{Bound, Observer, StaticsOptions};
+use walras_core::{Observer, StaticsOptions};
 use walras_data::{DeficitTreatment, Table};
-use walras_plot::Heatmap;
 use walras_trade::{Deficits, Exercise, Origin, Sensitivity};
 
 use super::economy::Economy;
@@ -17,6 +16,7 @@ use super::policies::{
     cooperate, nash, optimal, parse_aggregation, CooperateRequest, NashRequest, OptimalRequest,
     PolicyRun,
 };
+use crate::statics_report::{bound_name, heatmap, rows, statics_warnings};
 use crate::{ArgumentError, Figure, NamedTable, Output, Provenance};
 
 /// Which policy to differentiate, and how to solve it; the defaults are the command line's.
@@ -131,23 +131,7 @@ pub fn sensitivity(eco: &Economy, request: &SensitivityRequest) -> Result<Sensit
         "sensitivity".into(),
         json!({"solve_s": solve_s, "statics_s": statics_s}),
     ));
-    let mut warnings = Vec::new();
-    if !s.flat_directions.is_empty() {
-        warnings.push(format!(
-            "the first-order conditions are flat along {} direction(s) of the policies (condition \
-             number {:.1e}): the policy is not identified there; `jacobian` holds the derivatives \
-             of its identified part, and `flat_directions` lists the others",
-            s.flat_directions.len(),
-            s.condition_number
-        ));
-    }
-    let switching = s.switching.iter().filter(|&&b| b).count();
-    if switching > 0 {
-        warnings.push(format!(
-            "{switching} policies sit at a weakly active bound: their derivative (0) holds for \
-             parameter changes in one direction only (see `switching`)"
-        ));
-    }
+    let warnings = statics_warnings(s.flat_directions.len(), s.condition_number, &s.switching);
     provenance.warnings.extend(warnings.iter().cloned());
     let json = record(
         &s,
@@ -161,7 +145,15 @@ pub fn sensitivity(eco: &Economy, request: &SensitivityRequest) -> Result<Sensit
         json_name: "sensitivity.json",
         json,
         tables: tables(&s)?,
-        figures: vec![("sensitivity_heatmap".into(), Figure::Heatmap(heatmap(&s)))],
+        figures: vec![(
+            "sensitivity_heatmap".into(),
+            Figure::Heatmap(heatmap(
+                "elasticities",
+                &s.parameters,
+                &s.policies,
+                &s.jacobian,
+            )),
+        )],
     };
     Ok(SensitivityRun {
         run,
@@ -169,20 +161,6 @@ pub fn sensitivity(eco: &Economy, request: &SensitivityRequest) -> Result<Sensit
         output,
         provenance,
     })
-}
-
-fn rows(m: &nalgebra::DMatrix<f64>, scale: f64) -> Vec<Vec<f64>> {
-    (0..m.nrows())
-        .map(|i| m.row(i).iter().map(|v| v * scale).collect())
-        .collect()
-}
-
-fn bound_name(b: &Option<Bound>) -> Value {
-    match b {
-        Some(Bound::Lower) => json!("lower"),
-        Some(Bound::Upper) => json!("upper"),
-        None => Value::Null,
-    }
 }
 
 /// The JSON record: names, both Jacobians, flags and the solution it was taken at.
@@ -256,17 +234,4 @@ fn tables(s: &Sensitivity) -> Result<Vec<NamedTable>> {
             "Derivative of each country's welfare change (percentage points) in each elasticity, the policies following",
         ),
     ])
-}
-
-/// The Jacobian as a heatmap: policies by row, parameters by column.
-fn heatmap(s: &Sensitivity) -> Heatmap {
-    Heatmap {
-        title: "How the policies move with the elasticities (d policy / d parameter)".into(),
-        x_label: "parameter".into(),
-        y_label: "policy".into(),
-        x_labels: s.parameters.clone(),
-        y_labels: s.policies.clone(),
-        values: rows(&s.jacobian, 1.0),
-        value_label: "d policy / d parameter".into(),
-    }
 }

@@ -5,6 +5,7 @@ mod examples;
 mod gtb;
 mod sweep;
 mod tax;
+mod tax_statics;
 mod trade;
 
 use std::path::Path;

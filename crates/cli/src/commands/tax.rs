@@ -27,12 +27,18 @@ pub fn run(common: &CommonArgs, command: &TaxCommand, command_line: Vec<String>)
         TaxCommand::Mirrlees(args) => mirrlees(common, args, &mut manifest),
         TaxCommand::Compare(args) => compare(common, args, &mut manifest),
         TaxCommand::Evaluate(args) => evaluate(common, args, &mut manifest),
+        TaxCommand::Sensitivity(args) => {
+            super::tax_statics::sensitivity(common, args, &mut manifest)
+        }
+        TaxCommand::Uncertainty(args) => {
+            super::tax_statics::uncertainty(common, args, &mut manifest)
+        }
         TaxCommand::Gtb(args) => super::gtb::run(common, &args.command, &mut manifest),
     }
 }
 
 /// Print the warnings, and write the output folder if `--out` was given.
-fn finish(
+pub(super) fn finish(
     common: &CommonArgs,
     output: &Output,
     provenance: &Provenance,
@@ -115,15 +121,17 @@ fn saez(common: &CommonArgs, args: &SaezArgs, manifest: &mut RunManifest) -> Res
     Ok(())
 }
 
-fn optimize(common: &CommonArgs, args: &OptimizeArgs, manifest: &mut RunManifest) -> Result<()> {
+/// The request of `walras tax optimize` (and of sensitivity and uncertainty) from its flags.
+pub(super) fn optimize_request(
+    args: &OptimizeArgs,
+    observer: Arc<dyn walras_core::Observer>,
+) -> Result<OptimizeRequest> {
     let hours = match args.hours.as_deref() {
         None => None,
         Some([min, max]) => Some((*min, *max)),
         Some(other) => bail!("--hours needs MIN,MAX, got {other:?}"),
     };
-    let progress = Progress::spinner("optimal brackets", common.quiet);
-    progress.message(format!("{} brackets", args.brackets));
-    let request = OptimizeRequest {
+    Ok(OptimizeRequest {
         skills: args.skills.clone(),
         elasticity: args.elasticity,
         swf: args.swf.clone(),
@@ -135,7 +143,20 @@ fn optimize(common: &CommonArgs, args: &OptimizeArgs, manifest: &mut RunManifest
         utility: args.utility.clone(),
         hours,
         income_units: args.income_units.clone(),
-        observer: Arc::new(EngineWatch::new(&progress, false, true)),
+        observer,
+    })
+}
+
+fn optimize(common: &CommonArgs, args: &OptimizeArgs, manifest: &mut RunManifest) -> Result<()> {
+    let progress = Progress::spinner("optimal brackets", common.quiet);
+    progress.message(format!("{} brackets", args.brackets));
+    let request = optimize_request(args, Arc::new(EngineWatch::new(&progress, false, true)));
+    let request = match request {
+        Ok(r) => r,
+        Err(e) => {
+            progress.finish();
+            return Err(e);
+        }
     };
     let run = optimize_brackets(&request);
     progress.finish();
