@@ -6,9 +6,11 @@ use std::sync::Arc;
 use numpy::{PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 use walras_api::tax::{
-    compare, evaluate, mirrlees, optimize, saez, CompareRequest, EvaluateRequest, Incomes,
-    MirrleesRequest, OptimizeRequest, SaezRequest,
+    compare, evaluate, mirrlees, optimize, saez, sensitivity, uncertainty, CompareRequest,
+    EvaluateRequest, Incomes, MirrleesRequest, OptimizeRequest, ParameterSource, SaezRequest,
+    SensitivityRequest, UncertaintyRequest,
 };
+use walras_api::ArgumentError;
 
 use crate::errors::to_py_err;
 use crate::run::{detached, Run};
@@ -19,6 +21,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(tax_evaluate, m)?)?;
     m.add_function(wrap_pyfunction!(tax_optimize, m)?)?;
     m.add_function(wrap_pyfunction!(tax_mirrlees, m)?)?;
+    m.add_function(wrap_pyfunction!(tax_sensitivity, m)?)?;
+    m.add_function(wrap_pyfunction!(tax_uncertainty, m)?)?;
     m.add_function(wrap_pyfunction!(tax_cps_sample, m)?)?;
     Ok(())
 }
@@ -137,12 +141,10 @@ fn tax_evaluate(
     Ok(Run::new(run.output, run.provenance, call))
 }
 
-/// The planner's optimal brackets (`walras tax optimize`).
-#[pyfunction]
-#[pyo3(signature = (skills, elasticity, swf, brackets, cutoffs, agents, optimize_cutoffs, rate_max, utility, hours, income_units, progress, call))]
-#[allow(clippy::too_many_arguments)]
-fn tax_optimize(
-    py: Python<'_>,
+/// The economy and planner of `walras tax optimize` (and sensitivity, uncertainty).
+#[derive(Clone, FromPyObject)]
+#[pyo3(from_item_all)]
+pub struct Planner {
     skills: String,
     elasticity: f64,
     swf: String,
@@ -154,23 +156,99 @@ fn tax_optimize(
     utility: String,
     hours: Option<(u32, u32)>,
     income_units: Option<String>,
+}
+
+impl Planner {
+    fn request(self, observer: Arc<dyn walras_core::Observer>) -> OptimizeRequest {
+        OptimizeRequest {
+            skills: self.skills,
+            elasticity: self.elasticity,
+            swf: self.swf,
+            brackets: self.brackets,
+            cutoffs: self.cutoffs,
+            agents: self.agents,
+            optimize_cutoffs: self.optimize_cutoffs,
+            rate_max: self.rate_max,
+            utility: self.utility,
+            hours: self.hours,
+            income_units: self.income_units,
+            observer,
+        }
+    }
+}
+
+/// The planner's optimal brackets (`walras tax optimize`).
+#[pyfunction]
+#[pyo3(signature = (planner, progress, call))]
+fn tax_optimize(
+    py: Python<'_>,
+    planner: Planner,
     progress: Option<Bound<'_, PyAny>>,
     call: String,
 ) -> PyResult<Run> {
     let run = detached(py, progress.as_ref(), |observer| {
-        optimize(&OptimizeRequest {
-            skills,
-            elasticity,
-            swf,
-            brackets,
-            cutoffs,
-            agents,
-            optimize_cutoffs,
-            rate_max,
-            utility,
-            hours,
-            income_units,
-            observer: Arc::clone(&observer),
+        optimize(&planner.request(Arc::clone(&observer)))
+    })?;
+    Ok(Run::new(run.output, run.provenance, call))
+}
+
+/// The optimal brackets' comparative statics (`walras tax sensitivity`).
+#[pyfunction]
+#[pyo3(signature = (planner, progress, call))]
+fn tax_sensitivity(
+    py: Python<'_>,
+    planner: Planner,
+    progress: Option<Bound<'_, PyAny>>,
+    call: String,
+) -> PyResult<Run> {
+    let run = detached(py, progress.as_ref(), |observer| {
+        sensitivity(&SensitivityRequest {
+            optimize: planner.request(Arc::clone(&observer)),
+        })
+    })?;
+    Ok(Run::new(run.output, run.provenance, call))
+}
+
+/// Bands around the optimal brackets (`walras tax uncertainty`); exactly one of `se_rel`,
+/// `covariance`, `draws_file`.
+#[pyfunction]
+#[pyo3(signature = (planner, draws, seed, se_rel, covariance, draws_file, progress, call))]
+#[allow(clippy::too_many_arguments)]
+fn tax_uncertainty(
+    py: Python<'_>,
+    planner: Planner,
+    draws: usize,
+    seed: u64,
+    se_rel: Option<f64>,
+    covariance: Option<PathBuf>,
+    draws_file: Option<PathBuf>,
+    progress: Option<Bound<'_, PyAny>>,
+    call: String,
+) -> PyResult<Run> {
+    let source = match (se_rel, covariance, draws_file) {
+        (Some(x), None, None) => ParameterSource::RelativeStdErr(x),
+        (None, Some(f), None) => ParameterSource::Covariance(f),
+        (None, None, Some(f)) => ParameterSource::DrawsFile(f),
+        _ => {
+            return Err(to_py_err(
+                py,
+                ArgumentError::new(
+                    "se_rel",
+                    "give exactly one of se_rel, covariance, draws_file",
+                )
+                .into(),
+            ))
+        }
+    };
+    let run = detached(py, progress.as_ref(), |observer| {
+        uncertainty(&UncertaintyRequest {
+            sensitivity: SensitivityRequest {
+                optimize: planner.request(Arc::clone(&observer)),
+            },
+            draws,
+            seed,
+            source,
+            on_draw: Arc::new(|_, _| {}),
         })
     })?;
     Ok(Run::new(run.output, run.provenance, call))

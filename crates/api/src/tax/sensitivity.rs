@@ -70,7 +70,11 @@ pub fn sensitivity(request: &SensitivityRequest) -> Result<SensitivityRun> {
     let bunched = best.bunched_share;
     if bunched > 0.0 {
         warnings.push(format!(
-            "{:.1}% of agents bunch at a cutoff: the derivatives hold every agent's choice of              bracket or kink (exact for this finite economy), but under a finite parameter              change agents switch between a bracket and its kink, which moves the optimum in              a way these derivatives do not see; where the agents stand for a continuum, the              re-optimised draws of `walras tax uncertainty` include it",
+            "{:.1}% of agents bunch at a cutoff: the derivatives hold every agent's choice of \
+             bracket or kink (exact for this finite economy), but under a finite parameter \
+             change agents switch between a bracket and its kink, which moves the optimum in \
+             a way these derivatives do not see; where the agents stand for a continuum, the \
+             re-optimised draws of `walras tax uncertainty` include it",
             100.0 * bunched
         ));
     }

@@ -70,18 +70,15 @@ def tax_compare(
     progress: Progress,
     call: str,
 ) -> Run: ...
-def tax_optimize(
-    skills: str,
-    elasticity: float,
-    swf: str,
-    brackets: int,
-    cutoffs: Optional[str],
-    agents: int,
-    optimize_cutoffs: bool,
-    rate_max: float,
-    utility: str,
-    hours: Optional[Tuple[int, int]],
-    income_units: Optional[str],
+def tax_optimize(planner: Dict[str, Any], progress: Progress, call: str) -> Run: ...
+def tax_sensitivity(planner: Dict[str, Any], progress: Progress, call: str) -> Run: ...
+def tax_uncertainty(
+    planner: Dict[str, Any],
+    draws: int,
+    seed: int,
+    se_rel: Optional[float],
+    covariance: Optional[str],
+    draws_file: Optional[str],
     progress: Progress,
     call: str,
 ) -> Run: ...

@@ -33,6 +33,10 @@ __all__ = [
     "cps_sample",
     "saez_rates",
     "optimize",
+    "sensitivity",
+    "uncertainty",
+    "Sensitivity",
+    "Uncertainty",
     "mirrlees",
     "compare",
     "evaluate",
@@ -197,6 +201,31 @@ class Optimum(Result):
         return head + "\n" + text_table(["bracket", "rate"], rows)
 
 
+def _planner(
+    skills: str, elasticity: float, swf: str, brackets: int, cutoffs: Optional[PathLike],
+    agents: int, optimize_cutoffs: bool, rate_max: float, utility: str,
+    hours: Optional[Tuple[int, int]], income_units: Optional[str],
+) -> Dict[str, Any]:
+    """The economy and planner of ``optimize``, ``sensitivity`` and ``uncertainty``, checked."""
+    if hours is not None:
+        if len(hours) != 2:
+            raise _args.ArgumentError(f"hours needs (min, max), got {hours!r}", argument="hours")
+        hours = (_args.count("hours", hours[0]), _args.count("hours", hours[1]))
+    return {
+        "skills": _args.text("skills", skills),
+        "elasticity": _args.real("elasticity", elasticity),
+        "swf": _args.text("swf", swf),
+        "brackets": _args.count("brackets", brackets),
+        "cutoffs": None if cutoffs is None else _args.path_or_text("cutoffs", cutoffs),
+        "agents": _args.count("agents", agents),
+        "optimize_cutoffs": bool(optimize_cutoffs),
+        "rate_max": _args.real("rate_max", rate_max),
+        "utility": _args.text("utility", utility),
+        "hours": hours,
+        "income_units": _args.optional_text("income_units", income_units),
+    }
+
+
 def optimize(
     *,
     skills: str = "pareto:alpha=4,min=1",
@@ -215,23 +244,146 @@ def optimize(
     """The planner's optimal bracket rates (and cutoffs with ``optimize_cutoffs``) for a
     skill population (``walras tax optimize``). ``progress``: True for a progress bar, or a
     callable receiving one line per update."""
-    elasticity = _args.real("elasticity", elasticity)
-    rate_max = _args.real("rate_max", rate_max)
-    brackets = _args.count("brackets", brackets)
-    agents = _args.count("agents", agents)
-    if hours is not None:
-        if len(hours) != 2:
-            raise _args.ArgumentError(f"hours needs (min, max), got {hours!r}", argument="hours")
-        hours = (_args.count("hours", hours[0]), _args.count("hours", hours[1]))
-    cutoffs_spec = None if cutoffs is None else _args.path_or_text("cutoffs", cutoffs)
-    call = _call("optimize", skills=skills, elasticity=elasticity, swf=swf, brackets=brackets, cutoffs=cutoffs_spec, agents=agents)
-    run = _walras.tax_optimize(
-        _args.text("skills", skills), elasticity, _args.text("swf", swf), brackets, cutoffs_spec,
-        agents, bool(optimize_cutoffs), rate_max, _args.text("utility", utility), hours,
-        _args.optional_text("income_units", income_units),
-        progress_callback(progress, "optimal brackets"), call,
-    )
+    planner = _planner(skills, elasticity, swf, brackets, cutoffs, agents, optimize_cutoffs,
+                       rate_max, utility, hours, income_units)
+    call = _call("optimize", skills=skills, elasticity=planner["elasticity"], swf=swf,
+                 brackets=planner["brackets"], cutoffs=planner["cutoffs"], agents=planner["agents"])
+    run = _walras.tax_optimize(planner, progress_callback(progress, "optimal brackets"), call)
     return Optimum(run)
+
+
+class Sensitivity(Result):
+    """Exact comparative statics of the optimal brackets (``walras tax sensitivity``):
+    ``parameters`` (``elasticity``, ``swf:eps`` or ``swf:k``, ``skills:<parameter>``) and
+    their ``parameter_values``; ``policies`` (``rate:<bracket>``, ``gap:<bracket>``) and
+    ``policy_values``; ``jacobian`` (policies x parameters); ``welfare`` (the SWF at the
+    optimum) and ``welfare_jacobian`` (its derivative in each parameter, the rates following;
+    NaN for an Atkinson SWF's eps); ``bound``, ``switching``, ``condition_number``,
+    ``flat_directions``, ``bunched_share``."""
+
+    def __init__(self, run: Any) -> None:
+        super().__init__(run)
+        r = self._record
+        self.parameters: List[str] = list(r["parameters"])
+        self.parameter_values = np.array(r["parameter_values"], dtype=np.float64)
+        self.policies: List[str] = list(r["policies"])
+        self.policy_values = np.array(r["policy_values"], dtype=np.float64)
+        self.jacobian = _nan_for_none([v for row in r["jacobian"] for v in row]).reshape(
+            len(self.policies), len(self.parameters))
+        self.welfare: float = float(r["welfare"])
+        self.welfare_jacobian = _nan_for_none(r["welfare_jacobian"])
+        self.bound: List[Optional[str]] = list(r["bound"])
+        self.switching: List[bool] = list(r["switching"])
+        self.condition_number: float = float(r["condition_number"])
+        self.flat_directions: List[List[float]] = list(r["flat_directions"])
+        self.bunched_share: float = float(r["bunched_share"])
+
+    def _columns(self) -> Dict[str, Any]:
+        cols: Dict[str, Any] = {"policy": self.policies, "value": self.policy_values}
+        cols.update({p: self.jacobian[:, k] for k, p in enumerate(self.parameters)})
+        return cols
+
+    def __repr__(self) -> str:
+        rows = [[p, fmt(float(self.policy_values[i]))] + [fmt(float(v)) for v in self.jacobian[i]]
+                for i, p in enumerate(self.policies)]
+        return (f"Sensitivity of the optimal brackets (SWF {fmt(self.welfare)}; condition number "
+                f"{self.condition_number:.3g})\n"
+                + text_table(["policy", "value"] + [f"d/d {p}" for p in self.parameters], rows))
+
+
+def sensitivity(
+    *,
+    skills: str = "pareto:alpha=4,min=1",
+    elasticity: float = 1.0,
+    swf: str = "inverse-income",
+    brackets: int = 7,
+    cutoffs: Optional[PathLike] = None,
+    agents: int = 10_000,
+    optimize_cutoffs: bool = False,
+    rate_max: float = 0.99,
+    utility: str = "ql",
+    income_units: Optional[str] = None,
+    progress: Progress = None,
+) -> Sensitivity:
+    """The optimal brackets (as ``optimize``) and their exact derivatives in the labour
+    elasticity, the SWF's parameter and the skill distribution's (``walras tax
+    sensitivity``)."""
+    planner = _planner(skills, elasticity, swf, brackets, cutoffs, agents, optimize_cutoffs,
+                       rate_max, utility, None, income_units)
+    call = _call("sensitivity", skills=skills, elasticity=planner["elasticity"], swf=swf,
+                 brackets=planner["brackets"], cutoffs=planner["cutoffs"], agents=planner["agents"])
+    run = _walras.tax_sensitivity(planner, progress_callback(progress, "optimal brackets and their derivatives"), call)
+    return Sensitivity(run)
+
+
+class Uncertainty(Result):
+    """Bands around the optimal brackets (``walras tax uncertainty``): ``policies`` and
+    ``welfare`` (records with the value, the delta-method band ``delta_p05``/``delta_p95``
+    and the re-optimised draws' ``monte_carlo`` quantiles), ``draw_records`` (prediction
+    against re-optimisation per draw) and, as arrays, ``rates``, ``p05``, ``p95`` (Monte
+    Carlo) by policy."""
+
+    def __init__(self, run: Any) -> None:
+        super().__init__(run)
+        r = self._record
+        self.policies: List[Dict[str, Any]] = r["policies"]
+        self.welfare: List[Dict[str, Any]] = r["welfare"]
+        self.draw_records: List[Dict[str, Any]] = r["draw_records"]
+        self.names: List[str] = [p["policy"] for p in self.policies]
+        self.rates = np.array([p["value"] for p in self.policies], dtype=np.float64)
+        self.p05 = _nan_for_none([p["monte_carlo"]["p05"] for p in self.policies])
+        self.p95 = _nan_for_none([p["monte_carlo"]["p95"] for p in self.policies])
+        self.converged_draws: int = int(r["converged_draws"])
+        self.failed_draws: int = int(r["failed_draws"])
+
+    def _columns(self) -> Dict[str, Any]:
+        return {"policy": self.names, "value": self.rates, "p05": self.p05, "p95": self.p95}
+
+    def __repr__(self) -> str:
+        rows = [[n, fmt(float(v)), fmt(float(a)), fmt(float(b))]
+                for n, v, a, b in zip(self.names, self.rates, self.p05, self.p95)]
+        return (f"Uncertainty ({self._record['source']}; {self.converged_draws} of {self._record['draws']} draws)\n"
+                + text_table(["policy", "optimum", "p05", "p95"], rows))
+
+
+def uncertainty(
+    *,
+    se_rel: Optional[float] = None,
+    covariance: Optional[PathLike] = None,
+    draws_file: Optional[PathLike] = None,
+    draws: int = 100,
+    seed: int = 0,
+    skills: str = "pareto:alpha=4,min=1",
+    elasticity: float = 1.0,
+    swf: str = "inverse-income",
+    brackets: int = 7,
+    cutoffs: Optional[PathLike] = None,
+    agents: int = 10_000,
+    optimize_cutoffs: bool = False,
+    rate_max: float = 0.99,
+    utility: str = "ql",
+    income_units: Optional[str] = None,
+    progress: Progress = None,
+) -> Uncertainty:
+    """Bands around the optimal brackets (``walras tax uncertainty``): parameters drawn with
+    standard errors ``se_rel`` x each value, from a ``covariance`` file or from a
+    ``draws_file`` (exactly one); each draw re-optimised from its first-order prediction."""
+    given = [se_rel is not None, covariance is not None, draws_file is not None]
+    if sum(given) != 1:
+        raise ValueError("give exactly one of se_rel, covariance, draws_file")
+    planner = _planner(skills, elasticity, swf, brackets, cutoffs, agents, optimize_cutoffs,
+                       rate_max, utility, None, income_units)
+    call = _call("uncertainty", se_rel=se_rel, covariance=covariance, draws_file=draws_file,
+                 draws=draws, seed=seed, skills=skills, elasticity=planner["elasticity"], swf=swf,
+                 brackets=planner["brackets"], agents=planner["agents"])
+    run = _walras.tax_uncertainty(
+        planner, _args.count("draws", draws), _args.count("seed", seed),
+        None if se_rel is None else _args.real("se_rel", se_rel),
+        None if covariance is None else os.fspath(covariance),
+        None if draws_file is None else os.fspath(draws_file),
+        progress_callback(progress, "optimal brackets and their bands"), call,
+    )
+    return Uncertainty(run)
 
 
 class MirrleesSchedule(Result):
