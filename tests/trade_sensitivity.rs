@@ -104,11 +104,17 @@ fn data_dir() -> PathBuf {
 /// A copy of the tidy directory `src` with sector `k`'s theta (0-based row of sectors.csv)
 /// multiplied by `factor`.
 fn with_theta_scaled(src: &Path, dst: &Path, k: usize, factor: f64) {
+    with_sector_value_scaled(src, dst, k, "theta", factor)
+}
+
+/// A copy of the tidy directory `src` with sector `k`'s `field` (theta or psi) multiplied by
+/// `factor`.
+fn with_sector_value_scaled(src: &Path, dst: &Path, k: usize, field: &str, factor: f64) {
     std::fs::create_dir_all(dst).unwrap();
     for entry in std::fs::read_dir(src).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap();
-        if name != "sectors.csv" {
+        if name != "sectors.csv" && path.is_file() {
             std::fs::copy(&path, dst.join(name)).unwrap();
         }
     }
@@ -116,12 +122,16 @@ fn with_theta_scaled(src: &Path, dst: &Path, k: usize, factor: f64) {
     let mut lines: Vec<String> = text.lines().map(String::from).collect();
     assert!(lines[0].ends_with("theta,psi,tariffable"), "{}", lines[0]);
     let row = &mut lines[k + 1];
-    // theta is the third field from the right (names may hold quoted commas).
+    // theta and psi are the third and second fields from the right (names may hold quoted
+    // commas).
     let (head, tail) = row.rsplit_once(',').unwrap();
     let (head, psi) = head.rsplit_once(',').unwrap();
     let (head, theta) = head.rsplit_once(',').unwrap();
-    let theta: f64 = theta.parse().unwrap();
-    *row = format!("{head},{:e},{psi},{tail}", theta * factor);
+    let (theta, psi): (f64, f64) = (theta.parse().unwrap(), psi.parse().unwrap());
+    *row = match field {
+        "theta" => format!("{head},{:e},{psi:e},{tail}", theta * factor),
+        _ => format!("{head},{theta:e},{:e},{tail}", psi * factor),
+    };
     std::fs::write(dst.join("sectors.csv"), lines.join("\n") + "\n").unwrap();
 }
 
@@ -204,6 +214,122 @@ fn wiod_uniform_war_statics_match_re_solved_wars_to_1e_4() {
         }
     }
     eprintln!("WIOD uniform war: largest error relative to its column's largest entry {worst:e}");
+    assert!(worst <= 1e-4, "{worst:e}");
+}
+
+#[test]
+#[ignore = "needs WALRAS_DATA_DIR (real data); about 5 minutes"]
+fn dlopt_partner_sector_war_statics_match_re_solved_wars_to_1e_4() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tidy = tmp.path().join("tidy");
+    let from = data_dir().join("dlopt_7x44_2017");
+    let o = walras(&[
+        "trade",
+        "import",
+        "--layout",
+        "dlopt",
+        "--from",
+        from.to_str().unwrap(),
+        "--to",
+        tidy.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let args = |data: &Path| -> Vec<String> {
+        let mut a: Vec<String> = ["--data", data.to_str().unwrap()]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        a.extend(
+            ["--tariff-structure", "partner-sector", "--quiet"]
+                .iter()
+                .chain(TIGHT.iter())
+                .map(|s| s.to_string()),
+        );
+        a
+    };
+    let mut cmd: Vec<String> = vec!["trade".into(), "sensitivity".into()];
+    cmd.extend(args(&tidy));
+    cmd.extend(["--format".into(), "json".into()]);
+    let s = json_of(&walras(&cmd.iter().map(String::as_str).collect::<Vec<_>>()));
+    let jac = matrix(&s, "jacobian");
+    let names: Vec<String> = s["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    let values: Vec<f64> = s["parameter_values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let policies: Vec<String> = s["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!((policies.len(), names.len()), (924, 88));
+    let interior: Vec<bool> = s["bound"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b.is_null())
+        .collect();
+    // The war's tariffs by label, from `trade nash --out`'s policies.csv.
+    let war = |data: &Path, out: &Path| -> std::collections::HashMap<String, f64> {
+        let mut cmd: Vec<String> = vec!["trade".into(), "nash".into()];
+        cmd.extend(args(data));
+        cmd.extend([
+            "--out".into(),
+            out.to_str().unwrap().into(),
+            "--overwrite".into(),
+        ]);
+        let o = walras(&cmd.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(o.status.success(), "{}", stderr(&o));
+        let text = std::fs::read_to_string(out.join("policies.csv")).unwrap();
+        text.lines()
+            .skip(1)
+            .filter_map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                (f[3] == "tariff").then(|| {
+                    (
+                        format!("tariff:{}:{}:{}", f[0], f[1], f[2]),
+                        f[4].parse().unwrap(),
+                    )
+                })
+            })
+            .collect()
+    };
+    let rel = 1e-3;
+    let mut worst: f64 = 0.0;
+    // theta and psi of three sectors across the range.
+    for sector in [0usize, 21, 43] {
+        for (field, column) in [("theta", sector), ("psi", 44 + sector)] {
+            assert_eq!(names[column], format!("{field}:{}", sector + 1));
+            let h = rel * values[column];
+            let (up, down) = (tmp.path().join("up"), tmp.path().join("down"));
+            for d in [&up, &down] {
+                let _ = std::fs::remove_dir_all(d);
+            }
+            with_sector_value_scaled(&tidy, &up, sector, field, 1.0 + rel);
+            with_sector_value_scaled(&tidy, &down, sector, field, 1.0 - rel);
+            let a = war(&up, &tmp.path().join("war_up"));
+            let b = war(&down, &tmp.path().join("war_down"));
+            let scale = jac.iter().map(|r| r[column].abs()).fold(0.0, f64::max);
+            for (i, p) in policies.iter().enumerate() {
+                let fd = (a[p] - b[p]) / (2.0 * h);
+                if interior[i] {
+                    worst = worst.max((jac[i][column] - fd).abs() / scale);
+                } else {
+                    assert_eq!(jac[i][column], 0.0);
+                }
+            }
+        }
+    }
+    eprintln!("dlopt partner x sector war: largest error relative to its column's largest entry {worst:e}");
     assert!(worst <= 1e-4, "{worst:e}");
 }
 

@@ -10,6 +10,7 @@ mod errors;
 mod figure_data;
 mod gtb;
 mod run;
+mod sweep;
 mod tax;
 mod trade;
 
@@ -22,6 +23,7 @@ fn _walras(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<run::Run>()?;
     automation::register(m)?;
     gtb::register(m)?;
+    sweep::register(m)?;
     tax::register(m)?;
     trade::register(m)?;
     Ok(())

@@ -6,7 +6,7 @@ import pathlib
 
 import walras
 
-MODULES = ["walras", "walras.errors", "walras.tax", "walras.trade", "walras.automation"]
+MODULES = ["walras", "walras.errors", "walras.tax", "walras.trade", "walras.sweep", "walras.automation"]
 
 
 def public_modules():

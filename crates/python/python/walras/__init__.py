@@ -7,7 +7,8 @@ labelled by bracket, country or sector, ``.to_dict()`` equal to the command line
 
 Modules: :mod:`walras.tax` (optimal income taxes), :mod:`walras.trade` (trade and
 industrial policy), :mod:`walras.automation` (data-driven automation), :mod:`walras.gtb` (the
-AI Economist's Gather-Trade-Build world). Errors:
+AI Economist's Gather-Trade-Build world), :mod:`walras.sweep` (parameter sweeps, here or on
+Slurm). Errors:
 :mod:`walras.errors`.
 
 >>> import walras
@@ -17,7 +18,7 @@ AI Economist's Gather-Trade-Build world). Errors:
 """
 
 from walras._walras import __version__
-from walras import automation, errors, gtb, tax, trade
+from walras import automation, errors, gtb, sweep, tax, trade
 from walras.errors import ArgumentError, ConvergenceError, DataError, WalrasError
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "automation",
     "errors",
     "gtb",
+    "sweep",
     "tax",
     "trade",
     "WalrasError",

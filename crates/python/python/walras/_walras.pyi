@@ -154,6 +154,7 @@ def automation_planner(
     progress: Progress,
     call: str,
 ) -> Tuple[Run, Columns, List[Tuple[str, List[List[float]]]]]: ...
+def sweep_merge(dir: str) -> str: ...
 def automation_sweep(
     scenario: Optional[str],
     preset: Optional[str],
