@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Wall time of `walras trade sensitivity` against `walras trade nash` alone on the same data,
-and of `walras trade uncertainty` per draw: runs alternate, medians are reported.
+of `walras trade uncertainty` per draw, and of `walras tax sensitivity` against `walras tax
+optimize`: runs alternate, medians are reported.
 
     python3 benches/trade_sensitivity.py --walras target/release/walras --data ../shared/data \
         [--tidy-dlopt DIR] [--runs 5]
@@ -22,6 +23,17 @@ def timed(cmd):
     return time.perf_counter() - t, json.loads(out)
 
 
+def paired(a, label, solve, sensitivity, args):
+    """Alternate runs of the solve and of its sensitivity; print their medians as a row."""
+    plain, sens = [], []
+    for _ in range(a.runs):
+        plain.append(timed([a.walras, *solve, *args, "--format", "json", "--quiet"])[0])
+        t, rec = timed([a.walras, *sensitivity, *args, "--format", "json", "--quiet"])
+        sens.append(t)
+    n, s = statistics.median(plain), statistics.median(sens)
+    print(f"| {label} | {n:.2f} s | {s:.2f} s | {s / n:.1f} | {len(rec['parameters'])} |")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--walras", required=True)
@@ -38,13 +50,24 @@ def main():
     print("| war | nash | sensitivity (nash included) | ratio | parameters |")
     print("|---|---|---|---|---|")
     for label, args in cases:
-        nash, sens = [], []
-        for _ in range(a.runs):
-            nash.append(timed([a.walras, "trade", "nash", *args, "--format", "json", "--quiet"])[0])
-            t, rec = timed([a.walras, "trade", "sensitivity", *args, "--format", "json", "--quiet"])
-            sens.append(t)
-        n, s = statistics.median(nash), statistics.median(sens)
-        print(f"| {label} | {n:.2f} s | {s:.2f} s | {s / n:.1f} | {len(rec['parameters'])} |")
+        paired(a, label, ["trade", "nash"], ["trade", "sensitivity"], args)
+    # Tax: the optimal brackets and their derivatives.
+    print()
+    print("| economy | `tax optimize` | `tax sensitivity` | ratio | parameters |")
+    print("|---|---|---|---|---|")
+    for label, args in [("default: Pareto skills, 10,000 agents, 7 brackets", []),
+                        ("power weights, 2,000 agents, 4 brackets",
+                         ["--agents", "2000", "--brackets", "4", "--swf", "power:k=1",
+                          "--skills", "pareto:alpha=3,min=1"])]:
+        paired(a, label, ["tax", "optimize"], ["tax", "sensitivity"], args)
+    t, rec = timed([a.walras, "tax", "uncertainty", "--se-rel", "0.05", "--draws", "100",
+                    "--format", "json", "--quiet"])
+    timing = rec["timing"]
+    print()
+    print(f"tax uncertainty, default economy, 100 draws (se-rel 0.05): {t:.1f} s in all; optimum "
+          f"and derivatives {timing['cold_solve_and_statics_s']:.2f} s, mean "
+          f"{timing['mean_draw_s']:.3f} s per draw, {rec['converged_draws']} of {rec['draws']} "
+          f"converged, median prediction gap {rec['prediction_distance']['median']:.2e}")
     # Uncertainty: 100 draws of the WIOD uniform war, 10% standard errors.
     t, rec = timed([a.walras, "trade", "uncertainty", "--data", f"{a.data}/wiod2014_44x16",
                     "--tariff-structure", "uniform", "--se-rel", "0.1", "--draws", "100",

@@ -601,8 +601,8 @@ pub enum TradeCommand {
     /// exact derivatives by the implicit function theorem at the solution (with --out, a
     /// heatmap and the tables).
     Sensitivity(Box<SensitivityArgs>),
-    /// Bands around the Nash war from the elasticities' uncertainty: each draw re-solved from
-    /// its first-order prediction, beside the delta-method bands.
+    /// Bands around the Nash war (or an optimum) from the elasticities' uncertainty: each draw
+    /// re-solved from its first-order prediction, beside the delta-method bands.
     Uncertainty(Box<UncertaintyArgs>),
 }
 
@@ -635,6 +635,13 @@ pub struct UncertaintyArgs {
     /// One draw per theta set of the data's elasticity_sets table.
     #[arg(long)]
     pub elasticity_sets: bool,
+    /// The policy to put bands around: nash (the war), optimal (one government's; needs
+    /// --country) or cooperate (world welfare).
+    #[arg(long, default_value = "nash", value_parser = ["nash", "optimal", "cooperate"])]
+    pub exercise: String,
+    /// The government of --exercise optimal.
+    #[arg(long)]
+    pub country: Option<String>,
 }
 
 /// `walras trade sensitivity`.

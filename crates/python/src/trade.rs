@@ -355,14 +355,16 @@ fn trade_sensitivity(
     Ok(Run::new(run.output, run.provenance, call))
 }
 
-/// Bands around the Nash war (`walras trade uncertainty`); exactly one of `se_rel`,
+/// Bands around the Nash war or an optimum (`walras trade uncertainty`); exactly one of `se_rel`,
 /// `covariance`, `draws_file`, `elasticity_sets` (checked by the Python layer).
 #[pyfunction]
-#[pyo3(signature = (economy, instruments_, tariff_structure, tariff_bounds, subsidy_bounds, method, tol, draws, seed, se_rel, covariance, draws_file, elasticity_sets, progress, call))]
+#[pyo3(signature = (economy, exercise, country, instruments_, tariff_structure, tariff_bounds, subsidy_bounds, method, tol, draws, seed, se_rel, covariance, draws_file, elasticity_sets, progress, call))]
 #[allow(clippy::too_many_arguments)]
 fn trade_uncertainty(
     py: Python<'_>,
     economy: &TradeEconomy,
+    exercise: String,
+    country: Option<String>,
     instruments_: String,
     tariff_structure: String,
     tariff_bounds: (f64, f64),
@@ -412,9 +414,9 @@ fn trade_uncertainty(
             &economy.0,
             &UncertaintyRequest {
                 sensitivity: SensitivityRequest {
-                    exercise: "nash".into(),
+                    exercise,
                     nash: game.request(observer),
-                    country: None,
+                    country,
                     aggregation: "sum-of-logs".into(),
                 },
                 draws,

@@ -1,6 +1,7 @@
-//! Bands around the Nash war (`walras trade uncertainty`): elasticities drawn from their
-//! uncertainty, each draw's war re-solved from the first-order prediction p* + J dtheta
-//! (predictor-corrector), beside the delta-method bands J Sigma J'.
+//! Bands around a Nash war, a unilateral optimum or the cooperative optimum (`walras trade
+//! uncertainty`): elasticities drawn from their uncertainty, each draw re-solved from the
+//! first-order prediction p* + J dtheta (predictor-corrector), beside the delta-method bands
+//! J Sigma J'.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,9 +13,13 @@ use rayon::prelude::*;
 use serde_json::json;
 use walras_core::{Equilibrium, SolverOptions};
 use walras_data::DeficitTreatment;
-use walras_trade::{nash_with, Baseline, NashMethod, ResponseDynamics, TradeModel, THETA_RANGE};
+use walras_trade::{
+    cooperate, nash_with, policy_optimizer, unilateral, Baseline, NashMethod, ResponseDynamics,
+    TradeModel, THETA_RANGE,
+};
 
 use super::economy::Economy;
+use super::policies::parse_aggregation;
 use super::sensitivity::{sensitivity, SensitivityRequest};
 use crate::bands::{
     parameter_draws, summarise, Draw, Linearisation, ParameterDraws, ParameterSource,
@@ -24,7 +29,7 @@ use crate::{ArgumentError, Output, Provenance};
 /// `walras trade uncertainty`; the defaults are the command line's.
 #[derive(Clone)]
 pub struct UncertaintyRequest {
-    /// The war and its settings (the exercise must be nash).
+    /// The exercise (nash, optimal or cooperate) and its settings.
     pub sensitivity: SensitivityRequest,
     /// Number of normal draws (ignored for draws files and elasticity sets).
     pub draws: usize,
@@ -49,16 +54,6 @@ pub struct UncertaintyRun {
 /// Draw the parameters, re-solve the war for each, and summarise.
 pub fn uncertainty(eco: &Economy, request: &UncertaintyRequest) -> Result<UncertaintyRun> {
     let r = request;
-    if r.sensitivity.exercise != "nash" {
-        return Err(ArgumentError::new(
-            "exercise",
-            format!(
-                "uncertainty bands are computed for the Nash war only, got {:?}",
-                r.sensitivity.exercise
-            ),
-        )
-        .into());
-    }
     let t0 = Instant::now();
     let base = sensitivity(eco, &r.sensitivity)?;
     let cold_s = t0.elapsed().as_secs_f64();
@@ -200,15 +195,30 @@ fn re_solve(
         DeficitTreatment::Keep => data.settle(&inner)?,
     };
     let m = TradeModel::new(Arc::new(rebased), model.policy_map().set)?;
-    let (res, ..) = nash_with(
-        &m,
-        NashMethod::Auto,
-        r.sensitivity.nash.tol,
-        start,
-        inner,
-        ResponseDynamics::default(),
-        |_| {},
-    )?;
+    let tol = r.sensitivity.nash.tol;
+    let res = match r.sensitivity.exercise.as_str() {
+        "optimal" => {
+            let name = r.sensitivity.country.as_deref().unwrap_or_default();
+            let country = m.baseline().country(name)?;
+            unilateral(&m, country, start, &policy_optimizer(tol, inner)?)?
+        }
+        "cooperate" => {
+            let aggregation = parse_aggregation(&r.sensitivity.aggregation)?;
+            cooperate(&m, aggregation, start, &policy_optimizer(tol, inner)?)?
+        }
+        _ => {
+            nash_with(
+                &m,
+                NashMethod::Auto,
+                tol,
+                start,
+                inner,
+                ResponseDynamics::default(),
+                |_| {},
+            )?
+            .0
+        }
+    };
     Ok((res.policy, res.outcome.welfare_change_pct))
 }
 
@@ -235,7 +245,7 @@ fn record(
     let mut warnings = base.provenance.warnings.clone();
     warnings.extend(bands.warning.clone());
     let mut json = json!({
-        "exercise": "nash",
+        "exercise": r.sensitivity.exercise,
         "source": label,
         "seed": r.seed,
         "units": {"policies": "fractions (0.1 is 10%)", "welfare": "percent change from the baseline", "bands": "90%: 5th and 95th percentiles (Monte Carlo), +-1.645 standard deviations (delta method)"},

@@ -417,7 +417,7 @@ fn compare(common: &CommonArgs, args: &TradeCompareArgs, manifest: &mut RunManif
     Ok(())
 }
 
-/// Bands around the Nash war from the elasticities' uncertainty.
+/// Bands around the Nash war (or an optimum) from the elasticities' uncertainty.
 fn uncertainty_cmd(
     common: &CommonArgs,
     args: &UncertaintyArgs,
@@ -437,9 +437,9 @@ fn uncertainty_cmd(
         &eco,
         &UncertaintyRequest {
             sensitivity: SensitivityRequest {
-                exercise: "nash".into(),
+                exercise: args.exercise.clone(),
                 nash: nash_request(&args.game, observer)?,
-                country: None,
+                country: args.country.clone(),
                 aggregation: args.game.aggregation.clone(),
             },
             draws: args.draws,
@@ -484,7 +484,12 @@ fn uncertainty_cmd(
         rows,
     };
     let preface = format!(
-        "Nash war under {}: {} of {} draws re-solved; prediction vs re-solve: median {:.2e}, max {:.2e} (largest policy gap).",
+        "{} under {}: {} of {} draws re-solved; prediction vs re-solve: median {:.2e}, max {:.2e} (largest policy gap).",
+        match args.exercise.as_str() {
+            "optimal" => "Unilateral optimum",
+            "cooperate" => "Cooperative optimum",
+            _ => "Nash war",
+        },
         j["source"].as_str().unwrap_or(""),
         j["converged_draws"],
         j["draws"],

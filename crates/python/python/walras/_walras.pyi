@@ -223,6 +223,8 @@ def trade_sensitivity(
 ) -> Run: ...
 def trade_uncertainty(
     economy: TradeEconomy,
+    exercise: str,
+    country: Optional[str],
     instruments_: str,
     tariff_structure: str,
     tariff_bounds: Tuple[float, float],

@@ -294,6 +294,8 @@ class Economy:
         elasticity_sets: bool = False,
         draws: int = 100,
         seed: int = 0,
+        exercise: str = "nash",
+        country: Optional[str] = None,
         instruments: str = "tariffs",
         tariff_structure: str = "partner-sector",
         tariff_bounds: Tuple[float, float] = (0.0, 5.0),
@@ -302,18 +304,20 @@ class Economy:
         tol: float = 1e-8,
         progress: Progress = None,
     ) -> "Uncertainty":
-        """Bands around the Nash war (``walras trade uncertainty``): elasticities drawn with
-        standard errors ``se_rel`` x each value, from a ``covariance`` file, from a
+        """Bands around the Nash war, or with ``exercise`` ``"optimal"`` (``country``'s
+        unilateral optimum) or ``"cooperate"`` (``walras trade uncertainty``): elasticities
+        drawn with standard errors ``se_rel`` x each value, from a ``covariance`` file, from a
         ``draws_file``, or the data's ``elasticity_sets`` (exactly one); each draw re-solved
         from its first-order prediction, beside the delta-method bands."""
         given = [se_rel is not None, covariance is not None, draws_file is not None, bool(elasticity_sets)]
         if sum(given) != 1:
             raise ValueError("give exactly one of se_rel, covariance, draws_file, elasticity_sets=True")
         call = _call("uncertainty", self, se_rel=se_rel, covariance=covariance, draws_file=draws_file,
-                     elasticity_sets=elasticity_sets, draws=draws, seed=seed,
-                     tariff_structure=tariff_structure)
+                     elasticity_sets=elasticity_sets, draws=draws, seed=seed, exercise=exercise,
+                     country=country, tariff_structure=tariff_structure)
         run = _walras.trade_uncertainty(
-            self._inner, _args.text("instruments", instruments),
+            self._inner, _args.text("exercise", exercise), _args.optional_text("country", country),
+            _args.text("instruments", instruments),
             _args.text("tariff_structure", tariff_structure), _pair("tariff_bounds", tariff_bounds),
             _pair("subsidy_bounds", subsidy_bounds), _args.text("method", method),
             _args.real("tol", tol), _args.count("draws", draws, 1), _args.count("seed", seed),
