@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{json_of, stderr, walras};
+use common::{json_of, numbers, stderr, walras};
 
 const ECONOMY: [&str; 8] = [
     "--agents",
@@ -16,19 +16,6 @@ const ECONOMY: [&str; 8] = [
     "--skills",
     "pareto:alpha=3,min=1",
 ];
-
-fn rates(j: &serde_json::Value, key: &str) -> Vec<f64> {
-    j[key]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_f64().unwrap())
-        .collect()
-}
-
-fn rates_of(j: &serde_json::Value, key: &str) -> Vec<f64> {
-    rates(j, key)
-}
 
 #[test]
 fn the_record_names_parameters_and_policies_and_writes_a_heatmap() {
@@ -55,7 +42,7 @@ fn the_record_names_parameters_and_policies_and_writes_a_heatmap() {
     );
     assert_eq!(j["converged"], true);
     // dW*/dtheta with the rates following equals the direct effect (envelope theorem).
-    let scale = rates_of(&j, "welfare_jacobian")
+    let scale = numbers(&j, "welfare_jacobian")
         .iter()
         .fold(0.0_f64, |a, v| a.max(v.abs()));
     assert!(j["envelope_gap"].as_f64().unwrap() < 1e-4 * scale);
@@ -68,8 +55,8 @@ fn the_record_names_parameters_and_policies_and_writes_a_heatmap() {
         .to_string_lossy()
         .starts_with("sensitivity_heatmap")));
     // The statics are taken at the optimum `tax optimize` finds (polished if it stalled).
-    let rates = rates(&j["solution"], "rates");
-    let values = rates_of(&j, "policy_values");
+    let rates = numbers(&j["solution"], "rates");
+    let values = numbers(&j, "policy_values");
     for (r, v) in rates.iter().zip(&values) {
         assert!((r - v).abs() < 1e-4, "{rates:?} vs {values:?}");
     }

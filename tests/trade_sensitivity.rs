@@ -5,7 +5,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{json_of, stderr, walras};
+use common::{json_of, numbers, stderr, strings, walras};
 
 /// The columns of `key` in a sensitivity record, as rows.
 fn matrix(j: &serde_json::Value, key: &str) -> Vec<Vec<f64>> {
@@ -159,12 +159,7 @@ fn wiod_uniform_war_statics_match_re_solved_wars_to_1e_4() {
     let s = run(&wiod, "sensitivity");
     let jac = matrix(&s, "jacobian");
     let welfare = matrix(&s, "welfare_jacobian");
-    let thetas: Vec<f64> = s["parameter_values"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_f64().unwrap())
-        .collect();
+    let thetas = numbers(&s, "parameter_values");
     assert_eq!((jac.len(), thetas.len()), (44, 16));
     let interior: Vec<bool> = s["bound"]
         .as_array()
@@ -173,12 +168,7 @@ fn wiod_uniform_war_statics_match_re_solved_wars_to_1e_4() {
         .map(|b| b.is_null())
         .collect();
     let tmp = tempfile::tempdir().unwrap();
-    let countries: Vec<String> = s["countries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c.as_str().unwrap().to_string())
-        .collect();
+    let countries = strings(&s, "countries");
     // A by-country record of `trade nash`, in the order of the sensitivity's countries.
     let column = |j: &serde_json::Value, key: &str| -> Vec<f64> {
         countries
@@ -276,24 +266,9 @@ fn dlopt_partner_sector_war_statics_match_re_solved_wars_to_1e_4() {
     cmd.extend(["--format".into(), "json".into()]);
     let s = json_of(&walras(&cmd.iter().map(String::as_str).collect::<Vec<_>>()));
     let jac = matrix(&s, "jacobian");
-    let names: Vec<String> = s["parameters"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap().to_string())
-        .collect();
-    let values: Vec<f64> = s["parameter_values"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_f64().unwrap())
-        .collect();
-    let policies: Vec<String> = s["policies"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap().to_string())
-        .collect();
+    let names = strings(&s, "parameters");
+    let values = numbers(&s, "parameter_values");
+    let policies = strings(&s, "policies");
     assert_eq!((policies.len(), names.len()), (924, 88));
     let interior: Vec<bool> = s["bound"]
         .as_array()

@@ -26,3 +26,23 @@ pub fn json_of(o: &Output) -> serde_json::Value {
     assert!(o.status.success(), "stderr: {}", stderr(o));
     serde_json::from_str(stdout(o).trim()).expect("one JSON object on stdout")
 }
+
+/// The numbers of array `key` in a record.
+pub fn numbers(j: &serde_json::Value, key: &str) -> Vec<f64> {
+    j[key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect()
+}
+
+/// The texts of array `key` in a record.
+pub fn strings(j: &serde_json::Value, key: &str) -> Vec<String> {
+    j[key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect()
+}

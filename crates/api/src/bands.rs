@@ -4,15 +4,18 @@
 //! distances, tables and a figure.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
 
 use anyhow::{Context, Result};
 use nalgebra::{DMatrix, DVector};
+use rayon::prelude::*;
 use serde_json::{json, Value};
 use walras_core::uncertainty::{delta_std, normal_draws, quantile, Z90};
 use walras_data::{read_covariance, read_draws, Table};
 use walras_plot::{ScatterChart, Series};
 
-use crate::{ArgumentError, Figure, NamedTable};
+use crate::{ArgumentError, Figure, NamedTable, Output, Provenance};
 
 /// Where the parameter draws come from.
 #[derive(Clone, Debug)]
@@ -210,6 +213,113 @@ pub struct Draw {
     pub solved: std::result::Result<(Vec<f64>, Vec<f64>), String>,
     /// Wall time of the re-solve.
     pub seconds: f64,
+}
+
+/// The bands and every draw.
+pub struct UncertaintyRun {
+    /// The draws in order.
+    pub draws: Vec<Draw>,
+    /// JSON record (`uncertainty.json`), tables and a figure.
+    pub output: Output,
+    /// Inputs, parameters, timings and warnings.
+    pub provenance: Provenance,
+}
+
+/// A draw's re-solve: the prediction (over the reported policies) projected onto the
+/// model's bounds, and the re-solved policies and objectives, or why there are none.
+pub(crate) type Resolved = (Vec<f64>, std::result::Result<(Vec<f64>, Vec<f64>), String>);
+
+/// Re-solve every draw (in parallel) from its first-order prediction with `solve(theta,
+/// prediction)`, calling `on_draw(finished, total)` after each: the draws and the wall time.
+pub(crate) fn re_solve_draws(
+    lin: &Linearisation,
+    sampled: ParameterDraws,
+    on_draw: &(dyn Fn(usize, usize) + Send + Sync),
+    solve: impl Fn(&[f64], &[f64]) -> Resolved + Sync,
+) -> (Vec<Draw>, f64) {
+    let total = sampled.draws.len();
+    let names = sampled.names;
+    let done = AtomicUsize::new(0);
+    let t0 = Instant::now();
+    let draws = sampled
+        .draws
+        .into_par_iter()
+        .enumerate()
+        .map(|(d, theta)| {
+            let (prediction, predicted_welfare) = lin.predict(&theta);
+            let t = Instant::now();
+            let (predicted_policy, solved) = solve(&theta, &prediction);
+            let seconds = t.elapsed().as_secs_f64();
+            on_draw(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+            Draw {
+                name: names.as_ref().map_or(format!("{d}"), |n| n[d].clone()),
+                parameters: theta,
+                predicted_policy,
+                predicted_welfare,
+                solved,
+                seconds,
+            }
+        })
+        .collect();
+    (draws, t0.elapsed().as_secs_f64())
+}
+
+/// What an uncertainty record says beside the bands.
+pub(crate) struct RecordContext {
+    /// The exercise the bands are around.
+    pub exercise: String,
+    /// Units of the policies and of welfare, in words.
+    pub units: (&'static str, &'static str),
+    /// Seed of the normal draws.
+    pub seed: u64,
+    /// The parameters' source, in words.
+    pub label: String,
+    /// Wall time of the base solve and its derivatives (s).
+    pub cold_s: f64,
+    /// Wall time of all draws (s).
+    pub draws_s: f64,
+    /// The sensitivity record the bands linearise.
+    pub sensitivity: Value,
+    /// The base run's provenance, with every input read.
+    pub provenance: Provenance,
+}
+
+/// The uncertainty record (`uncertainty.json`), its tables and figure, and its provenance.
+pub(crate) fn uncertainty_run(
+    lin: &Linearisation,
+    draws: Vec<Draw>,
+    covariance: Option<&DMatrix<f64>>,
+    context: RecordContext,
+) -> Result<UncertaintyRun> {
+    let c = context;
+    let (policy_unit, welfare_unit) = c.units;
+    let bands = summarise(lin, &draws, covariance, welfare_unit)?;
+    let mean_draw_s = draws.iter().map(|d| d.seconds).sum::<f64>() / draws.len().max(1) as f64;
+    let mut provenance = c.provenance;
+    provenance.warnings.extend(bands.warning.clone());
+    let mut json = json!({
+        "exercise": c.exercise,
+        "source": c.label,
+        "seed": c.seed,
+        "units": {"policies": policy_unit, "welfare": welfare_unit, "bands": "90%: 5th and 95th percentiles (Monte Carlo), +-1.645 standard deviations (delta method)"},
+        "timing": {"cold_solve_and_statics_s": c.cold_s, "draws_s": c.draws_s, "mean_draw_s": mean_draw_s},
+        "sensitivity": c.sensitivity,
+        "warnings": provenance.warnings,
+    });
+    json.as_object_mut().expect("an object").extend(bands.json);
+    provenance.parameters["draws"] = json!(draws.len());
+    provenance.parameters["seed"] = json!(c.seed);
+    provenance.parameters["source"] = json!(c.label);
+    Ok(UncertaintyRun {
+        draws,
+        output: Output {
+            json_name: "uncertainty.json",
+            json,
+            tables: bands.tables,
+            figures: vec![("prediction_vs_resolve".into(), bands.figure)],
+        },
+        provenance,
+    })
 }
 
 /// What [`summarise`] gives: the JSON keys every uncertainty record shares, two band tables

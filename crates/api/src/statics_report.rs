@@ -4,6 +4,7 @@
 use nalgebra::DMatrix;
 use serde_json::{json, Value};
 use walras_core::Bound;
+use walras_data::{DataError, Table};
 use walras_plot::Heatmap;
 
 /// A matrix as JSON rows, each entry times `scale` (NaN becomes null).
@@ -25,6 +26,30 @@ pub(crate) fn bound_name(b: &Option<Bound>) -> Value {
         Some(Bound::Upper) => json!("upper"),
         None => Value::Null,
     }
+}
+
+/// `jacobian.csv`: one row per policy (its name, value and bound), one column per parameter.
+pub(crate) fn jacobian_table(
+    policies: &[String],
+    values: &[f64],
+    bound: &[Option<Bound>],
+    parameters: &[String],
+    jacobian: &DMatrix<f64>,
+) -> Result<Table, DataError> {
+    let mut table = Table::new()
+        .with_str("policy", policies.to_vec())?
+        .with_f64("value", values.to_vec())?
+        .with_str(
+            "bound",
+            bound
+                .iter()
+                .map(|b| bound_name(b).as_str().unwrap_or("").to_string())
+                .collect(),
+        )?;
+    for (k, name) in parameters.iter().enumerate() {
+        table = table.with_f64(name, jacobian.column(k).iter().copied().collect())?;
+    }
+    Ok(table)
 }
 
 /// Warnings for flat directions and weakly active bounds.

@@ -69,6 +69,51 @@ impl TextTable {
     }
 }
 
+/// The terminal table of an uncertainty record's bands: one row per entry of `records`
+/// (named by `name_key`, valued by `value_key`) with its delta-method and re-solved 90%
+/// bands, each number written by `cell`; `headers` name the four columns.
+pub fn band_table(
+    records: &serde_json::Value,
+    (name_key, value_key): (&str, &str),
+    cell: impl Fn(&serde_json::Value) -> String,
+    headers: [&str; 4],
+) -> TextTable {
+    let band =
+        |v: &serde_json::Value, lo: &str, hi: &str| format!("{} .. {}", cell(&v[lo]), cell(&v[hi]));
+    let rows = records
+        .as_array()
+        .map(|v| {
+            v.iter()
+                .map(|r| {
+                    vec![
+                        r[name_key].as_str().unwrap_or("").to_string(),
+                        cell(&r[value_key]),
+                        band(r, "delta_p05", "delta_p95"),
+                        band(&r["monte_carlo"], "p05", "p95"),
+                    ]
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    TextTable {
+        headers: headers.map(String::from).to_vec(),
+        rows,
+    }
+}
+
+/// The preface of an uncertainty record: `what` under the source, how many draws were
+/// re-solved (`verb`), and the gap between prediction and re-solve (`gap` names it).
+pub fn band_preface(what: &str, verb: &str, gap: &str, j: &serde_json::Value) -> String {
+    format!(
+        "{what} under {}: {} of {} draws {verb}; prediction vs re-solve: median {:.2e}, max {:.2e} ({gap}).",
+        j["source"].as_str().unwrap_or(""),
+        j["converged_draws"],
+        j["draws"],
+        j["prediction_distance"]["median"].as_f64().unwrap_or(f64::NAN),
+        j["prediction_distance"]["max"].as_f64().unwrap_or(f64::NAN),
+    )
+}
+
 /// Print `json` or `table` (as table or CSV) on stdout according to `format`. A closed pipe
 /// (`walras ... | head`) ends the output quietly.
 pub fn print(

@@ -13,7 +13,7 @@ mod sensitivity;
 mod tables;
 mod uncertainty;
 
-pub use crate::bands::{Draw, ParameterSource};
+pub use crate::bands::{Draw, ParameterSource, UncertaintyRun};
 pub use compare::{compare, CompareRequest, Comparison};
 pub use evaluate::{evaluate, EvaluateRequest, EvaluationRun, SCHEDULES};
 pub use figures::{rate_steps, rate_steps_checked};
@@ -22,7 +22,7 @@ pub use mirrlees::{mirrlees, MirrleesRequest, MirrleesRun};
 pub use optimize::{optimize, OptimizeRequest, OptimumRun};
 pub use saez::{saez, SaezEstimator, SaezRequest, SaezRun};
 pub use sensitivity::{sensitivity, SensitivityRequest, SensitivityRun};
-pub use uncertainty::{uncertainty, UncertaintyRequest, UncertaintyRun};
+pub use uncertainty::{uncertainty, UncertaintyRequest};
 
 use walras_tax::{Evaluation, TaxOptimum};
 

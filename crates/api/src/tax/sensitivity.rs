@@ -11,7 +11,7 @@ use walras_tax::{TaxEconomy, TaxSensitivity};
 
 use super::finite;
 use super::optimize::{optimize, OptimizeRequest, OptimumRun};
-use crate::statics_report::{bound_name, heatmap, rows, statics_warnings};
+use crate::statics_report::{bound_name, heatmap, jacobian_table, rows, statics_warnings};
 use crate::{Figure, NamedTable, Output, Provenance};
 
 /// The optimum to differentiate: `walras tax optimize`'s settings.
@@ -163,19 +163,13 @@ fn held_fixed(r: &OptimizeRequest, s: &TaxSensitivity) -> Vec<String> {
 
 /// `jacobian.csv` (one row per policy) and `welfare_jacobian.csv` (one row per parameter).
 fn tables(s: &TaxSensitivity) -> Result<Vec<NamedTable>> {
-    let mut jac = Table::new()
-        .with_str("policy", s.policies.clone())?
-        .with_f64("value", s.policy_values.clone())?
-        .with_str(
-            "bound",
-            s.bound
-                .iter()
-                .map(|b| bound_name(b).as_str().unwrap_or("").to_string())
-                .collect(),
-        )?;
-    for (k, name) in s.parameters.iter().enumerate() {
-        jac = jac.with_f64(name, s.jacobian.column(k).iter().copied().collect())?;
-    }
+    let jac = jacobian_table(
+        &s.policies,
+        &s.policy_values,
+        &s.bound,
+        &s.parameters,
+        &s.jacobian,
+    )?;
     let welfare = Table::new()
         .with_str("parameter", s.parameters.clone())?
         .with_f64("value", s.parameter_values.clone())?

@@ -2,18 +2,18 @@
 //! drawn from their uncertainty, each draw's optimum re-found from the first-order prediction
 //! p* + J dtheta, beside the delta-method bands J Sigma J'.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Result;
-use rayon::prelude::*;
-use serde_json::json;
 use walras_core::{Equilibrium, Welfare};
 
 use super::sensitivity::{polish, sensitivity, SensitivityRequest};
-use crate::bands::{parameter_draws, summarise, Draw, Linearisation, ParameterSource};
-use crate::{Output, Provenance};
+use crate::bands::{
+    parameter_draws, re_solve_draws, uncertainty_run, Linearisation, ParameterSource,
+    RecordContext, UncertaintyRun,
+};
+use crate::Provenance;
 
 /// `walras tax uncertainty`; the defaults are the command line's.
 #[derive(Clone)]
@@ -28,16 +28,6 @@ pub struct UncertaintyRequest {
     pub source: ParameterSource,
     /// Called with (finished, total) after each draw.
     pub on_draw: Arc<dyn Fn(usize, usize) + Send + Sync>,
-}
-
-/// The bands and every draw.
-pub struct UncertaintyRun {
-    /// The draws in order.
-    pub draws: Vec<Draw>,
-    /// JSON record (`uncertainty.json`), tables and a figure.
-    pub output: Output,
-    /// Inputs, parameters, timings and warnings.
-    pub provenance: Provenance,
 }
 
 /// Draw the parameters, re-optimise the brackets for each, and summarise.
@@ -72,61 +62,34 @@ pub fn uncertainty(request: &UncertaintyRequest) -> Result<UncertaintyRun> {
         ),
     };
     let economy = &base.run.economy;
-    let n_draws = sampled.draws.len();
-    let done = AtomicUsize::new(0);
-    let t1 = Instant::now();
-    let draws: Vec<Draw> = sampled
-        .draws
-        .into_par_iter()
-        .enumerate()
-        .map(|(d, theta)| {
-            let (predicted, predicted_welfare) = lin.predict(&theta);
-            let predicted_policy = economy.policy_space().project(&predicted);
-            let t = Instant::now();
-            let solved = re_optimise(economy, &theta, &predicted_policy);
-            let seconds = t.elapsed().as_secs_f64();
-            (r.on_draw)(done.fetch_add(1, Ordering::Relaxed) + 1, n_draws);
-            Draw {
-                name: format!("{d}"),
-                parameters: theta,
-                predicted_policy,
-                predicted_welfare,
-                solved,
-                seconds,
-            }
-        })
-        .collect();
-    let draws_s = t1.elapsed().as_secs_f64();
-    let bands = summarise(&lin, &draws, sampled.covariance.as_ref(), "SWF units")?;
-    let mean_draw_s = draws.iter().map(|d| d.seconds).sum::<f64>() / n_draws.max(1) as f64;
-    let mut warnings = base.provenance.warnings.clone();
-    warnings.extend(bands.warning.clone());
-    let mut json = json!({
-        "exercise": "optimum",
-        "source": sampled.label,
-        "seed": r.seed,
-        "units": {"policies": "rates (fractions) and bracket widths (income units)", "welfare": "SWF units", "bands": "90%: 5th and 95th percentiles (Monte Carlo), +-1.645 standard deviations (delta method)"},
-        "timing": {"cold_solve_and_statics_s": cold_s, "draws_s": draws_s, "mean_draw_s": mean_draw_s},
-        "sensitivity": base.output.json,
-        "warnings": warnings,
+    let covariance = sampled.covariance.clone();
+    let label = sampled.label.clone();
+    let (draws, draws_s) = re_solve_draws(&lin, sampled, &*r.on_draw, |theta, prediction| {
+        let start = economy.policy_space().project(prediction);
+        let solved = re_optimise(economy, theta, &start);
+        (start, solved)
     });
-    json.as_object_mut().expect("an object").extend(bands.json);
-    let mut provenance = base.provenance.clone();
-    provenance.inputs = inputs;
-    provenance.parameters["draws"] = json!(n_draws);
-    provenance.parameters["seed"] = json!(r.seed);
-    provenance.parameters["source"] = json!(sampled.label);
-    provenance.warnings = warnings;
-    Ok(UncertaintyRun {
+    uncertainty_run(
+        &lin,
         draws,
-        output: Output {
-            json_name: "uncertainty.json",
-            json,
-            tables: bands.tables,
-            figures: vec![("prediction_vs_resolve".into(), bands.figure)],
+        covariance.as_ref(),
+        RecordContext {
+            exercise: "optimum".into(),
+            units: (
+                "rates (fractions) and bracket widths (income units)",
+                "SWF units",
+            ),
+            seed: r.seed,
+            label,
+            cold_s,
+            draws_s,
+            sensitivity: base.output.json.clone(),
+            provenance: Provenance {
+                inputs,
+                ..base.provenance.clone()
+            },
         },
-        provenance,
-    })
+    )
 }
 
 /// The optimum of the economy with parameters `theta`, started at `start`: (policy, [SWF]),

@@ -10,7 +10,7 @@ mod record;
 mod sensitivity;
 mod uncertainty;
 
-pub use crate::bands::{Draw, ParameterSource};
+pub use crate::bands::{Draw, ParameterSource, UncertaintyRun};
 pub use compare::{compare, CompareRequest, ScenarioComparison};
 pub use economy::{load, Economy, EconomyRequest};
 pub use estimate::{
@@ -21,4 +21,4 @@ pub use policies::{
     OptimalRequest, PolicyRun, MAX_OPTIMUM_TOLERANCE,
 };
 pub use sensitivity::{sensitivity, SensitivityRequest, SensitivityRun};
-pub use uncertainty::{uncertainty, UncertaintyRequest, UncertaintyRun};
+pub use uncertainty::{uncertainty, UncertaintyRequest};

@@ -16,7 +16,7 @@ use super::policies::{
     cooperate, nash, optimal, parse_aggregation, CooperateRequest, NashRequest, OptimalRequest,
     PolicyRun,
 };
-use crate::statics_report::{bound_name, heatmap, rows, statics_warnings};
+use crate::statics_report::{bound_name, heatmap, jacobian_table, rows, statics_warnings};
 use crate::{ArgumentError, Figure, NamedTable, Output, Provenance};
 
 /// Which policy to differentiate, and how to solve it; the defaults are the command line's.
@@ -200,16 +200,13 @@ fn record(
 
 /// `jacobian.csv` (one row per policy) and `welfare_jacobian.csv` (one row per country).
 fn tables(s: &Sensitivity) -> Result<Vec<NamedTable>> {
-    let mut jac = Table::new()
-        .with_str("policy", s.policies.clone())?
-        .with_f64("value", s.policy_values.clone())?
-        .with_str(
-            "bound",
-            s.bound
-                .iter()
-                .map(|b| bound_name(b).as_str().unwrap_or("").to_string())
-                .collect(),
-        )?;
+    let jac = jacobian_table(
+        &s.policies,
+        &s.policy_values,
+        &s.bound,
+        &s.parameters,
+        &s.jacobian,
+    )?;
     let mut welfare = Table::new()
         .with_str("country", s.countries.clone())?
         .with_f64(
@@ -217,7 +214,6 @@ fn tables(s: &Sensitivity) -> Result<Vec<NamedTable>> {
             s.welfare.iter().map(|w| 100.0 * (w - 1.0)).collect(),
         )?;
     for (k, name) in s.parameters.iter().enumerate() {
-        jac = jac.with_f64(name, s.jacobian.column(k).iter().copied().collect())?;
         welfare = welfare.with_f64(
             name,
             s.welfare_jacobian

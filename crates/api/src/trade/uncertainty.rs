@@ -4,13 +4,10 @@
 //! J Sigma J'.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Result;
-use rayon::prelude::*;
-use serde_json::json;
 use walras_core::{Equilibrium, SolverOptions};
 use walras_data::DeficitTreatment;
 use walras_trade::{
@@ -22,9 +19,10 @@ use super::economy::Economy;
 use super::policies::parse_aggregation;
 use super::sensitivity::{sensitivity, SensitivityRequest};
 use crate::bands::{
-    parameter_draws, summarise, Draw, Linearisation, ParameterDraws, ParameterSource,
+    parameter_draws, re_solve_draws, uncertainty_run, Linearisation, ParameterDraws,
+    ParameterSource, RecordContext, UncertaintyRun,
 };
-use crate::{ArgumentError, Output, Provenance};
+use crate::{ArgumentError, Provenance};
 
 /// `walras trade uncertainty`; the defaults are the command line's.
 #[derive(Clone)]
@@ -41,16 +39,6 @@ pub struct UncertaintyRequest {
     pub on_draw: Arc<dyn Fn(usize, usize) + Send + Sync>,
 }
 
-/// The bands and every draw.
-pub struct UncertaintyRun {
-    /// The draws in order.
-    pub draws: Vec<Draw>,
-    /// JSON record (`uncertainty.json`), tables and a figure.
-    pub output: Output,
-    /// Inputs, parameters, timings and warnings.
-    pub provenance: Provenance,
-}
-
 /// Draw the parameters, re-solve the war for each, and summarise.
 pub fn uncertainty(eco: &Economy, request: &UncertaintyRequest) -> Result<UncertaintyRun> {
     let r = request;
@@ -60,12 +48,7 @@ pub fn uncertainty(eco: &Economy, request: &UncertaintyRequest) -> Result<Uncert
     let s = &base.sensitivity;
     let theta0 = s.parameter_values.clone();
     let mut inputs = base.provenance.inputs.clone();
-    let ParameterDraws {
-        covariance,
-        draws,
-        names,
-        label,
-    } = match &r.source {
+    let sampled = match &r.source {
         ParameterSource::ElasticitySets => {
             let data = eco_dir(eco)?;
             let (path, sets) = walras_data::trade::read_elasticity_sets(
@@ -97,7 +80,7 @@ pub fn uncertainty(eco: &Economy, request: &UncertaintyRequest) -> Result<Uncert
     };
     let lin = Linearisation {
         parameters: s.parameters.clone(),
-        parameter_values: theta0.clone(),
+        parameter_values: theta0,
         policies: s.policies.clone(),
         policy_values: s.policy_values.clone(),
         jacobian: s.jacobian.clone(),
@@ -106,41 +89,38 @@ pub fn uncertainty(eco: &Economy, request: &UncertaintyRequest) -> Result<Uncert
         objective_values: s.welfare.iter().map(|w| 100.0 * (w - 1.0)).collect(),
         objective_jacobian: &s.welfare_jacobian * 100.0,
     };
-    let n_draws = draws.len();
-    let done = AtomicUsize::new(0);
-    let t1 = Instant::now();
-    let results: Vec<Draw> = draws
-        .into_par_iter()
-        .enumerate()
-        .map(|(d, theta)| {
-            let (shifted, predicted_welfare) = lin.predict(&theta);
-            // The prediction p* + J dtheta, projected onto the bounds.
-            let mut full = base.run.result.policy.clone();
-            for (k, &i) in s.policy_indices.iter().enumerate() {
-                full[i] = shifted[k];
-            }
-            let full = base.run.model.policy_space().project(&full);
-            let predicted_policy = s.policy_indices.iter().map(|&i| full[i]).collect();
-            let t = Instant::now();
-            let solved = re_solve(eco, &base.run.model, &theta, &full, r)
-                .map(|(p, w)| (s.policy_indices.iter().map(|&i| p[i]).collect(), w))
-                .map_err(|e| format!("{e:#}"));
-            let seconds = t.elapsed().as_secs_f64();
-            let k = done.fetch_add(1, Ordering::Relaxed) + 1;
-            (r.on_draw)(k, n_draws);
-            Draw {
-                name: names.as_ref().map_or(format!("{d}"), |n| n[d].clone()),
-                parameters: theta,
-                predicted_policy,
-                predicted_welfare,
-                solved,
-                seconds,
-            }
-        })
-        .collect();
-    let draws_s = t1.elapsed().as_secs_f64();
-    record(
-        base, &lin, results, covariance, label, inputs, cold_s, draws_s, r,
+    let covariance = sampled.covariance.clone();
+    let label = sampled.label.clone();
+    let (draws, draws_s) = re_solve_draws(&lin, sampled, &*r.on_draw, |theta, prediction| {
+        // The prediction p* + J dtheta in the full policy vector, projected onto the bounds.
+        let mut full = base.run.result.policy.clone();
+        for (k, &i) in s.policy_indices.iter().enumerate() {
+            full[i] = prediction[k];
+        }
+        let full = base.run.model.policy_space().project(&full);
+        let rows = |p: &[f64]| -> Vec<f64> { s.policy_indices.iter().map(|&i| p[i]).collect() };
+        let solved = re_solve(eco, &base.run.model, theta, &full, r)
+            .map(|(p, w)| (rows(&p), w))
+            .map_err(|e| format!("{e:#}"));
+        (rows(&full), solved)
+    });
+    uncertainty_run(
+        &lin,
+        draws,
+        covariance.as_ref(),
+        RecordContext {
+            exercise: r.sensitivity.exercise.clone(),
+            units: ("fractions (0.1 is 10%)", "percent change from the baseline"),
+            seed: r.seed,
+            label,
+            cold_s,
+            draws_s,
+            sensitivity: base.output.json.clone(),
+            provenance: Provenance {
+                inputs,
+                ..base.provenance.clone()
+            },
+        },
     )
 }
 
@@ -220,54 +200,4 @@ fn re_solve(
         }
     };
     Ok((res.policy, res.outcome.welfare_change_pct))
-}
-
-/// The record: the bands, the draws and the timings.
-#[allow(clippy::too_many_arguments)]
-fn record(
-    base: super::sensitivity::SensitivityRun,
-    lin: &Linearisation,
-    draws: Vec<Draw>,
-    covariance: Option<nalgebra::DMatrix<f64>>,
-    label: String,
-    inputs: Vec<PathBuf>,
-    cold_s: f64,
-    draws_s: f64,
-    r: &UncertaintyRequest,
-) -> Result<UncertaintyRun> {
-    let bands = summarise(
-        lin,
-        &draws,
-        covariance.as_ref(),
-        "percent change from the baseline",
-    )?;
-    let mean_draw_s = draws.iter().map(|d| d.seconds).sum::<f64>() / draws.len().max(1) as f64;
-    let mut warnings = base.provenance.warnings.clone();
-    warnings.extend(bands.warning.clone());
-    let mut json = json!({
-        "exercise": r.sensitivity.exercise,
-        "source": label,
-        "seed": r.seed,
-        "units": {"policies": "fractions (0.1 is 10%)", "welfare": "percent change from the baseline", "bands": "90%: 5th and 95th percentiles (Monte Carlo), +-1.645 standard deviations (delta method)"},
-        "timing": {"cold_solve_and_statics_s": cold_s, "draws_s": draws_s, "mean_draw_s": mean_draw_s},
-        "sensitivity": base.output.json,
-        "warnings": warnings,
-    });
-    json.as_object_mut().expect("an object").extend(bands.json);
-    let mut provenance = base.provenance.clone();
-    provenance.inputs = inputs;
-    provenance.parameters["draws"] = json!(draws.len());
-    provenance.parameters["seed"] = json!(r.seed);
-    provenance.parameters["source"] = json!(label);
-    provenance.warnings = warnings;
-    Ok(UncertaintyRun {
-        draws,
-        output: Output {
-            json_name: "uncertainty.json",
-            json,
-            tables: bands.tables,
-            figures: vec![("prediction_vs_resolve".into(), bands.figure)],
-        },
-        provenance,
-    })
 }

@@ -12,7 +12,7 @@ use walras_data::RunManifest;
 
 use super::tax::{finish, optimize_request};
 use crate::args::{CommonArgs, OptimizeArgs, TaxUncertaintyArgs};
-use crate::output::{print, TextTable};
+use crate::output::{band_preface, band_table, print, TextTable};
 use crate::progress::{EngineWatch, Progress};
 
 fn cell(v: &Value) -> String {
@@ -91,43 +91,17 @@ pub(super) fn uncertainty(
     let run = run?;
     finish(common, &run.output, &run.provenance, manifest)?;
     let j = &run.output.json;
-    let rows = j["policies"]
-        .as_array()
-        .map(|v| {
-            v.iter()
-                .map(|p| {
-                    vec![
-                        p["policy"].as_str().unwrap_or("").to_string(),
-                        cell(&p["value"]),
-                        format!("{} .. {}", cell(&p["delta_p05"]), cell(&p["delta_p95"])),
-                        format!(
-                            "{} .. {}",
-                            cell(&p["monte_carlo"]["p05"]),
-                            cell(&p["monte_carlo"]["p95"])
-                        ),
-                    ]
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let table = TextTable {
-        headers: [
+    let table = band_table(
+        &j["policies"],
+        ("policy", "value"),
+        cell,
+        [
             "policy",
             "optimum",
             "90% band, delta method",
             "90% band, re-optimised draws",
-        ]
-        .map(String::from)
-        .to_vec(),
-        rows,
-    };
-    let preface = format!(
-        "Optimal brackets under {}: {} of {} draws re-optimised; prediction vs re-solve: median {:.2e}, max {:.2e} (largest rate gap).",
-        j["source"].as_str().unwrap_or(""),
-        j["converged_draws"],
-        j["draws"],
-        j["prediction_distance"]["median"].as_f64().unwrap_or(f64::NAN),
-        j["prediction_distance"]["max"].as_f64().unwrap_or(f64::NAN),
+        ],
     );
+    let preface = band_preface("Optimal brackets", "re-optimised", "largest rate gap", j);
     print(common.format, &table, j, &preface).context("writing to stdout")
 }

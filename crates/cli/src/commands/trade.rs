@@ -22,7 +22,9 @@ use crate::args::{
     CommonArgs, CounterfactualArgs, EconomyArgs, EstimateArgs, ImportArgs, InstrumentArgs,
     OptimalArgs, SensitivityArgs, TradeCommand, TradeCompareArgs, TradeGameArgs, UncertaintyArgs,
 };
-use crate::output::{emit, headers, num, print, print_with_headers, TextTable};
+use crate::output::{
+    band_preface, band_table, emit, headers, num, print, print_with_headers, TextTable,
+};
 use crate::progress::{EngineWatch, Progress};
 
 /// Run a `walras trade` subcommand.
@@ -453,48 +455,22 @@ fn uncertainty_cmd(
     warn_and_write(common, &run.output, &run.provenance, manifest)?;
     let j = &run.output.json;
     let pct = |v: &serde_json::Value| v.as_f64().map_or("-".to_string(), |x| format!("{x:.2}"));
-    let rows = j["welfare"]
-        .as_array()
-        .map(|w| {
-            w.iter()
-                .map(|c| {
-                    vec![
-                        c["country"].as_str().unwrap_or("").to_string(),
-                        pct(&c["welfare_change_pct"]),
-                        format!("{} .. {}", pct(&c["delta_p05"]), pct(&c["delta_p95"])),
-                        format!(
-                            "{} .. {}",
-                            pct(&c["monte_carlo"]["p05"]),
-                            pct(&c["monte_carlo"]["p95"])
-                        ),
-                    ]
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let table = TextTable {
-        headers: [
+    let table = band_table(
+        &j["welfare"],
+        ("country", "welfare_change_pct"),
+        pct,
+        [
             "country",
             "welfare change (%)",
             "90% band, delta method",
             "90% band, re-solved draws",
-        ]
-        .map(String::from)
-        .to_vec(),
-        rows,
-    };
-    let preface = format!(
-        "{} under {}: {} of {} draws re-solved; prediction vs re-solve: median {:.2e}, max {:.2e} (largest policy gap).",
-        match args.exercise.as_str() {
-            "optimal" => "Unilateral optimum",
-            "cooperate" => "Cooperative optimum",
-            _ => "Nash war",
-        },
-        j["source"].as_str().unwrap_or(""),
-        j["converged_draws"],
-        j["draws"],
-        j["prediction_distance"]["median"].as_f64().unwrap_or(f64::NAN),
-        j["prediction_distance"]["max"].as_f64().unwrap_or(f64::NAN),
+        ],
     );
+    let what = match args.exercise.as_str() {
+        "optimal" => "Unilateral optimum",
+        "cooperate" => "Cooperative optimum",
+        _ => "Nash war",
+    };
+    let preface = band_preface(what, "re-solved", "largest policy gap", j);
     print(common.format, &table, j, &preface).context("writing to stdout")
 }

@@ -78,14 +78,16 @@ def _binary(walras_bin: Optional[PathLike]) -> str:
     return os.fspath(found)
 
 
-def _run_walras(walras_bin: Optional[PathLike], out: pathlib.Path, *args: str) -> SweepReport:
+def _run_walras(walras_bin: Optional[PathLike], out: pathlib.Path, *args: str) -> Optional[SweepReport]:
+    """Run ``walras sweep ARGS`` on the folder ``out``: its merge report, or None when it
+    printed none (an array submitted without waiting)."""
     command = [_binary(walras_bin), "--out", str(out), "--format", "json", "--quiet", "sweep", *args]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         message = done.stderr.strip().splitlines()
         raise WalrasError(message[-1] if message else f"{' '.join(command)} failed")
     text = done.stdout.strip()
-    return SweepReport(json.loads(text), out) if text else merge(out)
+    return SweepReport(json.loads(text), out) if text else None
 
 
 def _threads(threads: Optional[int]) -> List[str]:
@@ -101,7 +103,8 @@ def run(spec: PathLike, out: PathLike, *, threads: Optional[int] = None,
     """Run every point of the definition ``spec`` here (``walras sweep run``), write the
     shards into the folder ``out`` and merge them. Results are bit-identical to a sharded
     run with the same seed."""
-    return _run_walras(walras_bin, pathlib.Path(out), "run", os.fspath(spec), *_threads(threads))
+    out = pathlib.Path(out)
+    return _run_walras(walras_bin, out, "run", os.fspath(spec), *_threads(threads)) or merge(out)
 
 
 def submit(spec: PathLike, out: PathLike, *, wait: bool = False,
@@ -110,14 +113,14 @@ def submit(spec: PathLike, out: PathLike, *, wait: bool = False,
     ``wait``, wait for the array and merge."""
     out = pathlib.Path(out)
     args = ["submit", os.fspath(spec)] + (["--wait"] if wait else [])
-    report = _run_walras(walras_bin, out, *args)
-    return report if wait else None
+    return _run_walras(walras_bin, out, *args)
 
 
 def resume(folder: PathLike, *, local: bool = False, threads: Optional[int] = None,
-           wait: bool = False, walras_bin: Optional[PathLike] = None) -> SweepReport:
+           wait: bool = False, walras_bin: Optional[PathLike] = None) -> Optional[SweepReport]:
     """Run only the missing shards of a sweep folder (``walras sweep resume``): here with
-    ``local``, else as a Slurm job array."""
+    ``local``, else as a Slurm job array; the merge report, or None for an array submitted
+    without ``wait``."""
     folder = pathlib.Path(folder)
     args = ["resume", str(folder)] + (["--local"] if local else []) + _threads(threads) + (["--wait"] if wait else [])
     return _run_walras(walras_bin, folder, *args)
