@@ -13,6 +13,7 @@ use crate::dynamics::{simulate, SimulationResult, StopReason};
 use crate::economy::ModelError;
 use crate::network::{Network, NetworkSpec};
 use crate::scenario::{PerTask, Scenario, Verifiability};
+use walras_core::finite_difference::Domain;
 
 /// A parameter range `key = low:high` for Monte Carlo draws (uniform).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -237,6 +238,63 @@ pub fn set_parameter(s: &mut Scenario, key: &str, value: f64) -> Result<(), Mode
         }
     }
     Ok(())
+}
+
+/// A scenario parameter that can be differentiated: its `set` key, value and domain.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScalarParameter {
+    /// The key [`set_parameter`] takes.
+    pub key: String,
+    /// Its value in the scenario.
+    pub value: f64,
+    /// The values it may take.
+    pub domain: Domain,
+}
+
+/// The scenario's continuous scalar parameters: `sigma`, `theta`, `chi`, `delta_data`,
+/// `labor`, `capital`; `verifiability`, `ai_productivity` and `labor_productivity` when the
+/// scenario gives them as one number for every task; and the edge weights of its network
+/// (`network.weight`, `network.cc`, ...). Left out: per-task lists (setting a key would
+/// replace the list), integers, the probabilities of random networks (they redraw edges) and
+/// the path's settings.
+pub fn scalar_parameters(s: &Scenario) -> Vec<ScalarParameter> {
+    let mut out = Vec::new();
+    let mut push = |key: &str, value: f64, domain: Domain| {
+        out.push(ScalarParameter {
+            key: key.into(),
+            value,
+            domain,
+        })
+    };
+    push("sigma", s.sigma, Domain::POSITIVE);
+    push("theta", s.theta, Domain::POSITIVE);
+    push("chi", s.chi, Domain::FRACTION);
+    push("delta_data", s.delta_data, Domain::NON_NEGATIVE);
+    push("labor", s.labor, Domain::NON_NEGATIVE);
+    push("capital", s.capital, Domain::NON_NEGATIVE);
+    if let Verifiability::Values(PerTask::Scalar(v)) = s.verifiability {
+        push("verifiability", v, Domain::FRACTION);
+    }
+    for (key, values) in [
+        ("ai_productivity", &s.ai_productivity),
+        ("labor_productivity", &s.labor_productivity),
+    ] {
+        if let PerTask::Scalar(v) = values {
+            push(key, *v, Domain::POSITIVE);
+        }
+    }
+    if let Some(table) = &s.network {
+        if let Ok(toml::Value::Table(t)) = toml::Value::try_from(&table.spec) {
+            for (field, value) in &t {
+                if let (toml::Value::Float(v), false) =
+                    (value, matches!(field.as_str(), "probability" | "rewire"))
+                {
+                    push(&format!("network.{field}"), *v, Domain::NON_NEGATIVE);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// One Monte Carlo draw.

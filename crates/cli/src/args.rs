@@ -103,6 +103,13 @@ pub enum AutomationCommand {
     Simulate(ScenarioArgs),
     /// The social planner vs the market: allocation tilt, subsidies, welfare gap.
     Planner(PlannerArgs),
+    /// How the planner's subsidies and welfare move with the scenario's parameters:
+    /// differences of re-solved planners (Richardson-extrapolated), the welfare derivative
+    /// checked against the envelope theorem (with --out, a heatmap and the tables).
+    Sensitivity(Box<AutomationSensitivityArgs>),
+    /// Bands around the planner's subsidies and welfare from the parameters' uncertainty:
+    /// each draw's planner re-solved, beside the delta-method bands.
+    Uncertainty(Box<AutomationUncertaintyArgs>),
     /// Monte Carlo over parameter ranges (fans) or a two-parameter grid (phase diagram).
     Sweep(SweepArgs),
     /// Build, inspect and export a spillover network.
@@ -143,6 +150,36 @@ pub struct PlannerArgs {
     /// Time grid points.
     #[arg(long, default_value_t = 400)]
     pub grid: usize,
+    /// Stop the sweep when the consumption-equivalent Hamiltonian gap is below this
+    /// (default 1e-8; 1e-12 for sensitivity and uncertainty, whose differences need it).
+    #[arg(long)]
+    pub tolerance: Option<f64>,
+}
+
+/// `walras automation sensitivity`.
+#[derive(Debug, Args, Clone)]
+pub struct AutomationSensitivityArgs {
+    /// The planner problem (the flags of `walras automation planner`).
+    #[command(flatten)]
+    pub planner: PlannerArgs,
+    /// The parameters, comma-separated (default: every continuous scalar key of the
+    /// scenario, e.g. sigma, theta, chi, network.weight, and discount, eta).
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    pub parameters: Vec<String>,
+    /// Difference step, relative to each parameter (h = STEP * max(|value|, 0.01)).
+    #[arg(long, default_value_t = 0.05)]
+    pub step: f64,
+}
+
+/// `walras automation uncertainty`.
+#[derive(Debug, Args, Clone)]
+pub struct AutomationUncertaintyArgs {
+    /// The planner problem and the parameters drawn.
+    #[command(flatten)]
+    pub sensitivity: AutomationSensitivityArgs,
+    /// How the parameters are drawn.
+    #[command(flatten)]
+    pub source: ParameterDrawArgs,
 }
 
 /// `walras automation sweep`.

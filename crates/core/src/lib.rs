@@ -43,6 +43,7 @@ pub mod check;
 mod comparative_statics;
 mod criterion_model;
 mod error;
+pub mod finite_difference;
 mod fixed_point;
 pub mod fixtures;
 mod foc;

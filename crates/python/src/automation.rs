@@ -4,17 +4,23 @@ use std::path::PathBuf;
 
 use numpy::PyArray1;
 use pyo3::prelude::*;
+use std::sync::Arc;
+
 use walras_api::automation::{
-    network, planner, presets, simulate, sweep, NetworkRequest, PlannerRequest, ScenarioSource,
-    SimulateRequest, SweepRequest, SweepRun,
+    network, planner, presets, sensitivity, simulate, sweep, uncertainty, NetworkRequest,
+    PlannerRequest, ScenarioSource, SensitivityRequest, SimulateRequest, SweepRequest, SweepRun,
+    UncertaintyRequest,
 };
 
 use crate::run::{detached, Run};
+use crate::tax::draw_source;
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(automation_presets, m)?)?;
     m.add_function(wrap_pyfunction!(automation_simulate, m)?)?;
     m.add_function(wrap_pyfunction!(automation_planner, m)?)?;
+    m.add_function(wrap_pyfunction!(automation_sensitivity, m)?)?;
+    m.add_function(wrap_pyfunction!(automation_uncertainty, m)?)?;
     m.add_function(wrap_pyfunction!(automation_sweep, m)?)?;
     m.add_function(wrap_pyfunction!(automation_network, m)?)?;
     Ok(())
@@ -97,6 +103,7 @@ fn automation_planner<'py>(
             horizon,
             grid,
             observer,
+            ..PlannerRequest::default()
         })
     })?;
     let r = run.result;
@@ -191,5 +198,83 @@ fn automation_network(
             observer,
         })
     })?;
+    Ok(Run::new(run.output, run.provenance, call))
+}
+
+/// The planner problem and what is differentiated, as the dict the Python layer builds.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct Statics {
+    scenario: Option<PathBuf>,
+    preset: Option<String>,
+    set: Vec<String>,
+    discount: f64,
+    eta: f64,
+    horizon: Option<f64>,
+    grid: usize,
+    tolerance: f64,
+    parameters: Option<Vec<String>>,
+    step: f64,
+}
+
+impl Statics {
+    fn request(self) -> SensitivityRequest {
+        SensitivityRequest {
+            planner: PlannerRequest {
+                source: source(self.scenario, self.preset, self.set),
+                discount: self.discount,
+                eta: self.eta,
+                horizon: self.horizon,
+                grid: self.grid,
+                tolerance: self.tolerance,
+                ..PlannerRequest::default()
+            },
+            parameters: self.parameters,
+            step: self.step,
+            on_solve: Arc::new(|_, _| {}),
+        }
+    }
+}
+
+/// The planner's subsidies and welfare differentiated in the scenario's parameters
+/// (`walras automation sensitivity`).
+#[pyfunction]
+#[pyo3(signature = (statics, progress, call))]
+fn automation_sensitivity(
+    py: Python<'_>,
+    statics: Statics,
+    progress: Option<Bound<'_, PyAny>>,
+    call: String,
+) -> PyResult<Run> {
+    let request = statics.request();
+    let run = detached(py, progress.as_ref(), |_| sensitivity(&request))?;
+    Ok(Run::new(run.output, run.provenance, call))
+}
+
+/// Bands around the planner's subsidies and welfare (`walras automation uncertainty`);
+/// exactly one of `se_rel`, `covariance`, `draws_file`.
+#[pyfunction]
+#[pyo3(signature = (statics, draws, seed, se_rel, covariance, draws_file, progress, call))]
+#[allow(clippy::too_many_arguments)]
+fn automation_uncertainty(
+    py: Python<'_>,
+    statics: Statics,
+    draws: usize,
+    seed: u64,
+    se_rel: Option<f64>,
+    covariance: Option<PathBuf>,
+    draws_file: Option<PathBuf>,
+    progress: Option<Bound<'_, PyAny>>,
+    call: String,
+) -> PyResult<Run> {
+    let source = draw_source(py, se_rel, covariance, draws_file)?;
+    let request = UncertaintyRequest {
+        sensitivity: statics.request(),
+        draws,
+        seed,
+        source,
+        on_draw: Arc::new(|_, _| {}),
+    };
+    let run = detached(py, progress.as_ref(), |_| uncertainty(&request))?;
     Ok(Run::new(run.output, run.provenance, call))
 }

@@ -225,21 +225,7 @@ fn tax_uncertainty(
     progress: Option<Bound<'_, PyAny>>,
     call: String,
 ) -> PyResult<Run> {
-    let source = match (se_rel, covariance, draws_file) {
-        (Some(x), None, None) => ParameterSource::RelativeStdErr(x),
-        (None, Some(f), None) => ParameterSource::Covariance(f),
-        (None, None, Some(f)) => ParameterSource::DrawsFile(f),
-        _ => {
-            return Err(to_py_err(
-                py,
-                ArgumentError::new(
-                    "se_rel",
-                    "give exactly one of se_rel, covariance, draws_file",
-                )
-                .into(),
-            ))
-        }
-    };
+    let source = draw_source(py, se_rel, covariance, draws_file)?;
     let run = detached(py, progress.as_ref(), |observer| {
         uncertainty(&UncertaintyRequest {
             sensitivity: SensitivityRequest {
@@ -252,6 +238,28 @@ fn tax_uncertainty(
         })
     })?;
     Ok(Run::new(run.output, run.provenance, call))
+}
+
+/// The parameter source of exactly one of `se_rel`, `covariance`, `draws_file`.
+pub(crate) fn draw_source(
+    py: Python<'_>,
+    se_rel: Option<f64>,
+    covariance: Option<PathBuf>,
+    draws_file: Option<PathBuf>,
+) -> PyResult<ParameterSource> {
+    match (se_rel, covariance, draws_file) {
+        (Some(x), None, None) => Ok(ParameterSource::RelativeStdErr(x)),
+        (None, Some(f), None) => Ok(ParameterSource::Covariance(f)),
+        (None, None, Some(f)) => Ok(ParameterSource::DrawsFile(f)),
+        _ => Err(to_py_err(
+            py,
+            ArgumentError::new(
+                "se_rel",
+                "give exactly one of se_rel, covariance, draws_file",
+            )
+            .into(),
+        )),
+    }
 }
 
 /// The optimal nonlinear schedule (`walras tax mirrlees`).

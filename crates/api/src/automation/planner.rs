@@ -12,6 +12,8 @@ use walras_data::Table;
 use super::figures::planner_figures;
 use super::scenario::{build_from, load, ScenarioSource};
 use crate::{ArgumentError, NamedTable, Output, Provenance};
+use walras_automation::scenario::Model;
+use walras_data::AutomationScenario;
 
 /// The request setting behind a planner option the engine refuses.
 fn setting(key: &str) -> Option<&'static str> {
@@ -37,6 +39,8 @@ pub struct PlannerRequest {
     pub horizon: Option<f64>,
     /// Time grid points.
     pub grid: usize,
+    /// The sweep stops when the consumption-equivalent Hamiltonian gap is below this.
+    pub tolerance: f64,
     /// Sees the sweeps and may cancel them.
     pub observer: Arc<dyn Observer>,
 }
@@ -49,6 +53,7 @@ impl Default for PlannerRequest {
             eta: 1.0,
             horizon: None,
             grid: 400,
+            tolerance: PlannerOptions::default().tolerance,
             observer: Arc::new(NoObserver),
         }
     }
@@ -68,33 +73,62 @@ pub struct PlannerRun {
     pub provenance: Provenance,
 }
 
-/// Solve the planner's problem on the request's scenario and compare it with the market.
-pub fn planner(request: &PlannerRequest) -> Result<PlannerRun> {
+/// A planner problem ready to solve: the scenario (overrides applied), its model and the
+/// sweep's options.
+#[derive(Clone)]
+pub(crate) struct PlannerProblem {
+    /// The scenario as loaded.
+    pub loaded: AutomationScenario,
+    /// Its model.
+    pub model: Model,
+    /// The sweep's options.
+    pub options: PlannerOptions,
+}
+
+/// The problem `request` describes; a scenario with capital accumulation is refused.
+pub(crate) fn planner_problem(request: &PlannerRequest) -> Result<PlannerProblem> {
     let loaded = load(&request.source)?;
     let model = build_from(&loaded, &request.source)?;
     let s = &loaded.scenario;
     if model.path.accumulation.is_some() {
         bail!("scenario {}: the planner keeps capital fixed; remove [capital_accumulation] (or use `walras automation simulate`)", s.name);
     }
-    let utility = if (request.eta - 1.0).abs() < 1e-12 {
-        PlannerUtility::Log
-    } else {
-        PlannerUtility::Crra { eta: request.eta }
-    };
     let options = PlannerOptions {
         horizon: request.horizon.unwrap_or(s.horizon.min(200.0)),
         discount: request.discount,
-        utility,
+        utility: utility(request.eta),
         capital: model.path.capital,
         grid: request.grid,
+        tolerance: request.tolerance,
         ..PlannerOptions::default()
     };
-    let parameters = json!({"scenario": s, "discount": request.discount, "eta": request.eta, "horizon": options.horizon, "grid": request.grid});
-    let r = solve_planner_observed(
-        &model.economy,
-        &model.initial_data,
-        &options,
-        &*request.observer,
+    Ok(PlannerProblem {
+        loaded,
+        model,
+        options,
+    })
+}
+
+/// Log utility at eta = 1, CRRA otherwise.
+pub(crate) fn utility(eta: f64) -> PlannerUtility {
+    if (eta - 1.0).abs() < 1e-12 {
+        PlannerUtility::Log
+    } else {
+        PlannerUtility::Crra { eta }
+    }
+}
+
+/// Solve `problem`, an option the engine refuses being an [`ArgumentError`] of its setting.
+pub(crate) fn solve_problem(
+    problem: &PlannerProblem,
+    observer: &dyn Observer,
+) -> Result<PlannerResult> {
+    let o = &problem.options;
+    solve_planner_observed(
+        &problem.model.economy,
+        &problem.model.initial_data,
+        o,
+        observer,
     )
     .map_err(|e| match &e {
         ModelError::InvalidParameter { key, .. } => match setting(key) {
@@ -106,13 +140,28 @@ pub fn planner(request: &PlannerRequest) -> Result<PlannerRun> {
     .with_context(|| {
         format!(
             "planner for {} (--horizon {} --grid {} --discount {} --eta {})",
-            s.name, options.horizon, request.grid, request.discount, request.eta
+            problem.loaded.scenario.name,
+            o.horizon,
+            o.grid,
+            o.discount,
+            o.utility.eta()
         )
-    })?;
+    })
+}
+
+/// Solve the planner's problem on the request's scenario and compare it with the market.
+pub fn planner(request: &PlannerRequest) -> Result<PlannerRun> {
+    let problem = planner_problem(request)?;
+    let r = solve_problem(&problem, &*request.observer)?;
+    let PlannerProblem {
+        loaded,
+        model,
+        options,
+    } = problem;
+    let s = &loaded.scenario;
+    let parameters = json!({"scenario": s, "discount": request.discount, "eta": request.eta, "horizon": options.horizon, "grid": request.grid, "tolerance": request.tolerance});
     let n = model.economy.tasks();
-    let mean_subsidy: Vec<f64> = (0..n)
-        .map(|i| r.subsidy.iter().map(|row| row[i]).sum::<f64>() / r.subsidy.len() as f64)
-        .collect();
+    let mean_subsidy = mean_subsidy(&r);
     let j = json!({
         "scenario": s.name,
         "horizon": options.horizon,
@@ -163,4 +212,12 @@ pub fn planner(request: &PlannerRequest) -> Result<PlannerRun> {
         },
         result: r,
     })
+}
+
+/// Each task's subsidy averaged over the grid's nodes.
+pub(crate) fn mean_subsidy(r: &PlannerResult) -> Vec<f64> {
+    let n = r.subsidy.first().map_or(0, |row| row.len());
+    (0..n)
+        .map(|i| r.subsidy.iter().map(|row| row[i]).sum::<f64>() / r.subsidy.len() as f64)
+        .collect()
 }

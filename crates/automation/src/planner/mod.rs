@@ -74,4 +74,4 @@ mod results;
 pub use dda1::{hamiltonian_gradient, planner_allocation, solve_planner, solve_planner_observed};
 pub use log_linear::{solve_log_linear_planner, LogLinearEconomy};
 pub use options::{PlannerOptions, PlannerUtility, ETA_RANGE};
-pub use results::{PlannerAllocation, PlannerResult};
+pub use results::{Envelope, PlannerAllocation, PlannerResult};

@@ -38,6 +38,27 @@ impl PlannerUtility {
         }
     }
 
+    /// `u(Y) - u(1)` for CRRA (`ln Y` for log): the same differences as [`Self::value`]
+    /// without the constant `1 / (1 - eta)`, which near `eta = 1` is large enough to swamp
+    /// them in rounding.
+    pub(super) fn value_normalised(&self, y: f64) -> f64 {
+        if self.is_log() {
+            y.ln()
+        } else {
+            let r = 1.0 - self.eta();
+            (r * y.ln()).exp_m1() / r
+        }
+    }
+
+    /// `u(1)`: 0 for log, `1 / (1 - eta)` for CRRA.
+    pub(super) fn value_at_one(&self) -> f64 {
+        if self.is_log() {
+            0.0
+        } else {
+            1.0 / (1.0 - self.eta())
+        }
+    }
+
     /// `u'(Y)`.
     pub fn marginal(&self, y: f64) -> f64 {
         if self.is_log() {

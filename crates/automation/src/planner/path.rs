@@ -7,7 +7,7 @@ use nalgebra::DMatrix;
 
 use super::log_linear::LogLinearEconomy;
 use super::options::{check_options, PlannerOptions, PlannerUtility};
-use super::results::PlannerResult;
+use super::results::{Envelope, PlannerResult};
 use crate::economy::{Economy, ModelError};
 use crate::statics::{StaticSolution, StaticSolver, Warm};
 
@@ -332,9 +332,10 @@ impl<'a> Model<'a> {
         Ok(path)
     }
 
-    /// The Hamiltonian-maximising allocation at every slot of `path` given its costates, and
-    /// the consumption-equivalent Hamiltonian gap `int e^{-rho t} (H(best) - H(current)) dt /
-    /// int e^{-rho t} u'(Y) Y dt` (>= 0; zero iff the path satisfies the maximum principle).
+    /// The Hamiltonian-maximising allocation at every slot of `path` given its costates, the
+    /// consumption-equivalent Hamiltonian gap `int e^{-rho t} (H(best) - H(current)) dt /
+    /// int e^{-rho t} u'(Y) Y dt` (>= 0; zero iff the path satisfies the maximum principle),
+    /// and the discounted shadow values of the endowments.
     #[allow(clippy::too_many_arguments)]
     fn best_response(
         &self,
@@ -345,10 +346,11 @@ impl<'a> Model<'a> {
         times: &[f64],
         rho: f64,
         warm: &mut [Option<Warm>],
-    ) -> Result<(Vec<Alloc>, f64), ModelError> {
+    ) -> Result<Response, ModelError> {
         let steps = path.mids.len();
         let mut best = Vec::with_capacity(2 * steps + 1);
         let (mut gap, mut norm) = (0.0, 0.0);
+        let (mut capital_value, mut labor_value) = (0.0, 0.0);
         for slot in 0..=2 * steps {
             let k = slot / 2;
             let h = if k < steps {
@@ -370,8 +372,8 @@ impl<'a> Model<'a> {
             }
             let (t, s) = self.solve_static(solver, state, &lam_s)?;
             warm[slot].clone_from(&solver.warm);
-            let mut h_best = self.utility.value(s.output);
-            let mut h_now = self.utility.value(point.output);
+            let mut h_best = self.utility.value_normalised(s.output);
+            let mut h_now = self.utility.value_normalised(point.output);
             for i in 0..self.n {
                 let flow = t.ek[i] * t.ai[i] * s.k[i] + t.el[i] * self.gamma[i] * s.l[i];
                 h_best += lam_s[i] * (flow - self.delta * state[i]);
@@ -380,9 +382,16 @@ impl<'a> Model<'a> {
             let weight = slot_weight(times, slot) * (-rho * slot_time(times, slot)).exp();
             gap += weight * (h_best - h_now);
             norm += weight * self.utility.marginal(point.output) * point.output;
+            capital_value += weight * s.m_k;
+            labor_value += weight * s.m_l;
             best.push((s.l, s.k));
         }
-        Ok((best, gap.max(0.0) / norm))
+        Ok(Response {
+            best,
+            gap: gap.max(0.0) / norm,
+            capital_value,
+            labor_value,
+        })
     }
 
     /// `dH/dD` (holding the allocation) at a point with costates `lam`. The same number is the
@@ -498,6 +507,18 @@ impl<'a> Model<'a> {
     }
 }
 
+/// What [`Model::best_response`] finds.
+struct Response {
+    /// The Hamiltonian-maximising allocation at every slot.
+    best: Vec<Alloc>,
+    /// The consumption-equivalent Hamiltonian gap of the current path.
+    gap: f64,
+    /// `int e^{-rho t} dH*/dK dt` at the best responses (utility per unit of capital).
+    capital_value: f64,
+    /// `int e^{-rho t} dH*/dL dt` (utility per unit of labour).
+    labor_value: f64,
+}
+
 /// The cubic Hermite interpolant at the middle of a step.
 fn hermite_mid(x0: &[f64], f0: &[f64], x1: &[f64], f1: &[f64], h: f64) -> Vec<f64> {
     (0..x0.len())
@@ -551,7 +572,8 @@ fn value_scale(path: &Path, times: &[f64], rho: f64, utility: PlannerUtility) ->
     v
 }
 
-/// `int_0^T e^{-rho t} u(Y) dt` by Simpson on nodes and half steps, and the same of `e^{-rho t}`.
+/// `int_0^T e^{-rho t} (u(Y) - u(1)) dt` by Simpson on nodes and half steps, and the same of
+/// `e^{-rho t}` (welfare is the first plus `u(1)` times the second).
 fn welfare(path: &Path, times: &[f64], rho: f64, utility: PlannerUtility) -> (f64, f64) {
     let (mut w, mut d) = (0.0, 0.0);
     for slot in 0..times.len() * 2 - 1 {
@@ -562,10 +584,26 @@ fn welfare(path: &Path, times: &[f64], rho: f64, utility: PlannerUtility) -> (f6
             path.mids[k].output
         };
         let weight = slot_weight(times, slot) * (-rho * slot_time(times, slot)).exp();
-        w += weight * utility.value(output);
+        w += weight * utility.value_normalised(output);
         d += weight;
     }
     (w, d)
+}
+
+/// `dW/drho` with the path held: `-int_0^T t e^{-rho t} u(Y) dt` (Simpson, as [`welfare`]).
+fn discount_derivative(path: &Path, times: &[f64], rho: f64, utility: PlannerUtility) -> f64 {
+    let mut v = 0.0;
+    for slot in 0..times.len() * 2 - 1 {
+        let k = slot / 2;
+        let output = if slot % 2 == 0 {
+            path.nodes[k].output
+        } else {
+            path.mids[k].output
+        };
+        let t = slot_time(times, slot);
+        v -= slot_weight(times, slot) * t * (-rho * t).exp() * utility.value(output);
+    }
+    v
 }
 
 /// The forward-backward sweep shared by both models (see the planner module docs).
@@ -602,7 +640,7 @@ pub(super) fn forward_backward_sweep(
     let mut step = options.relaxation;
     let mut iterations = 0;
     let mut slot_warm: Vec<Option<Warm>> = vec![None; 2 * steps + 1];
-    let (lam, last_change) = loop {
+    let (lam, last_change, response) = loop {
         if observer.cancelled() {
             return Err(ModelError::Cancelled {
                 what: "planner forward-backward sweep".into(),
@@ -617,19 +655,21 @@ pub(super) fn forward_backward_sweep(
             total: None,
         });
         let (lam, dlam) = model.backward(&path, &times, rho);
-        let (best, change) =
+        let response =
             model.best_response(&mut solver, &path, &lam, &dlam, &times, rho, &mut slot_warm)?;
+        let change = response.gap;
         if change < options.tolerance {
             // Report the best response to these costates (the allocation the subsidies
             // decentralise) unless that loses more welfare than the tolerance allows.
-            if let Ok(p) = model.forward_open(x0, &best, &times) {
+            if let Ok(p) = model.forward_open(x0, &response.best, &times) {
                 let scale = value_scale(&path, &times, rho, utility);
                 if welfare(&p, &times, rho, utility).0 >= welfare_now - options.tolerance * scale {
                     path = p;
                 }
             }
-            break (lam, change);
+            break (lam, change, response);
         }
+        let best = &response.best;
         if iterations >= options.max_iterations {
             return Err(ModelError::NoConvergence {
                 what: "planner forward-backward sweep".into(),
@@ -646,7 +686,7 @@ pub(super) fn forward_backward_sweep(
         loop {
             let trial: Vec<Alloc> = controls
                 .iter()
-                .zip(&best)
+                .zip(best)
                 .map(|((l, k), (bl, bk))| {
                     (
                         l.iter().zip(bl).map(|(a, b)| a + w * (b - a)).collect(),
@@ -674,12 +714,24 @@ pub(super) fn forward_backward_sweep(
         }
         step = (2.0 * w).min(options.relaxation);
     };
-    let (planner_welfare, discount_mass) = welfare(&path, &times, rho, utility);
-    let (market_welfare, _) = welfare(&market, &times, rho, utility);
+    let (planner_normalised, discount_mass) = welfare(&path, &times, rho, utility);
+    let (market_normalised, _) = welfare(&market, &times, rho, utility);
+    let constant = utility.value_at_one() * discount_mass;
+    let (planner_welfare, market_welfare) =
+        (planner_normalised + constant, market_normalised + constant);
+    let envelope = Envelope {
+        discount: discount_derivative(&path, &times, rho, utility),
+        capital: response.capital_value,
+        labor: response.labor_value,
+    };
     let factor = if utility.is_log() {
         ((planner_welfare - market_welfare) / discount_mass).exp()
     } else {
-        (planner_welfare / market_welfare).powf(1.0 / (1.0 - utility.eta()))
+        // (W_p / W_m)^(1/(1-eta)), from the normalised welfare's difference (no rounding
+        // of the constant near eta = 1)
+        (((planner_normalised - market_normalised) / market_welfare).ln_1p()
+            / (1.0 - utility.eta()))
+        .exp()
     };
     let subsidy = path
         .nodes
@@ -707,6 +759,7 @@ pub(super) fn forward_backward_sweep(
         welfare_gap_pct: 100.0 * (factor - 1.0),
         iterations,
         last_change,
+        envelope,
     })
 }
 

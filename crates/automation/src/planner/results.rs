@@ -35,6 +35,21 @@ pub struct PlannerResult {
     pub iterations: usize,
     /// The consumption-equivalent Hamiltonian gap at the end (below the tolerance).
     pub last_change: f64,
+    /// Derivatives of the planner's welfare by the envelope theorem.
+    pub envelope: Envelope,
+}
+
+/// Derivatives of the planner's optimal welfare by the envelope theorem: the path held at the
+/// optimum, only the parameter's direct effect counts. They check a re-solved derivative
+/// (the planner's welfare, differenced) against the optimality of the path.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Envelope {
+    /// `dW*/drho = -int_0^T t e^{-rho t} u(Y) dt`.
+    pub discount: f64,
+    /// `dW*/dK = int_0^T e^{-rho t} dH*/dK dt`, the discounted shadow value of capital.
+    pub capital: f64,
+    /// `dW*/dL = int_0^T e^{-rho t} dH*/dL dt`, the discounted shadow value of labour.
+    pub labor: f64,
 }
 
 /// The planner's static allocation at one instant (see

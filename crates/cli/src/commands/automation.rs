@@ -13,6 +13,7 @@ use walras_api::{write_output, Output, Provenance};
 use walras_automation::StopReason;
 use walras_data::RunManifest;
 
+use super::automation_statics;
 use crate::args::{
     AutomationCommand, CommonArgs, NetworkArgs, PlannerArgs, ScenarioArgs, SweepArgs,
 };
@@ -31,6 +32,12 @@ pub fn run(
     match command {
         AutomationCommand::Simulate(args) => simulate_cmd(common, args, &mut manifest),
         AutomationCommand::Planner(args) => planner_cmd(common, args, &mut manifest),
+        AutomationCommand::Sensitivity(args) => {
+            automation_statics::sensitivity(common, args, &mut manifest)
+        }
+        AutomationCommand::Uncertainty(args) => {
+            automation_statics::uncertainty(common, args, &mut manifest)
+        }
         AutomationCommand::Sweep(args) => sweep_cmd(common, args, &mut manifest),
         AutomationCommand::Network(args) => network_cmd(common, args),
         AutomationCommand::Presets => {
@@ -53,7 +60,7 @@ pub fn run(
 }
 
 /// The scenario named by the arguments.
-fn source(args: &ScenarioArgs) -> ScenarioSource {
+pub(super) fn source(args: &ScenarioArgs) -> ScenarioSource {
     ScenarioSource {
         scenario: args.scenario.clone(),
         preset: args.preset.clone(),
@@ -62,7 +69,7 @@ fn source(args: &ScenarioArgs) -> ScenarioSource {
 }
 
 /// Print the warnings and write the output folder with `--out`.
-fn finish(
+pub(super) fn finish(
     common: &CommonArgs,
     output: &Output,
     provenance: &Provenance,
@@ -148,6 +155,9 @@ fn planner_cmd(common: &CommonArgs, args: &PlannerArgs, manifest: &mut RunManife
         eta: args.eta,
         horizon: args.horizon,
         grid: args.grid,
+        tolerance: args
+            .tolerance
+            .unwrap_or(PlannerRequest::default().tolerance),
         observer: Arc::new(EngineWatch::new(&spinner, false, false)),
     });
     spinner.finish();

@@ -1,6 +1,7 @@
 //! Command implementations: each turns validated arguments into library calls and output.
 
 mod automation;
+mod automation_statics;
 mod examples;
 mod gtb;
 mod sweep;

@@ -11,11 +11,22 @@ use walras_api::tax::{
 use walras_data::RunManifest;
 
 use super::tax::{finish, optimize_request};
-use crate::args::{CommonArgs, OptimizeArgs, TaxUncertaintyArgs};
+use crate::args::{CommonArgs, OptimizeArgs, ParameterDrawArgs, TaxUncertaintyArgs};
 use crate::output::{band_preface, band_table, print, TextTable};
 use crate::progress::{EngineWatch, Progress};
 
-fn cell(v: &Value) -> String {
+/// The parameter source the draw flags name (clap requires exactly one).
+pub(super) fn draw_source(d: &ParameterDrawArgs) -> ParameterSource {
+    match (&d.se_rel, &d.covariance, &d.draws_file) {
+        (Some(x), _, _) => ParameterSource::RelativeStdErr(*x),
+        (_, Some(f), _) => ParameterSource::Covariance(f.clone()),
+        (_, _, Some(f)) => ParameterSource::DrawsFile(f.clone()),
+        _ => unreachable!("clap requires one source"),
+    }
+}
+
+/// A number with four decimals, or `-` for null.
+pub(super) fn cell(v: &Value) -> String {
     v.as_f64().map_or("-".to_string(), |x| format!("{x:.4}"))
 }
 
@@ -66,12 +77,7 @@ pub(super) fn uncertainty(
     manifest: &mut RunManifest,
 ) -> Result<()> {
     let d = &args.source;
-    let source = match (&d.se_rel, &d.covariance, &d.draws_file) {
-        (Some(x), _, _) => ParameterSource::RelativeStdErr(*x),
-        (_, Some(f), _) => ParameterSource::Covariance(f.clone()),
-        (_, _, Some(f)) => ParameterSource::DrawsFile(f.clone()),
-        _ => unreachable!("clap requires one source"),
-    };
+    let source = draw_source(d);
     let spinner = Progress::spinner("optimal brackets and their derivatives", common.quiet);
     let shown = spinner.clone();
     let request = optimize_request(

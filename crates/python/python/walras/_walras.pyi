@@ -154,6 +154,17 @@ def automation_planner(
     progress: Progress,
     call: str,
 ) -> Tuple[Run, Columns, List[Tuple[str, List[List[float]]]]]: ...
+def automation_sensitivity(statics: Dict[str, Any], progress: Progress, call: str) -> Run: ...
+def automation_uncertainty(
+    statics: Dict[str, Any],
+    draws: int,
+    seed: int,
+    se_rel: Optional[float],
+    covariance: Optional[str],
+    draws_file: Optional[str],
+    progress: Progress,
+    call: str,
+) -> Run: ...
 def sweep_merge(dir: str) -> str: ...
 def automation_sweep(
     scenario: Optional[str],

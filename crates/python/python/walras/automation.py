@@ -37,12 +37,16 @@ __all__ = [
     "presets",
     "simulate",
     "planner",
+    "sensitivity",
+    "uncertainty",
     "sweep",
     "monte_carlo",
     "phase_diagram",
     "network",
     "Simulation",
     "PlannerPaths",
+    "Sensitivity",
+    "Uncertainty",
     "MonteCarlo",
     "PhaseDiagram",
     "NetworkStats",
@@ -277,6 +281,164 @@ def planner(
         progress_callback(progress, "planner"), call,
     )
     return PlannerPaths(run, paths, matrices)
+
+
+def _statics(preset: Any, scenario: Any, set: Overrides, discount: float, eta: float,
+             horizon: Optional[float], grid: int, tolerance: float,
+             parameters: Optional[Sequence[str]], step: float) -> Dict[str, Any]:
+    preset, scenario, overrides = _source(preset, scenario, set)
+    if parameters is not None:
+        if isinstance(parameters, str) or not all(isinstance(p, str) for p in parameters):
+            raise TypeError(f"parameters must be a list of names, got {parameters!r}")
+        parameters = list(parameters)
+    return {
+        "scenario": scenario, "preset": preset, "set": overrides,
+        "discount": _args.real("discount", discount), "eta": _args.real("eta", eta),
+        "horizon": None if horizon is None else _args.real("horizon", horizon),
+        "grid": _args.count("grid", grid), "tolerance": _args.real("tolerance", tolerance),
+        "parameters": parameters, "step": _args.real("step", step),
+    }
+
+
+class Sensitivity(Result):
+    """The planner's subsidies and welfare differentiated in the scenario's parameters
+    (``walras automation sensitivity``): ``parameters`` (``sigma``, ``theta``,
+    ``network.weight``, ..., ``discount``, ``eta``) and ``parameter_values``; ``policies``
+    (``initial_subsidy:<task>``, ``mean_subsidy:<task>``) and ``policy_values``;
+    ``jacobian`` (policies x parameters); ``objectives`` (planner and market welfare, the
+    welfare gap in %), ``objective_values`` and ``welfare_jacobian`` (objectives x
+    parameters; NaN for welfare in ``eta``); ``difference_error`` per parameter and the
+    ``envelope`` checks."""
+
+    def __init__(self, run: Any) -> None:
+        super().__init__(run)
+        r = self._record
+        self.parameters: List[str] = list(r["parameters"])
+        self.parameter_values = np.array(r["parameter_values"], dtype=np.float64)
+        self.policies: List[str] = list(r["policies"])
+        self.policy_values = np.array(r["policy_values"], dtype=np.float64)
+        q = len(self.parameters)
+        self.jacobian = _nan_for_none([v for row in r["jacobian"] for v in row]).reshape(
+            len(self.policies), q)
+        self.objectives: List[str] = list(r["objectives"])
+        self.objective_values = np.array(r["objective_values"], dtype=np.float64)
+        self.welfare_jacobian = _nan_for_none(
+            [v for row in r["welfare_jacobian"] for v in row]).reshape(len(self.objectives), q)
+        self.difference_error = np.array(r["difference_error"], dtype=np.float64)
+        self.envelope: List[Dict[str, Any]] = list(r["envelope"])
+
+    def _columns(self) -> Dict[str, Any]:
+        cols: Dict[str, Any] = {"policy": self.policies, "value": self.policy_values}
+        cols.update({p: self.jacobian[:, k] for k, p in enumerate(self.parameters)})
+        return cols
+
+    def __repr__(self) -> str:
+        rows = [[o, fmt(float(self.objective_values[i]))] + [fmt(float(v)) for v in self.welfare_jacobian[i]]
+                for i, o in enumerate(self.objectives)]
+        rows += [[p, fmt(float(self.policy_values[i]))] + [fmt(float(v)) for v in self.jacobian[i]]
+                 for i, p in enumerate(self.policies)]
+        return (f"Sensitivity of the planner ({self._record['solution']['scenario']}; "
+                f"{self._record['re_solves']} re-solves)\n"
+                + text_table(["outcome", "value"] + [f"d/d {p}" for p in self.parameters], rows))
+
+
+def sensitivity(
+    preset: Optional[str] = None,
+    scenario: Optional[PathLike] = None,
+    set: Overrides = None,
+    *,
+    parameters: Optional[Sequence[str]] = None,
+    step: float = 0.05,
+    discount: float = 0.05,
+    eta: float = 1.0,
+    horizon: Optional[float] = None,
+    grid: int = 400,
+    tolerance: float = 1e-12,
+    progress: Progress = None,
+) -> Sensitivity:
+    """The planner (as ``planner``) and its subsidies' and welfare's derivatives in the
+    scenario's ``parameters`` (default: every continuous scalar key, ``discount`` and
+    ``eta``), by Richardson-extrapolated differences of re-solved planners with relative
+    ``step`` (``walras automation sensitivity``)."""
+    statics = _statics(preset, scenario, set, discount, eta, horizon, grid, tolerance,
+                       parameters, step)
+    call = _call("sensitivity", preset=statics["preset"], scenario=statics["scenario"],
+                 set=statics["set"] or None, parameters=statics["parameters"], step=step)
+    run = _walras.automation_sensitivity(
+        statics, progress_callback(progress, "planner and its re-solves"), call)
+    return Sensitivity(run)
+
+
+class Uncertainty(Result):
+    """Bands around the planner's subsidies (``walras automation uncertainty``): ``policies``
+    and ``welfare`` (records with the value, the delta-method band ``delta_p05``/
+    ``delta_p95`` and the re-solved draws' ``monte_carlo`` quantiles), ``draw_records``
+    (prediction against re-solve per draw) and, as arrays by policy, ``values``, ``p05``,
+    ``p95`` (Monte Carlo)."""
+
+    def __init__(self, run: Any) -> None:
+        super().__init__(run)
+        r = self._record
+        self.policies: List[Dict[str, Any]] = r["policies"]
+        self.welfare: List[Dict[str, Any]] = r["welfare"]
+        self.draw_records: List[Dict[str, Any]] = r["draw_records"]
+        self.names: List[str] = [p["policy"] for p in self.policies]
+        self.values = np.array([p["value"] for p in self.policies], dtype=np.float64)
+        self.p05 = _nan_for_none([p["monte_carlo"]["p05"] for p in self.policies])
+        self.p95 = _nan_for_none([p["monte_carlo"]["p95"] for p in self.policies])
+        self.converged_draws: int = int(r["converged_draws"])
+        self.failed_draws: int = int(r["failed_draws"])
+
+    def _columns(self) -> Dict[str, Any]:
+        return {"policy": self.names, "value": self.values, "p05": self.p05, "p95": self.p95}
+
+    def __repr__(self) -> str:
+        rows = [[n, fmt(float(v)), fmt(float(a)), fmt(float(b))]
+                for n, v, a, b in zip(self.names, self.values, self.p05, self.p95)]
+        return (f"Uncertainty of the planner ({self._record['source']}; {self.converged_draws} of "
+                f"{self._record['draws']} draws)\n"
+                + text_table(["policy", "planner", "p05", "p95"], rows))
+
+
+def uncertainty(
+    preset: Optional[str] = None,
+    scenario: Optional[PathLike] = None,
+    set: Overrides = None,
+    *,
+    se_rel: Optional[float] = None,
+    covariance: Optional[PathLike] = None,
+    draws_file: Optional[PathLike] = None,
+    draws: int = 100,
+    seed: int = 0,
+    parameters: Optional[Sequence[str]] = None,
+    step: float = 0.05,
+    discount: float = 0.05,
+    eta: float = 1.0,
+    horizon: Optional[float] = None,
+    grid: int = 400,
+    tolerance: float = 1e-12,
+    progress: Progress = None,
+) -> Uncertainty:
+    """Bands around the planner's subsidies and welfare (``walras automation uncertainty``):
+    ``parameters`` drawn with standard errors ``se_rel`` x each value, from a ``covariance``
+    file or from a ``draws_file`` (exactly one); each draw's planner re-solved, beside the
+    delta-method bands."""
+    given = [se_rel is not None, covariance is not None, draws_file is not None]
+    if sum(given) != 1:
+        raise ArgumentError("give exactly one of se_rel, covariance, draws_file", argument="se_rel")
+    statics = _statics(preset, scenario, set, discount, eta, horizon, grid, tolerance,
+                       parameters, step)
+    call = _call("uncertainty", preset=statics["preset"], scenario=statics["scenario"],
+                 set=statics["set"] or None, parameters=statics["parameters"], se_rel=se_rel,
+                 covariance=covariance, draws_file=draws_file, draws=draws, seed=seed)
+    run = _walras.automation_uncertainty(
+        statics, _args.count("draws", draws), _args.count("seed", seed),
+        None if se_rel is None else _args.real("se_rel", se_rel),
+        None if covariance is None else os.fspath(covariance),
+        None if draws_file is None else os.fspath(draws_file),
+        progress_callback(progress, "planner and its bands"), call,
+    )
+    return Uncertainty(run)
 
 
 class MonteCarlo(Result):
