@@ -201,6 +201,10 @@ pub struct ComparativeStatics {
     pub parameters: Vec<usize>,
     /// dp*_i/dtheta_k.
     pub jacobian: DMatrix<f64>,
+    /// dG/dp: each instrument's own gradient differentiated in every instrument (rows and
+    /// columns in the order of `instruments`), at the solution. A nearby solve can start
+    /// from it ([`crate::StackedFoc::with_initial_jacobian`]).
+    pub foc_jacobian: DMatrix<f64>,
     /// Each instrument's own first-order gradient at the solution.
     pub gradient: Vec<f64>,
     /// The bound each instrument is held at, if any (its derivative is then 0).
@@ -299,6 +303,7 @@ pub fn comparative_statics<M: Welfare + ?Sized>(
         }
     }
     Ok(ComparativeStatics {
+        foc_jacobian: g_all.columns(0, m).into_owned(),
         instruments,
         parameters: parameters.to_vec(),
         jacobian,

@@ -55,6 +55,10 @@ pub struct StackedFoc {
     inner: SolverOptions,
     #[serde(skip)]
     observer: SharedObserver,
+    /// dG/dp at (or near) the start, over the policy indices given: the first quasi-Newton
+    /// model instead of finite-difference probes.
+    #[serde(skip)]
+    initial_jacobian: Option<std::sync::Arc<(Vec<usize>, DMatrix<f64>)>>,
 }
 
 impl Default for StackedFoc {
@@ -67,6 +71,7 @@ impl Default for StackedFoc {
             secant_above: f64::INFINITY,
             inner: SolverOptions::default(),
             observer: SharedObserver::default(),
+            initial_jacobian: None,
         }
     }
 }
@@ -156,6 +161,43 @@ impl StackedFoc {
         on_iter: impl FnMut(&RoundRecord),
     ) -> Result<NashOutcome> {
         self.solve_from(model, players, start, None, on_iter)
+    }
+
+    /// Start from `jacobian`, the first-order conditions' Jacobian dG/dp (each instrument's
+    /// own gradient differentiated in every instrument) over the policy indices
+    /// `instruments` (rows and columns), known at or near the start (the comparative statics
+    /// of a nearby solution): the first step then needs no finite-difference probes. Ignored
+    /// if `instruments` are not the players' instruments.
+    pub fn with_initial_jacobian(
+        mut self,
+        instruments: Vec<usize>,
+        jacobian: DMatrix<f64>,
+    ) -> Result<Self> {
+        let m = instruments.len();
+        if jacobian.shape() != (m, m) || jacobian.iter().any(|v| !v.is_finite()) {
+            return Err(invalid(
+                "initial_jacobian",
+                format!("{} x {}", jacobian.nrows(), jacobian.ncols()),
+                "must be a finite square matrix, one row and column per instrument",
+            ));
+        }
+        self.initial_jacobian = Some(std::sync::Arc::new((instruments, jacobian)));
+        Ok(self)
+    }
+
+    /// The initial Jacobian in the order `indices`, if it covers exactly those instruments.
+    fn initial_in(&self, indices: &[usize]) -> Option<DMatrix<f64>> {
+        let (given, j) = self.initial_jacobian.as_deref()?;
+        if given.len() != indices.len() {
+            return None;
+        }
+        let at: Vec<usize> = indices
+            .iter()
+            .map(|i| given.iter().position(|g| g == i))
+            .collect::<Option<_>>()?;
+        Some(DMatrix::from_fn(indices.len(), indices.len(), |r, c| {
+            j[(at[r], at[c])]
+        }))
     }
 
     /// [`solve`](Self::solve) with the equilibrium `warm_x` at (or near) `start` as the first
@@ -263,11 +305,19 @@ impl StackedFoc {
         };
         let mut point = evaluate(space.project(start), warm_x)?;
         let mut history = Vec::new();
-        let mut jac: Option<DMatrix<f64>> = None;
+        // A given Jacobian of the gradients, as the natural residual's model on the start's
+        // active set (see the probes below).
+        let mut jac: Option<DMatrix<f64>> = self.initial_in(&indices).map(|g| {
+            DMatrix::from_fn(m, m, |i, k| match (point.active[i], i == k) {
+                (true, true) => 1.0,
+                (true, false) => 0.0,
+                (false, _) => -g[(i, k)],
+            })
+        });
         let mut failures = 0;
         // The iteration whose Jacobian was last rebuilt, and how many crawls have been met by a
         // rebuild (CRAWL_REBUILDS at most) rather than an error.
-        let mut rebuilt_at = 0;
+        let mut rebuilt_at = usize::from(jac.is_some());
         let mut crawl_rebuilds = 0;
         for iter in 1..=self.max_iter {
             observe::check(observer)?;

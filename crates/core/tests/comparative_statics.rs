@@ -190,3 +190,42 @@ fn a_flat_direction_is_reported_not_inverted() {
     // The identified combination, total output Q = (a - c) / (2 b), has dQ/da = 1 / (2 b).
     assert!((s.jacobian[(0, 0)] + s.jacobian[(1, 0)] - 0.5).abs() < 1e-10);
 }
+
+/// The first-order conditions' Jacobian the statics keep is Cournot's closed form,
+/// dg_i/dq_k = -b (1 + [i = k]) for g_i = a - b Q - b q_i - c_i; started from it, the stacked
+/// solver finds the equilibrium of a shifted market (demand intercept +5%).
+#[test]
+fn the_statics_keep_the_closed_form_foc_jacobian_and_a_nearby_war_starts_from_it() {
+    let (a, b) = (10.0, 2.0);
+    let market = Cournot::new(a, b, vec![1.0, 2.0, 1.5]).unwrap();
+    let q = market.nash_quantities();
+    let players = players_from_blocks(walras_core::Equilibrium::policy_space(&market));
+    let (s, _) = statics_at(&market, &players, &q);
+    for i in 0..3 {
+        for k in 0..3 {
+            let closed = -b * if i == k { 2.0 } else { 1.0 };
+            assert!(
+                (s.foc_jacobian[(i, k)] - closed).abs() < 1e-10,
+                "dg_{i}/dq_{k} = {} vs {closed}",
+                s.foc_jacobian[(i, k)]
+            );
+        }
+    }
+    let shifted = Cournot::new(1.05 * a, b, vec![1.0, 2.0, 1.5]).unwrap();
+    let nash = walras_core::StackedFoc::new()
+        .with_tol(1e-12)
+        .unwrap()
+        .with_initial_jacobian(s.instruments.clone(), s.foc_jacobian.clone())
+        .unwrap()
+        .solve(&shifted, &players, &q, |_| {})
+        .unwrap();
+    for (got, want) in nash.policy.iter().zip(shifted.nash_quantities()) {
+        assert!((got - want).abs() < 1e-10, "{got} vs {want}");
+    }
+    // Linear first-order conditions and their exact Jacobian: one Newton step.
+    assert!(nash.rounds <= 2, "{} rounds", nash.rounds);
+    let wrong = walras_core::StackedFoc::new()
+        .with_initial_jacobian(vec![0, 1], s.foc_jacobian.clone())
+        .unwrap_err();
+    assert!(wrong.to_string().contains("initial_jacobian"), "{wrong}");
+}

@@ -30,8 +30,8 @@ pub use error::{Result, TradeError};
 pub use instruments::{Instrument, InstrumentSet, Kind, PolicyMap, Structure};
 pub use model::{Deficits, Numeraire, Outcome, TradeModel, WelfareDecomposition};
 pub use problems::{
-    continued_equilibrium, cooperate, counterfactual, counterfactual_observed, nash, nash_with,
-    policy_optimizer, unilateral, NashMethod, PolicyResult, ResponseDynamics,
+    continued_equilibrium, cooperate, counterfactual, counterfactual_observed, nash, nash_near,
+    nash_with, policy_optimizer, unilateral, NashMethod, PolicyResult, ResponseDynamics,
 };
 pub use report::{spearman, PolicyRow, PolicySummary, SectorFindings};
 pub use sensitivity::{instrument_label, sensitivity, Exercise, Origin, Sensitivity};

@@ -524,6 +524,56 @@ pub fn nash_with(
     Ok((result, nash, used))
 }
 
+/// The Nash equilibrium near `start` (a first-order prediction, say), by the stacked
+/// first-order conditions started from `jacobian`, their Jacobian dG/dp over the policy
+/// indices `instruments` at a nearby equilibrium (see
+/// [`Sensitivity::foc_jacobian`](crate::Sensitivity::foc_jacobian)): no finite-difference
+/// probes unless a line search fails; `warm_x`, the nearby equilibrium, starts the first
+/// equilibrium solve. If that iteration does not converge, [`nash_with`]
+/// (`Auto`) solves from `start`. Converged means the same as for [`nash_with`].
+pub fn nash_near(
+    model: &TradeModel,
+    tol: f64,
+    start: &[f64],
+    inner: SolverOptions,
+    instruments: &[usize],
+    jacobian: &nalgebra::DMatrix<f64>,
+    warm_x: Option<&[f64]>,
+) -> Result<PolicyResult> {
+    let t0 = std::time::Instant::now();
+    let players = players_from_blocks(model.policy_space());
+    // The start's equilibrium from `warm_x` (the nearby solution's), else as `nash_with`.
+    let warm = warm_x.and_then(|w| {
+        solve_observed(model, start, Some(w), &inner, &NoObserver)
+            .ok()
+            .map(|s| s.x)
+    });
+    let start_x = match warm {
+        Some(x) => Some(x),
+        None => reachable_equilibrium(model, start, &inner, &NoObserver)?,
+    };
+    let near = StackedFoc::new()
+        .with_tol(tol)?
+        .with_max_iter(60)?
+        .with_inner(inner)?
+        .with_initial_jacobian(instruments.to_vec(), jacobian.clone())?
+        .solve_from(model, &players, start, start_x.as_deref(), |_| {});
+    match near {
+        Ok(n) => finish(model, n.policy, n.x, n.rounds, n.history, t0, None),
+        Err(EngineError::Cancelled) => Err(EngineError::Cancelled.into()),
+        Err(_) => nash_with(
+            model,
+            NashMethod::Auto,
+            tol,
+            start,
+            inner,
+            ResponseDynamics::default(),
+            |_| {},
+        )
+        .map(|(result, ..)| result),
+    }
+}
+
 /// The cooperative optimum: all instruments chosen to maximise world welfare (sum of log
 /// welfare changes by default). The `optimizer`'s observer sees the run and can cancel it.
 pub fn cooperate(

@@ -9,6 +9,12 @@ use crate::error::Result;
 use crate::instruments::InstrumentSet;
 use crate::model::{Deficits, TradeModel};
 
+/// The re-based baseline's note after a purge.
+const PURGED: &str = "deficits purged (D' = 0 at the applied policies)";
+/// The re-based baseline's note after a settle.
+const SETTLED: &str =
+    "deficits kept; the baseline re-solved at the applied policies (an exact equilibrium)";
+
 impl Baseline {
     /// The purge (Dekle-Eaton-Kortum): solve the counterfactual with zero deficits at the
     /// applied policies (scale economies on) and re-base the economy on it. The result is a
@@ -23,12 +29,7 @@ impl Baseline {
         options: &walras_core::SolverOptions,
         observer: &dyn walras_core::Observer,
     ) -> Result<Baseline> {
-        self.resolved(
-            Deficits::Zero,
-            options,
-            observer,
-            "deficits purged (D' = 0 at the applied policies)",
-        )
+        self.resolved(Deficits::Zero, options, observer, PURGED)
     }
 
     /// The baseline with deficits as in the data, re-solved at the applied policies and
@@ -47,12 +48,25 @@ impl Baseline {
         options: &walras_core::SolverOptions,
         observer: &dyn walras_core::Observer,
     ) -> Result<Baseline> {
-        self.resolved(
-            Deficits::Keep,
-            options,
-            observer,
-            "deficits kept; the baseline re-solved at the applied policies (an exact equilibrium)",
-        )
+        self.resolved(Deficits::Keep, options, observer, SETTLED)
+    }
+
+    /// [`purge`](Baseline::purge) (`keep_deficits` false) or [`settle`](Baseline::settle)
+    /// (true), its equilibrium solve started from `warm` (the solution of a nearby re-basing,
+    /// e.g. of the same data with slightly different elasticities): the new baseline and that
+    /// solution.
+    pub fn rebased_from(
+        &self,
+        keep_deficits: bool,
+        options: &walras_core::SolverOptions,
+        warm: Option<&[f64]>,
+    ) -> Result<(Baseline, Vec<f64>)> {
+        let (deficits, note) = if keep_deficits {
+            (Deficits::Keep, SETTLED)
+        } else {
+            (Deficits::Zero, PURGED)
+        };
+        self.solved(deficits, options, &walras_core::NoObserver, note, warm)
     }
 
     /// The equilibrium at the applied policies with `deficits`, as the new baseline.
@@ -63,11 +77,23 @@ impl Baseline {
         observer: &dyn walras_core::Observer,
         note: &str,
     ) -> Result<Baseline> {
+        Ok(self.solved(deficits, options, observer, note, None)?.0)
+    }
+
+    /// [`resolved`](Self::resolved) from `warm`, with the equilibrium it solved.
+    fn solved(
+        &self,
+        deficits: Deficits,
+        options: &walras_core::SolverOptions,
+        observer: &dyn walras_core::Observer,
+        note: &str,
+        warm: Option<&[f64]>,
+    ) -> Result<(Baseline, Vec<f64>)> {
         let model =
             TradeModel::new(Arc::new(self.clone()), InstrumentSet::none())?.with_deficits(deficits);
         let policy: Vec<f64> = Vec::new();
-        let sol = walras_core::solve_observed(&model, &policy, None, options, observer)?;
-        Ok(model.rebase(&sol.x, &policy, note))
+        let sol = walras_core::solve_observed(&model, &policy, warm, options, observer)?;
+        Ok((model.rebase(&sol.x, &policy, note), sol.x))
     }
 }
 

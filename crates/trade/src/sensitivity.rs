@@ -67,6 +67,10 @@ pub struct Sensitivity {
     /// d policy / d parameter (fraction per unit of the parameter): one row per policy.
     #[serde(skip)]
     pub jacobian: DMatrix<f64>,
+    /// The first-order conditions' Jacobian dG/dp over `policy_indices` (rows and columns)
+    /// at the solution, for a nearby solve to start from ([`crate::nash_near`]).
+    #[serde(skip)]
+    pub foc_jacobian: DMatrix<f64>,
     /// Countries, the rows of `welfare_jacobian`.
     pub countries: Vec<String>,
     /// Welfare changes What at the solution (1 = no change from the baseline).
@@ -227,6 +231,7 @@ fn statics_of(
         policy_values: statics.instruments.iter().map(|&i| policy[i]).collect(),
         policy_indices: statics.instruments,
         jacobian: statics.jacobian,
+        foc_jacobian: statics.foc_jacobian,
         countries: model.baseline().countries.clone(),
         welfare: response.values,
         welfare_jacobian: response.total,

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use common::{calibrate, io_economy};
 use walras_core::{Equilibrium, Parametric, SolverOptions, StaticsOptions, Welfare};
 use walras_trade::{
-    nash_with, sensitivity, Baseline, Exercise, InstrumentSet, NashMethod, ResponseDynamics,
-    Structure, TradeModel,
+    nash_near, nash_with, sensitivity, Baseline, Exercise, InstrumentSet, NashMethod,
+    ResponseDynamics, Structure, TradeModel,
 };
 
 fn tight() -> SolverOptions {
@@ -152,4 +152,51 @@ fn a_unilateral_optimum_and_a_cooperative_optimum_have_statics_too() {
     )
     .unwrap();
     assert_eq!(s.policies.len(), 6);
+}
+
+/// A war on shifted elasticities, started from the first-order prediction with the base war's
+/// exact first-order Jacobian (what `walras trade uncertainty` does for each draw), is the war
+/// a cold solve finds.
+#[test]
+fn a_war_near_a_solved_one_starts_from_its_statics_and_is_the_cold_war() {
+    let base = calibrate(io_economy());
+    let model = TradeModel::new(base.clone(), sector_tariffs()).unwrap();
+    let start = vec![0.2; model.policy_space().len()];
+    let (policy, _) = war(base.clone(), &start);
+    let x = walras_core::solve(&model, &policy, None, &tight())
+        .unwrap()
+        .x;
+    let s = sensitivity(
+        &model,
+        &Exercise::Nash,
+        &policy,
+        &x,
+        None,
+        &StaticsOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(s.foc_jacobian.shape(), (6, 6));
+    for k in [0, 2] {
+        let h = 0.05 * model.parameter_values()[k];
+        let shifted_base = shifted(&base, k, h);
+        let mut prediction = policy.clone();
+        for (r, &i) in s.policy_indices.iter().enumerate() {
+            prediction[i] += s.jacobian[(r, k)] * h;
+        }
+        let near_model = TradeModel::new(shifted_base.clone(), sector_tariffs()).unwrap();
+        let near = nash_near(
+            &near_model,
+            1e-12,
+            &prediction,
+            tight(),
+            &s.policy_indices,
+            &s.foc_jacobian,
+            Some(&x),
+        )
+        .unwrap();
+        let (cold, _) = war(shifted_base, &start);
+        for (a, b) in near.policy.iter().zip(&cold) {
+            assert!((a - b).abs() < 1e-8, "parameter {k}: {a} vs cold {b}");
+        }
+    }
 }

@@ -7,12 +7,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use walras_core::{Equilibrium, SolverOptions};
 use walras_data::DeficitTreatment;
 use walras_trade::{
-    cooperate, nash_with, policy_optimizer, unilateral, Baseline, NashMethod, ResponseDynamics,
-    TradeModel, THETA_RANGE,
+    cooperate, nash_near, policy_optimizer, unilateral, Baseline, Sensitivity, TradeModel,
+    THETA_RANGE,
 };
 
 use super::economy::Economy;
@@ -91,6 +91,15 @@ pub fn uncertainty(eco: &Economy, request: &UncertaintyRequest) -> Result<Uncert
     };
     let covariance = sampled.covariance.clone();
     let label = sampled.label.clone();
+    // The base data's re-basing equilibrium, where every draw's re-basing starts.
+    let (_, base_rebasing) = eco
+        .calibrated
+        .rebased_from(
+            matches!(eco.deficits, DeficitTreatment::Keep),
+            &eco.inner,
+            None,
+        )
+        .context("re-basing the data at the estimated elasticities")?;
     let (draws, draws_s) = re_solve_draws(&lin, sampled, &*r.on_draw, |theta, prediction| {
         // The prediction p* + J dtheta in the full policy vector, projected onto the bounds.
         let mut full = base.run.result.policy.clone();
@@ -99,9 +108,17 @@ pub fn uncertainty(eco: &Economy, request: &UncertaintyRequest) -> Result<Uncert
         }
         let full = base.run.model.policy_space().project(&full);
         let rows = |p: &[f64]| -> Vec<f64> { s.policy_indices.iter().map(|&i| p[i]).collect() };
-        let solved = re_solve(eco, &base.run.model, theta, &full, r)
-            .map(|(p, w)| (rows(&p), w))
-            .map_err(|e| format!("{e:#}"));
+        let solved = re_solve(
+            eco,
+            &base.run.model,
+            s,
+            (&base.run.result.policy, &base.run.result.x, &base_rebasing),
+            theta,
+            &full,
+            r,
+        )
+        .map(|(p, w)| (rows(&p), w))
+        .map_err(|e| format!("{e:#}"));
         (rows(&full), solved)
     });
     uncertainty_run(
@@ -136,10 +153,13 @@ fn eco_dir(eco: &Economy) -> Result<PathBuf> {
 }
 
 /// The war on the data with parameters `theta`, re-based as the economy was, started from
-/// `start`: (policy, welfare change in percent).
+/// `start` (a war from the base war's Jacobian `statics`, or from `base_policy` if `start`'s
+/// equilibrium is out of reach): (policy, welfare change in percent).
 fn re_solve(
     eco: &Economy,
     model: &TradeModel,
+    statics: &Sensitivity,
+    (base_policy, base_x, base_rebasing): (&[f64], &[f64], &[f64]),
     theta: &[f64],
     start: &[f64],
     r: &UncertaintyRequest,
@@ -170,10 +190,15 @@ fn re_solve(
         }
     }
     let inner: SolverOptions = eco.inner;
-    let rebased = match eco.deficits {
-        DeficitTreatment::Purge => data.purge(&inner)?,
-        DeficitTreatment::Keep => data.settle(&inner)?,
-    };
+    // Re-based from the base re-basing's equilibrium: nearer than the model's default guess,
+    // from which some draws' re-basing does not converge.
+    let (rebased, _) = data
+        .rebased_from(
+            matches!(eco.deficits, DeficitTreatment::Keep),
+            &inner,
+            Some(base_rebasing),
+        )
+        .context("re-basing the data at the drawn elasticities")?;
     let m = TradeModel::new(Arc::new(rebased), model.policy_map().set)?;
     let tol = r.sensitivity.nash.tol;
     let res = match r.sensitivity.exercise.as_str() {
@@ -186,17 +211,23 @@ fn re_solve(
             let aggregation = parse_aggregation(&r.sensitivity.aggregation)?;
             cooperate(&m, aggregation, start, &policy_optimizer(tol, inner)?)?
         }
+        // The war's stacked conditions start from the base war's exact Jacobian, at the
+        // prediction, or at the base war where the prediction's equilibrium is out of reach.
         _ => {
-            nash_with(
-                &m,
-                NashMethod::Auto,
-                tol,
-                start,
-                inner,
-                ResponseDynamics::default(),
-                |_| {},
-            )?
-            .0
+            let near = |from: &[f64]| {
+                nash_near(
+                    &m,
+                    tol,
+                    from,
+                    inner,
+                    &statics.policy_indices,
+                    &statics.foc_jacobian,
+                    Some(base_x),
+                )
+            };
+            near(start).or_else(|first| {
+                near(&model.policy_space().project(base_policy)).map_err(|_| first)
+            })?
         }
     };
     Ok((res.policy, res.outcome.welfare_change_pct))
