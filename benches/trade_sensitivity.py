@@ -4,7 +4,11 @@ of `walras trade uncertainty` per draw, and of `walras tax sensitivity` against 
 optimize`: runs alternate, medians are reported.
 
     python3 benches/trade_sensitivity.py --walras target/release/walras --data ../shared/data \
-        [--tidy-dlopt DIR] [--runs 5]
+        [--tidy-dlopt DIR] [--runs 5] [--draws-only]
+
+`--draws-only` measures only a WIOD draw against a cold war, both on one core (one thread):
+the median of `--runs` cold `walras trade nash` runs against the median over `--runs`
+uncertainty runs of their mean time per draw (40 draws each, 10% standard errors).
 
 `--tidy-dlopt` is the dlopt data in the tidy layout (`walras trade import --layout dlopt
 --from ../shared/data/dlopt_7x44_2017 --to DIR`); without it the dlopt rows are skipped.
@@ -12,6 +16,7 @@ optimize`: runs alternate, medians are reported.
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import time
@@ -34,13 +39,36 @@ def paired(a, label, solve, sensitivity, args):
     print(f"| {label} | {n:.2f} s | {s:.2f} s | {s / n:.1f} | {len(rec['parameters'])} |")
 
 
+def draw_against_cold_war(a):
+    """A WIOD draw's mean time against a cold war, alternating, one thread each."""
+    one = dict(os.environ, RAYON_NUM_THREADS="1")
+    wiod = ["--data", f"{a.data}/wiod2014_44x16", "--tariff-structure", "uniform"]
+    cold, draw = [], []
+    for _ in range(a.runs):
+        t = time.perf_counter()
+        subprocess.run([a.walras, "trade", "nash", *wiod, "--format", "json", "--quiet"],
+                       check=True, capture_output=True, env=one)
+        cold.append(time.perf_counter() - t)
+        out = subprocess.run([a.walras, "trade", "uncertainty", *wiod, "--se-rel", "0.1",
+                              "--draws", "40", "--format", "json", "--quiet"],
+                             check=True, capture_output=True, text=True, env=one).stdout
+        draw.append(json.loads(out)["timing"]["mean_draw_s"])
+    c, d = statistics.median(cold), statistics.median(draw)
+    print(f"WIOD uniform war, one thread: cold `trade nash` {c:.3f} s, a draw {d:.3f} s "
+          f"({100 * d / c:.0f}% of the cold war)")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--walras", required=True)
     ap.add_argument("--data", required=True, help="the shared data folder")
     ap.add_argument("--tidy-dlopt")
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--draws-only", action="store_true")
     a = ap.parse_args()
+    if a.draws_only:
+        draw_against_cold_war(a)
+        return
     cases = [("example, 9 tariffs by sector", ["--tariff-structure", "sector"]),
              ("WIOD 44x16, 44 uniform tariffs",
               ["--data", f"{a.data}/wiod2014_44x16", "--tariff-structure", "uniform"])]
