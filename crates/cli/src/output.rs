@@ -114,6 +114,26 @@ pub fn band_preface(what: &str, verb: &str, gap: &str, j: &serde_json::Value) ->
     )
 }
 
+/// Print an uncertainty record's bands by policy (numbers to four decimals): the policy's
+/// value under `value_heading`, draws that were `verb` (re-solved, re-optimised); the preface
+/// names `what` the bands are around and what the largest prediction `gap` is.
+pub fn print_policy_bands(
+    format: Format,
+    j: &serde_json::Value,
+    (value_heading, verb): (&str, &str),
+    (what, gap): (&str, &str),
+) -> std::io::Result<()> {
+    let cell = |v: &serde_json::Value| v.as_f64().map_or("-".to_string(), |x| format!("{x:.4}"));
+    let draws = format!("90% band, {verb} draws");
+    let table = band_table(
+        &j["policies"],
+        ("policy", "value"),
+        cell,
+        ["policy", value_heading, "90% band, delta method", &draws],
+    );
+    print(format, &table, j, &band_preface(what, verb, gap, j))
+}
+
 /// Print `json` or `table` (as table or CSV) on stdout according to `format`. A closed pipe
 /// (`walras ... | head`) ends the output quietly.
 pub fn print(

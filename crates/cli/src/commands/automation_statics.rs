@@ -13,7 +13,7 @@ use walras_data::RunManifest;
 use super::automation::{finish, source};
 use super::tax_statics::{cell, draw_source};
 use crate::args::{AutomationSensitivityArgs, AutomationUncertaintyArgs, CommonArgs};
-use crate::output::{band_preface, band_table, print, TextTable};
+use crate::output::{print, print_policy_bands, TextTable};
 use crate::progress::Progress;
 
 /// The request the flags describe, reporting each re-solve to `on_solve`.
@@ -119,18 +119,11 @@ pub(super) fn uncertainty(
     spinner.finish();
     let run = run?;
     finish(common, &run.output, &run.provenance, manifest)?;
-    let j = &run.output.json;
-    let table = band_table(
-        &j["policies"],
-        ("policy", "value"),
-        cell,
-        [
-            "policy",
-            "planner",
-            "90% band, delta method",
-            "90% band, re-solved draws",
-        ],
-    );
-    let preface = band_preface("Planner's subsidies", "re-solved", "largest subsidy gap", j);
-    print(common.format, &table, j, &preface).context("writing to stdout")
+    print_policy_bands(
+        common.format,
+        &run.output.json,
+        ("planner", "re-solved"),
+        ("Planner's subsidies", "largest subsidy gap"),
+    )
+    .context("writing to stdout")
 }

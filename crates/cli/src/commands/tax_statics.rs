@@ -12,7 +12,7 @@ use walras_data::RunManifest;
 
 use super::tax::{finish, optimize_request};
 use crate::args::{CommonArgs, OptimizeArgs, ParameterDrawArgs, TaxUncertaintyArgs};
-use crate::output::{band_preface, band_table, print, TextTable};
+use crate::output::{print, print_policy_bands, TextTable};
 use crate::progress::{EngineWatch, Progress};
 
 /// The parameter source the draw flags name (clap requires exactly one).
@@ -96,18 +96,11 @@ pub(super) fn uncertainty(
     spinner.finish();
     let run = run?;
     finish(common, &run.output, &run.provenance, manifest)?;
-    let j = &run.output.json;
-    let table = band_table(
-        &j["policies"],
-        ("policy", "value"),
-        cell,
-        [
-            "policy",
-            "optimum",
-            "90% band, delta method",
-            "90% band, re-optimised draws",
-        ],
-    );
-    let preface = band_preface("Optimal brackets", "re-optimised", "largest rate gap", j);
-    print(common.format, &table, j, &preface).context("writing to stdout")
+    print_policy_bands(
+        common.format,
+        &run.output.json,
+        ("optimum", "re-optimised"),
+        ("Optimal brackets", "largest rate gap"),
+    )
+    .context("writing to stdout")
 }

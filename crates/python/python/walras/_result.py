@@ -8,6 +8,8 @@ import sys
 import warnings
 from typing import Any, Callable, Dict, List, Optional, Union
 
+import numpy as np
+
 Progress = Union[None, bool, Callable[[str], Any]]
 
 
@@ -149,3 +151,51 @@ def optional_frame(columns: Dict[str, Any], library: str) -> Any:
     except ImportError as e:
         raise ImportError("to_polars() needs polars: pip install polars") from e
     return pl.DataFrame(columns)
+
+
+class Bands(Result):
+    """What every uncertainty record holds: ``policies`` and ``welfare`` (records with the
+    value, the delta-method band ``delta_p05``/``delta_p95`` and the re-solved draws'
+    ``monte_carlo`` quantiles), ``draw_records`` (prediction against re-solve per draw),
+    ``converged_draws`` and ``failed_draws``."""
+
+    def __init__(self, run: Any) -> None:
+        super().__init__(run)
+        r = self._record
+        self.policies: List[Dict[str, Any]] = r["policies"]
+        self.welfare: List[Dict[str, Any]] = r["welfare"]
+        self.draw_records: List[Dict[str, Any]] = r["draw_records"]
+        self.converged_draws: int = int(r["converged_draws"])
+        self.failed_draws: int = int(r["failed_draws"])
+
+
+class PolicyBands(Bands):
+    """Bands by policy, as arrays: ``names``, ``values`` and the Monte Carlo ``p05`` and
+    ``p95`` (NaN where no draw converged)."""
+
+    #: What the value column is called in the printed table.
+    _value_heading = "value"
+    #: What the bands are around, in the printed title.
+    _title = "Uncertainty"
+
+    def __init__(self, run: Any) -> None:
+        super().__init__(run)
+        self.names: List[str] = [p["policy"] for p in self.policies]
+        self.values = np.array([p["value"] for p in self.policies], dtype=np.float64)
+        self.p05 = _float_array([p["monte_carlo"]["p05"] for p in self.policies])
+        self.p95 = _float_array([p["monte_carlo"]["p95"] for p in self.policies])
+
+    def _columns(self) -> Dict[str, Any]:
+        return {"policy": self.names, "value": self.values, "p05": self.p05, "p95": self.p95}
+
+    def __repr__(self) -> str:
+        rows = [[n, fmt(float(v)), fmt(float(a)), fmt(float(b))]
+                for n, v, a, b in zip(self.names, self.values, self.p05, self.p95)]
+        return (f"{self._title} ({self._record['source']}; {self.converged_draws} of "
+                f"{self._record['draws']} draws)\n"
+                + text_table(["policy", self._value_heading, "p05", "p95"], rows))
+
+
+def _float_array(values: List[Optional[float]]) -> "np.ndarray":
+    """Numbers as a float array, None as NaN."""
+    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)

@@ -24,6 +24,7 @@ import numpy as np
 
 from walras import _args, _walras
 from walras._result import (
+    PolicyBands,
     Progress,
     Result,
     fmt,
@@ -369,35 +370,15 @@ def sensitivity(
     return Sensitivity(run)
 
 
-class Uncertainty(Result):
+class Uncertainty(PolicyBands):
     """Bands around the planner's subsidies (``walras automation uncertainty``): ``policies``
     and ``welfare`` (records with the value, the delta-method band ``delta_p05``/
     ``delta_p95`` and the re-solved draws' ``monte_carlo`` quantiles), ``draw_records``
     (prediction against re-solve per draw) and, as arrays by policy, ``values``, ``p05``,
     ``p95`` (Monte Carlo)."""
 
-    def __init__(self, run: Any) -> None:
-        super().__init__(run)
-        r = self._record
-        self.policies: List[Dict[str, Any]] = r["policies"]
-        self.welfare: List[Dict[str, Any]] = r["welfare"]
-        self.draw_records: List[Dict[str, Any]] = r["draw_records"]
-        self.names: List[str] = [p["policy"] for p in self.policies]
-        self.values = np.array([p["value"] for p in self.policies], dtype=np.float64)
-        self.p05 = _nan_for_none([p["monte_carlo"]["p05"] for p in self.policies])
-        self.p95 = _nan_for_none([p["monte_carlo"]["p95"] for p in self.policies])
-        self.converged_draws: int = int(r["converged_draws"])
-        self.failed_draws: int = int(r["failed_draws"])
-
-    def _columns(self) -> Dict[str, Any]:
-        return {"policy": self.names, "value": self.values, "p05": self.p05, "p95": self.p95}
-
-    def __repr__(self) -> str:
-        rows = [[n, fmt(float(v)), fmt(float(a)), fmt(float(b))]
-                for n, v, a, b in zip(self.names, self.values, self.p05, self.p95)]
-        return (f"Uncertainty of the planner ({self._record['source']}; {self.converged_draws} of "
-                f"{self._record['draws']} draws)\n"
-                + text_table(["policy", "planner", "p05", "p95"], rows))
+    _value_heading = "planner"
+    _title = "Uncertainty of the planner"
 
 
 def uncertainty(

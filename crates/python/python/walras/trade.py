@@ -23,7 +23,15 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from walras import _args, _walras
-from walras._result import Progress, Result, fmt, optional_frame, progress_callback, text_table
+from walras._result import (
+    Bands,
+    Progress,
+    Result,
+    fmt,
+    optional_frame,
+    progress_callback,
+    text_table,
+)
 
 __all__ = ["load", "import_data", "estimate_elasticities", "Economy", "PolicyResult", "ScenarioComparison",
            "Elasticities", "Sensitivity", "Uncertainty"]
@@ -368,7 +376,7 @@ class Sensitivity(Result):
                 + text_table(["policy", "value (fraction)", "most sensitive to", "d value / d parameter"], rows))
 
 
-class Uncertainty(Result):
+class Uncertainty(Bands):
     """Bands around the Nash war (``walras trade uncertainty``): ``policies`` and ``welfare``
     (records with the value, the delta-method band ``delta_p05``/``delta_p95`` and the
     re-solved draws' ``monte_carlo`` quantiles), ``draw_records`` (prediction against re-solve
@@ -377,16 +385,10 @@ class Uncertainty(Result):
 
     def __init__(self, run: Any) -> None:
         super().__init__(run)
-        r = self._record
-        self.policies: List[Dict[str, Any]] = r["policies"]
-        self.welfare: List[Dict[str, Any]] = r["welfare"]
-        self.draw_records: List[Dict[str, Any]] = r["draw_records"]
         self.countries: List[str] = [w["country"] for w in self.welfare]
         self.welfare_change_pct = np.array([w["welfare_change_pct"] for w in self.welfare], dtype=np.float64)
         self.welfare_p05 = np.array([w["monte_carlo"]["p05"] for w in self.welfare], dtype=np.float64)
         self.welfare_p95 = np.array([w["monte_carlo"]["p95"] for w in self.welfare], dtype=np.float64)
-        self.converged_draws: int = int(r["converged_draws"])
-        self.failed_draws: int = int(r["failed_draws"])
 
     def _columns(self) -> Dict[str, Any]:
         return {"country": self.countries, "welfare_change_pct": self.welfare_change_pct,
