@@ -390,6 +390,41 @@ fn the_predictor_is_first_order_exact_and_bands_reproduce() {
 }
 
 #[test]
+fn the_draws_written_are_read_back_and_re_solve_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let a = uncertainty(&[
+        "--se-rel",
+        "0.02",
+        "--draws",
+        "4",
+        "--seed",
+        "9",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let file = out.join("parameter_draws.csv");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let names: Vec<&str> = a["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(header, names);
+    assert_eq!(text.lines().count(), 5, "a header and a row per draw");
+    let b = uncertainty(&["--draws-file", file.to_str().unwrap()]);
+    assert_eq!(b["converged_draws"], 4);
+    for d in 0..4 {
+        assert_eq!(
+            a["draw_records"][d]["welfare_change_pct"], b["draw_records"][d]["welfare_change_pct"],
+            "draw {d}"
+        );
+    }
+}
+
+#[test]
 fn bands_around_an_optimum_and_the_cooperative_optimum() {
     for (extra, prefix) in [
         (

@@ -328,7 +328,7 @@ pub(crate) struct Bands {
     /// `policies`, `welfare`, `prediction_distance`, `draw_records`, `draws`,
     /// `converged_draws`, `failed_draws`, `parameters`, `parameter_values`.
     pub json: serde_json::Map<String, Value>,
-    /// `policy_bands.csv`, `welfare_bands.csv`.
+    /// `policy_bands.csv`, `welfare_bands.csv`, `parameter_draws.csv`.
     pub tables: Vec<NamedTable>,
     /// Predicted against re-solved objectives.
     pub figure: Figure,
@@ -441,6 +441,7 @@ pub(crate) fn summarise(
         band_table("welfare_bands.csv", &welfare, lin.objective_keys)?.caption(&format!(
             "Welfare ({welfare_unit}) with 90% bands: delta method and Monte Carlo re-solves"
         )),
+        draws_table(&lin.parameters, draws)?,
     ];
     json.insert("policies".into(), json!(policies));
     json.insert("welfare".into(), json!(welfare));
@@ -470,6 +471,17 @@ pub(crate) fn summarise(
 }
 
 /// A band table: name, value, delta-method and Monte Carlo bands.
+/// `parameter_draws.csv`: every draw's parameters, a row per draw in the order of
+/// `draw_records`; `--draws-file` reads it back (e.g. to re-run the draws that failed).
+fn draws_table(parameters: &[String], draws: &[Draw]) -> Result<NamedTable> {
+    let mut table = Table::new();
+    for (k, name) in parameters.iter().enumerate() {
+        table = table.with_f64(name, draws.iter().map(|d| d.parameters[k]).collect())?;
+    }
+    Ok(NamedTable::new("parameter_draws.csv", table)
+        .caption("The parameters of each draw, in the order of the draw records"))
+}
+
 fn band_table(name: &str, rows: &[Value], (key, value): (&str, &str)) -> Result<NamedTable> {
     let col = |k: &str, sub: Option<&str>| -> Vec<f64> {
         rows.iter()

@@ -2,10 +2,12 @@
 //! log-linear closed form, P9 (planner = market iff no data externality), the costate gradient,
 //! the decentralisation conditions and the N = 100 timing.
 
+mod p11;
+
 use nalgebra::DMatrix;
 use walras_automation::planner::{
     hamiltonian_gradient, planner_allocation, solve_log_linear_planner, solve_planner,
-    LogLinearEconomy, PlannerOptions, PlannerUtility,
+    PlannerOptions, PlannerUtility,
 };
 use walras_automation::{equilibrium, DataTechnology, Economy, ModelError};
 
@@ -310,63 +312,11 @@ fn planner_costate_gradient_matches_finite_differences() {
     }
 }
 
-/// The exact costates and allocation of the log-linear variant given finite T (every grid time).
-fn log_linear_oracle(
-    e: &LogLinearEconomy,
-    rho: f64,
-    capital: f64,
-    tau: f64,
-) -> (Vec<f64>, Vec<f64>) {
-    let n = e.mass.len();
-    let omega_t_a = e.spill.transpose() * nalgebra::DVector::from_column_slice(&e.mass);
-    let factor = if tau.is_infinite() {
-        1.0 / rho
-    } else {
-        (1.0 - (-rho * tau).exp()) / rho
-    };
-    let lam: Vec<f64> = (0..n).map(|j| e.theta * omega_t_a[j] * factor).collect();
-    let b: Vec<f64> = (0..n)
-        .map(|j| lam[j] * e.verifiability[j] / e.mass[j])
-        .collect();
-    // xi > max b with sum a_j / (xi - b_j) = K, by bisection
-    let bmax = b.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-    let excess = |xi: f64| (0..n).map(|j| e.mass[j] / (xi - b[j])).sum::<f64>() - capital;
-    let (mut lo, mut hi) = (bmax, bmax + 1.0);
-    while excess(hi) > 0.0 {
-        hi = bmax + 2.0 * (hi - bmax);
-    }
-    for _ in 0..200 {
-        let mid = 0.5 * (lo + hi);
-        if excess(mid) > 0.0 {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    let xi = 0.5 * (lo + hi);
-    (lam, (0..n).map(|j| 1.0 / (xi - b[j])).collect())
-}
-
-fn log_linear_economy() -> LogLinearEconomy {
-    LogLinearEconomy {
-        mass: vec![0.4, 0.3, 0.2, 0.1],
-        theta: 0.5,
-        verifiability: vec![0.2, 0.5, 0.3, 0.1],
-        spill: DMatrix::from_row_slice(
-            4,
-            4,
-            &[
-                1.0, 0.2, 0.0, 0.3, 0.1, 1.0, 0.4, 0.0, 0.0, 0.6, 1.0, 0.1, 0.5, 0.0, 0.2, 1.0,
-            ],
-        ),
-    }
-}
-
 /// P11 at finite horizon: `lambda_j(t) = theta (Omega^T a)_j (1 - e^{-rho (T-t)}) / rho` and
 /// planner `k_j = 1 / (xi - lambda_j nu_j / a_j)` at every grid time; market `k_j = K`.
 #[test]
 fn log_linear_planner_matches_the_finite_horizon_closed_form() {
-    let e = log_linear_economy();
+    let e = p11::log_linear_economy();
     let (rho, capital, horizon) = (0.05, 1.3, 50.0);
     let options = PlannerOptions {
         horizon,
@@ -377,7 +327,7 @@ fn log_linear_planner_matches_the_finite_horizon_closed_form() {
     let r = solve_log_linear_planner(&e, &[0.0, 0.5, -0.2, 1.0], &options).unwrap();
     assert!(r.last_change < options.tolerance);
     for (k, &t) in r.times.iter().enumerate() {
-        let (lam, kp) = log_linear_oracle(&e, rho, capital, horizon - t);
+        let (lam, kp) = p11::oracle(&e, rho, capital, horizon - t);
         for j in 0..4 {
             assert!(
                 (r.costate[k][j] - lam[j]).abs() <= 1e-9 * lam[0].max(1.0),
@@ -405,7 +355,7 @@ fn log_linear_planner_matches_the_finite_horizon_closed_form() {
 /// (rho a_j)` and `k_j = 1 / (xi - b_j)`.
 #[test]
 fn log_linear_planner_matches_the_infinite_horizon_closed_form_early() {
-    let e = log_linear_economy();
+    let e = p11::log_linear_economy();
     let (rho, capital) = (0.05, 1.0);
     let options = PlannerOptions {
         horizon: 400.0,
@@ -415,7 +365,7 @@ fn log_linear_planner_matches_the_infinite_horizon_closed_form_early() {
         ..Default::default()
     };
     let r = solve_log_linear_planner(&e, &[0.0; 4], &options).unwrap();
-    let (lam, kp) = log_linear_oracle(&e, rho, capital, f64::INFINITY);
+    let (lam, kp) = p11::oracle(&e, rho, capital, f64::INFINITY);
     for j in 0..4 {
         assert!(
             close(r.costate[0][j], lam[j], 1e-8),

@@ -2,7 +2,9 @@
 //! differences of re-solved planners, the P11 closed form's derivatives against the same
 //! differences, and CRRA utility continuous through log (eta = 1).
 
-use nalgebra::{DMatrix, DVector};
+mod p11;
+
+use nalgebra::DMatrix;
 use walras_automation::planner::{
     solve_log_linear_planner, solve_planner, LogLinearEconomy, PlannerOptions, PlannerUtility,
 };
@@ -106,9 +108,9 @@ fn envelope_derivatives_match_re_solved_planners() {
     }
 }
 
-/// The capital allocation of P11 at t = 0 (finite horizon T): `k_j = 1 / (xi - b_j)`,
-/// `b_j = lambda_j nu_j / a_j`, `lambda_j = theta (Omega^T a)_j (1 - e^{-rho T}) / rho`,
-/// `sum a_j k_j = K`; and its derivatives in (theta, rho, K) by implicit differentiation.
+/// The derivatives of P11's t = 0 capital allocation (finite horizon T) in (theta, rho, K), by
+/// implicit differentiation of `k_j = 1 / (xi - b_j)`, `sum a_j k_j = K`: the allocation and
+/// one column per parameter.
 fn p11_allocation_and_derivatives(
     e: &LogLinearEconomy,
     rho: f64,
@@ -116,28 +118,12 @@ fn p11_allocation_and_derivatives(
     horizon: f64,
 ) -> (Vec<f64>, DMatrix<f64>) {
     let n = e.mass.len();
-    let w = e.spill.transpose() * DVector::from_column_slice(&e.mass);
-    let factor = (1.0 - (-rho * horizon).exp()) / rho;
-    let dfactor = horizon * (-rho * horizon).exp() / rho - factor / rho;
+    let (lam, k) = p11::oracle(e, rho, capital, horizon);
     let b: Vec<f64> = (0..n)
-        .map(|j| e.theta * w[j] * factor * e.verifiability[j] / e.mass[j])
+        .map(|j| lam[j] * e.verifiability[j] / e.mass[j])
         .collect();
-    let bmax = b.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-    let excess = |xi: f64| (0..n).map(|j| e.mass[j] / (xi - b[j])).sum::<f64>() - capital;
-    let (mut lo, mut hi) = (bmax, bmax + 1.0);
-    while excess(hi) > 0.0 {
-        hi = bmax + 2.0 * (hi - bmax);
-    }
-    for _ in 0..200 {
-        let mid = 0.5 * (lo + hi);
-        if excess(mid) > 0.0 {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    let xi = 0.5 * (lo + hi);
-    let k: Vec<f64> = (0..n).map(|j| 1.0 / (xi - b[j])).collect();
+    let factor = p11::discount_factor(rho, horizon);
+    let dfactor = horizon * (-rho * horizon).exp() / rho - factor / rho;
     // dk_j = -k_j^2 (dxi - db_j), sum a_j dk_j = dK
     let s: f64 = (0..n).map(|j| e.mass[j] * k[j] * k[j]).sum();
     let mut d = DMatrix::zeros(n, 3);
@@ -164,18 +150,7 @@ fn p11_allocation_and_derivatives(
 /// closed form's derivatives of the t = 0 capital allocation in theta, rho and K.
 #[test]
 fn re_solved_differences_match_the_p11_closed_form_derivatives() {
-    let e = LogLinearEconomy {
-        mass: vec![0.4, 0.3, 0.2, 0.1],
-        theta: 0.5,
-        verifiability: vec![0.2, 0.5, 0.3, 0.1],
-        spill: DMatrix::from_row_slice(
-            4,
-            4,
-            &[
-                1.0, 0.2, 0.0, 0.3, 0.1, 1.0, 0.4, 0.0, 0.0, 0.6, 1.0, 0.1, 0.5, 0.0, 0.2, 1.0,
-            ],
-        ),
-    };
+    let e = p11::log_linear_economy();
     let (rho, capital, horizon) = (0.05, 1.3, 50.0);
     let x0 = [0.0, 0.5, -0.2, 1.0];
     let (k, oracle) = p11_allocation_and_derivatives(&e, rho, capital, horizon);

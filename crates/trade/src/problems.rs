@@ -529,8 +529,9 @@ pub fn nash_with(
 /// indices `instruments` at a nearby equilibrium (see
 /// [`Sensitivity::foc_jacobian`](crate::Sensitivity::foc_jacobian)): no finite-difference
 /// probes unless a line search fails; `warm_x`, the nearby equilibrium, starts the first
-/// equilibrium solve. If that iteration does not converge, [`nash_with`]
-/// (`Auto`) solves from `start`. Converged means the same as for [`nash_with`].
+/// equilibrium solve. If that iteration does not converge within 60 iterations, the error
+/// says so, and a caller may start nearer (see the draws of `walras trade uncertainty`) or
+/// fall back to [`nash_with`]. Converged means the same as for [`nash_with`].
 pub fn nash_near(
     model: &TradeModel,
     tol: f64,
@@ -558,20 +559,8 @@ pub fn nash_near(
         .with_inner(inner)?
         .with_initial_jacobian(instruments.to_vec(), jacobian.clone())?
         .solve_from(model, &players, start, start_x.as_deref(), |_| {});
-    match near {
-        Ok(n) => finish(model, n.policy, n.x, n.rounds, n.history, t0, None),
-        Err(EngineError::Cancelled) => Err(EngineError::Cancelled.into()),
-        Err(_) => nash_with(
-            model,
-            NashMethod::Auto,
-            tol,
-            start,
-            inner,
-            ResponseDynamics::default(),
-            |_| {},
-        )
-        .map(|(result, ..)| result),
-    }
+    let n = near?;
+    finish(model, n.policy, n.x, n.rounds, n.history, t0, None)
 }
 
 /// The cooperative optimum: all instruments chosen to maximise world welfare (sum of log

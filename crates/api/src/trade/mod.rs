@@ -2,6 +2,7 @@
 //! Nash wars, cooperation and their comparison (the command line's `walras trade ...`).
 
 mod compare;
+mod continuation;
 mod economy;
 mod estimate;
 mod figures;

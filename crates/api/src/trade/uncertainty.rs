@@ -10,11 +10,9 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use walras_core::{Equilibrium, SolverOptions};
 use walras_data::DeficitTreatment;
-use walras_trade::{
-    cooperate, nash_near, policy_optimizer, unilateral, Baseline, Sensitivity, TradeModel,
-    THETA_RANGE,
-};
+use walras_trade::{cooperate, policy_optimizer, unilateral, Baseline, TradeModel, THETA_RANGE};
 
+use super::continuation::{war_near, BaseWar};
 use super::economy::Economy;
 use super::policies::parse_aggregation;
 use super::sensitivity::{sensitivity, SensitivityRequest};
@@ -91,15 +89,15 @@ pub fn uncertainty(eco: &Economy, request: &UncertaintyRequest) -> Result<Uncert
     };
     let covariance = sampled.covariance.clone();
     let label = sampled.label.clone();
-    // The base data's re-basing equilibrium, where every draw's re-basing starts.
-    let (_, base_rebasing) = eco
-        .calibrated
-        .rebased_from(
-            matches!(eco.deficits, DeficitTreatment::Keep),
-            &eco.inner,
-            None,
-        )
-        .context("re-basing the data at the estimated elasticities")?;
+    let base_rebasing = base_rebasing(eco)?;
+    let war = BaseWar {
+        model: &base.run.model,
+        statics: s,
+        policy: &base.run.result.policy,
+        x: &base.run.result.x,
+        tol: r.sensitivity.nash.tol,
+        inner: eco.inner,
+    };
     let (draws, draws_s) = re_solve_draws(&lin, sampled, &*r.on_draw, |theta, prediction| {
         // The prediction p* + J dtheta in the full policy vector, projected onto the bounds.
         let mut full = base.run.result.policy.clone();
@@ -108,17 +106,9 @@ pub fn uncertainty(eco: &Economy, request: &UncertaintyRequest) -> Result<Uncert
         }
         let full = base.run.model.policy_space().project(&full);
         let rows = |p: &[f64]| -> Vec<f64> { s.policy_indices.iter().map(|&i| p[i]).collect() };
-        let solved = re_solve(
-            eco,
-            &base.run.model,
-            s,
-            (&base.run.result.policy, &base.run.result.x, &base_rebasing),
-            theta,
-            &full,
-            r,
-        )
-        .map(|(p, w)| (rows(&p), w))
-        .map_err(|e| format!("{e:#}"));
+        let solved = re_solve(eco, &war, &base_rebasing, theta, &full, r)
+            .map(|(p, w)| (rows(&p), w))
+            .map_err(|e| format!("{e:#}"));
         (rows(&full), solved)
     });
     uncertainty_run(
@@ -152,18 +142,28 @@ fn eco_dir(eco: &Economy) -> Result<PathBuf> {
     })
 }
 
-/// The war on the data with parameters `theta`, re-based as the economy was, started from
-/// `start` (a war from the base war's Jacobian `statics`, or from `base_policy` if `start`'s
-/// equilibrium is out of reach): (policy, welfare change in percent).
-fn re_solve(
+/// The base data's re-basing equilibrium, where every draw's re-basing starts.
+pub(super) fn base_rebasing(eco: &Economy) -> Result<Vec<f64>> {
+    let (_, x) = eco
+        .calibrated
+        .rebased_from(
+            matches!(eco.deficits, DeficitTreatment::Keep),
+            &eco.inner,
+            None,
+        )
+        .context("re-basing the data at the estimated elasticities")?;
+    Ok(x)
+}
+
+/// The model of the data with parameters `theta`, re-based as the economy was (from the base
+/// re-basing's equilibrium `base_rebasing`: nearer than the model's default guess, from which
+/// some draws' re-basing does not converge), with `model`'s instruments.
+pub(super) fn model_at(
     eco: &Economy,
     model: &TradeModel,
-    statics: &Sensitivity,
-    (base_policy, base_x, base_rebasing): (&[f64], &[f64], &[f64]),
     theta: &[f64],
-    start: &[f64],
-    r: &UncertaintyRequest,
-) -> Result<(Vec<f64>, Vec<f64>)> {
+    base_rebasing: &[f64],
+) -> Result<TradeModel> {
     let mut data: Baseline = (*eco.calibrated).clone();
     let nj = data.sectors.len();
     for (k, &v) in theta.iter().enumerate() {
@@ -189,17 +189,62 @@ fn re_solve(
             data.sectors[sector].psi = v;
         }
     }
-    let inner: SolverOptions = eco.inner;
-    // Re-based from the base re-basing's equilibrium: nearer than the model's default guess,
-    // from which some draws' re-basing does not converge.
     let (rebased, _) = data
         .rebased_from(
             matches!(eco.deficits, DeficitTreatment::Keep),
-            &inner,
+            &eco.inner,
             Some(base_rebasing),
         )
-        .context("re-basing the data at the drawn elasticities")?;
-    let m = TradeModel::new(Arc::new(rebased), model.policy_map().set)?;
+        .with_context(|| {
+            format!(
+                "re-basing the data at the drawn elasticities{}",
+                uniqueness_note(&data)
+            )
+        })?;
+    Ok(TradeModel::new(Arc::new(rebased), model.policy_map().set)?)
+}
+
+/// theta psi at or above this in some sector is near the bound 1 of the equilibrium's
+/// uniqueness (see `docs/trade.md`).
+const NEAR_UNIQUENESS_BOUND: f64 = 0.95;
+
+/// The sectors whose theta psi is near or past the uniqueness bound 1 (at most five, largest
+/// first), in words for an error.
+fn uniqueness_note(data: &Baseline) -> String {
+    let mut near: Vec<(f64, &str)> = data
+        .sectors
+        .iter()
+        .map(|s| (s.theta * s.psi, s.name.as_str()))
+        .filter(|(p, _)| *p >= NEAR_UNIQUENESS_BOUND)
+        .collect();
+    if near.is_empty() {
+        return String::new();
+    }
+    near.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let listed: Vec<String> = near
+        .iter()
+        .take(5)
+        .map(|(p, name)| format!("{p:.3} in sector {name}"))
+        .collect();
+    format!(
+        " (theta x psi near or past 1, where scale economies leave the equilibrium no longer unique: {})",
+        listed.join(", ")
+    )
+}
+
+/// The exercise on the data with parameters `theta`, started from `start` (the first-order
+/// prediction); a war is continued from the base war `base` (see [`war_near`]): (policy,
+/// welfare change in percent).
+fn re_solve(
+    eco: &Economy,
+    base: &BaseWar,
+    base_rebasing: &[f64],
+    theta: &[f64],
+    start: &[f64],
+    r: &UncertaintyRequest,
+) -> Result<(Vec<f64>, Vec<f64>)> {
+    let m = model_at(eco, base.model, theta, base_rebasing)?;
+    let inner: SolverOptions = eco.inner;
     let tol = r.sensitivity.nash.tol;
     let res = match r.sensitivity.exercise.as_str() {
         "optimal" => {
@@ -211,24 +256,33 @@ fn re_solve(
             let aggregation = parse_aggregation(&r.sensitivity.aggregation)?;
             cooperate(&m, aggregation, start, &policy_optimizer(tol, inner)?)?
         }
-        // The war's stacked conditions start from the base war's exact Jacobian, at the
-        // prediction, or at the base war where the prediction's equilibrium is out of reach.
-        _ => {
-            let near = |from: &[f64]| {
-                nash_near(
-                    &m,
-                    tol,
-                    from,
-                    inner,
-                    &statics.policy_indices,
-                    &statics.foc_jacobian,
-                    Some(base_x),
-                )
-            };
-            near(start).or_else(|first| {
-                near(&model.policy_space().project(base_policy)).map_err(|_| first)
-            })?
-        }
+        _ => war_near(base, &m, theta, |t| {
+            model_at(eco, base.model, t, base_rebasing)
+        })?,
     };
     Ok((res.policy, res.outcome.welfare_change_pct))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_re_basing_names_the_sector_near_the_uniqueness_bound() {
+        let eco = super::super::load(&super::super::EconomyRequest::default()).unwrap();
+        let mut data: Baseline = (*eco.calibrated).clone();
+        assert_eq!(
+            uniqueness_note(&data),
+            "",
+            "the example is far from the bound"
+        );
+        data.sectors[1].theta = 5.0;
+        data.sectors[1].psi = 0.2;
+        let note = uniqueness_note(&data);
+        let name = &data.sectors[1].name;
+        assert!(
+            note.contains(&format!("1.000 in sector {name}")) && note.contains("theta x psi"),
+            "{note}"
+        );
+    }
 }
